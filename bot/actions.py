@@ -1,0 +1,159 @@
+"""What people do with goodnews, in one place for the CLI and the chat handlers alike.
+
+Each action takes an open session (the caller owns the transaction) and the config, calls
+the domain for the decisions and the repository for the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.domain import drafting, recaps
+from bot.domain.errors import InvalidStateError, NotFoundError, RecapError
+from bot.domain.posts import APPROVABLE, OPEN_STATUSES, REJECTABLE, PostKind, PostStatus
+from bot.domain.slots import next_free_slot
+from bot.storage import repo
+from bot.storage.models import Post, Publication, Recap
+
+#: A title longer than this is not a title but a paragraph pasted on the first line.
+MAX_TITLE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of approve/reject: the post as it is now, and whether this call changed it."""
+
+    post: Post
+    changed: bool
+
+
+def store_recap(
+    session: Session, *, data: bytes, source: str, title: str | None, url: str | None
+) -> Recap:
+    """Validate and store a recap; nothing is written when it is unusable."""
+    text = recaps.decode_recap(data, source=source)
+    first_line, rest = recaps.split_title(text)
+    if title is None:
+        title, body = first_line, rest
+    else:
+        title, body = title.strip(), text
+    if not title:
+        raise RecapError(f"{source}: the recap has no title line; pass --title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise RecapError(
+            f"{source}: the first line is {len(title)} characters, too long for a title; "
+            "put the title on its own first line or pass --title"
+        )
+    if not body.strip():
+        raise RecapError(f"{source}: the recap has a title but no text")
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise RecapError(f"--url must start with http:// or https://, got {url!r}")
+    return repo.add_recap(session, title=title, text=body, source_url=url, source_name=source)
+
+
+def draft(session: Session, config: Config, *, kind: PostKind, recap_id: int | None) -> Post:
+    """Draft a pending post of ``kind`` from a recap not yet used for that kind."""
+    if recap_id is None:
+        recap = repo.newest_unused_recap(session, kind=kind)
+        if recap is None:
+            raise NotFoundError(
+                f"no recap left that has not been drafted as {kind.value}; "
+                "add one with `goodnews recap add`"
+            )
+    else:
+        recap = repo.get_recap(session, recap_id=recap_id)
+        if repo.recap_used_for(session, recap_id=recap_id, kind=kind):
+            raise InvalidStateError(f"recap {recap_id} was already drafted as a {kind.value} post")
+    settings = config.settings.drafting
+    daily = kind is PostKind.DAILY
+    result = drafting.draft_post(
+        kind=kind,
+        title=recap.title,
+        text=recap.text,
+        link=recap.source_url,
+        hashtags=settings.daily_hashtags if daily else settings.weekly_hashtags,
+        max_chars=settings.daily_max_chars if daily else settings.weekly_max_chars,
+    )
+    return repo.add_post(
+        session,
+        kind=kind,
+        title=result.title,
+        body=result.body,
+        link=result.link,
+        hashtags=result.hashtags,
+        recap_id=recap.id,
+    )
+
+
+def as_draft(post: Post) -> drafting.Draft:
+    """The domain view of a stored post, which the renderers and publishers take."""
+    return drafting.Draft(
+        kind=post.kind,
+        title=post.title,
+        body=post.body,
+        link=post.link,
+        hashtags=tuple(post.hashtags.split()),
+    )
+
+
+def proposed_slot(session: Session, config: Config, *, post: Post, now: datetime) -> datetime:
+    """The slot the post would take if approved now: its own if it has one."""
+    if post.slot is not None and post.status is PostStatus.SCHEDULED:
+        return post.slot
+    assert post.id is not None
+    taken = repo.taken_slots(session, kind=post.kind, exclude_post_id=post.id)
+    return next_free_slot(post.kind, config.cadence, after=now, taken=taken)
+
+
+def approve(
+    session: Session, config: Config, *, post_id: int, by: int | None, now: datetime
+) -> Decision:
+    """Schedule a pending post in the next free slot of its kind. Approving twice is harmless."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    if post.status is PostStatus.SCHEDULED:
+        return Decision(post, changed=False)
+    if post.status not in APPROVABLE:
+        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be approved")
+    for _attempt in range(5):  # another worker may take the same slot at the same moment
+        slot = proposed_slot(session, config, post=post, now=now)
+        try:
+            with session.begin_nested():
+                post.slot, post.status = slot, PostStatus.SCHEDULED
+                post.decided_by, post.decided_at, post.updated_at = by, now, now
+                session.add(post)
+        except IntegrityError:
+            session.refresh(post)
+            continue
+        return Decision(post, changed=True)
+    raise InvalidStateError(f"post {post_id}: could not find a free slot; try again")
+
+
+def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> Decision:
+    """Mark a post rejected; it frees its slot. Rejecting twice is harmless."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    if post.status is PostStatus.REJECTED:
+        return Decision(post, changed=False)
+    if post.status not in REJECTABLE:
+        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be rejected")
+    post.status, post.slot = PostStatus.REJECTED, None
+    post.decided_by, post.decided_at, post.updated_at = by, now, now
+    session.add(post)
+    session.flush()
+    return Decision(post, changed=True)
+
+
+def queue(session: Session, *, include_all: bool) -> list[tuple[Post, list[Publication]]]:
+    """Posts to show in the queue, each with its publications.
+
+    Without ``include_all``: what is still to come, and posts whose outcome is unknown,
+    because those need a person.
+    """
+    statuses = None if include_all else [*OPEN_STATUSES, PostStatus.UNKNOWN]
+    posts = repo.list_posts(session, statuses=statuses)
+    pubs = repo.publications_by_post(session, post_ids=[p.id for p in posts if p.id is not None])
+    return [(post, pubs.get(post.id or 0, [])) for post in posts]

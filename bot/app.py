@@ -1,0 +1,105 @@
+"""The long-running worker: the Telegram bot (long polling) and the scheduler on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.chat.handlers import ChatServices, register
+from bot.config import Config
+from bot.publishers import Publishers, open_publishers
+from jobs.scheduler import Worker
+
+log = logging.getLogger(__name__)
+
+
+def build_application(config: Config, token: str) -> Application:  # type: ignore[type-arg]
+    api = config.settings.telegram.api_url
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .build()
+    )
+
+
+async def run_worker(
+    config: Config,
+    *,
+    engine: Engine,
+    with_bot: bool = True,
+    stop: asyncio.Event | None = None,
+    sweep_seconds: float | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Run until ``stop`` is set (SIGINT/SIGTERM set it when we own the loop's signals)."""
+    stop = stop or _stop_on_signals()
+    token = config.secrets.telegram_bot_token
+    application = build_application(config, token) if (with_bot and token) else None
+    if application is not None:
+        await application.initialize()
+    try:
+        async with open_publishers(
+            config, bot=application.bot if application is not None else None
+        ) as publishers:
+            await _serve(config, engine, application, publishers, stop, sweep_seconds, announce)
+    finally:
+        if application is not None:
+            await application.shutdown()
+
+
+async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
+    config: Config,
+    engine: Engine,
+    application: Application | None,  # type: ignore[type-arg]
+    publishers: Publishers,
+    stop: asyncio.Event,
+    sweep_seconds: float | None,
+    announce: Callable[[str], None],
+) -> None:
+    worker = Worker(
+        engine=engine,
+        config=config,
+        publishers=publishers,
+        **({"sweep_seconds": sweep_seconds} if sweep_seconds else {}),
+    )
+    notice = publishers.dry_run_notice(config)
+    if notice:
+        announce(notice)
+    if application is None:
+        announce("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")
+    worker.start()
+    try:
+        if application is not None:
+            register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=config.settings.telegram.poll_timeout,
+                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            )
+        announce("goodnews is running; Ctrl-C stops it")
+        await stop.wait()
+    finally:
+        announce("stopping: finishing the publication in flight")
+        if application is not None and application.updater is not None:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+        await worker.stop()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,127 @@
+"""Approval requests: the message each admin gets for a draft, and its updates on a decision."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot import actions
+from bot.chat import texts
+from bot.config import Config
+from bot.domain.drafting import render_telegram_html
+from bot.domain.posts import PostStatus
+from bot.storage import repo
+from bot.storage.db import session_scope
+from bot.storage.models import Post
+
+log = logging.getLogger(__name__)
+
+APPROVE, REJECT = "approve", "reject"
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A decoded button press: ``approve:12`` → Callback("approve", 12)."""
+
+    action: str
+    post_id: int
+
+    @classmethod
+    def parse(cls, data: str | None) -> Callback | None:
+        """None for anything that is not one of our buttons (forged or from an old version)."""
+        if not data or data.count(":") != 1:
+            return None
+        action, _, raw_id = data.partition(":")
+        if action not in (APPROVE, REJECT) or not raw_id.isdigit() or len(raw_id) > 12:
+            return None
+        return cls(action, int(raw_id))
+
+    def encode(self) -> str:
+        return f"{self.action}:{self.post_id}"
+
+
+def keyboard(post_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BUTTON_APPROVE, callback_data=f"{APPROVE}:{post_id}"),
+                InlineKeyboardButton(texts.BUTTON_REJECT, callback_data=f"{REJECT}:{post_id}"),
+            ]
+        ]
+    )
+
+
+def request_text(config: Config, post: Post, slot: datetime) -> str:
+    assert post.id is not None
+    return texts.approval_request(
+        post_id=post.id,
+        kind=post.kind,
+        slot=slot,
+        tz=config.tz,
+        recap_id=post.recap_id,
+        post_html=render_telegram_html(actions.as_draft(post)),
+    )
+
+
+def decision_text(config: Config, post: Post, who: str) -> str:
+    """What every admin's copy says once the post is decided."""
+    assert post.id is not None
+    html = render_telegram_html(actions.as_draft(post))
+    if post.status is PostStatus.SCHEDULED and post.slot is not None:
+        return texts.approved(
+            post_id=post.id, who=who, slot=post.slot, tz=config.tz, post_html=html
+        )
+    if post.status is PostStatus.REJECTED:
+        return texts.rejected(post_id=post.id, who=who, post_html=html)
+    return texts.closed(post_id=post.id, status=post.status.value, post_html=html)
+
+
+async def send_requests(
+    bot: Bot, *, engine: Engine, config: Config, post_id: int, now: datetime
+) -> list[str]:
+    """Send the draft to every admin. Returns one warning per admin who could not get it."""
+    with session_scope(engine) as session:
+        post = repo.get_post(session, post_id=post_id)
+        text = request_text(
+            config, post, actions.proposed_slot(session, config, post=post, now=now)
+        )
+    warnings = []
+    for admin in config.settings.telegram.admins:
+        try:
+            message = await bot.send_message(
+                admin, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(post_id)
+            )
+        except TelegramError as exc:
+            warnings.append(f"admin {admin} did not get the approval request: {exc}")
+            continue
+        with session_scope(engine) as session:
+            repo.add_approval_message(
+                session, post_id=post_id, chat_id=message.chat_id, message_id=message.message_id
+            )
+    return warnings
+
+
+async def update_requests(
+    bot: Bot, *, engine: Engine, config: Config, post_id: int, who: str
+) -> None:
+    """Edit every admin's copy of the request to show the decision, without buttons."""
+    with session_scope(engine) as session:
+        post = repo.get_post(session, post_id=post_id)
+        copies = repo.approval_messages(session, post_id=post_id)
+        text = decision_text(config, post, who)
+    for copy in copies:
+        try:
+            await bot.edit_message_text(
+                text, chat_id=copy.chat_id, message_id=copy.message_id, parse_mode=ParseMode.HTML
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                log.warning("could not update approval message %s: %s", copy.message_id, exc)
+        except TelegramError as exc:
+            log.warning("could not update approval message %s: %s", copy.message_id, exc)

@@ -1,0 +1,74 @@
+"""Every text the bot shows in chat, in one place (Vietnamese; catalogs come with i18n)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.domain.posts import PostKind
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+KIND_VI = {PostKind.DAILY: "Tin tốt mỗi ngày", PostKind.WEEKLY: "Câu chuyện đẹp mỗi tuần"}
+
+BUTTON_APPROVE = "✅ Duyệt"
+BUTTON_REJECT = "❌ Từ chối"
+RULE = "───────────────"
+
+NOT_ALLOWED = "Bạn không có quyền duyệt bài."
+UNKNOWN_BUTTON = "Nút này không còn hiệu lực."
+HELP = (
+    "Tôi là bot “Mỗi ngày 1 tin tốt, mỗi tuần 1 câu chuyện đẹp”.\n"
+    "Quản trị viên nhận bản nháp ở đây và bấm Duyệt hoặc Từ chối."
+)
+
+
+def slot_vi(instant: datetime, tz: ZoneInfo) -> str:
+    """``07:30 Chủ nhật 29/11/2026 (GMT+7)``."""
+    local = instant.astimezone(tz)
+    offset = local.utcoffset()
+    hours = offset.total_seconds() / 3600 if offset is not None else 0.0
+    gmt = f"GMT{hours:+g}"
+    return f"{local:%H:%M} {WEEKDAYS_VI[local.weekday()]} {local:%d/%m/%Y} ({gmt})"
+
+
+def approval_request(
+    *,
+    post_id: int,
+    kind: PostKind,
+    slot: datetime,
+    tz: ZoneInfo,
+    recap_id: int | None,
+    post_html: str,
+) -> str:
+    source = f" · từ recap #{recap_id}" if recap_id is not None else ""
+    return (
+        f"📝 <b>Bản nháp #{post_id}</b> · {escape(KIND_VI[kind])}{source}\n"
+        f"Dự kiến đăng: {escape(slot_vi(slot, tz))}\n"
+        f"{RULE}\n{post_html}"
+    )
+
+
+def approved(*, post_id: int, who: str, slot: datetime, tz: ZoneInfo, post_html: str) -> str:
+    return (
+        f"✅ <b>Đã duyệt #{post_id}</b> bởi {escape(who)}\n"
+        f"Sẽ đăng lúc {escape(slot_vi(slot, tz))}\n"
+        f"{RULE}\n{post_html}"
+    )
+
+
+def rejected(*, post_id: int, who: str, post_html: str) -> str:
+    return f"❌ <b>Đã từ chối #{post_id}</b> bởi {escape(who)}\n{RULE}\n{post_html}"
+
+
+def closed(*, post_id: int, status: str, post_html: str) -> str:
+    return f"ℹ️ <b>Bài #{post_id}</b>: {escape(status)}\n{RULE}\n{post_html}"
+
+
+def answer_approved(slot: datetime, tz: ZoneInfo) -> str:
+    return f"Đã duyệt. Đăng lúc {slot_vi(slot, tz)}"
+
+
+ANSWER_ALREADY_APPROVED = "Bài này đã được duyệt rồi."
+ANSWER_REJECTED = "Đã từ chối."
+ANSWER_ALREADY_REJECTED = "Bài này đã bị từ chối rồi."

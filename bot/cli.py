@@ -1,0 +1,448 @@
+"""The ``goodnews`` command: a thin layer over the actions, one function per command.
+
+Ids and JSON go to stdout so scripts can use them; what people read goes to stderr. A user
+error prints one line, ``error: ...``, and exits 1 without a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from sqlalchemy.engine import Engine
+
+from bot import actions
+from bot import config as config_module
+from bot.chat import approval
+from bot.config import Config
+from bot.domain.drafting import render_plain
+from bot.domain.errors import UserError
+from bot.domain.posts import PostKind
+from bot.domain.slots import format_local
+from bot.publishers import make_bot, open_publishers, start_bot
+from bot.storage import db
+from bot.storage.models import Post, Publication
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def say(message: str) -> None:
+    """A line for people, on stderr."""
+    click.echo(message, err=True)
+
+
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn our UserError into one line and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            raise click.ClickException(
+                str(exc).splitlines()[0] if str(exc) else repr(exc)
+            ) from None
+
+    return wrapper
+
+
+class State:
+    """Loaded lazily, so ``--help`` works even with a broken config."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = config_module.load(self.config_path)
+        return self._config
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine, refusing a database that has not been initialised."""
+        if self._engine is None:
+            engine = db.make_engine(self.config.database_url)
+            db.check_schema(engine)
+            self._engine = engine
+        return self._engine
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: $GOODNEWS_CONFIG, else ./config.toml, else embedded defaults).",
+)
+@click.version_option(package_name="goodnews")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """goodnews: one good news a day, one beautiful story a week.
+
+    Stores event recaps, drafts posts, gets them approved by admins in Telegram and
+    publishes them to Telegram channels and Facebook Pages at their slots.
+    """
+    ctx.obj = State(config_path)
+
+
+@cli.command()
+@pass_state
+@user_errors
+def init(state: State) -> None:
+    """Write a commented config.toml if there is none; create or upgrade the database.
+
+    Example: goodnews init
+    """
+    path = config_module.resolve_path(state.config_path) or config_module.DEFAULT_PATH
+    if path.exists():
+        say(f"{path}: kept (it exists)")
+    else:
+        path.write_text(config_module.default_config_text(), encoding="utf-8")
+        say(f"{path}: written; edit it, then put tokens in .env or the environment")
+    state.config_path = path
+    config = state.config
+    engine = db.make_engine(config.database_url)
+    before, after = db.upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        say(f"database {where}: up to date (revision {after})")
+    else:
+        say(f"database {where}: {'created' if before is None else 'upgraded'} at revision {after}")
+
+
+@cli.group()
+def recap() -> None:
+    """Store and list event recaps."""
+
+
+@recap.command("add")
+@click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option("--title", help="Title (default: the first line of the file).")
+@click.option("--url", help="Link to the full article, shown under the post.")
+@pass_state
+@user_errors
+def recap_add(state: State, path: str, title: str | None, url: str | None) -> None:
+    """Store a recap (UTF-8 text or Markdown; - reads stdin) and print its id.
+
+    Example: goodnews recap add hien-mau.txt --url https://example.org/hien-mau
+    """
+    data, source = _read_input(path)
+    with db.session_scope(state.engine) as session:
+        stored = actions.store_recap(session, data=data, source=source, title=title, url=url)
+    say(f"recap {stored.id} stored: {stored.title}")
+    click.echo(stored.id)
+
+
+def _read_input(path: str) -> tuple[bytes, str]:
+    if path == "-":
+        return sys.stdin.buffer.read(), "stdin"
+    try:
+        return Path(path).read_bytes(), path
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+@recap.command("list")
+@pass_state
+@user_errors
+def recap_list(state: State) -> None:
+    """List stored recaps, newest first.
+
+    Example: goodnews recap list
+    """
+    from sqlmodel import col, select
+
+    from bot.storage.models import Recap
+
+    with db.session_scope(state.engine) as session:
+        rows = session.exec(select(Recap).order_by(col(Recap.id).desc())).all()
+        for row in rows:
+            when = format_local(row.created_at, state.config.tz)
+            click.echo(f"{row.id:>5}  {when}  {row.title}")
+
+
+KIND = click.Choice([k.value for k in PostKind])
+
+
+@cli.command()
+@click.option("--kind", type=KIND, default="daily", show_default=True)
+@click.option("--recap", "recap_id", type=int, help="Recap to draft from (default: newest unused).")
+@pass_state
+@user_errors
+def draft(state: State, kind: str, recap_id: int | None) -> None:
+    """Draft a post from a recap, store it as pending, print its id, ask the admins.
+
+    Example: goodnews draft --kind weekly
+    """
+    config, now = state.config, datetime.now(UTC)
+    with db.session_scope(state.engine) as session:
+        post = actions.draft(session, config, kind=PostKind(kind), recap_id=recap_id)
+        slot = actions.proposed_slot(session, config, post=post, now=now)
+    assert post.id is not None
+    say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
+    say(_indent(render_plain(actions.as_draft(post))))
+    click.echo(post.id)
+    _notify(
+        state,
+        lambda bot: approval.send_requests(
+            bot, engine=state.engine, config=config, post_id=post.id or 0, now=now
+        ),
+    )
+
+
+def _notify(state: State, send: Callable[[Any], Any]) -> None:
+    """Run a chat notification when a token is set; otherwise say it was skipped."""
+    config = state.config
+    bot = make_bot(config)
+    if bot is None:
+        say("no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram")
+        return
+    if not config.settings.telegram.admins:
+        say("telegram.admins is empty: nobody to message")
+        return
+
+    async def go() -> Any:
+        await start_bot(bot)
+        try:
+            return await send(bot)
+        finally:
+            await bot.shutdown()
+
+    for warning in asyncio.run(go()) or []:
+        say(f"warning: {warning}")
+
+
+@cli.command()
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def approve(state: State, post_id: int) -> None:
+    """Approve a pending post: it takes the next free slot of its kind.
+
+    Example: goodnews approve 12
+    """
+    _decide(state, post_id, approve=True)
+
+
+@cli.command()
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def reject(state: State, post_id: int) -> None:
+    """Reject a post; it will not be published and frees its slot.
+
+    Example: goodnews reject 12
+    """
+    _decide(state, post_id, approve=False)
+
+
+def _decide(state: State, post_id: int, *, approve: bool) -> None:
+    config, now = state.config, datetime.now(UTC)
+    with db.session_scope(state.engine) as session:
+        if approve:
+            decision = actions.approve(session, config, post_id=post_id, by=None, now=now)
+        else:
+            decision = actions.reject(session, post_id=post_id, by=None, now=now)
+    post = decision.post
+    if approve:
+        assert post.slot is not None
+        verb = "approved" if decision.changed else "was already approved"
+        say(f"post {post_id} {verb}: goes out {format_local(post.slot, config.tz)}")
+    else:
+        say(f"post {post_id} {'rejected' if decision.changed else 'was already rejected'}")
+    if decision.changed and make_bot(config) is not None and config.settings.telegram.admins:
+        _notify(
+            state,
+            lambda bot: approval.update_requests(
+                bot, engine=state.engine, config=config, post_id=post_id, who="goodnews CLI"
+            ),
+        )
+
+
+@cli.command("queue")
+@click.option("--all", "include_all", is_flag=True, help="Also published, failed and rejected.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_state
+@user_errors
+def queue_cmd(state: State, include_all: bool, as_json: bool) -> None:
+    """Show pending and scheduled posts with their slots in the configured timezone.
+
+    Example: goodnews queue --all --json
+    """
+    config = state.config
+    with db.session_scope(state.engine) as session:
+        rows = actions.queue(session, include_all=include_all)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [_post_json(p, pubs, config) for p, pubs in rows], ensure_ascii=False, indent=2
+            )
+        )
+        return
+    if not rows:
+        say("the queue is empty" + ("" if include_all else " (--all shows past posts)"))
+        return
+    for post, pubs in rows:
+        slot = format_local(post.slot, config.tz) if post.slot else "(no slot)"
+        channels = ", ".join(f"{p.channel}:{p.status.value}" for p in pubs)
+        click.echo(
+            f"{post.id:>5}  {post.kind.value:<6}  {post.status.value:<10}  {slot:<24}  "
+            f"{_shorten(post.title, 50)}" + (f"  [{channels}]" if channels else "")
+        )
+
+
+def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "kind": post.kind.value,
+        "status": post.status.value,
+        "slot": post.slot.astimezone(config.tz).isoformat() if post.slot else None,
+        "title": post.title,
+        "text": render_plain(actions.as_draft(post)),
+        "recap_id": post.recap_id,
+        "publications": [
+            {
+                "channel": p.channel,
+                "status": p.status.value,
+                "external_id": p.external_id,
+                "error": p.error,
+            }
+            for p in pubs
+        ],
+    }
+
+
+@cli.command()
+@click.option(
+    "--at",
+    "at_text",
+    metavar="ISO-8601",
+    help="Act as if the clock read this instant (default: now), e.g. 2026-12-01T07:30+07:00.",
+)
+@pass_state
+@user_errors
+def tick(state: State, at_text: str | None) -> None:
+    """Run one scheduling pass: publish whatever is due by then, and exit.
+
+    For cron-style hosts and for tests; running it twice for the same instant publishes
+    nothing twice.
+
+    Example: goodnews tick --at 2026-12-01T07:30:00+07:00
+    """
+    from jobs.publish import publish_due
+
+    config = state.config
+    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
+
+    async def go() -> None:
+        async with open_publishers(config) as publishers:
+            notice = publishers.dry_run_notice(config)
+            if notice:
+                say(notice)
+            report = await publish_due(
+                engine=state.engine, config=config, publishers=publishers, at=at
+            )
+        for outcome in report.outcomes:
+            click.echo(
+                f"post {outcome.post_id} → {outcome.channel}: {outcome.status.value} "
+                f"{outcome.detail}"
+            )
+        if not report.outcomes:
+            say(f"nothing due by {format_local(at, config.tz)}")
+
+    asyncio.run(go())
+
+
+def parse_instant(text: str, config: Config) -> datetime:
+    """ISO 8601; without an offset it is read in the configured timezone."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"--at: not an ISO 8601 instant: {text!r} (e.g. 2026-12-01T07:30:00+07:00)"
+        ) from None
+    return value.replace(tzinfo=config.tz) if value.tzinfo is None else value
+
+
+@cli.command()
+@click.option("--no-bot", is_flag=True, help="Publish only; do not poll Telegram for chat.")
+@pass_state
+@user_errors
+def run(state: State, no_bot: bool) -> None:
+    """Run the worker: the Telegram bot and the scheduler, until Ctrl-C.
+
+    Example: goodnews run
+    """
+    from bot.app import run_worker
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs contain the bot token
+    config, engine = state.config, state.engine
+    asyncio.run(run_worker(config, engine=engine, with_bot=not no_bot, announce=say))
+    say("stopped cleanly")
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("goodnews-demo"),
+    show_default=True,
+    help="Folder for the demo's database and outbox.",
+)
+@user_errors
+def demo(folder: Path) -> None:
+    """Show a day's flow end to end on the embedded defaults, into a dry-run outbox.
+
+    Stores the bundled sample recaps, drafts a daily post and a weekly story, approves them,
+    runs the scheduler at their slots and prints what each channel would receive. No token
+    is used even if one is set: the demo never publishes for real.
+
+    Example: goodnews demo
+    """
+    from bot.demo import run_demo
+
+    run_demo(folder, out=click.echo, note=say)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@contextmanager
+def _quiet_interrupt() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        say("interrupted")
+        sys.exit(130)
+
+
+def main() -> None:
+    with _quiet_interrupt():
+        cli()

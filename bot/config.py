@@ -1,0 +1,311 @@
+"""Configuration: ``config.toml`` for settings, the environment (or ``.env``) for secrets.
+
+The file is ``--config PATH``, else ``$GOODNEWS_CONFIG``, else ``./config.toml``; with none of
+them the embedded defaults apply (the same text ``goodnews init`` writes), so the bot runs on a
+fresh machine with nothing set. Every problem becomes one :class:`ConfigError` line naming the
+key, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.domain.errors import ConfigError
+from bot.domain.slots import Cadence, weekday_number
+
+ENV_CONFIG = "GOODNEWS_CONFIG"
+ENV_DATABASE_URL = "DATABASE_URL"
+ENV_TELEGRAM_TOKEN = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
+ENV_FACEBOOK_TOKEN = "FACEBOOK_PAGE_TOKEN"  # noqa: S105
+DEFAULT_PATH = Path("config.toml")
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _parse_hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError(f"expected a 24-hour time HH:MM such as 07:30, got {value!r}")
+    return value
+
+
+def _check_weekday(value: str) -> str:
+    weekday_number(value)
+    return value.lower()
+
+
+def _check_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
+HHMM = Annotated[str, AfterValidator(_parse_hhmm)]
+Url = Annotated[str, AfterValidator(_check_url)]
+
+
+class _Section(BaseModel):
+    """Unknown keys are errors: a typo must not silently fall back to a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class TelegramConfig(_Section):
+    api_url: Url = "https://api.telegram.org"
+    admins: list[int] = Field(default_factory=list)
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+
+
+class FacebookConfig(_Section):
+    graph_url: Url = "https://graph.facebook.com"
+    api_version: Annotated[str, Field(pattern=r"^v\d+\.\d+$")] = "v24.0"
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class CadenceConfig(_Section):
+    daily_at: HHMM = "07:30"
+    weekly_day: Annotated[str, AfterValidator(_check_weekday)] = "sunday"
+    weekly_at: HHMM = "19:00"
+
+
+class DraftingConfig(_Section):
+    daily_max_chars: int = Field(default=600, ge=80, le=3500)
+    weekly_max_chars: int = Field(default=1000, ge=200, le=3500)
+    daily_hashtags: list[str] = Field(default_factory=lambda: ["#MoiNgayMotTinTot"])
+    weekly_hashtags: list[str] = Field(default_factory=lambda: ["#MoiTuanMotCauChuyenDep"])
+
+
+class ChannelConfig(_Section):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+    type: Literal["telegram", "facebook"]
+    chat_id: str | int | None = None
+    page_id: str | None = None
+
+    @model_validator(mode="after")
+    def _target_present(self) -> ChannelConfig:
+        if self.type == "telegram" and self.chat_id in (None, ""):
+            raise ValueError('a telegram channel needs chat_id (such as "@your_channel")')
+        if self.type == "facebook" and not self.page_id:
+            raise ValueError("a facebook channel needs page_id")
+        if self.type == "telegram" and self.page_id is not None:
+            raise ValueError("page_id belongs to facebook channels")
+        if self.type == "facebook" and self.chat_id is not None:
+            raise ValueError("chat_id belongs to telegram channels")
+        return self
+
+    @property
+    def target(self) -> str:
+        """Where the channel posts: the Telegram chat or the Facebook Page id."""
+        return str(self.chat_id if self.type == "telegram" else self.page_id)
+
+
+class Settings(_Section):
+    """The whole file. Field names are the config contract; see the README's reference."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    database_url: str = "sqlite:///goodnews.db"
+    outbox_dir: str = "outbox"
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    facebook: FacebookConfig = Field(default_factory=FacebookConfig)
+    cadence: CadenceConfig = Field(default_factory=CadenceConfig)
+    drafting: DraftingConfig = Field(default_factory=DraftingConfig)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Asia/Ho_Chi_Minh)") from None
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: list[ChannelConfig]) -> list[ChannelConfig]:
+        seen: set[str] = set()
+        for channel in value:
+            if channel.name in seen:
+                raise ValueError(f"duplicate channel name {channel.name!r}")
+            seen.add(channel.name)
+        return value
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens, read only from the environment or ``.env``; never logged, never in config."""
+
+    telegram_bot_token: str | None
+    facebook_page_token: str | None
+
+    def __repr__(self) -> str:  # keep tokens out of logs and tracebacks
+        return (
+            f"Secrets(telegram_bot_token={'set' if self.telegram_bot_token else None}, "
+            f"facebook_page_token={'set' if self.facebook_page_token else None})"
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings plus what was derived from them and from the environment."""
+
+    settings: Settings
+    secrets: Secrets
+    path: Path | None  # None: the embedded defaults
+    database_url: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    @property
+    def cadence(self) -> Cadence:
+        c = self.settings.cadence
+        return Cadence(
+            timezone=self.tz,
+            daily_at=time.fromisoformat(c.daily_at),
+            weekly_day=weekday_number(c.weekly_day),
+            weekly_at=time.fromisoformat(c.weekly_at),
+        )
+
+    @property
+    def channels(self) -> list[ChannelConfig]:
+        return list(self.settings.channels)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return Path(self.settings.outbox_dir)
+
+    def channel(self, name: str) -> ChannelConfig:
+        for channel in self.settings.channels:
+            if channel.name == name:
+                return channel
+        raise ConfigError(f"no channel named {name!r} in the config")
+
+
+def default_config_text() -> str:
+    """The commented config ``goodnews init`` writes; it also applies when there is no file."""
+    return resources.files("bot").joinpath("config.default.toml").read_text(encoding="utf-8")
+
+
+def resolve_path(explicit: Path | None, environ: dict[str, str] | None = None) -> Path | None:
+    """The config file to read: the option, else $GOODNEWS_CONFIG, else ./config.toml if present."""
+    env = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if env.get(ENV_CONFIG):
+        return Path(env[ENV_CONFIG])
+    return DEFAULT_PATH if DEFAULT_PATH.exists() else None
+
+
+def load(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read, validate and combine the config file, ``.env`` and the environment."""
+    env = dict(os.environ if environ is None else environ)
+    path = resolve_path(explicit, env)
+    if path is None:
+        source, text = "embedded defaults", default_config_text()
+    else:
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file (run `goodnews init`)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    settings = parse_settings(text, source=source)
+    env = _with_dotenv(env)
+    return Config(
+        settings=settings,
+        secrets=Secrets(
+            telegram_bot_token=env.get(ENV_TELEGRAM_TOKEN) or None,
+            facebook_page_token=env.get(ENV_FACEBOOK_TOKEN) or None,
+        ),
+        path=path,
+        database_url=env.get(ENV_DATABASE_URL) or settings.database_url,
+    )
+
+
+def parse_settings(text: str, *, source: str) -> Settings:
+    """Validate TOML text; the first problem becomes a one-line ConfigError naming the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    _refuse_secrets(data, source)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data, source)) from None
+
+
+def _refuse_secrets(data: dict[str, Any], source: str) -> None:
+    for section in ("telegram", "facebook"):
+        table = data.get(section)
+        if isinstance(table, dict) and "token" in table:
+            raise ConfigError(
+                f"{source}: {section}.token: secrets do not belong in the config file; "
+                f"set {ENV_TELEGRAM_TOKEN if section == 'telegram' else ENV_FACEBOOK_TOKEN} "
+                "in the environment or .env"
+            )
+
+
+def _describe(exc: ValidationError, data: dict[str, Any], source: str) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    key = _key_name(first["loc"], data)
+    if first["type"] == "extra_forbidden":
+        problem = "unknown key"
+    else:
+        problem = first["msg"].removeprefix("Value error, ")
+        if first["type"] not in ("value_error", "missing") and "input" in first:
+            problem += f", got {first['input']!r}"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return f"{source}: {key}: {problem}" + (more if len(errors) > 1 else "")
+
+
+def _key_name(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """``("channels", 1, "chat_id")`` → ``channels[1] (name "tg").chat_id``."""
+    parts: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if isinstance(node, list) and part < len(node):
+                node = node[part]
+                if isinstance(node, dict) and isinstance(node.get("name"), str):
+                    label += f' (name "{node["name"]}")'
+            parts.append(label)
+        else:
+            if part.startswith(("function-", "constrained-")):  # pydantic's internal loc parts
+                continue
+            parts.append(("." if parts else "") + part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _with_dotenv(env: dict[str, str]) -> dict[str, str]:
+    """Values from ``./.env`` fill in what the real environment does not set."""
+    dotenv = Path(".env")
+    if not dotenv.is_file():
+        return env
+    merged = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
+    merged.update(env)
+    return merged

@@ -1,0 +1,66 @@
+"""Our own error types. Adapters translate library errors into these.
+
+Hierarchy::
+
+    GoodnewsError
+    ├── UserError                 bad input from a person: one line, no traceback, nothing written
+    │   ├── ConfigError           config.toml or the environment is wrong
+    │   ├── RecapError            a recap cannot be stored (empty, binary, not UTF-8)
+    │   ├── NotFoundError         an id that does not exist
+    │   └── InvalidStateError     the action does not fit the post's current state
+    └── PublishError              a publisher could not deliver a post to a channel
+        ├── RetryableError        try again later (rate limit, network error before sending)
+        ├── PermanentError        the platform refused this content; retrying will not help
+        ├── NeedsAdminError       credentials or permissions: a person must act
+        └── UnknownOutcomeError   the request may have reached the platform; never resend silently
+"""
+
+from __future__ import annotations
+
+
+class GoodnewsError(Exception):
+    """Base of every error goodnews raises on purpose."""
+
+
+class UserError(GoodnewsError):
+    """A person gave us something we cannot use. The message is shown as is, on one line."""
+
+
+class ConfigError(UserError):
+    """The configuration file or environment is invalid."""
+
+
+class RecapError(UserError):
+    """A recap cannot be stored."""
+
+
+class NotFoundError(UserError):
+    """An id that names nothing."""
+
+
+class InvalidStateError(UserError):
+    """The requested change does not apply to the object's current state."""
+
+
+class PublishError(GoodnewsError):
+    """Delivery of one post to one channel did not succeed."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RetryableError(PublishError):
+    """Transient: the same request may succeed later (after ``retry_after`` seconds if given)."""
+
+
+class PermanentError(PublishError):
+    """The platform rejected the request itself; sending it again would fail the same way."""
+
+
+class NeedsAdminError(PublishError):
+    """Expired token, missing permission, bot removed: nothing succeeds until a person acts."""
+
+
+class UnknownOutcomeError(PublishError):
+    """The request may or may not have been applied (timeout after sending, crash)."""

@@ -1,0 +1,83 @@
+"""Facebook Pages through facebook-sdk 3.1.0, kept behind our publisher interface.
+
+The SDK is synchronous and has no timeout by default: each call runs in a worker thread
+with the configured timeout. It rejects modern API versions in its constructor, so the
+version is set on the object afterwards, and its base URL is a module global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import facebook
+import requests
+
+from bot.config import ChannelConfig
+from bot.domain.errors import (
+    NeedsAdminError,
+    PermanentError,
+    PublishError,
+    RetryableError,
+    UnknownOutcomeError,
+)
+from bot.publishers import payloads
+from bot.publishers.base import OutgoingPost, PublishResult
+
+RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
+ADMIN_CODES = frozenset({10, 190, 368}) | frozenset(range(200, 300))
+DUPLICATE_CODE = 506
+
+
+def make_graph(*, token: str, graph_url: str, version: str, timeout: float) -> Any:
+    """A GraphAPI client aimed at ``graph_url`` and ``version`` for every call."""
+    facebook.FACEBOOK_GRAPH_URL = graph_url.rstrip("/") + "/"
+    graph = facebook.GraphAPI(access_token=token, timeout=timeout)
+    graph.version = version  # after construction: the constructor only knows up to v3.1
+    return graph
+
+
+class FacebookPagePublisher:
+    """Posts to a Page feed: the plain-text post, with the source link when there is one."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult:
+        fields = payloads.facebook_feed(post, channel)
+        try:
+            result = await asyncio.to_thread(
+                self.graph.put_object, channel.page_id, "feed", **fields
+            )
+        except facebook.GraphAPIError as exc:
+            raise translate_error(exc, channel) from exc
+        except requests.RequestException as exc:
+            raise translate_network_error(exc, channel) from exc
+        return PublishResult(external_id=str(result["id"]))
+
+
+def translate_error(exc: Any, channel: ChannelConfig) -> PublishError:
+    """Sort a GraphAPIError by its code into retry later / needs an admin / permanent."""
+    where = f"facebook page {channel.name} ({channel.page_id})"
+    code = exc.code
+    message = str(exc.message) if exc.message else "no message"
+    if code is None:  # not a Graph JSON error: a proxy's HTML page, a 5xx
+        return UnknownOutcomeError(f"{where}: unexpected answer from Facebook: {message[:200]}")
+    if code in RETRY_CODES:
+        return RetryableError(f"{where}: Facebook asks to retry later (#{code}): {message}")
+    if code in ADMIN_CODES:
+        return NeedsAdminError(f"{where}: (#{code}) {message}")
+    if code == DUPLICATE_CODE:
+        return PermanentError(f"{where}: Facebook says this is a duplicate post (#{code})")
+    return PermanentError(f"{where}: Facebook refused the post (#{code}): {message}")
+
+
+def translate_network_error(exc: requests.RequestException, channel: ChannelConfig) -> PublishError:
+    where = f"facebook page {channel.name} ({channel.page_id})"
+    if isinstance(exc, requests.ConnectTimeout | requests.ConnectionError) and not isinstance(
+        exc, requests.ReadTimeout
+    ):
+        sent = "Connection aborted" in str(exc) or "RemoteDisconnected" in str(exc)
+        if not sent:
+            return RetryableError(f"{where}: could not reach Facebook: {exc}")
+    return UnknownOutcomeError(f"{where}: no answer from Facebook, the post may be out: {exc}")
