@@ -10,8 +10,8 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
+from telegram import Bot
 
 from bot import actions
 from bot import config as config_module
@@ -193,41 +194,44 @@ def draft(state: State, kind: str, recap_id: int | None) -> None:
     Example: goodnews draft --kind weekly
     """
     config, now = state.config, datetime.now(UTC)
-    with db.session_scope(state.engine) as session:
-        post = actions.draft(session, config, kind=PostKind(kind), recap_id=recap_id)
-        slot = actions.proposed_slot(session, config, post=post, now=now)
-    assert post.id is not None
-    say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
-    say(_indent(render_plain(actions.as_draft(post))))
-    click.echo(post.id)
-    _notify(
-        state,
-        lambda bot: approval.send_requests(
-            bot, engine=state.engine, config=config, post_id=post.id or 0, now=now
-        ),
-    )
+
+    async def go() -> None:
+        # The bot is checked first: a refused token stops here, before anything is stored.
+        async with admin_bot(config) as (bot, why_not):
+            with db.session_scope(state.engine) as session:
+                post = actions.draft(session, config, kind=PostKind(kind), recap_id=recap_id)
+                slot = actions.proposed_slot(session, config, post=post, now=now)
+            assert post.id is not None
+            say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
+            say(_indent(render_plain(actions.as_draft(post))))
+            click.echo(post.id)
+            if bot is None:
+                say(why_not)
+                return
+            warnings = await approval.send_requests(
+                bot, engine=state.engine, config=config, post_id=post.id, now=now
+            )
+            for warning in warnings:
+                say(f"warning: {warning}")
+
+    asyncio.run(go())
 
 
-def _notify(state: State, send: Callable[[Any], Any]) -> None:
-    """Run a chat notification when a token is set; otherwise say it was skipped."""
-    config = state.config
+@asynccontextmanager
+async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
+    """A started Bot for messaging admins, or None and the reason it is not possible."""
     bot = make_bot(config)
     if bot is None:
-        say("no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram")
+        yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
         return
     if not config.settings.telegram.admins:
-        say("telegram.admins is empty: nobody to message")
+        yield None, "telegram.admins is empty: nobody was messaged"
         return
-
-    async def go() -> Any:
-        await start_bot(bot)
-        try:
-            return await send(bot)
-        finally:
-            await bot.shutdown()
-
-    for warning in asyncio.run(go()) or []:
-        say(f"warning: {warning}")
+    await start_bot(bot)
+    try:
+        yield bot, ""
+    finally:
+        await bot.shutdown()
 
 
 @cli.command()
@@ -269,12 +273,18 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
     else:
         say(f"post {post_id} {'rejected' if decision.changed else 'was already rejected'}")
     if decision.changed and make_bot(config) is not None and config.settings.telegram.admins:
-        _notify(
-            state,
-            lambda bot: approval.update_requests(
+        try:
+            asyncio.run(_update_admins(state, config, post_id))
+        except UserError as exc:  # the decision stands; only the chat copies are stale
+            say(f"warning: the admins' approval messages were not updated: {exc}")
+
+
+async def _update_admins(state: State, config: Config, post_id: int) -> None:
+    async with admin_bot(config) as (bot, _why_not):
+        if bot is not None:
+            await approval.update_requests(
                 bot, engine=state.engine, config=config, post_id=post_id, who="goodnews CLI"
-            ),
-        )
+            )
 
 
 @cli.command("queue")

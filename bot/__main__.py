@@ -1,0 +1,5 @@
+"""``python -m bot`` is ``goodnews``."""
+
+from bot.cli import main
+
+main()
