@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def ready(run_cli: Cli, workdir: Path) -> Cli:
     return run_cli
 
 
-def _queue(run_cli: Cli, *extra: str) -> list[dict[str, object]]:
+def _queue(run_cli: Cli, *extra: str) -> list[dict[str, Any]]:
     return json.loads(run_cli("queue", "--json", *extra).stdout)  # type: ignore[no-any-return]
 
 
@@ -135,7 +136,7 @@ def test_draft_approve_tick_into_the_outbox(ready: Cli, workdir: Path) -> None:
     assert _queue(ready) == []
     [published] = _queue(ready, "--all")
     assert published["status"] == "published"
-    assert {p["channel"]: p["status"] for p in published["publications"]} == {  # type: ignore[union-attr]
+    assert {p["channel"]: p["status"] for p in published["publications"]} == {
         "telegram-main": "sent",
         "facebook-main": "sent",
     }
