@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -454,5 +455,8 @@ def _quiet_interrupt() -> Iterator[None]:
 
 
 def main() -> None:
+    # Opt in to python-telegram-bot's coming timedelta durations (we read both forms); this
+    # also keeps its deprecation warning out of users' logs.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     with _quiet_interrupt():
         cli()

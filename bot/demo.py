@@ -68,7 +68,7 @@ def run_demo(folder: Path, *, out: Callable[[str], None], note: Callable[[str], 
         )
         report = asyncio.run(_tick(engine, config, slot))
         for channel, line, path in report:
-            note(f"4. at the slot, post {post.id} → {channel}: {line}")
+            note(f"4. at the slot, post {post.id} → {channel}: {line}, written to {path}")
             written.append(path)
     for path in written:  # this run's files only: an earlier run's stay but are not repeated
         out(f"── {path} ──")

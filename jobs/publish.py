@@ -87,9 +87,9 @@ async def _publish_to(
         result = await publishers.for_channel(channel).publish(post, channel)
         external_id = detail = result.external_id
     except UnknownOutcomeError as exc:
-        status, detail = PublicationStatus.UNKNOWN, str(exc)
+        status, detail = PublicationStatus.UNKNOWN, f"{exc.label}: {exc}"
     except PublishError as exc:
-        status, detail = PublicationStatus.FAILED, str(exc)
+        status, detail = PublicationStatus.FAILED, f"{exc.label}: {exc}"
     except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
         log.exception("publisher for %s crashed on post %s", channel.name, post.id)
         status, detail = PublicationStatus.UNKNOWN, f"{type(exc).__name__}: {exc}"

@@ -45,6 +45,9 @@ class InvalidStateError(UserError):
 class PublishError(GoodnewsError):
     """Delivery of one post to one channel did not succeed."""
 
+    #: How people read this kind of failure, in front of the message.
+    label = "not published"
+
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
@@ -53,14 +56,22 @@ class PublishError(GoodnewsError):
 class RetryableError(PublishError):
     """Transient: the same request may succeed later (after ``retry_after`` seconds if given)."""
 
+    label = "retry later"
+
 
 class PermanentError(PublishError):
     """The platform rejected the request itself; sending it again would fail the same way."""
+
+    label = "refused"
 
 
 class NeedsAdminError(PublishError):
     """Expired token, missing permission, bot removed: nothing succeeds until a person acts."""
 
+    label = "needs an admin"
+
 
 class UnknownOutcomeError(PublishError):
     """The request may or may not have been applied (timeout after sending, crash)."""
+
+    label = "outcome unknown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 import httpx
@@ -16,6 +17,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ChannelConfig
 from bot.domain.errors import (
@@ -50,7 +52,9 @@ def translate_error(exc: TelegramError, channel: ChannelConfig) -> PublishError:
     """Sort a python-telegram-bot error into retry later / needs an admin / permanent / unknown."""
     where = f"telegram channel {channel.name} ({channel.chat_id})"
     if isinstance(exc, RetryAfter):
-        wait = exc.retry_after
+        with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return RetryableError(
             f"{where}: rate limited, retry after {seconds:g}s", retry_after=seconds

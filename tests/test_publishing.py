@@ -1,0 +1,179 @@
+"""The publishing pass against the fake servers, failures included: every outcome is recorded,
+nothing is sent twice, and an outcome we cannot know is ``unknown``, never retried silently."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot import actions
+from bot.config import Config, Secrets, parse_settings
+from bot.domain.posts import PostKind, PostStatus, PublicationStatus
+from bot.publishers import open_publishers
+from bot.storage import db, repo
+from bot.storage.db import session_scope
+from jobs.publish import PassReport, publish_due
+from tests.fakes.graph import BAD_GATEWAY_HTML, FakeGraph, rate_limit_body
+from tests.fakes.telegram import FakeTelegram
+
+CHANNEL_ID, PAGE_ID, PAGE_TOKEN = -100777, "5550001", "EAAGpagetoken"
+RECAP = "Tin tốt về hiến máu\nSáng 28/11, 300 đoàn viên hiến máu tình nguyện. Ai cũng vui.\n"
+
+
+@dataclass
+class Setup:
+    tg: FakeTelegram
+    graph: FakeGraph
+    config: Config
+    engine: Engine
+
+    def schedule_post(self) -> tuple[int, datetime]:
+        now = datetime.now(UTC)
+        with session_scope(self.engine) as session:
+            recap = actions.store_recap(
+                session, data=RECAP.encode(), source="t", title=None, url="https://x.example/1"
+            )
+            post = actions.draft(session, self.config, kind=PostKind.DAILY, recap_id=recap.id)
+            assert post.id is not None
+            slot = actions.approve(session, self.config, post_id=post.id, by=1, now=now).post.slot
+            assert slot is not None
+            return post.id, slot
+
+    def tick(self, at: datetime) -> PassReport:
+        async def go() -> PassReport:
+            async with open_publishers(self.config) as publishers:
+                return await publish_due(
+                    engine=self.engine, config=self.config, publishers=publishers, at=at
+                )
+
+        return asyncio.run(go())
+
+    def state(self, post_id: int) -> tuple[PostStatus, dict[str, tuple[PublicationStatus, str]]]:
+        with session_scope(self.engine) as session:
+            post = repo.get_post(session, post_id=post_id)
+            pubs = repo.publications(session, post_id=post_id)
+        return post.status, {p.channel: (p.status, p.error or "") for p in pubs}
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
+    import facebook
+
+    monkeypatch.setattr(facebook, "FACEBOOK_GRAPH_URL", facebook.FACEBOOK_GRAPH_URL)  # restored
+    with FakeTelegram() as tg, FakeGraph() as graph:
+        tg.add_channel(CHANNEL_ID, "kenh_tin_tot", "Tin tốt")
+        graph.add_page(PAGE_ID, PAGE_TOKEN)
+        settings = parse_settings(
+            f"""
+[telegram]
+api_url = "{tg.api_url}"
+[facebook]
+graph_url = "{graph.graph_url}"
+timeout = 2.0
+[[channels]]
+name = "tg"
+type = "telegram"
+chat_id = {CHANNEL_ID}
+[[channels]]
+name = "fb"
+type = "facebook"
+page_id = "{PAGE_ID}"
+""",
+            source="test",
+        )
+        url = f"sqlite:///{tmp_path / 'p.db'}"
+        config = Config(settings, Secrets(tg.token, PAGE_TOKEN), None, url)
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        yield Setup(tg, graph, config, engine)
+
+
+def test_both_channels_get_the_post_once(setup: Setup) -> None:
+    post_id, slot = setup.schedule_post()
+    report = setup.tick(slot)
+    assert {(o.channel, o.status) for o in report.outcomes} == {
+        ("tg", PublicationStatus.SENT),
+        ("fb", PublicationStatus.SENT),
+    }
+    assert setup.tick(slot).outcomes == []
+    assert setup.tick(slot + timedelta(days=30)).outcomes == []
+    assert len(setup.tg.messages(CHANNEL_ID)) == 1 and len(setup.graph.posts(PAGE_ID)) == 1
+    assert setup.state(post_id)[0] is PostStatus.PUBLISHED
+
+
+def test_telegram_rate_limit_fails_that_channel_with_the_reason(setup: Setup) -> None:
+    post_id, slot = setup.schedule_post()
+    setup.tg.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 7")
+    setup.tick(slot)
+    status, pubs = setup.state(post_id)
+    assert status is PostStatus.FAILED
+    assert pubs["tg"][0] is PublicationStatus.FAILED
+    assert pubs["tg"][1].startswith("retry later: ") and "retry after 7s" in pubs["tg"][1]
+    assert pubs["fb"][0] is PublicationStatus.SENT  # one channel's trouble stops no other
+    setup.tick(slot)
+    assert setup.tg.messages(CHANNEL_ID) == [] and len(setup.graph.posts(PAGE_ID)) == 1
+
+
+def test_bot_removed_from_channel_is_reported_as_needing_an_admin(setup: Setup) -> None:
+    post_id, slot = setup.schedule_post()
+    setup.tg.set_member(CHANNEL_ID, setup.tg.bot_id, "left")
+    setup.tick(slot)
+    _, pubs = setup.state(post_id)
+    assert pubs["tg"][0] is PublicationStatus.FAILED
+    assert pubs["tg"][1].startswith(f"needs an admin: telegram channel tg ({CHANNEL_ID}): ")
+
+
+def test_a_dropped_connection_after_sending_is_unknown_and_not_resent(setup: Setup) -> None:
+    post_id, slot = setup.schedule_post()
+    setup.tg.drop_connection_next("sendMessage", store=True)
+    setup.tick(slot)
+    status, pubs = setup.state(post_id)
+    assert status is PostStatus.UNKNOWN
+    assert pubs["tg"][0] is PublicationStatus.UNKNOWN
+    assert pubs["tg"][1].startswith("outcome unknown: ") and "may be out" in pubs["tg"][1]
+    setup.tick(slot + timedelta(days=1))
+    assert len(setup.tg.messages(CHANNEL_ID)) == 1  # it did reach Telegram, exactly once
+
+
+def test_graph_html_502_is_unknown(setup: Setup) -> None:
+    post_id, slot = setup.schedule_post()
+    setup.graph.fail_next("/feed", status=502, body=BAD_GATEWAY_HTML, content_type="text/html")
+    setup.tick(slot)
+    _, pubs = setup.state(post_id)
+    assert pubs["fb"][0] is PublicationStatus.UNKNOWN
+    assert "unexpected answer from Facebook" in pubs["fb"][1]
+
+
+def test_graph_rate_limit_and_expired_token_are_failures_with_reasons(setup: Setup) -> None:
+    first, slot = setup.schedule_post()
+    setup.graph.fail_next("/feed", status=400, body=rate_limit_body(32))
+    setup.tick(slot)
+    assert "retry later (#32)" in setup.state(first)[1]["fb"][1]
+    second, slot2 = setup.schedule_post()
+    setup.graph.expire_token(PAGE_TOKEN)
+    setup.tick(slot2)
+    fb_status, fb_error = setup.state(second)[1]["fb"]
+    assert fb_status is PublicationStatus.FAILED
+    assert fb_error.startswith("needs an admin: ") and "(#190)" in fb_error
+
+
+def test_a_missing_channel_is_needs_admin(setup: Setup) -> None:
+    settings = setup.config.settings
+    bad = settings.model_copy(
+        update={"channels": [settings.channels[0].model_copy(update={"chat_id": "@nope"})]}
+    )
+    setup.config = Config(bad, setup.config.secrets, None, setup.config.database_url)
+    post_id, slot = setup.schedule_post()
+    setup.tick(slot)
+    status, pubs = setup.state(post_id)
+    assert status is PostStatus.FAILED
+    assert pubs == {"tg": (PublicationStatus.FAILED, pubs["tg"][1])}
+    assert (
+        pubs["tg"][1].startswith("needs an admin: ") and "chat not found" in pubs["tg"][1].lower()
+    )
