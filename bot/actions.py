@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot import ingest
 from bot.config import Config
 from bot.domain import drafting, recaps
 from bot.domain.errors import InvalidStateError, NotFoundError, RecapError
 from bot.domain.posts import APPROVABLE, OPEN_STATUSES, REJECTABLE, PostKind, PostStatus
 from bot.domain.slots import next_free_slot
 from bot.storage import repo
+from bot.storage.media import save_photo
 from bot.storage.models import Post, Publication, Recap
 
 #: A title longer than this is not a title but a paragraph pasted on the first line.
@@ -33,13 +36,62 @@ class Decision:
 
 
 def store_recap(
-    session: Session, *, data: bytes, source: str, title: str | None, url: str | None
+    session: Session,
+    *,
+    data: bytes,
+    source: str,
+    title: str | None,
+    url: str | None,
+    filename: str | None = None,
+    media_dir: Path | None = None,
 ) -> Recap:
-    """Validate and store a recap; nothing is written when it is unusable."""
-    text = recaps.decode_recap(data, source=source)
-    first_line, rest = recaps.split_title(text)
+    """Read, validate and store a recap with its photos; nothing is written when it is unusable.
+
+    Text, Markdown, saved news pages (HTML) and Word documents are read; the original bytes
+    are kept beside the text that was read and the cleaned paragraphs.
+    """
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise RecapError(f"--url must start with http:// or https://, got {url!r}")
+    extracted = ingest.extract(data, source=source, filename=filename)
+    title, body = _title_and_body(extracted.text, title, source)
+    cleaned = recaps.clean_body(body, title=title)
+    if not cleaned:
+        raise RecapError(
+            f"{source}: nothing is left once captions, bylines and footers are removed"
+        )
+    recap = repo.add_recap(
+        session,
+        title=title,
+        text=body,
+        cleaned="\n\n".join(cleaned),
+        format=extracted.format,
+        original=data,
+        source_url=url or extracted.url,
+        source_name=source,
+    )
+    assert recap.id is not None
+    for position, image in enumerate(extracted.images, start=1):
+        path = None
+        if image.data and media_dir is not None:
+            path = save_photo(media_dir, image)
+        elif not image.url:
+            continue  # an embedded photo with nowhere to keep it
+        repo.add_recap_photo(
+            session,
+            recap_id=recap.id,
+            position=position,
+            mime=image.mime,
+            sha256=image.sha256 if image.data else None,
+            path=path,
+            url=image.url,
+        )
+    return recap
+
+
+def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str]:
+    """The given title, or the first line; a title that is really a paragraph is refused."""
     if title is None:
-        title, body = first_line, rest
+        title, body = recaps.split_title(text)
     else:
         title, body = title.strip(), text
     if not title:
@@ -51,9 +103,7 @@ def store_recap(
         )
     if not body.strip():
         raise RecapError(f"{source}: the recap has a title but no text")
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise RecapError(f"--url must start with http:// or https://, got {url!r}")
-    return repo.add_recap(session, title=title, text=body, source_url=url, source_name=source)
+    return title, body
 
 
 def draft(session: Session, config: Config, *, kind: PostKind, recap_id: int | None) -> Post:

@@ -16,23 +16,24 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from sqlalchemy.engine import Engine
-from telegram import Bot
 
-from bot import actions
 from bot import config as config_module
-from bot.chat import approval
 from bot.config import Config
-from bot.domain.drafting import render_plain
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
-from bot.publishers import make_bot, open_publishers, start_bot
-from bot.storage import db
-from bot.storage.models import Post, Publication
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from telegram import Bot
+
+    from bot.storage.models import Post, Publication
+
+# Commands import the database, Telegram and Facebook libraries when they need them, so
+# `goodnews --help` and `goodnews draft preview` start fast.
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,6 +76,8 @@ class State:
     @property
     def engine(self) -> Engine:
         """The database engine, refusing a database that has not been initialised."""
+        from bot.storage import db
+
         if self._engine is None:
             engine = db.make_engine(self.config.database_url)
             db.check_schema(engine)
@@ -111,6 +114,8 @@ def init(state: State) -> None:
 
     Example: goodnews init
     """
+    from bot.storage import db
+
     path = config_module.resolve_path(state.config_path) or config_module.DEFAULT_PATH
     if path.exists():
         say(f"{path}: kept (it exists)")
@@ -140,13 +145,27 @@ def recap() -> None:
 @pass_state
 @user_errors
 def recap_add(state: State, path: str, title: str | None, url: str | None) -> None:
-    """Store a recap (UTF-8 text or Markdown; - reads stdin) and print its id.
+    """Store a recap and print its id: UTF-8 text, Markdown, a saved page (.html) or .docx.
+
+    The first line (a page's or document's title) is the title unless --title is given;
+    - reads stdin. Photos in .docx and .html files are kept for the weekly story.
 
     Example: goodnews recap add hien-mau.txt --url https://example.org/hien-mau
     """
+    from bot import actions
+    from bot.storage import db
+
     data, source = _read_input(path)
     with db.session_scope(state.engine) as session:
-        stored = actions.store_recap(session, data=data, source=source, title=title, url=url)
+        stored = actions.store_recap(
+            session,
+            data=data,
+            source=source,
+            title=title,
+            url=url,
+            filename=None if path == "-" else path,
+            media_dir=state.config.media_dir,
+        )
     say(f"recap {stored.id} stored: {stored.title}")
     click.echo(stored.id)
 
@@ -172,6 +191,7 @@ def recap_list(state: State) -> None:
     """
     from sqlmodel import col, select
 
+    from bot.storage import db
     from bot.storage.models import Recap
 
     with db.session_scope(state.engine) as session:
@@ -184,16 +204,26 @@ def recap_list(state: State) -> None:
 KIND = click.Choice([k.value for k in PostKind])
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--kind", type=KIND, default="daily", show_default=True)
 @click.option("--recap", "recap_id", type=int, help="Recap to draft from (default: newest unused).")
-@pass_state
+@click.pass_context
 @user_errors
-def draft(state: State, kind: str, recap_id: int | None) -> None:
+def draft(ctx: click.Context, kind: str, recap_id: int | None) -> None:
     """Draft a post from a recap, store it as pending, print its id, ask the admins.
+
+    `goodnews draft preview FILE...` drafts from files without storing anything.
 
     Example: goodnews draft --kind weekly
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot import actions
+    from bot.chat import approval
+    from bot.domain.drafting import render_plain
+    from bot.storage import db
+
+    state = ctx.ensure_object(State)
     config, now = state.config, datetime.now(UTC)
 
     async def go() -> None:
@@ -218,9 +248,51 @@ def draft(state: State, kind: str, recap_id: int | None) -> None:
     asyncio.run(go())
 
 
+@draft.command("preview")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--kind", type=KIND, default="daily", show_default=True)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1),
+    help="Most characters in the body (default: drafting.daily_max_chars / weekly_max_chars).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
+@pass_state
+@user_errors
+def draft_preview(
+    state: State, paths: tuple[str, ...], kind: str, max_chars: int | None, as_json: bool
+) -> None:
+    """Draft from files without storing anything: what each would look like as a post.
+
+    Takes any number of files (text, Markdown, .html, .docx). With --json each line is
+    {"path", "title", "text", "telegram_html", "sentences", "body_chars", "photos"}, or
+    {"path", "error"} for a file that cannot be drafted; the exit status is 1 if any failed.
+
+    Example: goodnews draft preview recaps/*.docx --kind weekly --json
+    """
+    from bot.preview import preview_file
+
+    failed = 0
+    for path in paths:
+        result = preview_file(path, config=state.config, kind=PostKind(kind), max_chars=max_chars)
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        elif "error" in result:
+            say(f"error: {result['error']}")
+        else:
+            click.echo(f"── {path} ({result['body_chars']} characters in the body) ──")
+            click.echo(result["text"])
+            click.echo()
+        failed += "error" in result
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
 @asynccontextmanager
 async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
     """A started Bot for messaging admins, or None and the reason it is not possible."""
+    from bot.publishers import make_bot, start_bot
+
     bot = make_bot(config)
     if bot is None:
         yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
@@ -260,6 +332,10 @@ def reject(state: State, post_id: int) -> None:
 
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
+    from bot import actions
+    from bot.publishers import make_bot
+    from bot.storage import db
+
     config, now = state.config, datetime.now(UTC)
     with db.session_scope(state.engine) as session:
         if approve:
@@ -281,6 +357,8 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
 
 
 async def _update_admins(state: State, config: Config, post_id: int) -> None:
+    from bot.chat import approval
+
     async with admin_bot(config) as (bot, _why_not):
         if bot is not None:
             await approval.update_requests(
@@ -298,6 +376,9 @@ def queue_cmd(state: State, include_all: bool, as_json: bool) -> None:
 
     Example: goodnews queue --all --json
     """
+    from bot import actions
+    from bot.storage import db
+
     config = state.config
     with db.session_scope(state.engine) as session:
         rows = actions.queue(session, include_all=include_all)
@@ -321,6 +402,9 @@ def queue_cmd(state: State, include_all: bool, as_json: bool) -> None:
 
 
 def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+    from bot import actions
+    from bot.domain.drafting import render_plain
+
     return {
         "id": post.id,
         "kind": post.kind.value,
@@ -358,6 +442,7 @@ def tick(state: State, at_text: str | None) -> None:
 
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
+    from bot.publishers import open_publishers
     from jobs.publish import publish_due
 
     config = state.config

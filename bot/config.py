@@ -123,6 +123,7 @@ class Settings(_Section):
     timezone: str = "Asia/Ho_Chi_Minh"
     database_url: str = "sqlite:///goodnews.db"
     outbox_dir: str = "outbox"
+    media_dir: str = "media"
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     facebook: FacebookConfig = Field(default_factory=FacebookConfig)
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
@@ -193,6 +194,10 @@ class Config:
     @property
     def outbox_dir(self) -> Path:
         return Path(self.settings.outbox_dir)
+
+    @property
+    def media_dir(self) -> Path:
+        return Path(self.settings.media_dir)
 
     def channel(self, name: str) -> ChannelConfig:
         for channel in self.settings.channels:

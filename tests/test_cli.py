@@ -29,7 +29,7 @@ def test_init_writes_config_and_database_then_keeps_them(run_cli: Cli, workdir: 
     first = run_cli("init")
     assert (workdir / "config.toml").exists() and (workdir / "goodnews.db").exists()
     assert "config.toml: written" in first.stderr
-    assert "created at revision 0001" in first.stderr
+    assert "created at revision 0002" in first.stderr
     (workdir / "config.toml").write_text(
         (workdir / "config.toml").read_text(encoding="utf-8").replace("07:30", "06:45"),
         encoding="utf-8",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
@@ -16,13 +16,36 @@ def utcnow() -> datetime:
 
 
 class Recap(SQLModel, table=True):
-    """A report of an event as an officer stored it: the raw text is kept as given."""
+    """A report of an event as an officer stored it.
+
+    ``original`` keeps the bytes exactly as given (a .docx, a saved page); ``text`` is what was
+    read from them (without the title line) and ``cleaned`` the paragraphs left once the
+    noise is gone, which is what drafting works from.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=500)
     text: str = Field(sa_column=Column(Text, nullable=False))
+    cleaned: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    format: str = Field(default="text", max_length=16, sa_column_kwargs={"server_default": "text"})
+    original: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     source_url: str | None = Field(default=None, max_length=2000)
     source_name: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class RecapPhoto(SQLModel, table=True):
+    """A photo that came with a recap, for the weekly story: a stored file or a remote URL."""
+
+    __table_args__ = (UniqueConstraint("recap_id", "position", name="uq_recapphoto_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recap_id: int = Field(foreign_key="recap.id", index=True)
+    position: int  # order in the recap, from 1
+    mime: str = Field(max_length=64)
+    sha256: str | None = Field(default=None, max_length=64)
+    path: str | None = Field(default=None, max_length=500)  # relative to media_dir
+    url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -14,16 +14,64 @@ from sqlmodel import Session, col, select
 
 from bot.domain.errors import NotFoundError
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
-from bot.storage.models import ApprovalMessage, Post, Publication, Recap, utcnow
+from bot.storage.models import (
+    ApprovalMessage,
+    Post,
+    Publication,
+    Recap,
+    RecapPhoto,
+    utcnow,
+)
 
 
 def add_recap(
-    session: Session, *, title: str, text: str, source_url: str | None, source_name: str | None
+    session: Session,
+    *,
+    title: str,
+    text: str,
+    source_url: str | None,
+    source_name: str | None,
+    cleaned: str = "",
+    format: str = "text",
+    original: bytes | None = None,
 ) -> Recap:
-    recap = Recap(title=title, text=text, source_url=source_url, source_name=source_name)
+    recap = Recap(
+        title=title,
+        text=text,
+        cleaned=cleaned,
+        format=format,
+        original=original,
+        source_url=source_url,
+        source_name=source_name,
+    )
     session.add(recap)
     session.flush()
     return recap
+
+
+def add_recap_photo(
+    session: Session,
+    *,
+    recap_id: int,
+    position: int,
+    mime: str,
+    sha256: str | None,
+    path: str | None,
+    url: str | None,
+) -> RecapPhoto:
+    photo = RecapPhoto(
+        recap_id=recap_id, position=position, mime=mime, sha256=sha256, path=path, url=url
+    )
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def recap_photos(session: Session, *, recap_id: int) -> list[RecapPhoto]:
+    query = (
+        select(RecapPhoto).where(RecapPhoto.recap_id == recap_id).order_by(col(RecapPhoto.position))
+    )
+    return list(session.exec(query).all())
 
 
 def get_recap(session: Session, *, recap_id: int) -> Recap:

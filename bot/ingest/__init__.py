@@ -1,0 +1,12 @@
+"""Reading recaps in the formats offices actually have: plain text, Markdown, a saved news
+page (HTML) and Word documents (.docx). Photos embedded in HTML and .docx are kept.
+
+Everything here turns bytes into :class:`Extracted` (text plus images); the domain then cleans
+and drafts from the text. Format libraries (trafilatura, python-docx) stay on this side.
+"""
+
+from __future__ import annotations
+
+from bot.ingest.extract import MAX_RECAP_BYTES, Extracted, Image, detect_format, extract
+
+__all__ = ["MAX_RECAP_BYTES", "Extracted", "Image", "detect_format", "extract"]

@@ -1,0 +1,67 @@
+"""Word documents, as offices write their reports: paragraphs in order, embedded photos kept."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.exceptions import PackageNotFoundError
+
+from bot.domain.errors import RecapError
+from bot.domain.recaps import decode_recap
+from bot.ingest.extract import Extracted, Image, keep_photo, photo_extension
+
+MAX_IMAGES = 10
+
+
+def extract_docx(data: bytes, *, source: str) -> Extracted:
+    try:
+        document = Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise RecapError(f"{source}: not a readable Word (.docx) document ({exc})") from None
+    lines = [p.text.strip() for p in document.paragraphs]
+    for table in document.tables:  # some offices lay reports out in a one-cell table
+        for row in table.rows:
+            lines.extend(cell.text.strip() for cell in row.cells)
+    text = "\n\n".join(line for line in lines if line)
+    if not text.strip():
+        raise RecapError(f"{source}: the document has no text")
+    title = (document.core_properties.title or "").strip()
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
+    # decode_recap normalises (NFC, line ends) exactly as for text files.
+    return Extracted(
+        format="docx",
+        text=decode_recap(text.encode("utf-8"), source=source),
+        title=title or None,
+        images=tuple(_images(document)),
+    )
+
+
+def _images(document: Any) -> list[Image]:
+    """Photos in reading order (inline pictures as they appear), then any others."""
+    part = document.part
+    ordered: list[str] = []
+    for shape in document.inline_shapes:
+        try:
+            ordered.append(shape._inline.graphic.graphicData.pic.blipFill.blip.embed)
+        except AttributeError:  # a chart or a shape without a picture
+            continue
+    others = sorted(
+        (rid for rid, rel in part.rels.items() if rel.reltype == RT.IMAGE and not rel.is_external),
+        key=lambda rid: int("".join(filter(str.isdigit, rid)) or 0),
+    )
+    found: list[Image] = []
+    for rid in dict.fromkeys([*ordered, *others]):  # keeps order, drops repeats
+        image_part = part.related_parts[rid]
+        mime = image_part.content_type
+        name = f"image-{len(found) + 1}{photo_extension(mime)}"
+        image = keep_photo(Image(name, mime, image_part.blob))
+        if image is not None:
+            found.append(image)
+        if len(found) == MAX_IMAGES:
+            break
+    return found

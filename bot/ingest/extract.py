@@ -1,0 +1,151 @@
+"""Format detection and extraction. Bad input is a one-line RecapError naming the source."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from bot.domain.errors import RecapError
+from bot.domain.recaps import decode_recap
+
+Format = Literal["text", "markdown", "html", "docx"]
+
+#: Larger inputs are refused before any parsing: a recap is a report, not an archive.
+MAX_RECAP_BYTES = 10 * 1024 * 1024
+#: Photos smaller than this are icons, spacers and tracking pixels, not event photos.
+MIN_IMAGE_BYTES = 2048
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+_EXTENSIONS: dict[str, Format] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".htm": "html",
+    ".html": "html",
+    ".xhtml": "html",
+    ".docx": "docx",
+}
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|article)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A photo that came with a recap: its bytes, or only a URL when it was not embedded."""
+
+    filename: str
+    mime: str
+    data: bytes = b""
+    url: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A recap's text (title on the first line when the format has one) and its photos."""
+
+    format: Format
+    text: str
+    title: str | None = None
+    url: str | None = None
+    images: tuple[Image, ...] = field(default_factory=tuple)
+
+
+def detect_format(data: bytes, filename: str | None) -> Format:
+    """By extension when there is one we know; otherwise by content (stdin, odd names)."""
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:4096]:
+        return "docx"
+    if _HTML_START.match(data[:4096].lstrip(b"\xef\xbb\xbf")):
+        return "html"
+    return "text"
+
+
+def extract(data: bytes, *, source: str, filename: str | None = None) -> Extracted:
+    """Read a recap of any supported format; raises RecapError for unusable input."""
+    if len(data) > MAX_RECAP_BYTES:
+        raise RecapError(
+            f"{source}: {len(data) / 2**20:.1f} MB is more than a recap can be "
+            f"({MAX_RECAP_BYTES // 1024 // 1024} MB)"
+        )
+    kind = detect_format(data, filename)
+    if kind == "docx":
+        from bot.ingest.docx import extract_docx
+
+        return extract_docx(data, source=source)
+    if kind == "html":
+        from bot.ingest.html import extract_html
+
+        base = Path(filename).parent if filename else None
+        return extract_html(decode_recap(data, source=source), source=source, base_dir=base)
+    return Extracted(format=kind, text=decode_recap(data, source=source))
+
+
+def image_from_data_uri(uri: str, *, index: int) -> Image | None:
+    """``data:image/png;base64,...`` → Image; None for anything else or a broken payload."""
+    head, _, payload = uri.partition(",")
+    match = re.match(r"data:(image/[\w.+-]+)(;base64)?$", head.strip(), re.IGNORECASE)
+    if not match or not payload:
+        return None
+    mime = match.group(1).lower()
+    try:
+        data = (
+            base64.b64decode(payload, validate=False)
+            if match.group(2)
+            else unquote(payload).encode("latin-1")
+        )
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+    return keep_photo(Image(f"image-{index}{photo_extension(mime)}", mime, data))
+
+
+def image_from_file(path: Path, *, base_dir: Path, index: int) -> Image | None:
+    """A photo saved beside the page (``page_files/photo.jpg``), never outside ``base_dir``."""
+    try:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(base_dir.resolve()) or not resolved.is_file():
+            return None
+        data = resolved.read_bytes()
+    except OSError:
+        return None
+    mime = mimetypes.guess_type(resolved.name)[0] or ""
+    return keep_photo(Image(f"image-{index}{photo_extension(mime)}", mime, data))
+
+
+def image_from_url(url: str, *, index: int) -> Image | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    mime = mimetypes.guess_type(PurePosixPath(parts.path).name)[0] or "image/jpeg"
+    return Image(f"image-{index}{photo_extension(mime)}", mime, b"", url=url)
+
+
+def keep_photo(image: Image) -> Image | None:
+    """The image if it is a photo worth keeping: a known type and not an icon-sized file."""
+    if image.mime not in IMAGE_TYPES or len(image.data) < MIN_IMAGE_BYTES:
+        return None
+    return image
+
+
+def photo_extension(mime: str) -> str:
+    return {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "image/gif": ".gif",
+        "image/webp": ".webp",
+    }.get(mime, ".bin")

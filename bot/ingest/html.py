@@ -1,0 +1,83 @@
+"""A saved news page: the article body through trafilatura, its photos through lxml.
+
+Scripts, styles, navigation, related-article lists and footers are left behind by the
+extractor; what remains still goes through the domain's noise cleaning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+
+from bot.domain.errors import RecapError
+from bot.ingest.extract import (
+    Extracted,
+    Image,
+    image_from_data_uri,
+    image_from_file,
+    image_from_url,
+)
+
+#: Parts of a page whose pictures are logos, ads and thumbnails of other articles.
+_CHROME = ("nav", "header", "footer", "aside", "form")
+MAX_IMAGES = 10  # a Telegram album holds ten
+
+
+def extract_html(html: str, *, source: str, base_dir: Path | None) -> Extracted:
+    text = trafilatura.extract(
+        html,
+        output_format="txt",
+        include_comments=False,
+        include_tables=False,
+        include_links=False,
+        favor_precision=True,
+    )
+    if not text or not text.strip():
+        raise RecapError(f"{source}: no article text found in this page")
+    meta = trafilatura.extract_metadata(html)
+    title = (meta.title or "").strip() if meta is not None else ""
+    url = meta.url if meta is not None and meta.url else None
+    return Extracted(
+        format="html",
+        text=f"{title}\n\n{text}" if title else text,
+        title=title or None,
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        images=tuple(_images(html, base_dir)),
+    )
+
+
+def _images(html: str, base_dir: Path | None) -> list[Image]:
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ParserError, ValueError):
+        return []
+    article = tree.find(".//article")
+    scope = article if article is not None else tree
+    found: list[Image] = []
+    seen: set[str] = set()
+    for element in scope.iter("img"):
+        if any(a.tag in _CHROME for a in element.iterancestors()):
+            continue
+        src = (element.get("src") or element.get("data-src") or "").strip()
+        image = _image(src, base_dir, len(found) + 1)
+        key = image.url or image.sha256 if image else ""
+        if image is None or key in seen:
+            continue
+        seen.add(key)
+        found.append(image)
+        if len(found) == MAX_IMAGES:
+            break
+    return found
+
+
+def _image(src: str, base_dir: Path | None, index: int) -> Image | None:
+    if src.startswith("data:"):
+        return image_from_data_uri(src, index=index)
+    if src.startswith(("http://", "https://")):
+        return image_from_url(src, index=index)
+    if src and base_dir is not None and "://" not in src:
+        return image_from_file(base_dir / src, base_dir=base_dir, index=index)
+    return None
