@@ -88,7 +88,9 @@ class CadenceConfig(_Section):
 
 class DraftingConfig(_Section):
     daily_max_chars: int = Field(default=600, ge=80, le=3500)
-    weekly_max_chars: int = Field(default=1000, ge=200, le=3500)
+    # 1,000 fits a Telegram photo caption (1,024 with the title); a text-only story may
+    # go up to 4,000, under Telegram's 4,096 for a message.
+    weekly_max_chars: int = Field(default=1000, ge=200, le=4000)
     daily_hashtags: list[str] = Field(default_factory=lambda: ["#MoiNgayMotTinTot"])
     weekly_hashtags: list[str] = Field(default_factory=lambda: ["#MoiTuanMotCauChuyenDep"])
 
