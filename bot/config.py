@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -30,7 +31,7 @@ from pydantic import (
 )
 
 from bot.domain.errors import ConfigError
-from bot.domain.slots import Cadence, weekday_number
+from bot.domain.slots import Cadence, parse_skip_dates, weekday_number
 
 ENV_CONFIG = "GOODNEWS_CONFIG"
 ENV_DATABASE_URL = "DATABASE_URL"
@@ -80,10 +81,23 @@ class FacebookConfig(_Section):
     timeout: float = Field(default=30.0, gt=0)
 
 
+def _one_or_more_times(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+def _check_skip(value: list[str]) -> list[str]:
+    parse_skip_dates(value)
+    return value
+
+
 class CadenceConfig(_Section):
-    daily_at: HHMM = "07:30"
+    # One time ("07:30") or several (["07:30", "19:30"]) a day.
+    daily_at: Annotated[list[HHMM], BeforeValidator(_one_or_more_times), Field(min_length=1)] = (
+        Field(default_factory=lambda: ["07:30"])
+    )
     weekly_day: Annotated[str, AfterValidator(_check_weekday)] = "sunday"
     weekly_at: HHMM = "19:00"
+    skip_dates: Annotated[list[str], AfterValidator(_check_skip)] = Field(default_factory=list)
 
 
 class DraftingConfig(_Section):
@@ -184,9 +198,10 @@ class Config:
         c = self.settings.cadence
         return Cadence(
             timezone=self.tz,
-            daily_at=time.fromisoformat(c.daily_at),
+            daily_at=tuple(sorted({time.fromisoformat(t) for t in c.daily_at})),
             weekly_day=weekday_number(c.weekly_day),
             weekly_at=time.fromisoformat(c.weekly_at),
+            skip=parse_skip_dates(c.skip_dates),
         )
 
     @property
@@ -294,6 +309,8 @@ def _key_name(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
     node: Any = data
     for part in loc:
         if isinstance(part, int):
+            if not isinstance(node, list):  # a single value the validator wrapped in a list
+                continue
             label = f"[{part}]"
             if isinstance(node, list) and part < len(node):
                 node = node[part]

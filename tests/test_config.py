@@ -18,7 +18,7 @@ def test_embedded_defaults_apply_without_a_file(workdir: Path) -> None:
     assert loaded.settings.timezone == "Asia/Ho_Chi_Minh"
     assert loaded.database_url == "sqlite:///goodnews.db"
     assert [c.name for c in loaded.channels] == ["telegram-main", "facebook-main"]
-    assert loaded.settings.cadence.daily_at == "07:30"
+    assert loaded.settings.cadence.daily_at == ["07:30"]
     assert loaded.settings.facebook.api_version == "v24.0"
 
 
@@ -97,6 +97,15 @@ page_id = "123456789"
             'config.toml: channels[0] (name "m").type: Input should be',
         ),
         ("[telegram]\nadmins = 5", "config.toml: telegram.admins: Input should be a valid list"),
+        (
+            '[cadence]\ndaily_at = ["07:30", "7pm"]',
+            "config.toml: cadence.daily_at[1]: expected a 24-hour",
+        ),
+        ("[cadence]\ndaily_at = []", "config.toml: cadence.daily_at: Value should have at least 1 item"),
+        (
+            '[cadence]\nskip_dates = ["2027-02-30"]',
+            "config.toml: cadence.skip_dates: expected a date",
+        ),
         ('[telegram]\ntoken = "123:abc"', "config.toml: telegram.token: secrets do not belong"),
         ("timezone = ", "config.toml: not valid TOML"),
         (
@@ -142,3 +151,15 @@ def test_secrets_from_environment_then_dotenv(workdir: Path) -> None:
 def test_database_url_env_overrides_the_file(workdir: Path) -> None:
     loaded = config.load(None, environ={"DATABASE_URL": "postgresql://u@h/db"})
     assert loaded.database_url == "postgresql://u@h/db"
+
+
+def test_several_daily_times_and_skip_dates() -> None:
+    from bot.config import Config, Secrets
+
+    settings = config.parse_settings(
+        '[cadence]\ndaily_at = ["19:30", "07:30"]\nskip_dates = ["2027-02-06..2027-02-08"]',
+        source="config.toml",
+    )
+    cadence = Config(settings, Secrets(None, None), None, "sqlite://").cadence
+    assert [t.strftime("%H:%M") for t in cadence.daily_at] == ["07:30", "19:30"]
+    assert len(cadence.skip) == 3

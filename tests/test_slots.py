@@ -8,15 +8,28 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.posts import PostKind
-from bot.domain.slots import Cadence, format_local, local_instant, next_free_slot, weekday_number
+from bot.domain.slots import (
+    Cadence,
+    format_local,
+    local_instant,
+    next_free_slot,
+    parse_skip_dates,
+    weekday_number,
+)
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def cadence(tz: ZoneInfo = HCM, daily: str = "07:30", weekly: str = "19:00") -> Cadence:
+def cadence(
+    tz: ZoneInfo = HCM, daily: str = "07:30", weekly: str = "19:00", skip: tuple[str, ...] = ()
+) -> Cadence:
     return Cadence(
-        tz, time.fromisoformat(daily), weekday_number("sunday"), time.fromisoformat(weekly)
+        tz,
+        tuple(time.fromisoformat(t) for t in daily.split(",")),
+        weekday_number("sunday"),
+        time.fromisoformat(weekly),
+        parse_skip_dates(skip),
     )
 
 
@@ -92,3 +105,41 @@ def test_format_local() -> None:
     assert format_local(hcm("2026-11-29 19:00"), HCM) == "Sun 2026-11-29 19:00 +07"
     india = ZoneInfo("Asia/Kolkata")
     assert format_local(datetime(2026, 1, 1, tzinfo=UTC), india) == "Thu 2026-01-01 05:30 +05:30"
+
+
+def test_several_daily_times_fill_in_order() -> None:
+    c = cadence(daily="19:30,07:30")
+    after = hcm("2026-11-30 08:00")
+    first = next_free_slot(PostKind.DAILY, c, after=after, taken=[])
+    second = next_free_slot(PostKind.DAILY, c, after=after, taken=[first])
+    third = next_free_slot(PostKind.DAILY, c, after=after, taken=[first, second])
+    assert (first, second, third) == (
+        hcm("2026-11-30 19:30"),
+        hcm("2026-12-01 07:30"),
+        hcm("2026-12-01 19:30"),
+    )
+
+
+def test_skip_dates_have_no_slots() -> None:
+    c = cadence(skip=("2026-12-01", "2026-12-03..2026-12-05"))
+    after = hcm("2026-11-30 08:00")
+    taken: list[datetime] = []
+    for _ in range(3):
+        taken.append(next_free_slot(PostKind.DAILY, c, after=after, taken=taken))
+    assert taken == [hcm("2026-12-02 07:30"), hcm("2026-12-06 07:30"), hcm("2026-12-07 07:30")]
+    weekly = next_free_slot(PostKind.WEEKLY, cadence(skip=("2026-12-06",)), after=after, taken=[])
+    assert weekly == hcm("2026-12-13 19:00")
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("2026-13-01", "expected a date YYYY-MM-DD"),
+        ("Tết", "expected a date"),
+        ("2026-12-05..2026-12-01", "ends before it starts"),
+        ("2026-01-01..2028-01-01", "longer than a year"),
+    ],
+)
+def test_bad_skip_dates_are_named(entry: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_skip_dates([entry])

@@ -7,7 +7,7 @@ local time on the change days.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,12 +22,17 @@ _MAX_CANDIDATES = 520
 
 @dataclass(frozen=True)
 class Cadence:
-    """When each kind of post goes out, in local time of ``timezone``."""
+    """When each kind of post goes out, in local time of ``timezone``.
+
+    ``daily_at`` holds one or more times a day; ``skip`` holds local dates with no slot at
+    all (holidays, blackouts such as Tết).
+    """
 
     timezone: ZoneInfo
-    daily_at: time
+    daily_at: tuple[time, ...]
     weekly_day: int  # 0 = Monday, as datetime.weekday()
     weekly_at: time
+    skip: frozenset[date] = frozenset()
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -47,12 +52,14 @@ def slots_after(kind: PostKind, cadence: Cadence, after: datetime) -> Iterator[d
     if after.tzinfo is None:
         raise ValueError("after must be timezone-aware")
     day = after.astimezone(cadence.timezone).date()
-    at = cadence.daily_at if kind is PostKind.DAILY else cadence.weekly_at
+    times = sorted(cadence.daily_at) if kind is PostKind.DAILY else [cadence.weekly_at]
     while True:
-        if kind is PostKind.DAILY or day.weekday() == cadence.weekly_day:
-            instant = local_instant(day, at, cadence.timezone)
-            if instant > after:
-                yield instant
+        wanted = kind is PostKind.DAILY or day.weekday() == cadence.weekly_day
+        if wanted and day not in cadence.skip:
+            for at in times:
+                instant = local_instant(day, at, cadence.timezone)
+                if instant > after:
+                    yield instant
         day += timedelta(days=1)
 
 
@@ -70,6 +77,29 @@ def next_free_slot(
         if count > _MAX_CANDIDATES + len(taken_utc):
             break
     raise RuntimeError("no free slot found")  # unreachable with a finite `taken`
+
+
+def parse_skip_dates(entries: Iterable[str]) -> frozenset[date]:
+    """``["2027-02-05", "2027-02-06..2027-02-12"]`` → the set of those local dates.
+
+    Raises ValueError naming the entry that is not a date or a ``start..end`` range.
+    """
+    days: set[date] = set()
+    for entry in entries:
+        first, sep, last = entry.strip().partition("..")
+        try:
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if sep else start
+        except ValueError:
+            raise ValueError(
+                f"expected a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD, got {entry!r}"
+            ) from None
+        if end < start:
+            raise ValueError(f"the range {entry!r} ends before it starts")
+        if (end - start).days > 366:
+            raise ValueError(f"the range {entry!r} is longer than a year")
+        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    return frozenset(days)
 
 
 def weekday_number(name: str) -> int:
