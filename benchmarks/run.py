@@ -145,6 +145,15 @@ def seed(engine: Engine, slots: list[datetime]) -> None:
             )
             post.slot, post.status = slot, PostStatus.SCHEDULED
             session.add(post)
+            for channel in ("tg", "fb"):
+                repo.schedule_publication(
+                    session,
+                    post_id=post.id or 0,
+                    channel=channel,
+                    kind=PostKind.DAILY,
+                    due_at=slot,
+                    pinned=False,
+                )
 
 
 # -- (b) publishing throughput --------------------------------------------------------------
@@ -207,7 +216,7 @@ def bench_lateness(n: int) -> list[Row]:
         async def go() -> None:
             async with open_publishers(config) as publishers:
                 worker = Worker(engine=engine, config=config, publishers=publishers)
-                worker.start()
+                await worker.start()
                 await asyncio.to_thread(tg.wait_for_messages, CHANNEL_ID, n, 30.0 + n)
                 await worker.stop()
 

@@ -151,29 +151,57 @@ def as_draft(post: Post) -> drafting.Draft:
     )
 
 
+def target_channels(config: Config, post: Post) -> list[str]:
+    """The channels a post goes to: those it was queued for, else every configured one."""
+    if post.channels:
+        return post.channels.split()
+    return [channel.name for channel in config.channels]
+
+
+def _slot_on(session: Session, config: Config, post: Post, channel: str, now: datetime) -> datetime:
+    assert post.id is not None
+    if post.pinned_at is not None:
+        return post.pinned_at
+    taken = repo.taken_slots(session, channel=channel, kind=post.kind, exclude_post_id=post.id)
+    return next_free_slot(post.kind, config.cadence_for(channel), after=now, taken=taken)
+
+
 def proposed_slot(session: Session, config: Config, *, post: Post, now: datetime) -> datetime:
-    """The slot the post would take if approved now: its own if it has one."""
+    """When the post would first go out if approved now: its own slot if it has one."""
     if post.slot is not None and post.status is PostStatus.SCHEDULED:
         return post.slot
-    assert post.id is not None
-    taken = repo.taken_slots(session, kind=post.kind, exclude_post_id=post.id)
-    return next_free_slot(post.kind, config.cadence, after=now, taken=taken)
+    channels = target_channels(config, post)
+    if not channels:
+        return post.pinned_at or next_free_slot(post.kind, config.cadence, after=now, taken=())
+    return min(_slot_on(session, config, post, channel, now) for channel in channels)
 
 
 def approve(
     session: Session, config: Config, *, post_id: int, by: int | None, now: datetime
 ) -> Decision:
-    """Schedule a pending post in the next free slot of its kind. Approving twice is harmless."""
+    """Schedule a pending post on each of its channels, in the next free slot of its kind
+    there (or at its pinned instant). Approving twice is harmless."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.SCHEDULED:
         return Decision(post, changed=False)
     if post.status not in APPROVABLE:
         raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be approved")
     for _attempt in range(5):  # another worker may take the same slot at the same moment
-        slot = proposed_slot(session, config, post=post, now=now)
         try:
             with session.begin_nested():
-                post.slot, post.status = slot, PostStatus.SCHEDULED
+                dues = [
+                    repo.schedule_publication(
+                        session,
+                        post_id=post_id,
+                        channel=channel,
+                        kind=post.kind,
+                        due_at=_slot_on(session, config, post, channel, now),
+                        pinned=post.pinned_at is not None,
+                    ).due_at
+                    for channel in target_channels(config, post)
+                ]
+                post.slot = min((d for d in dues if d is not None), default=post.pinned_at)
+                post.status = PostStatus.SCHEDULED
                 post.decided_by, post.decided_at, post.updated_at = by, now, now
                 session.add(post)
         except IntegrityError:
@@ -184,17 +212,72 @@ def approve(
 
 
 def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> Decision:
-    """Mark a post rejected; it frees its slot. Rejecting twice is harmless."""
+    """Mark a post rejected; its slots are freed. Rejecting twice is harmless."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.REJECTED:
         return Decision(post, changed=False)
     if post.status not in REJECTABLE:
         raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be rejected")
+    repo.cancel_publications(session, post_id=post_id)
     post.status, post.slot = PostStatus.REJECTED, None
     post.decided_by, post.decided_at, post.updated_at = by, now, now
     session.add(post)
     session.flush()
     return Decision(post, changed=True)
+
+
+def unapprove(session: Session, *, post_id: int, now: datetime) -> Decision:
+    """A scheduled post back to pending; its slots are freed for others."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    if post.status is PostStatus.PENDING:
+        return Decision(post, changed=False)
+    if post.status is not PostStatus.SCHEDULED:
+        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be unapproved")
+    repo.cancel_publications(session, post_id=post_id)
+    post.status, post.slot, post.updated_at = PostStatus.PENDING, None, now
+    session.add(post)
+    session.flush()
+    return Decision(post, changed=True)
+
+
+def set_paused(session: Session, config: Config, *, channel: str | None, paused: bool) -> list[str]:
+    """Pause or resume one channel (or all); the names whose state changed."""
+    names = [config.channel(channel).name] if channel else [c.name for c in config.channels]
+    return [name for name in names if repo.set_paused(session, channel=name, paused=paused)]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A publication missed by more than the grace, moved to the next free slot."""
+
+    post_id: int
+    channel: str
+    missed: datetime
+    moved_to: datetime
+
+
+def catch_up(session: Session, config: Config, *, now: datetime) -> list[Moved]:
+    """After downtime: what was due within ``catch_up_grace`` stays due (it goes out at
+    once); what is older moves to the next free slot of its kind on its channel."""
+    moved: list[Moved] = []
+    for publication in repo.missed(session, before=now - config.catch_up_grace):
+        assert publication.due_at is not None
+        if publication.channel not in {c.name for c in config.channels}:
+            continue  # the publishing pass reports it
+        taken = repo.taken_slots(
+            session,
+            channel=publication.channel,
+            kind=publication.kind,
+            exclude_post_id=publication.post_id,
+        )
+        cadence = config.cadence_for(publication.channel)
+        new = next_free_slot(publication.kind, cadence, after=now, taken=taken)
+        moved.append(Moved(publication.post_id, publication.channel, publication.due_at, new))
+        publication.due_at, publication.pinned = new, False
+        session.add(publication)
+        session.flush()
+        repo.refresh_post(session, post_id=publication.post_id)
+    return moved
 
 
 def queue(session: Session, *, include_all: bool) -> list[tuple[Post, list[Publication]]]:

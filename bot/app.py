@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.engine import Engine
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.chat.handlers import ChatServices, register
@@ -36,7 +37,6 @@ async def run_worker(
     engine: Engine,
     with_bot: bool = True,
     stop: asyncio.Event | None = None,
-    sweep_seconds: float | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
     """Run until ``stop`` is set (SIGINT/SIGTERM set it when we own the loop's signals)."""
@@ -49,7 +49,7 @@ async def run_worker(
         async with open_publishers(
             config, bot=application.bot if application is not None else None
         ) as publishers:
-            await _serve(config, engine, application, publishers, stop, sweep_seconds, announce)
+            await _serve(config, engine, application, publishers, stop, announce)
     finally:
         if application is not None:
             await application.shutdown()
@@ -61,21 +61,16 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     application: Application | None,  # type: ignore[type-arg]
     publishers: Publishers,
     stop: asyncio.Event,
-    sweep_seconds: float | None,
     announce: Callable[[str], None],
 ) -> None:
-    worker = Worker(
-        engine=engine,
-        config=config,
-        publishers=publishers,
-        **({"sweep_seconds": sweep_seconds} if sweep_seconds else {}),
-    )
+    notify = _admin_notifier(config, application)
+    worker = Worker(engine=engine, config=config, publishers=publishers, notify=notify)
     notice = publishers.dry_run_notice(config)
     if notice:
         announce(notice)
     if application is None:
         announce("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")
-    worker.start()
+    await worker.start()
     try:
         if application is not None:
             register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
@@ -95,6 +90,25 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             if application.running:
                 await application.stop()
         await worker.stop()
+
+
+def _admin_notifier(
+    config: Config,
+    application: Application | None,  # type: ignore[type-arg]
+) -> Callable[[str], Awaitable[None]]:
+    """Tell every admin in chat; without the bot, the log is all we have."""
+
+    async def notify(text: str) -> None:
+        log.warning("%s", text)
+        if application is None:
+            return
+        for admin in config.settings.telegram.admins:
+            try:
+                await application.bot.send_message(admin, text)
+            except TelegramError as exc:
+                log.warning("could not tell admin %s: %s", admin, exc)
+
+    return notify
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -417,6 +417,7 @@ def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str,
             {
                 "channel": p.channel,
                 "status": p.status.value,
+                "due_at": p.due_at.astimezone(config.tz).isoformat() if p.due_at else None,
                 "external_id": p.external_id,
                 "error": p.error,
             }
@@ -442,13 +443,23 @@ def tick(state: State, at_text: str | None) -> None:
 
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
+    from bot import actions
     from bot.publishers import open_publishers
+    from bot.storage import db
     from jobs.publish import publish_due
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> None:
+        with db.session_scope(state.engine) as session:
+            moved = actions.catch_up(session, config, now=at)
+        for item in moved:
+            say(
+                f"post {item.post_id} on {item.channel} missed "
+                f"{format_local(item.missed, config.tz)}; moved to "
+                f"{format_local(item.moved_to, config.tz)}"
+            )
         async with open_publishers(config) as publishers:
             notice = publishers.dry_run_notice(config)
             if notice:

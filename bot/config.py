@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -90,14 +90,54 @@ def _check_skip(value: list[str]) -> list[str]:
     return value
 
 
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str) -> timedelta:
+    """``"2h"``, ``"90m"``, ``"30s"``, ``"1d"`` → timedelta."""
+    match = _DURATION.match(value)
+    if match is None:
+        raise ValueError(f"expected a duration such as 90m, 2h or 1d, got {value!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+DailyTimes = Annotated[list[HHMM], BeforeValidator(_one_or_more_times), Field(min_length=1)]
+Weekday = Annotated[str, AfterValidator(_check_weekday)]
+SkipDates = Annotated[list[str], AfterValidator(_check_skip)]
+Duration = Annotated[str, AfterValidator(_check_duration)]
+
+
+class CadenceOverride(_Section):
+    """A channel's own cadence; what it leaves out comes from ``[cadence]``."""
+
+    daily_at: DailyTimes | None = None
+    weekly_day: Weekday | None = None
+    weekly_at: HHMM | None = None
+    skip_dates: SkipDates | None = None
+
+
 class CadenceConfig(_Section):
     # One time ("07:30") or several (["07:30", "19:30"]) a day.
-    daily_at: Annotated[list[HHMM], BeforeValidator(_one_or_more_times), Field(min_length=1)] = (
-        Field(default_factory=lambda: ["07:30"])
-    )
-    weekly_day: Annotated[str, AfterValidator(_check_weekday)] = "sunday"
+    daily_at: DailyTimes = Field(default_factory=lambda: ["07:30"])
+    weekly_day: Weekday = "sunday"
     weekly_at: HHMM = "19:00"
-    skip_dates: Annotated[list[str], AfterValidator(_check_skip)] = Field(default_factory=list)
+    skip_dates: SkipDates = Field(default_factory=list)
+    #: A publication missed (worker down) by less than this goes out at once; an older one
+    #: moves to the next free slot and the admins are told.
+    catch_up_grace: Duration = "2h"
+
+
+class WorkerConfig(_Section):
+    # How long a worker may hold a claimed publication before another may take it over.
+    lease: Duration = "5m"
+    # How often the worker re-reads the database for posts scheduled by other processes.
+    sweep: Duration = "60s"
 
 
 class DraftingConfig(_Section):
@@ -114,6 +154,7 @@ class ChannelConfig(_Section):
     type: Literal["telegram", "facebook"]
     chat_id: str | int | None = None
     page_id: str | None = None
+    cadence: CadenceOverride | None = None
 
     @model_validator(mode="after")
     def _target_present(self) -> ChannelConfig:
@@ -143,6 +184,7 @@ class Settings(_Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     facebook: FacebookConfig = Field(default_factory=FacebookConfig)
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
 
@@ -195,14 +237,36 @@ class Config:
 
     @property
     def cadence(self) -> Cadence:
-        c = self.settings.cadence
+        """The organisation's cadence, from ``[cadence]``."""
+        return self.cadence_for(None)
+
+    def cadence_for(self, channel: str | None) -> Cadence:
+        """A channel's cadence: its own ``cadence`` table over ``[cadence]``."""
+        base = self.settings.cadence
+        own = self.channel(channel).cadence if channel is not None else None
+        own = own or CadenceOverride()
+        daily = own.daily_at if own.daily_at is not None else base.daily_at
         return Cadence(
             timezone=self.tz,
-            daily_at=tuple(sorted({time.fromisoformat(t) for t in c.daily_at})),
-            weekly_day=weekday_number(c.weekly_day),
-            weekly_at=time.fromisoformat(c.weekly_at),
-            skip=parse_skip_dates(c.skip_dates),
+            daily_at=tuple(sorted({time.fromisoformat(t) for t in daily})),
+            weekly_day=weekday_number(own.weekly_day or base.weekly_day),
+            weekly_at=time.fromisoformat(own.weekly_at or base.weekly_at),
+            skip=parse_skip_dates(
+                own.skip_dates if own.skip_dates is not None else base.skip_dates
+            ),
         )
+
+    @property
+    def catch_up_grace(self) -> timedelta:
+        return parse_duration(self.settings.cadence.catch_up_grace)
+
+    @property
+    def lease(self) -> timedelta:
+        return parse_duration(self.settings.worker.lease)
+
+    @property
+    def sweep(self) -> timedelta:
+        return parse_duration(self.settings.worker.sweep)
 
     @property
     def channels(self) -> list[ChannelConfig]:

@@ -1,29 +1,45 @@
-"""One publishing pass: every post due by an instant goes to every configured channel, once.
+"""One publishing pass: every publication due by an instant goes out once, on any number of
+workers at the same time.
 
-Order of writes, so that no outcome is ever lost and nothing is sent twice:
-1. the post is claimed (scheduled → publishing) in its own committed transaction;
-2. per channel, a publication row is written as ``claimed`` and committed *before* the call;
-3. the outcome (sent / failed / unknown) is written after the call.
-A crash between 2 and 3 leaves a ``claimed`` row: that channel is never sent again silently.
+The order of writes, each committed before the next step, is what makes it exactly-once:
+1. expired claims are recovered: never started → scheduled again; started → ``unknown``;
+2. a batch of due publications is claimed under a lease (``SKIP LOCKED`` on PostgreSQL,
+   ``BEGIN IMMEDIATE`` on SQLite), so two workers never hold the same row;
+3. each one is marked ``sending`` just before the network call;
+4. the outcome (sent / failed / unknown) is written after it.
+A crash after 3 leaves ``sending``: once the lease runs out it becomes ``unknown`` and a
+person decides; it is never sent again silently.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.actions import as_draft
-from bot.config import ChannelConfig, Config
+from bot.config import Config
 from bot.domain.errors import PublishError, UnknownOutcomeError
-from bot.domain.posts import PublicationStatus, post_status_after
+from bot.domain.posts import PublicationStatus
 from bot.publishers import OutgoingPost, Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
+from bot.storage.models import Publication
 
 log = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+def worker_name() -> str:
+    """Who holds a claim, for people reading the database: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,8 @@ class Outcome:
 class PassReport:
     at: datetime
     outcomes: list[Outcome] = field(default_factory=list)
+    recovered: int = 0
+    became_unknown: int = 0
 
     @property
     def posts(self) -> set[int]:
@@ -45,61 +63,94 @@ class PassReport:
 
 
 async def publish_due(
-    *, engine: Engine, config: Config, publishers: Publishers, at: datetime
+    *,
+    engine: Engine,
+    config: Config,
+    publishers: Publishers,
+    at: datetime,
+    worker: str | None = None,
 ) -> PassReport:
-    """Publish every scheduled post whose slot is at or before ``at``."""
+    """Publish every scheduled publication due at or before ``at``, in batches.
+
+    Leases are measured on the real clock, whatever ``at`` says, so ``tick --at`` in the
+    future never steals a live worker's claim.
+    """
+    worker = worker or worker_name()
     report = PassReport(at=at)
     with session_scope(engine) as session:
-        due = repo.due_post_ids(session, at=at)
-    for post_id in due:
-        await publish_post(
-            engine=engine, config=config, publishers=publishers, post_id=post_id, report=report
-        )
-    return report
+        report.recovered, unknown = repo.recover_expired(session, now=datetime.now(UTC))
+        report.became_unknown = len(unknown)
+        for publication in unknown:
+            repo.refresh_post(session, post_id=publication.post_id)
+    sender = _Sender(engine, config, publishers, worker)
+    while True:
+        now = datetime.now(UTC)
+        with session_scope(engine) as session:
+            batch = repo.claim_due(
+                session,
+                worker=worker,
+                due_by=at,
+                now=now,
+                lease_until=now + config.lease,
+                limit=BATCH,
+                skip_channels=repo.paused_channels(session),
+            )
+            posts = {p.post_id: _outgoing(session, p.post_id) for p in batch}
+        if not batch:
+            return report
+        for publication in batch:
+            outcome = await sender.send(publication, posts[publication.post_id])
+            if outcome is not None:
+                report.outcomes.append(outcome)
 
 
-async def publish_post(
-    *, engine: Engine, config: Config, publishers: Publishers, post_id: int, report: PassReport
-) -> None:
-    with session_scope(engine) as session:
-        if not repo.claim_post(session, post_id=post_id):
-            return  # another worker or pass has it
-        outgoing = OutgoingPost(id=post_id, draft=as_draft(repo.get_post(session, post_id=post_id)))
-    for channel in config.channels:
-        outcome = await _publish_to(engine, publishers, outgoing, channel)
-        if outcome is not None:
-            report.outcomes.append(outcome)
-    with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        statuses = [p.status for p in repo.publications(session, post_id=post_id)]
-        repo.set_post_status(session, post=post, status=post_status_after(statuses))
+def _outgoing(session: Session, post_id: int) -> OutgoingPost:
+    return OutgoingPost(id=post_id, draft=as_draft(repo.get_post(session, post_id=post_id)))
 
 
-async def _publish_to(
-    engine: Engine, publishers: Publishers, post: OutgoingPost, channel: ChannelConfig
-) -> Outcome | None:
-    with session_scope(engine) as session:
-        claim = repo.claim_publication(session, post_id=post.id, channel=channel.name)
-    if claim is None or claim.id is None:
-        return None  # this channel already has an outcome for this post
-    status, detail, external_id = PublicationStatus.SENT, "", None
-    try:
-        result = await publishers.for_channel(channel).publish(post, channel)
-        external_id = detail = result.external_id
-    except UnknownOutcomeError as exc:
-        status, detail = PublicationStatus.UNKNOWN, f"{exc.label}: {exc}"
-    except PublishError as exc:
-        status, detail = PublicationStatus.FAILED, f"{exc.label}: {exc}"
-    except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
-        log.exception("publisher for %s crashed on post %s", channel.name, post.id)
-        status, detail = PublicationStatus.UNKNOWN, f"{type(exc).__name__}: {exc}"
-    with session_scope(engine) as session:
-        repo.finish_publication(
-            session,
-            publication_id=claim.id,
-            status=status,
-            external_id=external_id,
-            error=None if status is PublicationStatus.SENT else detail,
-        )
-    log.info("post %s → %s: %s %s", post.id, channel.name, status.value, detail)
-    return Outcome(post.id, channel.name, status, detail)
+@dataclass
+class _Sender:
+    engine: Engine
+    config: Config
+    publishers: Publishers
+    worker: str
+
+    async def send(self, publication: Publication, post: OutgoingPost) -> Outcome | None:
+        """Mark sending, call the publisher, record the outcome; None if the claim was lost."""
+        assert publication.id is not None
+        with session_scope(self.engine) as session:
+            if not repo.mark_sending(session, publication_id=publication.id, worker=self.worker):
+                return None  # our lease ran out and another worker recovered it
+        status, detail, external_id = await self._call(publication.channel, post)
+        with session_scope(self.engine) as session:
+            repo.finish_publication(
+                session,
+                publication_id=publication.id,
+                status=status,
+                external_id=external_id,
+                error=None if status is PublicationStatus.SENT else detail,
+            )
+            repo.refresh_post(session, post_id=post.id)
+        log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
+        return Outcome(post.id, publication.channel, status, detail)
+
+    async def _call(
+        self, name: str, post: OutgoingPost
+    ) -> tuple[PublicationStatus, str, str | None]:
+        if name not in {c.name for c in self.config.channels}:
+            return (
+                PublicationStatus.FAILED,
+                f"refused: channel {name} is no longer configured",
+                None,
+            )
+        channel = self.config.channel(name)
+        try:
+            result = await self.publishers.for_channel(channel).publish(post, channel)
+        except UnknownOutcomeError as exc:
+            return PublicationStatus.UNKNOWN, f"{exc.label}: {exc}", None
+        except PublishError as exc:
+            return PublicationStatus.FAILED, f"{exc.label}: {exc}", None
+        except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
+            log.exception("publisher for %s crashed on post %s", name, post.id)
+            return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None
+        return PublicationStatus.SENT, result.external_id, result.external_id

@@ -1,14 +1,16 @@
 """The scheduler: APScheduler's AsyncIOScheduler on the bot's event loop.
 
-The database is the source of truth; jobs are derived from it. At start and on every sweep
-each scheduled post gets a one-shot job at its slot, and the sweep itself publishes anything
-due, so a post approved by another process (``goodnews approve``) is never missed.
+The database is the source of truth; jobs are derived from it. At start the worker catches
+up on what it missed, then keeps one-shot jobs at every upcoming due instant, rebuilt on a
+sweep that also publishes anything due (a post scheduled by another process is never
+missed). Several workers may run on one PostgreSQL database: claims keep them apart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,19 +18,26 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
+from bot import actions
 from bot.config import Config
+from bot.domain.slots import format_local
 from bot.publishers import Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
-from jobs.publish import PassReport, publish_due
+from jobs.publish import PassReport, publish_due, worker_name
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60
+Notify = Callable[[str], Awaitable[None]]
+
+
+async def _log_only(text: str) -> None:
+    log.warning("%s", text)
 
 
 class Worker:
-    """Publishes at each slot; passes never overlap, and stopping waits for the one in flight."""
+    """Publishes at each due instant; passes never overlap within a worker, and stopping
+    waits for the one in flight."""
 
     def __init__(
         self,
@@ -36,21 +45,23 @@ class Worker:
         engine: Engine,
         config: Config,
         publishers: Publishers,
-        sweep_seconds: float = SWEEP_SECONDS,
+        notify: Notify = _log_only,
     ) -> None:
         self.engine = engine
         self.config = config
         self.publishers = publishers
-        self.sweep_seconds = sweep_seconds
+        self.notify = notify
+        self.name = worker_name()
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
         self._stopping = False
 
-    def start(self) -> None:
-        """Start on the running loop: a sweep now, then every ``sweep_seconds``."""
+    async def start(self) -> None:
+        """Catch up on missed slots, then sweep now and every ``worker.sweep``."""
+        await self.catch_up()
         self.scheduler.add_job(
             self.sweep,
-            IntervalTrigger(seconds=self.sweep_seconds, timezone=self.config.tz),
+            IntervalTrigger(seconds=self.config.sweep.total_seconds(), timezone=self.config.tz),
             id="sweep",
             next_run_time=datetime.now(UTC),
             max_instances=1,
@@ -65,23 +76,33 @@ class Worker:
         async with self._pass_lock:
             self.scheduler.shutdown(wait=False)
 
-    def schedule(self, post_id: int, slot: datetime) -> None:
-        """Make sure a one-shot job fires at ``slot`` (idempotent per post)."""
-        if slot <= datetime.now(UTC):
+    async def catch_up(self) -> None:
+        with session_scope(self.engine) as session:
+            moved = actions.catch_up(session, self.config, now=datetime.now(UTC))
+        for item in moved:
+            await self.notify(
+                f"Post #{item.post_id} on {item.channel} missed its slot "
+                f"{format_local(item.missed, self.config.tz)} while no worker ran; "
+                f"moved to {format_local(item.moved_to, self.config.tz)}."
+            )
+
+    def schedule(self, _post_id: int, due: datetime) -> None:
+        """Make sure a one-shot job fires at ``due`` (one job per distinct instant)."""
+        if due <= datetime.now(UTC) or self._stopping:
             return  # due already: the sweep takes it
         self.scheduler.add_job(
             self.publish_pass,
-            DateTrigger(run_date=slot, timezone=self.config.tz),
-            id=f"post-{post_id}",
+            DateTrigger(run_date=due, timezone=self.config.tz),
+            id=f"due-{due.timestamp():.6f}",
             replace_existing=True,
-            misfire_grace_time=None,  # late is better than never; the DB prevents doubles
+            misfire_grace_time=None,  # late is better than never; claims prevent doubles
         )
 
     def sync_jobs(self) -> None:
         with session_scope(self.engine) as session:
-            slots = repo.scheduled_slots(session)
-        for post_id, slot in slots:
-            self.schedule(post_id, slot)
+            dues = repo.upcoming_due_times(session, after=datetime.now(UTC))
+        for due in dues:
+            self.schedule(0, due)
 
     async def sweep(self) -> None:
         self.sync_jobs()
@@ -96,6 +117,7 @@ class Worker:
                 config=self.config,
                 publishers=self.publishers,
                 at=datetime.now(UTC),
+                worker=self.name,
             )
         if report.outcomes:
             log.info("published %d post(s)", len(report.posts))

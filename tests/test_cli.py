@@ -12,6 +12,7 @@ import pytest
 from bot.domain.drafting import render_plain, render_telegram_html
 from tests.conftest import Cli
 
+MIGRATIONS = Path(__file__).resolve().parents[1] / "bot" / "storage" / "migrations" / "versions"
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
 
 
@@ -29,7 +30,8 @@ def test_init_writes_config_and_database_then_keeps_them(run_cli: Cli, workdir: 
     first = run_cli("init")
     assert (workdir / "config.toml").exists() and (workdir / "goodnews.db").exists()
     assert "config.toml: written" in first.stderr
-    assert "created at revision 0002" in first.stderr
+    head = sorted(p.name[:4] for p in MIGRATIONS.glob("0*.py"))[-1]
+    assert f"created at revision {head}" in first.stderr
     (workdir / "config.toml").write_text(
         (workdir / "config.toml").read_text(encoding="utf-8").replace("07:30", "06:45"),
         encoding="utf-8",

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.storage import db
-from bot.storage.models import Post
+from bot.storage.models import Publication
 from tests.conftest import Cli
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
@@ -297,7 +297,7 @@ def test_the_worker_publishes_at_the_slot_by_itself(
     slot = datetime.now(UTC) + timedelta(seconds=4)
     engine = db.make_engine(world.database_url)
     with engine.begin() as conn:
-        conn.execute(update(Post).where(Post.id == 1).values(slot=slot))  # type: ignore[arg-type]
+        conn.execute(update(Publication).where(Publication.post_id == 1).values(due_at=slot))  # type: ignore[arg-type]
     worker = start_worker()
     [sent] = world.tg.wait_for_messages(CHANNEL_ID, 1, timeout=30)
     [fb] = world.graph.wait_for_posts(PAGE_ID, 1, timeout=30)

@@ -63,35 +63,91 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
         _post(engine, slot=datetime(2026, 12, 1, 7, 30))  # noqa: DTZ001
 
 
-def test_claim_post_is_exclusive(engine: Engine) -> None:
-    post_id = _post(engine, slot=datetime(2026, 12, 1, tzinfo=UTC), status=PostStatus.SCHEDULED)
+def _schedule(engine: Engine, post_id: int, channel: str, due: datetime) -> None:
     with session_scope(engine) as session:
-        assert repo.claim_post(session, post_id=post_id) is True
+        repo.schedule_publication(
+            session,
+            post_id=post_id,
+            channel=channel,
+            kind=PostKind.DAILY,
+            due_at=due,
+            pinned=False,
+        )
+
+
+def test_claims_are_exclusive_and_leases_recover(engine: Engine) -> None:
+    due = datetime(2026, 12, 1, tzinfo=UTC)
+    post_id = _post(engine, status=PostStatus.SCHEDULED)
+    _schedule(engine, post_id, "tg", due)
+    _schedule(engine, post_id, "fb", due)
+    now = datetime.now(UTC)
     with session_scope(engine) as session:
-        assert repo.claim_post(session, post_id=post_id) is False
-        assert repo.get_post(session, post_id=post_id).status is PostStatus.PUBLISHING
+        first = repo.claim_due(
+            session,
+            worker="a",
+            due_by=due,
+            now=now,
+            lease_until=now + timedelta(minutes=5),
+            limit=1,
+        )
+    with session_scope(engine) as session:
+        second = repo.claim_due(
+            session,
+            worker="b",
+            due_by=due,
+            now=now,
+            lease_until=now - timedelta(seconds=1),
+            limit=5,
+        )
+        third = repo.claim_due(session, worker="c", due_by=due, now=now, lease_until=now, limit=5)
+    assert [p.channel for p in first] == ["tg"] and [p.channel for p in second] == ["fb"]
+    assert third == []
+    with session_scope(engine) as session:
+        assert repo.mark_sending(session, publication_id=first[0].id or 0, worker="b") is False
+        assert repo.mark_sending(session, publication_id=second[0].id or 0, worker="b") is True
+    # b's lease ran out while sending: unknown, never sent again; a's claim is untouched.
+    with session_scope(engine) as session:
+        requeued, unknown = repo.recover_expired(session, now=now)
+    assert requeued == 0 and [p.channel for p in unknown] == ["fb"]
+    with session_scope(engine) as session:
+        statuses = {p.channel: p.status for p in repo.publications(session, post_id=post_id)}
+    assert statuses == {"tg": PublicationStatus.CLAIMED, "fb": PublicationStatus.UNKNOWN}
+    # a's lease runs out before it started sending: back to scheduled, claimable again.
+    with session_scope(engine) as session:
+        requeued, unknown = repo.recover_expired(session, now=now + timedelta(minutes=6))
+    assert requeued == 1 and unknown == []
+    with session_scope(engine) as session:
+        again = repo.claim_due(
+            session,
+            worker="d",
+            due_by=due,
+            now=now,
+            lease_until=now + timedelta(minutes=5),
+            limit=5,
+        )
+    assert [p.channel for p in again] == ["tg"]
 
 
 def test_one_publication_per_post_and_channel(engine: Engine) -> None:
     post_id = _post(engine)
+    _schedule(engine, post_id, "tg", datetime(2026, 12, 1, tzinfo=UTC))
     with session_scope(engine) as session:
-        first = repo.claim_publication(session, post_id=post_id, channel="tg")
-        assert first is not None and first.status is PublicationStatus.CLAIMED
-    with session_scope(engine) as session:
-        assert repo.claim_publication(session, post_id=post_id, channel="tg") is None
-    with session_scope(engine) as session:
-        session.add(Publication(post_id=post_id, channel="tg"))
+        session.add(Publication(post_id=post_id, channel="tg", kind=PostKind.DAILY))
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
 
 
-def test_two_posts_of_a_kind_cannot_hold_one_slot(engine: Engine) -> None:
+def test_two_posts_of_a_kind_cannot_hold_one_slot_on_a_channel(engine: Engine) -> None:
     slot = datetime(2026, 12, 1, tzinfo=UTC)
-    _post(engine, slot=slot, status=PostStatus.SCHEDULED)
-    _post(engine, slot=slot, status=PostStatus.REJECTED)  # a rejected post holds nothing
+    first, second, third = (_post(engine) for _ in range(3))
+    _schedule(engine, first, "tg", slot)
+    _schedule(engine, second, "fb", slot)  # another channel: fine
+    with session_scope(engine) as session:
+        repo.cancel_publications(session, post_id=first)
+    _schedule(engine, third, "tg", slot)  # a cancelled publication holds nothing
     with pytest.raises(IntegrityError):
-        _post(engine, slot=slot, status=PostStatus.SCHEDULED)
+        _schedule(engine, first, "tg", slot)
 
 
 def test_unknown_ids_are_clear_errors(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from bot.storage import db
-from bot.storage.models import Post
+from bot.storage.models import Publication
 from tests.conftest import Cli
 
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
@@ -29,7 +29,7 @@ def test_run_without_tokens_publishes_to_the_outbox_and_stops_on_ctrl_c(
     run_cli("approve", "1")
     slot = datetime.now(UTC) + timedelta(seconds=3)  # bring the slot near: see test_end_to_end
     with db.make_engine(f"sqlite:///{workdir / 'goodnews.db'}").begin() as conn:
-        conn.execute(update(Post).where(Post.id == 1).values(slot=slot))  # type: ignore[arg-type]
+        conn.execute(update(Publication).where(Publication.post_id == 1).values(due_at=slot))  # type: ignore[arg-type]
     env = {
         k: v
         for k, v in os.environ.items()

@@ -29,12 +29,34 @@ class PostStatus(StrEnum):
 
 
 class PublicationStatus(StrEnum):
-    """Life of one post on one channel: written before the network call, so nothing is lost."""
+    """Life of one post on one channel; each step is committed before the next begins.
 
+    scheduled → claimed (a worker holds it under a lease) → sending (written just before the
+    network call) → sent | failed | unknown. A scheduled publication may also be cancelled
+    (post rejected or unapproved). An expired lease puts ``claimed`` back to ``scheduled``
+    (nothing was sent) but turns ``sending`` into ``unknown`` (it may have gone out).
+    """
+
+    SCHEDULED = "scheduled"
     CLAIMED = "claimed"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+
+
+#: Publication states that hold their slot on the channel.
+HOLDS_SLOT = frozenset(
+    {
+        PublicationStatus.SCHEDULED,
+        PublicationStatus.CLAIMED,
+        PublicationStatus.SENDING,
+        PublicationStatus.SENT,
+    }
+)
+#: Publication states in which a worker is, or may be, acting on it.
+IN_FLIGHT = frozenset({PublicationStatus.CLAIMED, PublicationStatus.SENDING})
 
 
 #: Statuses shown by ``goodnews queue`` without ``--all``.
@@ -48,14 +70,18 @@ REJECTABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
 
 
 def post_status_after(publications: list[PublicationStatus]) -> PostStatus:
-    """The post's status once every channel has an outcome.
+    """A scheduled post's status, derived from its publications.
 
-    An unknown outcome outranks a failure: it needs a person to say whether it went out.
+    Still waiting anywhere: scheduled (none started) or publishing. Once every channel has
+    an outcome, an unknown outranks a failure: it needs a person to say whether it went out.
     """
-    if any(p is PublicationStatus.UNKNOWN for p in publications):
+    live = [p for p in publications if p is not PublicationStatus.CANCELLED]
+    waiting = [p for p in live if p is PublicationStatus.SCHEDULED or p in IN_FLIGHT]
+    if waiting:
+        started = len(waiting) < len(live) or any(p in IN_FLIGHT for p in waiting)
+        return PostStatus.PUBLISHING if started else PostStatus.SCHEDULED
+    if any(p is PublicationStatus.UNKNOWN for p in live):
         return PostStatus.UNKNOWN
-    if any(p is PublicationStatus.FAILED for p in publications):
+    if any(p is PublicationStatus.FAILED for p in live):
         return PostStatus.FAILED
-    if any(p is PublicationStatus.CLAIMED for p in publications):
-        return PostStatus.PUBLISHING
     return PostStatus.PUBLISHED

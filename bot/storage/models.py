@@ -50,19 +50,12 @@ class RecapPhoto(SQLModel, table=True):
 
 
 class Post(SQLModel, table=True):
-    """One post, the same text for every channel; its slot says when it goes out."""
+    """One post, the same text for every channel it goes to.
 
-    __table_args__ = (
-        # Never two posts of one kind in one slot, even under concurrent approvals.
-        Index(
-            "uq_post_kind_slot_taken",
-            "kind",
-            "slot",
-            unique=True,
-            sqlite_where=text("status IN ('scheduled', 'publishing', 'published')"),
-            postgresql_where=text("status IN ('scheduled', 'publishing', 'published')"),
-        ),
-    )
+    ``slot`` is when it first goes out (its publications hold the time per channel);
+    ``pinned_at`` is set for a post queued for an exact instant, which takes no cadence slot;
+    ``reserve`` marks an approved evergreen post kept to fill a slot that would go empty.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     kind: PostKind = Field(sa_type=StrEnumType(PostKind), nullable=False)
@@ -74,28 +67,70 @@ class Post(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=2000)
     hashtags: str = Field(default="", max_length=500)  # space-separated, as rendered
     recap_id: int | None = Field(default=None, foreign_key="recap.id", index=True)
+    channels: str | None = Field(default=None, max_length=2000)  # space-separated; None: all
     slot: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    pinned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reserve: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     decided_by: int | None = Field(default=None, sa_type=BigInteger)  # Telegram user id
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Publication(SQLModel, table=True):
-    """One post on one channel. Written before the network call, so no outcome is lost."""
+_HOLDS_SLOT = "status IN ('scheduled', 'claimed', 'sending', 'sent') AND NOT pinned"
 
-    __table_args__ = (UniqueConstraint("post_id", "channel", name="uq_publication_post_channel"),)
+
+class Publication(SQLModel, table=True):
+    """One post on one channel at one instant: the unit that is scheduled, claimed and sent.
+
+    The row exists before any network call, so no outcome is ever lost; its unique
+    (post, channel) key means a post can reach a channel once.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel", name="uq_publication_post_channel"),
+        # What every tick asks: which scheduled publications are due.
+        Index("ix_publication_status_due", "status", "due_at"),
+        # Never two posts of one kind in one slot on one channel, whatever the race.
+        Index(
+            "uq_publication_channel_slot",
+            "channel",
+            "kind",
+            "due_at",
+            unique=True,
+            sqlite_where=text(_HOLDS_SLOT),
+            postgresql_where=text(_HOLDS_SLOT),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)
     channel: str = Field(max_length=64)
-    status: PublicationStatus = Field(
-        default=PublicationStatus.CLAIMED, sa_type=StrEnumType(PublicationStatus), nullable=False
+    kind: PostKind = Field(
+        sa_type=StrEnumType(PostKind), nullable=False, sa_column_kwargs={"server_default": "daily"}
     )
+    status: PublicationStatus = Field(
+        default=PublicationStatus.SCHEDULED,
+        sa_type=StrEnumType(PublicationStatus),
+        nullable=False,
+    )
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pinned: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     external_id: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, sa_column=Column(Text))
-    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChannelState(SQLModel, table=True):
+    """What people changed about a channel at run time: paused or not."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    paused: bool = Field(default=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class ApprovalMessage(SQLModel, table=True):

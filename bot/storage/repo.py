@@ -13,9 +13,16 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import NotFoundError
-from bot.domain.posts import PostKind, PostStatus, PublicationStatus
+from bot.domain.posts import (
+    HOLDS_SLOT,
+    PostKind,
+    PostStatus,
+    PublicationStatus,
+    post_status_after,
+)
 from bot.storage.models import (
     ApprovalMessage,
+    ChannelState,
     Post,
     Publication,
     Recap,
@@ -134,47 +141,50 @@ def list_posts(session: Session, *, statuses: Iterable[PostStatus] | None = None
     return list(session.exec(query).all())
 
 
-def taken_slots(session: Session, *, kind: PostKind, exclude_post_id: int) -> list[datetime]:
-    """Slots already held by other posts of ``kind`` (scheduled or gone out)."""
-    query = select(Post.slot).where(
-        Post.kind == kind,
-        Post.id != exclude_post_id,
-        col(Post.slot).is_not(None),
-        col(Post.status).in_([PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED]),
+def taken_slots(
+    session: Session, *, channel: str, kind: PostKind, exclude_post_id: int
+) -> list[datetime]:
+    """Slots of ``kind`` on ``channel`` held by other posts (scheduled or gone out)."""
+    query = select(Publication.due_at).where(
+        Publication.channel == channel,
+        Publication.kind == kind,
+        Publication.post_id != exclude_post_id,
+        col(Publication.pinned).is_(False),
+        col(Publication.status).in_(list(HOLDS_SLOT)),
+        col(Publication.due_at).is_not(None),
     )
-    return [slot for slot in session.exec(query).all() if slot is not None]
+    return [due for due in session.exec(query).all() if due is not None]
 
 
-def due_post_ids(session: Session, *, at: datetime) -> list[int]:
-    query = (
-        select(Post.id)
-        .where(Post.status == PostStatus.SCHEDULED, col(Post.slot) <= at)
-        .order_by(col(Post.slot), col(Post.id))
+def schedule_publication(
+    session: Session, *, post_id: int, channel: str, kind: PostKind, due_at: datetime, pinned: bool
+) -> Publication:
+    """The post's publication on ``channel`` at ``due_at``; a cancelled one is reused."""
+    query = select(Publication).where(
+        Publication.post_id == post_id, Publication.channel == channel
     )
-    return [post_id for post_id in session.exec(query).all() if post_id is not None]
-
-
-def scheduled_slots(session: Session) -> list[tuple[int, datetime]]:
-    """(post id, slot) of every scheduled post: what the scheduler must have jobs for."""
-    query = select(Post.id, Post.slot).where(Post.status == PostStatus.SCHEDULED)
-    return [(pid, slot) for pid, slot in session.exec(query).all() if pid and slot]
-
-
-def claim_post(session: Session, *, post_id: int) -> bool:
-    """Atomically move a scheduled post to publishing. False: someone else has it."""
-    result = session.exec(
-        update(Post)
-        .where(col(Post.id) == post_id, col(Post.status) == PostStatus.SCHEDULED)
-        .values(status=PostStatus.PUBLISHING, updated_at=utcnow())
+    publication = session.exec(query).first() or Publication(
+        post_id=post_id, channel=channel, kind=kind
     )
-    return bool(result.rowcount == 1)
-
-
-def set_post_status(session: Session, *, post: Post, status: PostStatus) -> None:
-    post.status = status
-    post.updated_at = utcnow()
-    session.add(post)
+    publication.kind, publication.due_at, publication.pinned = kind, due_at, pinned
+    publication.status = PublicationStatus.SCHEDULED
+    publication.claimed_by = publication.lease_until = publication.error = None
+    session.add(publication)
     session.flush()
+    return publication
+
+
+def cancel_publications(session: Session, *, post_id: int) -> int:
+    """Scheduled publications of the post become cancelled, freeing their slots."""
+    result = session.exec(
+        update(Publication)
+        .where(
+            col(Publication.post_id) == post_id,
+            col(Publication.status) == PublicationStatus.SCHEDULED,
+        )
+        .values(status=PublicationStatus.CANCELLED)
+    )
+    return int(result.rowcount)
 
 
 def publications(session: Session, *, post_id: int) -> list[Publication]:
@@ -195,21 +205,118 @@ def publications_by_post(session: Session, *, post_ids: list[int]) -> dict[int, 
     return result
 
 
-def claim_publication(session: Session, *, post_id: int, channel: str) -> Publication | None:
-    """The row for (post, channel), created as claimed; None when it already has an outcome.
+def claim_due(
+    session: Session,
+    *,
+    worker: str,
+    due_by: datetime,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    skip_channels: Iterable[str] = (),
+) -> list[Publication]:
+    """Atomically take up to ``limit`` scheduled publications due by ``due_by``.
 
-    The unique (post, channel) key makes a second writer fail instead of sending twice.
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers take disjoint sets without
+    waiting on each other. SQLite ignores that clause; there the transaction began with
+    ``BEGIN IMMEDIATE`` and already holds the database's write lock.
     """
-    query = select(Publication).where(
-        Publication.post_id == post_id, Publication.channel == channel
+    query = (
+        select(Publication)
+        .where(
+            Publication.status == PublicationStatus.SCHEDULED,
+            col(Publication.due_at) <= due_by,
+            col(Publication.channel).not_in(list(skip_channels)),
+        )
+        .order_by(col(Publication.due_at), col(Publication.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    existing = session.exec(query).first()
-    if existing is not None:
-        return None
-    publication = Publication(post_id=post_id, channel=channel)
-    session.add(publication)
+    claimed = list(session.exec(query).all())
+    for publication in claimed:
+        publication.status = PublicationStatus.CLAIMED
+        publication.claimed_by, publication.claimed_at = worker, now
+        publication.lease_until = lease_until
+        session.add(publication)
     session.flush()
-    return publication
+    return claimed
+
+
+def mark_sending(session: Session, *, publication_id: int, worker: str) -> bool:
+    """Claimed → sending, just before the network call; False if the claim was lost."""
+    result = session.exec(
+        update(Publication)
+        .where(
+            col(Publication.id) == publication_id,
+            col(Publication.status) == PublicationStatus.CLAIMED,
+            col(Publication.claimed_by) == worker,
+        )
+        .values(status=PublicationStatus.SENDING, attempts=col(Publication.attempts) + 1)
+    )
+    return bool(result.rowcount == 1)
+
+
+def recover_expired(session: Session, *, now: datetime) -> tuple[int, list[Publication]]:
+    """Claims whose lease ran out: unsent ones go back to scheduled; sending ones are unknown.
+
+    Returns how many were rescheduled and the publications that became unknown.
+    """
+    expired = col(Publication.lease_until) < now
+    requeued = session.exec(
+        update(Publication)
+        .where(col(Publication.status) == PublicationStatus.CLAIMED, expired)
+        .values(status=PublicationStatus.SCHEDULED, claimed_by=None, lease_until=None)
+    ).rowcount
+    query = select(Publication).where(Publication.status == PublicationStatus.SENDING, expired)
+    unknown = list(session.exec(query.with_for_update(skip_locked=True)).all())
+    for publication in unknown:
+        publication.status = PublicationStatus.UNKNOWN
+        publication.error = (
+            f"outcome unknown: worker {publication.claimed_by} stopped while sending; "
+            "check the channel before sending again"
+        )
+        publication.finished_at = now
+        session.add(publication)
+    session.flush()
+    return int(requeued), unknown
+
+
+def missed(session: Session, *, before: datetime) -> list[Publication]:
+    """Scheduled publications whose time passed before ``before`` (worker was down)."""
+    query = (
+        select(Publication)
+        .where(Publication.status == PublicationStatus.SCHEDULED, col(Publication.due_at) < before)
+        .order_by(col(Publication.due_at), col(Publication.id))
+    )
+    return list(session.exec(query).all())
+
+
+def upcoming_due_times(session: Session, *, after: datetime, limit: int = 500) -> list[datetime]:
+    """Distinct future instants with something scheduled: what the scheduler needs jobs for."""
+    query = (
+        select(Publication.due_at)
+        .where(Publication.status == PublicationStatus.SCHEDULED, col(Publication.due_at) > after)
+        .distinct()
+        .order_by(col(Publication.due_at))
+        .limit(limit)
+    )
+    return [due for due in session.exec(query).all() if due is not None]
+
+
+def refresh_post(session: Session, *, post_id: int) -> Post:
+    """Derive the post's status and first slot from its publications."""
+    post = get_post(session, post_id=post_id)
+    pubs = publications(session, post_id=post_id)
+    if post.status in (PostStatus.PENDING, PostStatus.REJECTED) or not pubs:
+        return post
+    live = [p for p in pubs if p.status is not PublicationStatus.CANCELLED]
+    post.status = post_status_after([p.status for p in live])
+    dues = [p.due_at for p in live if p.due_at is not None]
+    post.slot = min(dues) if dues else post.slot
+    post.updated_at = utcnow()
+    session.add(post)
+    session.flush()
+    return post
 
 
 def finish_publication(
@@ -227,9 +334,30 @@ def finish_publication(
     publication.external_id = external_id
     publication.error = error
     publication.finished_at = utcnow()
+    publication.lease_until = None
     session.add(publication)
     session.flush()
     return publication
+
+
+def paused_channels(session: Session) -> set[str]:
+    query = select(ChannelState.name).where(col(ChannelState.paused).is_(True))
+    return set(session.exec(query).all())
+
+
+def set_paused(session: Session, *, channel: str, paused: bool) -> bool:
+    """Pause or resume a channel; False when it already was."""
+    state = session.get(ChannelState, channel)
+    if state is None:
+        if not paused:
+            return False
+        state = ChannelState(name=channel)
+    elif state.paused == paused:
+        return False
+    state.paused, state.updated_at = paused, utcnow()
+    session.add(state)
+    session.flush()
+    return True
 
 
 def add_approval_message(session: Session, *, post_id: int, chat_id: int, message_id: int) -> None:
