@@ -101,7 +101,10 @@ page_id = "123456789"
             '[cadence]\ndaily_at = ["07:30", "7pm"]',
             "config.toml: cadence.daily_at[1]: expected a 24-hour",
         ),
-        ("[cadence]\ndaily_at = []", "config.toml: cadence.daily_at: Value should have at least 1 item"),
+        (
+            "[cadence]\ndaily_at = []",
+            "config.toml: cadence.daily_at: Value should have at least 1 item",
+        ),
         (
             '[cadence]\nskip_dates = ["2027-02-30"]',
             "config.toml: cadence.skip_dates: expected a date",
