@@ -6,8 +6,9 @@ the domain for the decisions and the repository for the rows.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +18,15 @@ from bot import ingest
 from bot.config import Config
 from bot.domain import drafting, recaps
 from bot.domain.errors import InvalidStateError, NotFoundError, RecapError
-from bot.domain.posts import APPROVABLE, OPEN_STATUSES, REJECTABLE, PostKind, PostStatus
-from bot.domain.slots import next_free_slot
+from bot.domain.posts import (
+    APPROVABLE,
+    OPEN_STATUSES,
+    REJECTABLE,
+    PostKind,
+    PostStatus,
+    PublicationStatus,
+)
+from bot.domain.slots import next_free_slot, slots_after
 from bot.storage import repo
 from bot.storage.media import save_photo
 from bot.storage.models import Post, Publication, Recap
@@ -244,6 +252,211 @@ def set_paused(session: Session, config: Config, *, channel: str | None, paused:
     """Pause or resume one channel (or all); the names whose state changed."""
     names = [config.channel(channel).name] if channel else [c.name for c in config.channels]
     return [name for name in names if repo.set_paused(session, channel=name, paused=paused)]
+
+
+def queue_post(
+    session: Session,
+    config: Config,
+    *,
+    text: str,
+    kind: PostKind,
+    at: datetime | None,
+    channels: list[str],
+    approved: bool,
+    reserve: bool,
+    now: datetime,
+    by: int | None = None,
+) -> Post:
+    """Queue a post written by a person (no drafting): first line title, the rest body.
+
+    ``at`` pins it to an instant (it takes no cadence slot); ``approved`` schedules it at
+    once; ``reserve`` keeps it, approved, to fill a slot that would otherwise go empty.
+    """
+    text = unicodedata.normalize("NFC", text).strip()
+    title, _, body = text.partition("\n")
+    title, body = title.strip(), body.strip()
+    if not title:
+        raise RecapError("the post has no text")
+    if not body:
+        body, title = title, title[:80]
+    for name in channels:
+        config.channel(name)  # raises for an unknown name
+    if at is not None and at <= now:
+        raise InvalidStateError(f"--at {at.isoformat()} is in the past")
+    if reserve and at is not None:
+        raise InvalidStateError("a reserve post has no date; give --at or --reserve, not both")
+    settings = config.settings.drafting
+    post = repo.add_post(
+        session,
+        kind=kind,
+        title=title,
+        body=body,
+        link=None,
+        hashtags=settings.daily_hashtags if kind is PostKind.DAILY else settings.weekly_hashtags,
+        recap_id=None,
+    )
+    _check_fits(post)
+    post.channels = " ".join(dict.fromkeys(channels)) or None
+    post.pinned_at = at
+    post.reserve = reserve
+    session.add(post)
+    session.flush()
+    assert post.id is not None
+    if reserve:
+        post.status, post.decided_by, post.decided_at = PostStatus.SCHEDULED, by, now
+        session.add(post)
+        session.flush()
+    elif approved:
+        approve(session, config, post_id=post.id, by=by, now=now)
+    return post
+
+
+def _check_fits(post: Post) -> None:
+    html = drafting.render_telegram_html(as_draft(post))
+    if len(html) > drafting.TELEGRAM_TEXT_LIMIT:
+        raise RecapError(
+            f"the post is {len(html)} characters as Telegram HTML; the limit is "
+            f"{drafting.TELEGRAM_TEXT_LIMIT}"
+        )
+
+
+def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -> Post:
+    """Send a scheduled post at the next pass instead of at its slot (its slots are freed)."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.SCHEDULED or post.reserve:
+        raise InvalidStateError(
+            f"post {post_id} is {_state(post)}; only a scheduled post can go now"
+        )
+    for publication in repo.publications(session, post_id=post_id):
+        if publication.status is PublicationStatus.SCHEDULED:
+            publication.due_at, publication.pinned = now, True
+            session.add(publication)
+    session.flush()
+    return repo.refresh_post(session, post_id=post_id)
+
+
+def swap_with_next(session: Session, config: Config, *, post_id: int) -> Post:
+    """Exchange slots with the next scheduled post of the same kind on the same channels."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    mine = {
+        p.channel: p
+        for p in repo.publications(session, post_id=post_id)
+        if p.status is PublicationStatus.SCHEDULED and not p.pinned
+    }
+    if post.status is not PostStatus.SCHEDULED or not mine:
+        raise InvalidStateError(f"post {post_id} is {_state(post)}; it has no slot to swap")
+    other = repo.next_in_line(session, post_id=post_id, kind=post.kind, channels=list(mine))
+    if other is None:
+        raise InvalidStateError(f"post {post_id} is the last scheduled {post.kind.value} post")
+    theirs = {
+        p.channel: p
+        for p in repo.publications(session, post_id=other)
+        if p.status is PublicationStatus.SCHEDULED and not p.pinned
+    }
+    shared = sorted(set(mine) & set(theirs))
+    # Park one side first: the unique slot index would refuse the half-swapped state.
+    for name in shared:
+        mine[name].pinned = True
+        session.add(mine[name])
+    session.flush()
+    for name in shared:
+        a, b = mine[name], theirs[name]
+        a.due_at, b.due_at = b.due_at, a.due_at
+        session.add(b)
+        session.flush()
+        a.pinned = False
+        session.add(a)
+    session.flush()
+    repo.refresh_post(session, post_id=other)
+    return repo.refresh_post(session, post_id=post_id)
+
+
+def _state(post: Post) -> str:
+    return "in the reserve pool" if post.reserve else post.status.value
+
+
+def fill_from_reserve(session: Session, config: Config, *, now: datetime) -> list[tuple[int, str]]:
+    """A slot that came up empty (within the catch-up grace) takes the oldest reserve post
+    of its kind meant for that channel. Returns (post id, channel) for each slot filled."""
+    filled: list[tuple[int, str]] = []
+    for channel in config.channels:
+        for kind in PostKind:
+            slot = _current_slot(config, channel.name, kind, now)
+            if slot is None or repo.slot_is_held(session, channel=channel.name, kind=kind, at=slot):
+                continue
+            post = repo.oldest_reserve(session, kind=kind, channel=channel.name)
+            if post is None or post.id is None:
+                continue
+            repo.schedule_publication(
+                session,
+                post_id=post.id,
+                channel=channel.name,
+                kind=kind,
+                due_at=slot,
+                pinned=False,
+            )
+            if all(
+                any(p.channel == c for p in repo.publications(session, post_id=post.id))
+                for c in target_channels(config, post)
+            ):
+                post.reserve = False  # used everywhere it was meant for
+            session.add(post)
+            session.flush()
+            repo.refresh_post(session, post_id=post.id)
+            filled.append((post.id, channel.name))
+    return filled
+
+
+def _current_slot(config: Config, channel: str, kind: PostKind, now: datetime) -> datetime | None:
+    """The slot of ``kind`` that began at most ``catch_up_grace`` ago, if any."""
+    cadence = config.cadence_for(channel)
+    latest = None
+    for slot in slots_after(kind, cadence, now - config.catch_up_grace):
+        if slot > now:
+            break
+        latest = slot
+    return latest
+
+
+@dataclass(frozen=True)
+class BoardSlot:
+    """One slot of the coming days on one channel, and the post holding it (if any)."""
+
+    channel: str
+    kind: PostKind
+    at: datetime
+    post_id: int | None
+    title: str | None
+    status: str | None
+
+
+def slot_board(session: Session, config: Config, *, now: datetime, days: int) -> list[BoardSlot]:
+    """Every cadence slot of the next ``days`` days on every channel, empty ones included,
+    plus posts pinned to an instant in that window."""
+    end = now + timedelta(days=days)
+    paused = repo.paused_channels(session)
+    board: list[BoardSlot] = []
+    held = repo.held_slots(session, after=now, before=end)
+    for channel in config.channels:
+        for kind in PostKind:
+            for slot in slots_after(kind, config.cadence_for(channel.name), now):
+                if slot > end:
+                    break
+                post = held.pop((channel.name, kind, slot), None)
+                status = "paused" if channel.name in paused else None
+                board.append(
+                    BoardSlot(
+                        channel.name,
+                        kind,
+                        slot,
+                        post.id if post else None,
+                        post.title if post else None,
+                        status,
+                    )
+                )
+    for (name, kind, at), post in held.items():  # pinned posts and moved ones
+        board.append(BoardSlot(name, kind, at, post.id, post.title, "pinned"))
+    return sorted(board, key=lambda s: (s.at, s.channel, s.kind.value))
 
 
 @dataclass(frozen=True)

@@ -366,22 +366,38 @@ async def _update_admins(state: State, config: Config, post_id: int) -> None:
             )
 
 
-@cli.command("queue")
+@cli.group("queue", invoke_without_command=True)
 @click.option("--all", "include_all", is_flag=True, help="Also published, failed and rejected.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@pass_state
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=14,
+    show_default=True,
+    help="How many coming days of slots to show.",
+)
+@click.pass_context
 @user_errors
-def queue_cmd(state: State, include_all: bool, as_json: bool) -> None:
-    """Show pending and scheduled posts with their slots in the configured timezone.
+def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -> None:
+    """Show the coming slots of every channel, empty ones flagged, and the posts waiting.
+
+    With --json: an array of posts (pending, scheduled; with --all every post), each with
+    its slot and one entry per channel. Subcommands queue posts and move them.
 
     Example: goodnews queue --all --json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from bot import actions
     from bot.storage import db
 
+    state = ctx.ensure_object(State)
     config = state.config
     with db.session_scope(state.engine) as session:
         rows = actions.queue(session, include_all=include_all)
+        board = (
+            [] if as_json else actions.slot_board(session, config, now=datetime.now(UTC), days=days)
+        )
     if as_json:
         click.echo(
             json.dumps(
@@ -389,16 +405,222 @@ def queue_cmd(state: State, include_all: bool, as_json: bool) -> None:
             )
         )
         return
+    _print_board(board, config, days)
+    _print_posts(rows, config, include_all)
+
+
+def _print_board(board: list[Any], config: Config, days: int) -> None:
+    empty = sum(1 for slot in board if slot.post_id is None)
+    click.echo(f"Slots of the next {days} days ({empty} empty):")
+    for slot in board:
+        what = f"#{slot.post_id} {_shorten(slot.title or '', 44)}" if slot.post_id else "(empty)"
+        flag = f" [{slot.status}]" if slot.status else ""
+        click.echo(
+            f"  {format_local(slot.at, config.tz):<24} {slot.channel:<16} "
+            f"{slot.kind.value:<6} {what}{flag}"
+        )
+
+
+def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
     if not rows:
-        say("the queue is empty" + ("" if include_all else " (--all shows past posts)"))
+        say("no posts waiting" + ("" if include_all else " (--all shows past posts)"))
         return
+    click.echo("Posts:")
     for post, pubs in rows:
-        slot = format_local(post.slot, config.tz) if post.slot else "(no slot)"
+        slot = (
+            format_local(post.slot, config.tz)
+            if post.slot
+            else ("(reserve)" if post.reserve else "(no slot)")
+        )
         channels = ", ".join(f"{p.channel}:{p.status.value}" for p in pubs)
         click.echo(
             f"{post.id:>5}  {post.kind.value:<6}  {post.status.value:<10}  {slot:<24}  "
             f"{_shorten(post.title, 50)}" + (f"  [{channels}]" if channels else "")
         )
+
+
+@queue_cmd.command("add")
+@click.option("--text", help="The post: first line the title, then the body.")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the post from a UTF-8 file (- for stdin).",
+)
+@click.option("--kind", type=KIND, default="daily", show_default=True)
+@click.option(
+    "--at", "at_text", metavar="ISO-8601", help="Pin to this instant (it takes no cadence slot)."
+)
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.option("--approved", is_flag=True, help="Schedule it now instead of asking the admins.")
+@click.option(
+    "--reserve",
+    is_flag=True,
+    help="Approved evergreen post that fills a slot that would otherwise go empty.",
+)
+@pass_state
+@user_errors
+def queue_add(
+    state: State,
+    text: str | None,
+    file_: str | None,
+    kind: str,
+    at_text: str | None,
+    channels: tuple[str, ...],
+    approved: bool,
+    reserve: bool,
+) -> None:
+    """Queue a post written by hand (no drafting) and print its id.
+
+    Example: goodnews queue add --file tet.txt --at 2027-02-17T08:00+07:00 --approved
+    """
+    from bot import actions
+    from bot.domain.recaps import decode_recap
+    from bot.storage import db
+
+    if (text is None) == (file_ is None):
+        raise UserError("give exactly one of --text or --file")
+    if file_ is not None:
+        data, source = _read_input(file_)
+        text = decode_recap(data, source=source)
+    assert text is not None
+    config, now = state.config, datetime.now(UTC)
+    at = parse_instant(at_text, config) if at_text else None
+    with db.session_scope(state.engine) as session:
+        post = actions.queue_post(
+            session,
+            config,
+            text=text,
+            kind=PostKind(kind),
+            at=at,
+            channels=list(channels),
+            approved=approved,
+            reserve=reserve,
+            now=now,
+        )
+    where = (
+        f"goes out {format_local(post.slot, config.tz)}"
+        if post.slot
+        else "in the reserve pool"
+        if post.reserve
+        else "waits for approval"
+    )
+    say(f"post {post.id} queued ({kind}): {where}")
+    click.echo(post.id)
+
+
+@queue_cmd.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--approved", is_flag=True, help="Schedule every post now.")
+@pass_state
+@user_errors
+def queue_import(state: State, path: str, approved: bool) -> None:
+    """Queue many posts from a CSV file with columns text, kind, at, channel.
+
+    `at` (ISO 8601) and `channel` (names separated by ";") may be empty. A bad row is
+    reported with its line number and nothing of the file is imported.
+
+    Example: goodnews queue import tet-2027.csv --approved
+    """
+    from bot.queue_import import import_csv
+    from bot.storage import db
+
+    data, source = _read_input(path)
+    config, now = state.config, datetime.now(UTC)
+    with db.session_scope(state.engine) as session:
+        ids = import_csv(session, config, data=data, source=source, approved=approved, now=now)
+    say(f"{len(ids)} post(s) queued from {source}")
+    for post_id in ids:
+        click.echo(post_id)
+
+
+@queue_cmd.command("now")
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def queue_now(state: State, post_id: int) -> None:
+    """Send a scheduled post at the next pass instead of at its slot.
+
+    Example: goodnews queue now 12
+    """
+    from bot import actions
+    from bot.storage import db
+
+    with db.session_scope(state.engine) as session:
+        actions.post_now(session, state.config, post_id=post_id, now=datetime.now(UTC))
+    say(
+        f"post {post_id} goes out at the next pass (`goodnews tick`, or within a minute "
+        "with `goodnews run`)"
+    )
+
+
+@queue_cmd.command("swap")
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def queue_swap(state: State, post_id: int) -> None:
+    """Swap a scheduled post's slot with the next post of its kind.
+
+    Example: goodnews queue swap 12
+    """
+    from bot import actions
+    from bot.storage import db
+
+    with db.session_scope(state.engine) as session:
+        post = actions.swap_with_next(session, state.config, post_id=post_id)
+    assert post.slot is not None
+    say(f"post {post_id} now goes out {format_local(post.slot, state.config.tz)}")
+
+
+@cli.command()
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def unapprove(state: State, post_id: int) -> None:
+    """Take a scheduled post back to pending; its slots are freed.
+
+    Example: goodnews unapprove 12
+    """
+    from bot import actions
+    from bot.storage import db
+
+    with db.session_scope(state.engine) as session:
+        decision = actions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
+    say(f"post {post_id} {'is pending again' if decision.changed else 'was already pending'}")
+
+
+@cli.command()
+@click.argument("channel", required=False)
+@pass_state
+@user_errors
+def pause(state: State, channel: str | None) -> None:
+    """Pause publishing on a channel (or on all): its posts wait, nothing is lost.
+
+    Example: goodnews pause facebook-main
+    """
+    _pause(state, channel, paused=True)
+
+
+@cli.command()
+@click.argument("channel", required=False)
+@pass_state
+@user_errors
+def resume(state: State, channel: str | None) -> None:
+    """Resume publishing on a channel (or on all); what it missed follows catch_up_grace.
+
+    Example: goodnews resume facebook-main
+    """
+    _pause(state, channel, paused=False)
+
+
+def _pause(state: State, channel: str | None, *, paused: bool) -> None:
+    from bot import actions
+    from bot.storage import db
+
+    with db.session_scope(state.engine) as session:
+        changed = actions.set_paused(session, state.config, channel=channel, paused=paused)
+    verb = "paused" if paused else "resumed"
+    say(f"{verb}: {', '.join(changed)}" if changed else f"nothing to do: already {verb}")
 
 
 def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import actions
 from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import PublishError, UnknownOutcomeError
@@ -56,6 +57,7 @@ class PassReport:
     outcomes: list[Outcome] = field(default_factory=list)
     recovered: int = 0
     became_unknown: int = 0
+    filled: list[tuple[int, str]] = field(default_factory=list)  # (post id, channel) from reserve
 
     @property
     def posts(self) -> set[int]:
@@ -82,6 +84,8 @@ async def publish_due(
         report.became_unknown = len(unknown)
         for publication in unknown:
             repo.refresh_post(session, post_id=publication.post_id)
+    with session_scope(engine) as session:
+        report.filled = actions.fill_from_reserve(session, config, now=at)
     sender = _Sender(engine, config, publishers, worker)
     while True:
         now = datetime.now(UTC)

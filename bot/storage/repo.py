@@ -340,6 +340,80 @@ def finish_publication(
     return publication
 
 
+def next_in_line(
+    session: Session, *, post_id: int, kind: PostKind, channels: list[str]
+) -> int | None:
+    """The post whose slot comes right after this post's on any of ``channels``."""
+    mine = select(func.min(Publication.due_at)).where(
+        Publication.post_id == post_id, Publication.status == PublicationStatus.SCHEDULED
+    )
+    query = (
+        select(Publication.post_id)
+        .where(
+            Publication.kind == kind,
+            Publication.status == PublicationStatus.SCHEDULED,
+            col(Publication.pinned).is_(False),
+            col(Publication.channel).in_(channels),
+            Publication.post_id != post_id,
+            col(Publication.due_at) > mine.scalar_subquery(),
+        )
+        .order_by(col(Publication.due_at), col(Publication.id))
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def slot_is_held(session: Session, *, channel: str, kind: PostKind, at: datetime) -> bool:
+    """Whether a post holds the cadence slot ``at`` (pinned posts hold none)."""
+    query = select(func.count()).where(
+        Publication.channel == channel,
+        Publication.kind == kind,
+        Publication.due_at == at,
+        col(Publication.pinned).is_(False),
+        col(Publication.status).in_(list(HOLDS_SLOT)),
+    )
+    return session.exec(query).one() > 0
+
+
+def oldest_reserve(session: Session, *, kind: PostKind, channel: str) -> Post | None:
+    """The oldest reserve post of ``kind`` meant for ``channel`` and not yet sent there."""
+    used = select(Publication.post_id).where(Publication.channel == channel)
+    query = (
+        select(Post)
+        .where(
+            col(Post.reserve).is_(True),
+            Post.kind == kind,
+            Post.status == PostStatus.SCHEDULED,
+            col(Post.id).not_in(used),
+        )
+        .order_by(col(Post.created_at), col(Post.id))
+    )
+    for post in session.exec(query).all():
+        if post.channels is None or channel in post.channels.split():
+            return post
+    return None
+
+
+def held_slots(
+    session: Session, *, after: datetime, before: datetime
+) -> dict[tuple[str, PostKind, datetime], Post]:
+    """(channel, kind, instant) → post, for every publication holding a time in the window."""
+    query = (
+        select(Publication, Post)
+        .join(Post, col(Post.id) == col(Publication.post_id))
+        .where(
+            col(Publication.status).in_(list(HOLDS_SLOT)),
+            col(Publication.due_at) > after,
+            col(Publication.due_at) <= before,
+        )
+    )
+    return {
+        (pub.channel, pub.kind, pub.due_at): post
+        for pub, post in session.exec(query).all()
+        if pub.due_at is not None
+    }
+
+
 def paused_channels(session: Session) -> set[str]:
     query = select(ChannelState.name).where(col(ChannelState.paused).is_(True))
     return set(session.exec(query).all())
