@@ -384,6 +384,10 @@ def fill_from_reserve(session: Session, config: Config, *, now: datetime) -> lis
             slot = _current_slot(config, channel.name, kind, now)
             if slot is None or repo.slot_is_held(session, channel=channel.name, kind=kind, at=slot):
                 continue
+            if config.settings.cadence.unanswered == "skip" and _awaits_answer(
+                session, config, kind, channel.name, slot
+            ):
+                continue
             post = repo.oldest_reserve(session, kind=kind, channel=channel.name)
             if post is None or post.id is None:
                 continue
@@ -405,6 +409,43 @@ def fill_from_reserve(session: Session, config: Config, *, now: datetime) -> lis
             repo.refresh_post(session, post_id=post.id)
             filled.append((post.id, channel.name))
     return filled
+
+
+def _awaits_answer(
+    session: Session, config: Config, kind: PostKind, channel: str, slot: datetime
+) -> bool:
+    """Whether a draft meant for this slot is still waiting for the admins."""
+    return any(
+        post.created_at <= slot and channel in target_channels(config, post)
+        for post in repo.pending_posts(session, kind=kind)
+    )
+
+
+@dataclass(frozen=True)
+class EmptySlot:
+    channel: str
+    kind: PostKind
+    at: datetime
+
+
+def empty_slots_tomorrow(session: Session, config: Config, *, now: datetime) -> list[EmptySlot]:
+    """Tomorrow's cadence slots (local date) on channels not paused that no post holds."""
+    tomorrow = (now.astimezone(config.tz) + timedelta(days=1)).date()
+    paused = repo.paused_channels(session)
+    empty = []
+    for channel in config.channels:
+        if channel.name in paused:
+            continue
+        for kind in PostKind:
+            for slot in slots_after(kind, config.cadence_for(channel.name), now):
+                day = slot.astimezone(config.tz).date()
+                if day > tomorrow:
+                    break
+                if day == tomorrow and not repo.slot_is_held(
+                    session, channel=channel.name, kind=kind, at=slot
+                ):
+                    empty.append(EmptySlot(channel.name, kind, slot))
+    return empty
 
 
 def _current_slot(config: Config, channel: str, kind: PostKind, now: datetime) -> datetime | None:

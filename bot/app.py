@@ -6,12 +6,14 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.chat.alerts import warn_empty_slots
 from bot.chat.handlers import ChatServices, register
 from bot.config import Config
 from bot.publishers import Publishers, open_publishers
@@ -64,7 +66,14 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     announce: Callable[[str], None],
 ) -> None:
     notify = _admin_notifier(config, application)
-    worker = Worker(engine=engine, config=config, publishers=publishers, notify=notify)
+    bot = application.bot if application is not None else None
+
+    async def warn_empty(now: datetime) -> object:
+        return await warn_empty_slots(bot, engine=engine, config=config, now=now)
+
+    worker = Worker(
+        engine=engine, config=config, publishers=publishers, notify=notify, warn_empty=warn_empty
+    )
     notice = publishers.dry_run_notice(config)
     if notice:
         announce(notice)

@@ -712,6 +712,35 @@ def parse_instant(text: str, config: Config) -> datetime:
 
 
 @cli.command()
+@click.option("--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant.")
+@pass_state
+@user_errors
+def warn(state: State, at_text: str | None) -> None:
+    """Check tomorrow's slots now: draft for the empty ones and warn the admins and officers.
+
+    The worker does this every day at cadence.warn_at; this is for cron-style hosts. Each
+    empty slot is warned about once.
+
+    Example: goodnews warn
+    """
+    from bot.chat.alerts import warn_empty_slots
+
+    config = state.config
+    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
+
+    async def go() -> str | None:
+        async with admin_bot(config) as (bot, _why_not):
+            return await warn_empty_slots(bot, engine=state.engine, config=config, now=at)
+
+    text = asyncio.run(go())
+    say(
+        "tomorrow's slots are all taken (or were warned about already)"
+        if text is None
+        else "warned: " + text.replace("<b>", "").replace("</b>", "")
+    )
+
+
+@cli.command()
 @click.option("--no-bot", is_flag=True, help="Publish only; do not poll Telegram for chat.")
 @pass_state
 @user_errors

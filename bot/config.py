@@ -72,6 +72,7 @@ class _Section(BaseModel):
 class TelegramConfig(_Section):
     api_url: Url = "https://api.telegram.org"
     admins: list[int] = Field(default_factory=list)
+    officers: list[int] = Field(default_factory=list)
     poll_timeout: int = Field(default=30, ge=0, le=50)
 
 
@@ -131,6 +132,11 @@ class CadenceConfig(_Section):
     #: A publication missed (worker down) by less than this goes out at once; an older one
     #: moves to the next free slot and the admins are told.
     catch_up_grace: Duration = "2h"
+    #: When to check that tomorrow's slots have a post (local time, the day before).
+    warn_at: HHMM = "18:00"
+    #: A slot whose draft is still unanswered when it comes: fill it from the reserve pool,
+    #: or skip it. An unapproved draft is never published either way.
+    unanswered: Literal["reserve", "skip"] = "reserve"
 
 
 class WorkerConfig(_Section):

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
@@ -46,11 +47,13 @@ class Worker:
         config: Config,
         publishers: Publishers,
         notify: Notify = _log_only,
+        warn_empty: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
         self.publishers = publishers
         self.notify = notify
+        self.warn_empty = warn_empty
         self.name = worker_name()
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
@@ -67,7 +70,20 @@ class Worker:
             max_instances=1,
             coalesce=True,
         )
+        if self.warn_empty is not None:
+            hour, minute = map(int, self.config.settings.cadence.warn_at.split(":"))
+            self.scheduler.add_job(
+                self._warn,
+                CronTrigger(hour=hour, minute=minute, timezone=self.config.tz),
+                id="warn-empty-slots",
+                max_instances=1,
+                misfire_grace_time=3600,
+            )
         self.scheduler.start()
+
+    async def _warn(self) -> None:
+        assert self.warn_empty is not None
+        await self.warn_empty(datetime.now(UTC))
 
     async def stop(self) -> None:
         """Stop taking new work, let the pass in flight finish, then stop the scheduler."""

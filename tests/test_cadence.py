@@ -214,3 +214,61 @@ def test_board_shows_fourteen_days_with_empty_slots(cli: Cli) -> None:
     assert sum("#1 Tin" in line for line in lines) == 1
     assert board.splitlines()[0].startswith("Slots of the next 14 days (")
     assert "(empty)" in board
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
+
+
+def test_empty_slot_tomorrow_gets_a_draft_and_one_warning(workdir: Path) -> None:
+    from tests.fakes.telegram import FakeTelegram
+
+    admin, officer = 111, 333
+    with FakeTelegram() as tg:
+        tg.add_user(admin, "Lan")
+        tg.add_user(officer, "Hùng")
+        (workdir / "config.toml").write_text(
+            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{admin}]\nofficers = [{officer}]\n'
+            '[[channels]]\nname = "fb"\ntype = "facebook"\npage_id = "42"\n',
+            encoding="utf-8",
+        )
+        cli = Cli({"TELEGRAM_BOT_TOKEN": tg.token})
+        cli("init")
+        cli("recap", "add", str(SAMPLE))
+        evening = datetime.now(HCM).replace(hour=18, minute=0, second=0, microsecond=0)
+        tomorrow_slot = (evening + timedelta(days=1)).replace(hour=7, minute=30)
+        # Tomorrow's daily slot is empty: a draft goes to the admin, a warning to both.
+        result = cli("warn", "--at", evening.isoformat())
+        assert "warned:" in result.stderr
+        request, warning = tg.messages(admin)
+        assert request["plain_text"].startswith("📝 Bản nháp #1")
+        assert "Ngày mai còn khung giờ chưa có bài" in warning["plain_text"]
+        assert "07:30" in warning["plain_text"] and "#1" in warning["plain_text"]
+        [officer_warning] = tg.messages(officer)
+        assert officer_warning["plain_text"] == warning["plain_text"]
+        # The same empty slot is warned about once, however often the check runs.
+        assert "warned about already" in cli("warn", "--at", evening.isoformat()).stderr
+        assert len(tg.messages(admin)) == 2
+        # Once approved, the draft fills the slot.
+        cli("approve", "1")
+        [post] = json.loads(cli("queue", "--json").stdout)
+        assert datetime.fromisoformat(post["slot"]) == tomorrow_slot
+
+
+@pytest.mark.parametrize("policy", ["reserve", "skip"])
+def test_unanswered_draft_policy(run_cli: Cli, workdir: Path, policy: str) -> None:
+    (workdir / "config.toml").write_text(
+        f'[cadence]\nunanswered = "{policy}"\n'
+        '[[channels]]\nname = "fb"\ntype = "facebook"\npage_id = "42"\n',
+        encoding="utf-8",
+    )
+    run_cli("init")
+    run_cli("queue", "add", "--text", "Dự phòng\nBài dự phòng.", "--reserve")
+    run_cli("queue", "add", "--text", "Nháp\nBản nháp chưa ai duyệt.")  # left pending
+    slot = datetime.now(HCM).replace(hour=7, minute=30, second=0, microsecond=0) + timedelta(days=1)
+    result = run_cli("tick", "--at", (slot + timedelta(minutes=1)).isoformat())
+    sent = outbox(workdir)
+    assert "post-2-fb.json" not in sent  # an unapproved draft never goes out
+    if policy == "reserve":
+        assert sent == ["post-1-fb.json"] and "post 1 → fb: sent" in result.stdout
+    else:
+        assert sent == [] and "nothing due" in result.stderr

@@ -69,6 +69,20 @@ def answer_approved(slot: datetime, tz: ZoneInfo) -> str:
     return f"Đã duyệt. Đăng lúc {slot_vi(slot, tz)}"
 
 
+def empty_slots(slots: list[str], drafted: list[int], missing: list[str]) -> str:
+    lines = ["⚠️ <b>Ngày mai còn khung giờ chưa có bài</b>:"]
+    lines += [f"• {escape(s)}" for s in slots]
+    if drafted:
+        lines.append(
+            "Đã soạn sẵn bản nháp "
+            + ", ".join(f"#{n}" for n in drafted)
+            + " để quản trị viên duyệt."
+        )
+    for kind in missing:
+        lines.append(f"Không còn recap nào để soạn {escape(kind)}: hãy gửi thêm recap.")
+    return "\n".join(lines)
+
+
 ANSWER_ALREADY_APPROVED = "Bài này đã được duyệt rồi."
 ANSWER_REJECTED = "Đã từ chối."
 ANSWER_ALREADY_REJECTED = "Bài này đã bị từ chối rồi."

@@ -125,6 +125,13 @@ class Publication(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class Alert(SQLModel, table=True):
+    """An alert already sent, by its cause: one cause gives one message, on any worker."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class ChannelState(SQLModel, table=True):
     """What people changed about a channel at run time: paused or not."""
 

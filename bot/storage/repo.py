@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import NotFoundError
@@ -21,6 +22,7 @@ from bot.domain.posts import (
     post_status_after,
 )
 from bot.storage.models import (
+    Alert,
     ApprovalMessage,
     ChannelState,
     Post,
@@ -412,6 +414,23 @@ def held_slots(
         for pub, post in session.exec(query).all()
         if pub.due_at is not None
     }
+
+
+def first_time(session: Session, *, key: str) -> bool:
+    """Record the alert ``key``; False when it was already recorded (by any worker)."""
+    if session.get(Alert, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Alert(key=key))
+    except IntegrityError:  # another worker recorded it at the same moment
+        return False
+    return True
+
+
+def pending_posts(session: Session, *, kind: PostKind) -> list[Post]:
+    query = select(Post).where(Post.kind == kind, Post.status == PostStatus.PENDING)
+    return list(session.exec(query.order_by(col(Post.id))).all())
 
 
 def paused_channels(session: Session) -> set[str]:
