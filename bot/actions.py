@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot import ingest
 from bot.config import Config
-from bot.domain import drafting, recaps
+from bot.domain import drafting, ranking, recaps
 from bot.domain.errors import InvalidStateError, NotFoundError, RecapError
 from bot.domain.posts import (
     APPROVABLE,
@@ -114,10 +114,23 @@ def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str
     return title, body
 
 
-def draft(session: Session, config: Config, *, kind: PostKind, recap_id: int | None) -> Post:
-    """Draft a pending post of ``kind`` from a recap not yet used for that kind."""
+def draft(
+    session: Session,
+    config: Config,
+    *,
+    kind: PostKind,
+    recap_id: int | None,
+    now: datetime | None = None,
+) -> Post:
+    """Draft a pending post of ``kind`` from a recap not yet used for that kind.
+
+    Without ``recap_id``: the daily post takes the newest unused recap; the weekly story
+    takes, among the week's unused recaps, the one with the most human-centred passages
+    (named people, their words, concrete deeds), the newest on a tie.
+    """
     if recap_id is None:
-        recap = repo.newest_unused_recap(session, kind=kind)
+        recap = _best_story(session, now) if kind is PostKind.WEEKLY else None
+        recap = recap or repo.newest_unused_recap(session, kind=kind)
         if recap is None:
             raise NotFoundError(
                 f"no recap left that has not been drafted as {kind.value}; "
@@ -146,6 +159,15 @@ def draft(session: Session, config: Config, *, kind: PostKind, recap_id: int | N
         hashtags=result.hashtags,
         recap_id=recap.id,
     )
+
+
+def _best_story(session: Session, now: datetime | None) -> Recap | None:
+    since = (now or datetime.now(UTC)) - timedelta(days=7)
+    candidates = repo.unused_recaps(session, kind=PostKind.WEEKLY, since=since)
+    if not candidates:
+        return None
+    # max() keeps the first of equals, and candidates come newest first.
+    return max(candidates, key=lambda r: ranking.story_potential(r.cleaned.split("\n\n")))
 
 
 def as_draft(post: Post) -> drafting.Draft:

@@ -47,7 +47,7 @@ def preview_file(
         "title": draft.title,
         "text": drafting.render_plain(draft),
         "telegram_html": drafting.render_telegram_html(draft),
-        "sentences": list(getattr(draft, "sentences", ())),
+        "sentences": list(draft.sentences),
         "body_chars": len(draft.body),
         "photos": len(extracted.images),
     }

@@ -239,3 +239,22 @@ def test_demo_shows_the_flow_into_the_outbox(run_cli: Cli, workdir: Path) -> Non
         "post-2-telegram-main.json",
     ]
     assert '"parse_mode": "HTML"' in result.stdout and "nothing is sent anywhere" in result.stderr
+
+
+def test_weekly_story_takes_the_weeks_most_human_recap(ready: Cli, workdir: Path) -> None:
+    story = SAMPLE.parent / "recap-vi-mua-he-xanh.txt"
+    ready("recap", "add", str(story))
+    (workdir / "hoi-nghi.txt").write_text(
+        "Hội nghị tổng kết công tác Đoàn năm 2026\n"
+        "Dự hội nghị có đồng chí Trần Văn A, Bí thư Thành đoàn, Phó Chủ tịch Hội đồng Đội "
+        "thành phố; đồng chí Lê Thị B, Phó Bí thư Thành đoàn, Chủ tịch Hội Sinh viên.\n"
+        "Hội nghị đã thông qua phương hướng nhiệm vụ công tác năm tới.\n",
+        encoding="utf-8",
+    )
+    ready("recap", "add", "hoi-nghi.txt")  # newer, but only protocol
+    ready("draft", "--kind", "weekly")
+    ready("draft")  # the daily takes the newest unused recap
+    by_id = {p["id"]: p for p in _queue(ready)}
+    assert by_id[1]["recap_id"] == 1 and by_id[1]["kind"] == "weekly"
+    assert "Vàng Thị Mai" in by_id[1]["text"]
+    assert by_id[2]["recap_id"] == 2 and by_id[2]["kind"] == "daily"

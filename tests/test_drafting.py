@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import random
+import re
+import unicodedata
 from importlib.resources import files
 from pathlib import Path
 
@@ -10,6 +14,8 @@ import pytest
 
 from bot.domain.drafting import (
     DAILY_MAX_CHARS,
+    FACEBOOK_TEXT_LIMIT,
+    TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
     WEEKLY_MAX_CHARS,
     Draft,
@@ -165,10 +171,27 @@ def test_weekly_story_of_the_summer_sample_reaches_its_people() -> None:
     assert draft.body.count("\n\n") >= 2
 
 
-def test_daily_draft_takes_lead_sentences_within_the_budget_as_one_paragraph() -> None:
+def test_daily_draft_takes_the_sentences_that_restate_the_title_in_order() -> None:
+    draft = draft_post(
+        kind=PostKind.DAILY,
+        title="Hơn 500 bạn trẻ dọn sạch 3 km bờ sông",
+        text=STORY,
+        max_chars=150,
+    )
+
+    assert draft.body == f"{LEAD} Hơn 500 bạn trẻ đã tham gia. Các bạn trẻ dọn sạch 3 km bờ sông."
+    assert draft.sentences == (
+        LEAD,
+        "Hơn 500 bạn trẻ đã tham gia.",
+        "Các bạn trẻ dọn sạch 3 km bờ sông.",
+    )
+
+
+def test_daily_draft_prefers_the_lead_when_the_title_does_not_decide() -> None:
     draft = draft_post(kind=PostKind.DAILY, title="Ngày hội", text=STORY, max_chars=150)
 
-    assert draft.body == (f"{LEAD} Hơn 500 bạn trẻ đã tham gia. Các bạn trẻ dọn sạch 3 km bờ sông.")
+    assert draft.body == LEAD
+    assert "\n" not in draft.body
 
 
 def test_weekly_draft_separates_paragraphs_with_a_blank_line() -> None:
@@ -181,12 +204,97 @@ def test_weekly_draft_separates_paragraphs_with_a_blank_line() -> None:
     )
 
 
-def test_draft_stops_at_the_first_sentence_that_does_not_fit() -> None:
+def test_draft_skips_a_sentence_that_does_not_fit_rather_than_cutting_it() -> None:
     text = f"{LEAD} Sau đó {'rất ' * 60}vui. Ngắn thôi."
 
     draft = draft_post(kind=PostKind.DAILY, title="Tin", text=text, max_chars=200)
 
     assert draft.body == LEAD
+
+
+def test_a_long_sentence_that_restates_the_title_is_cut_rather_than_lost() -> None:
+    long_lead = (
+        "Chiều 19/1, hơn 500 bạn trẻ của Tỉnh đoàn đã cùng người dân dọn sạch 3 km bờ sông, "
+        "trồng 200 cây xanh dọc kè và dựng bốn điểm thu gom rác mới cho cả khu phố ven sông."
+    )
+    text = f"{long_lead} Ai cũng vui. Hẹn năm sau gặp lại."
+
+    draft = draft_post(
+        kind=PostKind.DAILY, title="Hơn 500 bạn trẻ dọn sạch 3 km bờ sông", text=text, max_chars=100
+    )
+
+    assert len(draft.body) <= 100
+    assert draft.body.endswith("…")
+    assert long_lead.startswith(draft.body.removesuffix("…"))
+    assert draft.sentences == (draft.body,)
+
+
+def test_weekly_story_prefers_people_to_protocol_and_keeps_their_order() -> None:
+    text = (
+        f"{LEAD}\n\n"
+        "Phát biểu tại ngày hội có đồng chí Lê An, Bí thư Tỉnh đoàn, và đồng chí Trần Bình, "
+        "Phó Chủ tịch UBND tỉnh, Ủy viên Ban Thường vụ Tỉnh ủy.\n\n"
+        "Chị Hà, 19 tuổi, dạy các em nhỏ gấp thuyền giấy. “Các em vui là em vui”, chị kể.\n\n"
+        "Buổi chiều, các đội thi nấu ăn."
+    )
+
+    draft = draft_post(kind=PostKind.WEEKLY, title="Ngày hội", text=text, max_chars=170)
+
+    assert draft.body == (
+        f"{LEAD}\n\n"
+        "Chị Hà, 19 tuổi, dạy các em nhỏ gấp thuyền giấy. “Các em vui là em vui”, chị kể."
+    )
+
+
+def test_weekly_story_without_a_photo_may_run_to_4000_characters() -> None:
+    words = [
+        "bạn", "trẻ", "dọn", "rác", "trồng", "cây", "sửa", "nhà",
+        "dạy", "học", "nấu", "ăn", "hát", "múa", "vẽ", "tranh",
+    ]  # fmt: skip
+    paragraphs = [
+        f"Anh Khôi, {n + 20} tuổi, kể: " + " ".join(random.Random(n).sample(words, 12)) + "."
+        for n in range(60)
+    ]
+    text = "\n\n".join([LEAD, *paragraphs])
+
+    draft = draft_post(kind=PostKind.WEEKLY, title="Hiến máu", text=text, max_chars=4000)
+
+    assert 3800 < len(draft.body) <= 4000
+    assert draft.body.startswith(LEAD)
+    assert draft.body.split("\n\n")[1:] == paragraphs[: draft.body.count("\n\n")]
+
+
+def test_composed_and_decomposed_input_give_the_same_draft() -> None:
+    title = "Ngày hội hiến máu ở phường Hồ Tây"
+    text = f"{STORY}\n\nHơn 300 người đã hiến máu ở phường Hồ Tây."
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+
+    composed = draft_post(kind=PostKind.DAILY, title=title, text=text, hashtags=["hiến máu"])
+    decomposed = draft_post(
+        kind=PostKind.DAILY,
+        title=unicodedata.normalize("NFD", title),
+        text=nfd,
+        hashtags=[unicodedata.normalize("NFD", "hiến máu")],
+    )
+
+    assert decomposed == composed
+
+
+def test_draft_sentences_are_the_body_in_order() -> None:
+    draft = draft_post(kind=PostKind.WEEKLY, title="Ngày hội", text=STORY)
+
+    assert draft.sentences[0] == LEAD
+    position = 0
+    for sentence in draft.sentences:
+        position = draft.body.index(sentence, position) + len(sentence)
+    assert position == len(draft.body)
+
+
+def test_a_draft_built_by_hand_has_no_sentences() -> None:
+    draft = Draft(kind=PostKind.DAILY, title="Tin", body="Một câu.", link=None, hashtags=())
+
+    assert draft.sentences == ()
 
 
 def test_default_budgets_depend_on_the_kind() -> None:
@@ -213,17 +321,29 @@ def test_a_first_sentence_over_budget_is_cut_at_a_word() -> None:
 def test_a_recap_typed_as_bare_lines_keeps_one_line_per_paragraph() -> None:
     text = "Sáng nay 200 bạn trẻ đã hiến máu\nChúng tôi thu được 180 đơn vị máu\nCảm ơn mọi người"
 
-    draft = draft_post(kind=PostKind.DAILY, title="Hiến máu", text=text)
+    draft = draft_post(
+        kind=PostKind.DAILY, title="200 bạn trẻ hiến máu, thu được 180 đơn vị máu", text=text
+    )
 
-    assert draft.body == text
+    assert draft.body == "Sáng nay 200 bạn trẻ đã hiến máu\nChúng tôi thu được 180 đơn vị máu"
 
 
 def test_captions_and_list_labels_are_not_drafted_when_prose_exists() -> None:
     text = f"{LEAD}\n\nCác hoạt động chính:\n\n1. Làm đường\n\nCả bản vui mừng."
 
-    draft = draft_post(kind=PostKind.DAILY, title="Tin", text=text)
+    draft = draft_post(kind=PostKind.DAILY, title="Ngày hội hoạt động chính", text=text)
 
-    assert draft.body == f"{LEAD} Cả bản vui mừng."
+    assert draft.body.startswith(LEAD)
+    assert "Các hoạt động chính" not in draft.body
+    assert "Làm đường" not in draft.body
+
+
+def test_a_credit_glued_before_a_sentence_is_not_drafted() -> None:
+    text = f"Video: Trần Quang Dưới cái nắng chói chang, các bạn trẻ làm đường. {LEAD}"
+
+    draft = draft_post(kind=PostKind.DAILY, title="Ngày hội thanh niên tình nguyện", text=text)
+
+    assert draft.body == LEAD
 
 
 def test_roster_is_kept_when_it_is_the_only_sentence() -> None:
@@ -349,55 +469,132 @@ def test_telegram_escapes_title_and_body() -> None:
     )
 
 
+def visible(html_text: str) -> str:
+    """What Telegram shows of our HTML: tags removed, entities unescaped."""
+    return html.unescape(re.sub(r"</?b>", "", html_text))
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def test_telegram_drops_whole_sentences_to_fit_4096() -> None:
     sentence = "Các bạn trẻ đã cùng nhau làm thêm một việc tốt cho cộng đồng."
     draft = make_draft(
         body=" ".join([sentence] * 120), link="https://tinnang.example/a", hashtags=("#tốt",)
     )
 
-    html = render_telegram_html(draft)
+    shown = visible(render_telegram_html(draft))
 
-    assert len(html) <= TELEGRAM_TEXT_LIMIT
-    assert len(html) > TELEGRAM_TEXT_LIMIT - len(sentence) - 2
-    body = html.split("\n\n")[1]
+    assert len(shown) <= TELEGRAM_TEXT_LIMIT
+    assert len(shown) > TELEGRAM_TEXT_LIMIT - len(sentence) - 2
+    body = shown.split("\n\n")[1]
     assert body.endswith(sentence)  # whole sentences, no cut
-    assert html.endswith("https://tinnang.example/a\n\n#tốt")
+    assert shown.endswith("https://tinnang.example/a\n\n#tốt")
+
+
+def test_telegram_counts_the_visible_text_not_the_markup() -> None:
+    draft = make_draft(title="Tin", body="x" * (TELEGRAM_TEXT_LIMIT - len("Tin\n\n")))
+
+    html_text = render_telegram_html(draft)
+
+    assert html_text == f"<b>Tin</b>\n\n{draft.body}"  # 7 characters of tags are not shown
+    assert len(visible(html_text)) == TELEGRAM_TEXT_LIMIT
 
 
 def test_telegram_cuts_one_huge_sentence_at_a_word() -> None:
     draft = make_draft(body="Các bạn trẻ " + "cùng nhau dọn dẹp " * 400 + "bờ sông.")
 
-    html = render_telegram_html(draft)
+    shown = visible(render_telegram_html(draft))
 
-    assert len(html) > TELEGRAM_TEXT_LIMIT - 20
-    assert len(html) <= TELEGRAM_TEXT_LIMIT
-    kept = html.split("\n\n")[1].removesuffix("…")
-    assert html.endswith("…")
+    assert TELEGRAM_TEXT_LIMIT - 20 < len(shown) <= TELEGRAM_TEXT_LIMIT
+    kept = shown.split("\n\n")[1].removesuffix("…")
+    assert shown.endswith("…")
     assert draft.body.startswith(kept + " ")  # cut before a space, not inside a word
 
 
-def test_telegram_limit_counts_escaped_characters() -> None:
+def test_telegram_keeps_the_markup_within_twice_the_limit() -> None:
     draft = make_draft(body="& " * 3000 + "hết.")
 
-    html = render_telegram_html(draft)
+    html_text = render_telegram_html(draft)
 
-    assert len(html) <= TELEGRAM_TEXT_LIMIT
-    assert html.endswith("&amp;…")
+    assert utf16(html_text) <= 2 * TELEGRAM_TEXT_LIMIT  # "&amp; " is 6 units for 2 shown
+    assert utf16(visible(html_text)) <= TELEGRAM_TEXT_LIMIT
+    assert html_text.endswith("&amp;…")
 
 
 def test_telegram_limit_counts_emoji_as_two_units() -> None:
     draft = make_draft(body="🎉 " * 3000)
 
-    html = render_telegram_html(draft)
+    html_text = render_telegram_html(draft)
 
-    assert len(html.encode("utf-16-le")) // 2 <= TELEGRAM_TEXT_LIMIT
+    assert TELEGRAM_TEXT_LIMIT - 4 <= utf16(visible(html_text)) <= TELEGRAM_TEXT_LIMIT
 
 
 def test_telegram_fits_even_a_pathological_title() -> None:
     draft = make_draft(title="Tiêu đề rất dài " * 500, hashtags=("#a",) * 1)
 
-    html = render_telegram_html(draft)
+    html_text = render_telegram_html(draft)
 
-    assert len(html) <= TELEGRAM_TEXT_LIMIT
-    assert html.startswith("<b>Tiêu đề rất dài")
-    assert html.count("<b>") == html.count("</b>") == 1
+    assert len(visible(html_text)) <= TELEGRAM_TEXT_LIMIT
+    assert html_text.startswith("<b>Tiêu đề rất dài")
+    assert html_text.count("<b>") == html_text.count("</b>") == 1
+
+
+def test_telegram_caption_limit_keeps_title_link_and_hashtags() -> None:
+    sentence = "Các bạn trẻ đã cùng nhau làm thêm một việc tốt cho cộng đồng."
+    draft = make_draft(
+        title="Ngày hội",
+        body=" ".join([sentence] * 40),
+        link="https://tinnang.example/a",
+        hashtags=("#tốt",),
+    )
+
+    shown = visible(render_telegram_html(draft, limit=TELEGRAM_CAPTION_LIMIT))
+
+    assert TELEGRAM_CAPTION_LIMIT - len(sentence) - 2 < len(shown) <= TELEGRAM_CAPTION_LIMIT
+    assert shown.startswith("Ngày hội\n\nCác bạn trẻ")
+    assert shown.endswith(f"{sentence}\n\nhttps://tinnang.example/a\n\n#tốt")
+
+
+def test_shortening_uses_the_drafts_own_sentences() -> None:
+    # Split anew, "2." would end a sentence here; the draft knows it does not.
+    first = "Đội xếp thứ 2. Trận sau khó hơn nhiều so với dự kiến ban đầu của cả đội."
+    second = "Các cổ động viên vẫn ở lại sân đến phút cuối cùng."
+    draft = make_draft(title="Tin", body=f"{first} {second}", sentences=(first, second))
+
+    shown = render_plain(draft, limit=len("Tin\n\n") + len(first) + 5)
+
+    assert shown == f"Tin\n\n{first}"
+
+
+def test_plain_text_without_a_limit_is_never_shortened() -> None:
+    draft = make_draft(body="Câu dài. " * 10_000)
+
+    assert render_plain(draft) == f"Ngày hội\n\n{draft.body}"
+
+
+def test_plain_text_within_a_limit_keeps_link_and_hashtags() -> None:
+    draft = make_draft(
+        body="Một câu khá dài về ngày hội. " * 50, link="https://x.example", hashtags=("#a",)
+    )
+
+    text = render_plain(draft, limit=200)
+
+    assert len(text) <= 200
+    assert text.startswith("Ngày hội\n\nMột câu khá dài về ngày hội.")
+    assert text.endswith("ngày hội.\n\nhttps://x.example\n\n#a")
+
+
+def test_facebook_limit_is_the_graph_apis() -> None:
+    draft = make_draft(body="Một câu. " * 10_000)
+
+    assert len(render_plain(draft, limit=FACEBOOK_TEXT_LIMIT)) <= FACEBOOK_TEXT_LIMIT == 63206
+
+
+@pytest.mark.parametrize("limit", [0, -5])
+def test_render_rejects_a_non_positive_limit(limit: int) -> None:
+    with pytest.raises(ValueError, match="limit must be positive"):
+        render_telegram_html(make_draft(), limit=limit)
+    with pytest.raises(ValueError, match="limit must be positive"):
+        render_plain(make_draft(), limit=limit)

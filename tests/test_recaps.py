@@ -256,6 +256,32 @@ def test_clean_body_never_drops_a_short_complete_sentence() -> None:
     ]
 
 
+def test_clean_body_drops_a_long_paragraph_printed_again_with_a_change() -> None:
+    paragraph = " ".join(
+        f"Đội hình số {n} đã sửa {n + 2} phòng học và trao quà cho các em nhỏ ở bản xa."
+        for n in range(30)
+    )
+    edited = paragraph.replace("Đội hình số 7", "Đội hình thứ 7")
+
+    assert clean_body(f"{paragraph}\n{edited}", title="Mùa hè xanh") == [edited]
+
+
+def test_clean_body_is_fast_on_long_lines_that_share_words() -> None:
+    # Two long lines of about the same length sharing most of their words: comparing them
+    # letter by letter took over a minute.
+    first = " ".join(
+        f"Câu số {i} nói về việc tốt của đoàn viên thanh niên phường." for i in range(150)
+    )
+    second = " ".join(
+        f"Dòng số {i} kể về việc hay của hội viên thanh niên huyện." for i in range(150)
+    )
+
+    # Speed is measured in benchmarks/run.py; here, that both survive as distinct paragraphs.
+    paragraphs = clean_body(f"{first}\n{second}", title="Tin")
+
+    assert paragraphs == [first, second]
+
+
 @pytest.mark.parametrize(
     "stamp",
     [
@@ -489,5 +515,77 @@ def test_split_sentences_keeps_a_paragraph_opening_list_number() -> None:
     ]
 
 
+def test_split_sentences_keeps_inline_list_numbers() -> None:
+    paragraph = "Năm nhiệm vụ: 1. Học tập nghị quyết; 2. Triển khai quy tắc. Đội xếp thứ 2. Hết."
+
+    assert split_sentences(paragraph) == [
+        "Năm nhiệm vụ: 1. Học tập nghị quyết; 2. Triển khai quy tắc.",
+        "Đội xếp thứ 2.",
+        "Hết.",
+    ]
+
+
+def test_split_sentences_reads_straight_quotes_from_their_neighbours() -> None:
+    # The paragraph starts inside a quotation whose opening mark a page break left behind:
+    # its closing mark must not pair with the next opening one and swallow a sentence.
+    paragraph = (
+        'Đến giờ, chúng tôi vẫn chưa từ bỏ", bà Haley nói. Dù vậy, Mỹ có "nhiều lựa chọn" '
+        "khác. Câu cuối."
+    )
+
+    assert split_sentences(paragraph) == [
+        'Đến giờ, chúng tôi vẫn chưa từ bỏ", bà Haley nói.',
+        'Dù vậy, Mỹ có "nhiều lựa chọn" khác.',
+        "Câu cuối.",
+    ]
+
+
+def test_split_sentences_is_linear_in_the_paragraph() -> None:
+    paragraph = " ".join(
+        f"Ngày {n % 28 + 1}/1, đội ở TP. HCM trao {n}.500 suất quà “cho các em. Vui lắm”."
+        for n in range(3000)
+    )
+
+    sentences = split_sentences(paragraph)  # 17 s before the fix; timed in benchmarks/run.py
+
+    assert len(sentences) == 3000
+
+
 def test_split_sentences_of_blank_text_is_empty() -> None:
     assert split_sentences("  \n ") == []
+
+
+def test_a_huge_recap_is_read_up_to_the_cap() -> None:
+    import random
+
+    from bot.domain.drafting import draft_post
+    from bot.domain.posts import PostKind
+    from bot.domain.recaps import MAX_CLEAN_CHARS
+
+    rng = random.Random(7)
+    words = [
+        "đoàn",
+        "viên",
+        "thanh",
+        "niên",
+        "tình",
+        "nguyện",
+        "giúp",
+        "người",
+        "dân",
+        "trồng",
+        "cây",
+        "hiến",
+        "máu",
+        "học",
+        "sinh",
+    ]
+    lines = [
+        " ".join(rng.choice(words) for _ in range(25)).capitalize() + "." for _ in range(40000)
+    ]
+    text = "\n".join(lines)  # ~4 MB of near-identical lines: the worst case for copy detection
+    assert len(text) > 30 * MAX_CLEAN_CHARS
+    paragraphs = clean_body(text, title="Tiêu đề")  # its time: benchmarks/run.py
+    draft = draft_post(kind=PostKind.DAILY, title="Tiêu đề", text=text)
+    assert sum(len(p) for p in paragraphs) <= MAX_CLEAN_CHARS
+    assert 0 < len(draft.body) <= 600

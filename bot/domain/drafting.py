@@ -1,10 +1,13 @@
 """Drafting: a short post from a recap, rendered for Telegram (HTML) and Facebook (plain text).
 
-This first version is a lead extractor: it keeps the recap's opening sentences, in order, while
-they fit the budget, skipping sentences that carry no news (the roster of officials attending).
-News leads put the essentials first, and on the shared evaluation set Lead-1/Lead-2 beat the
-graph rankers (see ``../shared/eval/README.md``). A ranker can replace ``_select`` later
-without changing the API.
+The recap is cleaned (:func:`bot.domain.recaps.clean_body`), split into sentences, and
+:mod:`bot.domain.ranking` chooses which to keep: for a daily post the few that best restate
+the title, for a weekly story the lead paragraph and the paragraphs about people. Sentences
+are never reworded; the only change is a "…" where one must be cut at a word to fit.
+
+Rendering never exceeds the channel's limit: the body loses whole sentences from its end, then
+is cut at a word; the title, the link and the hashtags stay (only a title, link and hashtags
+that alone exceed the limit are shortened).
 """
 
 from __future__ import annotations
@@ -17,44 +20,42 @@ from dataclasses import dataclass
 
 from bot.domain.errors import RecapError
 from bot.domain.posts import PostKind
+from bot.domain.ranking import Sentence, cut_at_word, select_story, select_summary
 from bot.domain.recaps import clean_body, clean_title, split_sentences
 
 #: Body budgets, in characters of the joined body (``len()``).
 DAILY_MAX_CHARS = 600
 WEEKLY_MAX_CHARS = 1000
-#: Telegram's limit for one message's text.
+#: Telegram's limits for one message's text and for a photo's caption, and Facebook's for a
+#: post's text. Telegram counts UTF-16 code units of the text as shown (tags removed, entities
+#: unescaped); Facebook counts characters.
 TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
+FACEBOOK_TEXT_LIMIT = 63206
 
 _DEFAULT_BUDGET = {PostKind.DAILY: DAILY_MAX_CHARS, PostKind.WEEKLY: WEEKLY_MAX_CHARS}
 #: How the sentences of different recap paragraphs are joined: a daily post is one short
 #: paragraph, a weekly story keeps the recap's paragraphs.
 _PARAGRAPH_SEPARATOR = {PostKind.DAILY: " ", PostKind.WEEKLY: "\n\n"}
-_ELLIPSIS = "…"
-#: Sentences that open with these list who attended: true, but not news.
-_ROSTER = re.compile(
-    r"^(?:dự và chủ trì|tham dự|đến dự|tới dự|cùng dự|chủ trì hội nghị"
-    r"|dự (?:hội nghị|buổi|lễ|chương trình|sự kiện|ngày hội))",
-    re.IGNORECASE,
-)
 _SENTENCE_END = (".", "!", "?", "…")
 _CLOSERS = "”\"’'»)] "
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A post ready to render: ``body`` is plain text, ``hashtags`` each start with "#"."""
+    """A post ready to render: ``body`` is plain text, ``hashtags`` each start with "#".
+
+    ``sentences`` are the body's sentences in the order they appear in it (a sentence cut to
+    fit appears as cut, with its "…"); empty for a draft built by hand, whose body is then
+    split into sentences when it must be shortened.
+    """
 
     kind: PostKind
     title: str
     body: str
     link: str | None
     hashtags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    paragraph: int
-    text: str
+    sentences: tuple[str, ...] = ()
 
 
 def draft_post(
@@ -68,10 +69,10 @@ def draft_post(
 ) -> Draft:
     """Draft a post from a recap body (decoded, without its title line).
 
-    The body is cleaned (:func:`bot.domain.recaps.clean_body`), split into sentences, and the
-    lead sentences are kept in order while the joined body stays within ``max_chars``
-    (default :data:`DAILY_MAX_CHARS` or :data:`WEEKLY_MAX_CHARS`). The first sentence is always
-    kept, cut at a word with "…" when it alone is over the budget. Deterministic.
+    ``max_chars`` caps the body, the chosen sentences joined (default
+    :data:`DAILY_MAX_CHARS` or :data:`WEEKLY_MAX_CHARS`); the title, link and hashtags are not
+    counted. Text is compared in NFC, so composed and decomposed input give the same draft.
+    Deterministic.
 
     Raises:
         RecapError: the title is empty, or nothing is left of the body once cleaned.
@@ -80,12 +81,12 @@ def draft_post(
     budget = _DEFAULT_BUDGET[kind] if max_chars is None else max_chars
     if budget < 1:
         raise ValueError(f"max_chars must be positive, got {budget}")
-    clean = clean_title(title)
+    clean = clean_title(_nfc(title))
     if not clean:
         raise RecapError("the recap has no title")
-    paragraphs = clean_body(text, title=clean)
+    paragraphs = clean_body(_nfc(text), title=clean)
     sentences = [
-        _Sentence(at, sentence)
+        Sentence(sentence, at)
         for at, paragraph in enumerate(paragraphs)
         for sentence in split_sentences(paragraph)
     ]
@@ -93,44 +94,39 @@ def draft_post(
         raise RecapError(
             "the recap has no text left once captions, bylines and footers are removed"
         )
-    body = _select(_content(sentences), budget=budget, separator=_PARAGRAPH_SEPARATOR[kind])
+    chosen = _choose(kind, sentences, title=clean, budget=budget)
     return Draft(
         kind=kind,
         title=clean,
-        body=body,
-        link=(link or "").strip() or None,
+        body=_join(chosen, _PARAGRAPH_SEPARATOR[kind]),
+        link=_nfc(link or "").strip() or None,
         hashtags=normalise_hashtags(hashtags),
+        sentences=tuple(s.text for s in chosen),
     )
 
 
-def _content(sentences: list[_Sentence]) -> list[_Sentence]:
-    """The sentences worth posting; all of them if the filter would leave none.
-
-    Skipped: rosters of attendees, and sentences without final punctuation: captions and
-    labels that survived cleaning, list items and the colon lines introducing them (a lead is
-    prose).
-    """
-    kept = [s for s in sentences if not _ROSTER.match(s.text) and _is_terminated(s.text)]
-    return kept or sentences
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
-def _select(sentences: list[_Sentence], *, budget: int, separator: str) -> str:
-    """Lead sentences in order while the joined body fits ``budget``; stop at the first misfit.
+def _choose(
+    kind: PostKind, sentences: list[Sentence], *, title: str, budget: int
+) -> list[Sentence]:
+    """The ranker's choice for the kind of post, a lone over-long sentence cut to ``budget``."""
+    # Between paragraphs: a daily body has one character (a space, or a line break after a
+    # bare line), a weekly one a blank line. The ranker counts them to fit the budget exactly.
+    gap = len(_PARAGRAPH_SEPARATOR[kind])
+    if kind is PostKind.DAILY:
+        selection = select_summary(sentences, title=title, budget=budget, paragraph_gap=gap)
+    else:
+        selection = select_story(sentences, budget=budget, paragraph_gap=gap)
+    chosen = [sentences[i] for i in selection.indices]
+    if selection.cut:
+        chosen = [Sentence(cut_at_word(chosen[0].text, budget), chosen[0].paragraph)]
+    return chosen
 
-    Stopping (rather than skipping to a shorter later sentence) keeps the body a coherent
-    opening instead of a collage.
-    """
-    chosen: list[_Sentence] = []
-    for sentence in sentences:
-        if len(_join([*chosen, sentence], separator)) > budget:
-            break
-        chosen.append(sentence)
-    if not chosen:
-        return _cut_at_word(sentences[0].text, budget)
-    return _join(chosen, separator)
 
-
-def _join(sentences: list[_Sentence], separator: str) -> str:
+def _join(sentences: list[Sentence], separator: str) -> str:
     """Sentences of one paragraph joined by a space, paragraphs by ``separator``.
 
     A paragraph without final punctuation (a recap typed as bare lines) still ends its line,
@@ -152,22 +148,6 @@ def _join(sentences: list[_Sentence], separator: str) -> str:
 
 def _is_terminated(sentence: str) -> bool:
     return sentence.rstrip(_CLOSERS).endswith(_SENTENCE_END)
-
-
-def _cut_at_word(text: str, limit: int) -> str:
-    """``text`` if it fits ``limit`` characters, else its start cut at a word, plus "…"."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(_ELLIPSIS):
-        return _ELLIPSIS[:limit]
-    head = text[: limit - len(_ELLIPSIS)]
-    if not text[len(head)].isspace():
-        # The cut falls inside a word: back up to the space before it, unless the text is
-        # one enormous word.
-        space = head.rfind(" ")
-        if space > 0:
-            head = head[:space]
-    return head.rstrip(" ,;:.-–—(“\"'‘") + _ELLIPSIS
 
 
 def normalise_hashtags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -192,77 +172,107 @@ def normalise_hashtags(tags: Iterable[str]) -> tuple[str, ...]:
 # Rendering
 # --------------------------------------------------------------------------------------------
 
+#: A message from its parts (title, body, link, hashtags); and by how much such a message is
+#: over its limit (zero or less: it fits).
+_Render = Callable[[str, str, str | None, tuple[str, ...]], str]
+_Overflow = Callable[[str, str, str | None, tuple[str, ...]], int]
 
-def render_plain(draft: Draft) -> str:
-    """Facebook text: title, body, link and hashtags, each block separated by a blank line."""
-    return _layout(draft.title, draft.body, draft.link, normalise_hashtags(draft.hashtags))
 
+def render_plain(draft: Draft, *, limit: int | None = None) -> str:
+    """Facebook text: title, body, link and hashtags, each block separated by a blank line.
 
-def render_telegram_html(draft: Draft) -> str:
-    """Telegram HTML: bold title, body, link (Telegram links it), hashtags; at most 4096.
+    With a ``limit`` (e.g. :data:`FACEBOOK_TEXT_LIMIT`), the text has at most that many
+    characters: the body is shortened as the module documentation says.
 
-    When the message is too long the body loses whole sentences from its end, then is cut at
-    a word with "…". Length is counted in UTF-16 units on the HTML itself, markup included,
-    which is never less than what Telegram counts.
+    Raises:
+        ValueError: ``limit`` is not positive.
     """
+    if limit is None:
+        return _layout(draft.title, draft.body, draft.link, normalise_hashtags(draft.hashtags))
+    _check_limit(limit)
+
+    def overflow(title: str, body: str, link: str | None, tags: tuple[str, ...]) -> int:
+        return len(_layout(title, body, link, tags)) - limit
+
+    return _fit(draft, render=_layout, overflow=overflow, limit=limit)
+
+
+def render_telegram_html(draft: Draft, *, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
+    """Telegram HTML: bold title, body, link (Telegram links it), hashtags.
+
+    Telegram applies its limit (:data:`TELEGRAM_TEXT_LIMIT` for a message,
+    :data:`TELEGRAM_CAPTION_LIMIT` for a photo's caption) to the text after parsing the HTML:
+    tags removed, an entity such as ``&amp;`` counted as the one character it stands for, in
+    UTF-16 code units. That visible text is what is measured against ``limit``. The HTML
+    itself is also kept within twice the limit: a guard against a body of "&" and "<", whose
+    escapes would make the request much larger than what is shown. The result is always
+    well-formed: one ``<b>`` element, every ``&``, ``<`` and ``>`` of the text escaped.
+
+    Raises:
+        ValueError: ``limit`` is not positive.
+    """
+    _check_limit(limit)
+
+    def overflow(title: str, body: str, link: str | None, tags: tuple[str, ...]) -> int:
+        shown = _utf16_length(_layout(title, body, link, tags))
+        markup = _utf16_length(_telegram(title, body, link, tags))
+        return max(shown - limit, markup - 2 * limit)
+
+    return _fit(draft, render=_telegram, overflow=overflow, limit=limit)
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError(f"limit must be positive, got {limit}")
+
+
+def _fit(draft: Draft, *, render: _Render, overflow: _Overflow, limit: int) -> str:
+    """The draft rendered within its limit, shortening the body, else title, link, hashtags."""
     tags = normalise_hashtags(draft.hashtags)
 
-    def overflow(body: str) -> int:
-        return (
-            _telegram_length(_telegram(draft.title, body, draft.link, tags)) - TELEGRAM_TEXT_LIMIT
-        )
+    def body_over(body: str) -> int:
+        return overflow(draft.title, body, draft.link, tags)
 
-    body = draft.body if overflow(draft.body) <= 0 else _shorten(draft.body, overflow)
-    text = _telegram(draft.title, body, draft.link, tags)
-    if _telegram_length(text) <= TELEGRAM_TEXT_LIMIT:
-        return text
-    return _telegram_without_body(draft.title, draft.link)
-
-
-def _layout(title: str, body: str, link: str | None, tags: tuple[str, ...]) -> str:
-    blocks = [title, body, link or "", " ".join(tags)]
-    return "\n\n".join(block for block in blocks if block)
+    body = draft.body
+    if body_over(body) > 0:
+        body = _shorten(_body_units(draft), body_over)
+    if body_over(body) <= 0:
+        return render(draft.title, body, draft.link, tags)
+    return _without_body(draft.title, draft.link, render=render, overflow=overflow, limit=limit)
 
 
-def _telegram(title: str, body: str, link: str | None, tags: tuple[str, ...]) -> str:
-    bold = f"<b>{_escape(title)}</b>" if title else ""
-    escaped_link = _escape(link) if link else None
-    return _layout(bold, _escape(body), escaped_link, tuple(map(_escape, tags)))
-
-
-def _escape(text: str) -> str:
-    """Text for Telegram HTML: & < > escaped; quotes may stay, outside attributes."""
-    return html.escape(text, quote=False)
-
-
-def _telegram_length(text: str) -> int:
-    """Telegram counts UTF-16 code units: an emoji outside the BMP counts twice."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _telegram_without_body(title: str, link: str | None) -> str:
+def _without_body(
+    title: str, link: str | None, *, render: _Render, overflow: _Overflow, limit: int
+) -> str:
     """Only a pathological draft gets here: title, link and hashtags alone are too long.
 
     The hashtags go, the link too if it takes half the message, and the title is cut to fit.
     """
-    if link and _telegram_length(_escape(link)) > TELEGRAM_TEXT_LIMIT // 2:
+    if link and overflow("", "", link, ()) + limit > limit // 2:
         link = None
 
-    def overflow(cut: str) -> int:
-        return _telegram_length(_telegram(cut, "", link, ())) - TELEGRAM_TEXT_LIMIT
+    def title_over(cut: str) -> int:
+        return overflow(cut, "", link, ())
 
-    return _telegram(_shorten(title, overflow), "", link, ())
+    return render(_shorten(_sentence_units(title), title_over), "", link, ())
 
 
-def _shorten(text: str, overflow: Callable[[str], int]) -> str:
-    """Drop sentences from the end of ``text``, then cut words, until ``overflow`` is <= 0.
+def _shorten(units: list[tuple[str, str]], overflow: Callable[[str], int]) -> str:
+    """Drop sentences from the end, then cut words, until ``overflow`` is <= 0.
 
-    ``overflow`` returns how many units the rendered message is over its limit.
+    ``units`` are (separator before, sentence) pairs; ``overflow`` returns how many units
+    the rendered message is over its limit. The result may be empty if nothing fits.
     """
-    units = _sentence_units(text)
-    while len(units) > 1 and overflow(_units_text(units)) > 0:
-        units.pop()
-    whole = _units_text(units)
+    # The most whole sentences that fit (a longer prefix never renders shorter): a binary
+    # search, since dropping one sentence at a time re-renders the message once per sentence.
+    kept, over = 1, len(units) + 1
+    while over - kept > 1:
+        middle = (kept + over) // 2
+        if overflow(_units_text(units[:middle])) <= 0:
+            kept = middle
+        else:
+            over = middle
+    whole = _units_text(units[:kept])
     if overflow(whole) <= 0:
         return whole
     # The longest word cut that fits. Escaping makes the rendered length grow faster than the
@@ -270,11 +280,30 @@ def _shorten(text: str, overflow: Callable[[str], int]) -> str:
     fits, over = 0, len(whole)
     while over - fits > 1:
         middle = (fits + over) // 2
-        if overflow(_cut_at_word(whole, middle)) <= 0:
+        if overflow(cut_at_word(whole, middle)) <= 0:
             fits = middle
         else:
             over = middle
-    return _cut_at_word(whole, fits)
+    return cut_at_word(whole, fits)
+
+
+def _body_units(draft: Draft) -> list[tuple[str, str]]:
+    """The body as (separator before, sentence) pairs.
+
+    The draft's own ``sentences`` when they are what the body is made of (so a sentence is
+    never split differently from how it was chosen), else the body split anew.
+    """
+    units: list[tuple[str, str]] = []
+    cursor = 0
+    for sentence in draft.sentences:
+        found = draft.body.find(sentence, cursor)
+        if found < 0 or draft.body[cursor:found].strip():
+            return _sentence_units(draft.body)
+        units.append((draft.body[cursor:found] if units else "", sentence))
+        cursor = found + len(sentence)
+    if not units or draft.body[cursor:].strip():
+        return _sentence_units(draft.body)
+    return units
 
 
 def _sentence_units(text: str) -> list[tuple[str, str]]:
@@ -293,3 +322,24 @@ def _sentence_units(text: str) -> list[tuple[str, str]]:
 
 def _units_text(units: list[tuple[str, str]]) -> str:
     return "".join(separator + sentence for separator, sentence in units)
+
+
+def _layout(title: str, body: str, link: str | None, tags: tuple[str, ...]) -> str:
+    blocks = [title, body, link or "", " ".join(tags)]
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _telegram(title: str, body: str, link: str | None, tags: tuple[str, ...]) -> str:
+    bold = f"<b>{_escape(title)}</b>" if title else ""
+    escaped_link = _escape(link) if link else None
+    return _layout(bold, _escape(body), escaped_link, tuple(map(_escape, tags)))
+
+
+def _escape(text: str) -> str:
+    """Text for Telegram HTML: & < > escaped; quotes may stay, outside attributes."""
+    return html.escape(text, quote=False)
+
+
+def _utf16_length(text: str) -> int:
+    """Telegram counts UTF-16 code units: an emoji outside the BMP counts twice."""
+    return len(text.encode("utf-16-le")) // 2

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cached_property
 from itertools import pairwise
 
 from bot.domain.errors import RecapError
@@ -113,15 +114,35 @@ def _is_terminated(line: str) -> bool:
     return line.rstrip().rstrip(_CLOSERS + " ")[-1:] in tuple(_SENTENCE_END)
 
 
+def _combining_marks() -> re.Pattern[str]:
+    """A character class of every combining mark (what ``unicodedata.combining`` flags).
+
+    Removing marks with one regex runs in C; a Python loop over every character of every line
+    was the single largest cost of cleaning a long recap.
+    """
+    marks = [c for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    ranges: list[tuple[int, int]] = []
+    for code in marks:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]+")
+
+
+_COMBINING = _combining_marks()
+_WORDS = re.compile(r"[^\W_]+")
+
+
 def _fold(text: str) -> str:
     """Lower-case without diacritics: the form used to compare lines ("Hòa" == "hoà" == "HOA")."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _COMBINING.sub("", decomposed).casefold()
 
 
 def _key(text: str) -> str:
     """Folded words only: punctuation and spacing differences do not make two lines differ."""
-    return " ".join(re.findall(r"[^\W_]+", _fold(text)))
+    return " ".join(_WORDS.findall(_fold(text)))
 
 
 def _starts_upper(word: str) -> bool:
@@ -203,6 +224,8 @@ _MD_STRONG = re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _MD_CODE = re.compile(r"`([^`]+)`")
 _SPACES = re.compile(r"\s+")
+#: A character any of the patterns above needs (a leading "-" only as a bullet or a rule).
+_MD_ANY = re.compile(r"[#>*_`\[\]!<~=•●▪+]|^\s*-")
 
 
 @dataclass(frozen=True)
@@ -215,6 +238,9 @@ class _Marked:
 
 def _strip_markdown(line: str) -> _Marked:
     """Remove Markdown marks from one line; list items keep a "- " in front."""
+    if not _MD_ANY.search(line):
+        # Most lines of a recap are prose with no mark at all: spare them the ten rewrites.
+        return _Marked(_SPACES.sub(" ", line).strip(), bullet=False)
     if _MD_DROP_LINE.match(line):
         return _Marked("", bullet=False)
     text = _MD_QUOTE.sub("", line)
@@ -282,12 +308,18 @@ _STAMP_WORDS = re.compile(
 
 #: Limits that make a line "short" for the caption and byline rules.
 _CAPTION_MAX_WORDS = 40
+_STAMP_MAX_CHARS = 80
 _SHORT_SENTENCE_CHARS = 300
 _BYLINE_MAX_LINES = 3
 _RELATED_MIN_WORDS = 20
 _RELATED_MIN_SEAMS = 2
 _RELATED_MIN_CAPITALS = 0.2
 _NEAR_DUPLICATE = 0.9
+#: Share of words two lines must have in common before their letters are compared; lower than
+#: ``_NEAR_DUPLICATE`` since one typo changes a whole word but only one letter.
+_COPY_MIN_SHARED_WORDS = 0.6
+#: Longest line (in folded characters) compared letter by letter; longer ones word by word.
+_COPY_MAX_LETTER_MATCH = 300
 _COPY_MIN_WORDS = 3
 
 
@@ -299,6 +331,16 @@ class _Line:
     block: int
     bullet: bool
 
+    @cached_property
+    def key(self) -> str:
+        """:func:`_key` of the text, computed once: every rule compares lines by it."""
+        return _key(self.text)
+
+
+#: How much of a recap is cleaned and drafted from: about 15,000 words, far more than any
+#: report; a longer input (a pasted archive) is read up to here and the rest ignored.
+MAX_CLEAN_CHARS = 100_000
+
 
 def clean_body(text: str, *, title: str) -> list[str]:
     """The recap body as paragraphs, without Markdown marks and without scraped-page noise.
@@ -308,7 +350,13 @@ def clean_body(text: str, *, title: str) -> list[str]:
     when it is a real sentence), time stamps, the agency prefix of the lead ("TTTĐ - "),
     bylines, credits and copyright footers, and runs of related-article headlines. Each kept
     line is one paragraph; a line that stops mid-sentence is joined with a lower-case next line.
+
+    Only the first :data:`MAX_CLEAN_CHARS` characters are read (cut at a line end): a post
+    never needs more, and the copy detection must stay fast on a pasted archive.
     """
+    if len(text) > MAX_CLEAN_CHARS:
+        cut = text.rfind("\n", 0, MAX_CLEAN_CHARS)
+        text = text[: cut if cut > 0 else MAX_CLEAN_CHARS]
     lines = _parse_lines(text)
     cleaner = _Cleaner(lines, headline=_key(clean_title(title)))
     return cleaner.paragraphs()
@@ -378,7 +426,8 @@ def _is_caption_like(line: _Line) -> bool:
 
 def _is_timestamp(text: str) -> bool:
     """Only dates, times, weekday names and separators: "20:02 | 19/01/2021"."""
-    if not _STAMP_PARTS.search(text):
+    # A stamp is short; a paragraph that merely contains a date is not worth two rewrites.
+    if len(text) > _STAMP_MAX_CHARS or not _STAMP_PARTS.search(text):
         return False
     rest = _STAMP_WORDS.sub(" ", _STAMP_PARTS.sub(" ", text))
     return not re.sub(r"[\W_]+", "", rest)
@@ -407,10 +456,10 @@ def _looks_like_related_links(line: _Line) -> bool:
     hits is almost only photo captions with a "- Ảnh: ..." credit.
     """
     text = line.text
-    if line.bullet or any(s.rstrip(_CLOSERS)[-1:] in ".…" for s in split_sentences(text)):
-        return False
     words = text.split()
-    if len(words) < _RELATED_MIN_WORDS:
+    if line.bullet or len(words) < _RELATED_MIN_WORDS:
+        return False
+    if any(s.rstrip(_CLOSERS)[-1:] in ".…" for s in split_sentences(text)):
         return False
     capitals = sum(
         1 for word in words if _starts_upper(word.lstrip(_OPENERS)) or word[:1].isdigit()
@@ -432,22 +481,32 @@ def _is_seam(before: str, word: str) -> bool:
     return before[-1:] in "?!" or (before[:1].islower() and before[-1:] not in ",;:(")
 
 
-def _is_copy(first: str, second: str) -> bool:
+def _is_copy(first: _Line, second: _Line) -> bool:
     """``first`` is a truncated, broken or near-identical copy of ``second``.
 
     Truncated ("Toàn cảnh" before "Toàn cảnh hội nghị") and broken copies ("... Hà Nội phatát"
     before "... Hà Nội phát biểu tại hội nghị") only count when ``first`` is unterminated: a
     complete sentence that happens to start like the next one is content.
     """
-    a, b = _key(first).split(), _key(second).split()
+    a, b = first.key.split(), second.key.split()
     if len(a) < _COPY_MIN_WORDS or len(b) < _COPY_MIN_WORDS:
         return False
-    if not _is_terminated(first) and len(a) <= len(b) and b[: len(a) - 1] == a[:-1]:
+    if not _is_terminated(first.text) and len(a) <= len(b) and b[: len(a) - 1] == a[:-1]:
         return True
-    ka, kb = " ".join(a), " ".join(b)
+    ka, kb = first.key, second.key
     if min(len(ka), len(kb)) < _NEAR_DUPLICATE * max(len(ka), len(kb)):
         return False
-    return SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= _NEAR_DUPLICATE
+    # Lines whose words mostly differ are not near copies, whatever their letters: a linear
+    # test that spares most pairs the matching below.
+    shared = sum((Counter(a) & Counter(b)).values())
+    if shared < _COPY_MIN_SHARED_WORDS * max(len(a), len(b)):
+        return False
+    # Letters tell a caption from its copy with a typo ("phatát"), but matching them costs up
+    # to the product of the lengths: a minute for two long paragraphs. Past a caption's length
+    # the words decide: two paragraphs sharing 90% of their words are copies.
+    if max(len(ka), len(kb)) <= _COPY_MAX_LETTER_MATCH:
+        return SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= _NEAR_DUPLICATE
+    return 2 * shared >= _NEAR_DUPLICATE * (len(a) + len(b))
 
 
 class _Cleaner:
@@ -476,7 +535,7 @@ class _Cleaner:
     def _drop(self, at: int, *, caption: bool = False) -> None:
         self.dropped.add(at)
         if caption:
-            self.caption_keys.add(_key(self.lines[at].text))
+            self.caption_keys.add(self.lines[at].key)
 
     def _alive(self) -> list[int]:
         return [at for at in range(len(self.lines)) if at not in self.dropped]
@@ -501,12 +560,12 @@ class _Cleaner:
         blocks: defaultdict[str, set[int]] = defaultdict(set)
         for at, line in enumerate(self.lines):
             if _is_caption_like(line) and self._opens_block(at):
-                blocks[_key(line.text)].add(line.block)
+                blocks[line.key].add(line.block)
         return [
             at
             for at, line in enumerate(self.lines)
-            if (self.headline and _key(line.text) == self.headline)
-            or (len(blocks.get(_key(line.text), ())) >= 2 and self._opens_block(at))
+            if (self.headline and line.key == self.headline)
+            or (len(blocks.get(line.key, ())) >= 2 and self._opens_block(at))
         ]
 
     def _drop_headlines(self) -> None:
@@ -536,7 +595,7 @@ class _Cleaner:
         """
         groups: defaultdict[str, list[int]] = defaultdict(list)
         for at in self._alive():
-            groups[_key(self.lines[at].text)].append(at)
+            groups[self.lines[at].key].append(at)
         for key, places in groups.items():
             if key and len(places) > 1:
                 caption = any(_is_caption_like(self.lines[at]) for at in places)
@@ -544,7 +603,7 @@ class _Cleaner:
                     self._drop(at, caption=caption)
         alive = self._alive()
         for first, second in pairwise(alive):
-            if _is_copy(self.lines[first].text, self.lines[second].text):
+            if _is_copy(self.lines[first], self.lines[second]):
                 caption = _is_caption_like(self.lines[second])
                 self._drop(first, caption=caption)
                 if caption:
@@ -585,7 +644,11 @@ def _tidy_sentences(paragraphs: list[str], caption_keys: set[str]) -> list[str]:
     result: list[str] = []
     for at, paragraph in enumerate(paragraphs):
         sentences = split_sentences(paragraph)
-        kept = [s for s in sentences if not _is_link_sentence(s) and _key(s) not in caption_keys]
+        kept = [
+            s
+            for s in sentences
+            if not _is_link_sentence(s) and not (caption_keys and _key(s) in caption_keys)
+        ]
         last = at == len(paragraphs) - 1
         if last and len(kept) > 1 and _is_name_like(kept[-1], max_words=4):
             kept = kept[:-1]
@@ -627,15 +690,17 @@ def split_sentences(paragraph: str) -> list[str]:
 
     A sentence ends at . ! ? … or "..." (with any closing quotes or brackets) followed by a
     space and an upper-case letter, a digit or an opening quote. Not a boundary: a full stop
-    after an abbreviation (TP., ThS., PGS.TS., v.v.) or initials, a paragraph-opening list
-    number ("1. "), punctuation inside a quotation that goes on ("“Vui lắm. Cảm ơn.”"), and
-    an ellipsis followed by lower case. Numbers (2.500, 13,5%, 19/1) and semicolons never
-    split.
+    after an abbreviation (TP., ThS., PGS.TS., v.v.) or initials, a list number opening the
+    paragraph or following a colon or semicolon ("1. ", "nhiệm vụ: 1. ..."), punctuation
+    inside a quotation that goes on ("“Vui lắm. Cảm ơn.”"), and an ellipsis followed by lower
+    case. Numbers (2.500, 13,5%, 19/1) and semicolons never split. Linear in the paragraph's
+    length.
     """
     text = _SPACES.sub(" ", paragraph).strip()
     if not text:
         return []
     spans = _quote_spans(text)
+    pending = 0  # spans before this one closed before the current boundary
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -644,8 +709,13 @@ def split_sentences(paragraph: str) -> list[str]:
             continue
         if match.group(1) == "." and _is_abbreviation(text, match.start()):
             continue
-        if any(open_ < match.start() and close >= match.end(2) for open_, close in spans):
-            continue
+        # Spans are in order and disjoint: walk them once instead of testing all at every
+        # boundary (which was quadratic in a long paragraph full of quotes).
+        while pending < len(spans) and spans[pending][1] < match.end(2):
+            pending += 1
+        if pending < len(spans) and spans[pending][0] < match.start():
+            continue  # inside a quotation that goes on
+
         sentences.append(text[start : match.end(2)])
         start = match.end()
     sentences.append(text[start:])
@@ -654,34 +724,56 @@ def split_sentences(paragraph: str) -> list[str]:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """The word before the full stop at ``dot`` is an abbreviation, initials or a list number."""
-    before = text[:dot]
-    words = before.split()
-    if not words or before[-1:].isspace():
+    # Only the word before the dot matters: splitting all the text before it made every
+    # boundary cost the length of the paragraph, quadratic over a long one.
+    start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot)) + 1
+    raw = text[start:dot]
+    if not raw:
         return False
-    word = words[-1].lstrip(_OPENERS)
+    word = raw.lstrip(_OPENERS)
     if word in _ABBREVIATIONS or _INITIALS.fullmatch(word):
         return True
     if len(word) == 1 and word.isupper():
         return True
-    return len(words) == 1 and word.isdigit() and len(word) <= 2
+    # A list number: "1. " opening the paragraph, or inline after a colon or semicolon
+    # ("5 nhiệm vụ: 1. Học tập; 2. Triển khai").
+    before = text[max(0, start - 3) : start].rstrip()
+    return word.isdigit() and len(word) <= 2 and (not before or before.endswith((":", ";")))
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
-    """(open, close) positions of the quotations in ``text``; an unclosed quote is ignored."""
+    """(open, close) positions of the quotations in ``text``, in order, never overlapping.
+
+    An unclosed quote is ignored. A straight quote (") is read from its neighbours: after a
+    space and before a letter it opens, after a letter and before a space or punctuation it
+    closes. So the closing half of a quotation whose start was left in the paragraph before
+    (a scraper's paragraph break inside a quote) does not pair with the next opening quote
+    and swallow the sentences between them.
+    """
     spans: list[tuple[int, int]] = []
     opened: int | None = None
     for match in _QUOTES.finditer(text):
         mark, at = match.group(), match.start()
-        if mark in "“«" and opened is None:
+        if mark == '"':
+            opens, closes = _straight_quote_roles(text, at)
+        else:
+            opens, closes = mark in "“«", mark in "”»"
+        if opened is None and opens:
             opened = at
-        elif mark in "”»" and opened is not None:
+        elif opened is not None and closes:
             spans.append((opened, at))
             opened = None
-        elif mark == '"':
-            # A straight quote opens or closes, whichever is pending.
-            if opened is None:
-                opened = at
-            else:
-                spans.append((opened, at))
-                opened = None
+        elif opened is not None and opens:
+            opened = at  # the pending quote was never closed: start again here
     return spans
+
+
+def _straight_quote_roles(text: str, at: int) -> tuple[bool, bool]:
+    """Whether the straight quote at ``at`` can open, and whether it can close, a quotation."""
+    before = text[at - 1] if at else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    left_open = before.isspace() or before in "([{–—-"
+    right_open = after.isspace() or after in ".,;:!?…)]}"
+    if left_open == right_open:
+        return True, True  # no telling ("a"b, " a "): either, whichever is pending
+    return left_open, right_open

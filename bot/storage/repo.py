@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -99,6 +99,17 @@ def newest_unused_recap(session: Session, *, kind: PostKind) -> Recap | None:
         .order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
     )
     return session.exec(query).first()
+
+
+def unused_recaps(session: Session, *, kind: PostKind, since: datetime) -> list[Recap]:
+    """Recaps stored since ``since`` that no post of ``kind`` was drafted from, newest first."""
+    used = select(Post.recap_id).where(Post.kind == kind, col(Post.recap_id).is_not(None))
+    query = (
+        select(Recap)
+        .where(col(Recap.id).not_in(used), col(Recap.created_at) >= since)
+        .order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
+    )
+    return list(session.exec(query).all())
 
 
 def recap_used_for(session: Session, *, recap_id: int, kind: PostKind) -> bool:
@@ -228,6 +239,7 @@ def claim_due(
         .where(
             Publication.status == PublicationStatus.SCHEDULED,
             col(Publication.due_at) <= due_by,
+            or_(col(Publication.retry_at).is_(None), col(Publication.retry_at) <= now),
             col(Publication.channel).not_in(list(skip_channels)),
         )
         .order_by(col(Publication.due_at), col(Publication.id))
@@ -242,6 +254,21 @@ def claim_due(
         session.add(publication)
     session.flush()
     return claimed
+
+
+def retry_later(session: Session, *, publication_id: int, retry_at: datetime, error: str) -> None:
+    """Back to scheduled after a retryable failure, not to be claimed before ``retry_at``."""
+    publication = session.get(Publication, publication_id)
+    if publication is None:
+        raise NotFoundError(f"no publication with id {publication_id}")
+    publication.status, publication.retry_at, publication.error = (
+        PublicationStatus.SCHEDULED,
+        retry_at,
+        error,
+    )
+    publication.claimed_by = publication.lease_until = None
+    session.add(publication)
+    session.flush()
 
 
 def mark_sending(session: Session, *, publication_id: int, worker: str) -> bool:
@@ -294,15 +321,25 @@ def missed(session: Session, *, before: datetime) -> list[Publication]:
 
 
 def upcoming_due_times(session: Session, *, after: datetime, limit: int = 500) -> list[datetime]:
-    """Distinct future instants with something scheduled: what the scheduler needs jobs for."""
-    query = (
+    """Distinct future instants with something to send (slots and retries): what the
+    scheduler needs jobs for."""
+    scheduled = Publication.status == PublicationStatus.SCHEDULED
+    slots = (
         select(Publication.due_at)
-        .where(Publication.status == PublicationStatus.SCHEDULED, col(Publication.due_at) > after)
+        .where(scheduled, col(Publication.due_at) > after)
         .distinct()
         .order_by(col(Publication.due_at))
         .limit(limit)
     )
-    return [due for due in session.exec(query).all() if due is not None]
+    retries = (
+        select(Publication.retry_at)
+        .where(scheduled, col(Publication.retry_at) > after)
+        .distinct()
+        .order_by(col(Publication.retry_at))
+        .limit(limit)
+    )
+    found = {*session.exec(slots).all(), *session.exec(retries).all()}
+    return sorted(t for t in found if t is not None)[:limit]
 
 
 def refresh_post(session: Session, *, post_id: int) -> Post:
