@@ -16,6 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -86,6 +89,55 @@ def bench_drafting() -> list[Row]:
             )
         )
     return rows
+
+
+def bench_huge_recap() -> list[Row]:
+    """A 5 MB recap of near-identical lines: the worst case for copy detection."""
+    rng = random.Random(1)
+    words = ("đoàn", "viên", "thanh", "niên", "tình", "nguyện", "giúp", "người", "dân")
+    lines, size = [], 0
+    while size < 5 * 2**20:
+        line = " ".join(rng.choice(words) for _ in range(25)).capitalize() + "."
+        lines.append(line)
+        size += len(line.encode())
+    text = "\n".join(lines)
+    start = time.perf_counter()
+    drafting.draft_post(kind=PostKind.DAILY, title="Tiêu đề", text=text)
+    return [
+        ("draft a 5 MB recap (near-identical lines)", "wall time", ms(time.perf_counter() - start))
+    ]
+
+
+def bench_preview(files: int = 300) -> list[Row]:
+    """`goodnews draft preview` on 300 files in one call, as a user runs it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        texts: list[str] = []
+        if EVAL.exists():
+            with EVAL.open(encoding="utf-8") as fh:
+                texts = [f"{a['title']}\n{a['body']}" for a in map(json.loads, fh)]
+        for name in ("recap-vi-hien-mau.txt", "recap-vi-mua-he-xanh.txt"):
+            texts.append(resources.files("bot").joinpath("samples", name).read_text("utf-8"))
+        paths = []
+        for n in range(files):
+            path = Path(tmp) / f"r{n:03d}.txt"
+            path.write_text(texts[n % len(texts)], encoding="utf-8")
+            paths.append(str(path))
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "draft", "preview", *paths, "--json"],
+            capture_output=True,
+            check=True,
+            cwd=tmp,
+        )
+        elapsed = time.perf_counter() - start
+        assert len(done.stdout.splitlines()) == files
+    return [
+        (
+            f"goodnews draft preview, {files} files in one call",
+            "wall time (process)",
+            f"{elapsed:.2f} s",
+        )
+    ]
 
 
 # -- shared set-up --------------------------------------------------------------------------
@@ -189,7 +241,7 @@ def bench_publishing(n: int) -> list[Row]:
                 assert len(tg.messages(CHANNEL_ID)) == n and len(graph.posts(PAGE_ID)) == n
                 rows.append(
                     (
-                        f"publish_due, {n} posts × 2 channels, {label}",
+                        f"publish_due, {n} posts × 2 channels (Telegram paced 29/s), {label}",
                         "total / per publication / publications/s",
                         f"{elapsed:.2f} s / {ms(elapsed / (2 * n))} / {2 * n / elapsed:.0f}",
                     )
@@ -240,7 +292,13 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200, help="posts in the publishing pass")
     parser.add_argument("--slots", type=int, default=20, help="slots in the lateness run")
     args = parser.parse_args()
-    rows = bench_drafting() + bench_publishing(args.posts) + bench_lateness(args.slots)
+    rows = (
+        bench_drafting()
+        + bench_huge_recap()
+        + bench_preview()
+        + bench_publishing(args.posts)
+        + bench_lateness(args.slots)
+    )
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     header = ("benchmark", "measure", "result")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]

@@ -74,6 +74,8 @@ class TelegramConfig(_Section):
     admins: list[int] = Field(default_factory=list)
     officers: list[int] = Field(default_factory=list)
     poll_timeout: int = Field(default=30, ge=0, le=50)
+    # Sends a second at most, across all channels: Telegram allows a bot about 30.
+    max_per_second: float = Field(default=29.0, gt=0, le=30)
 
 
 class FacebookConfig(_Section):
@@ -144,6 +146,9 @@ class WorkerConfig(_Section):
     lease: Duration = "5m"
     # How often the worker re-reads the database for posts scheduled by other processes.
     sweep: Duration = "60s"
+    # Attempts at a publication that keeps failing in a retryable way (rate limits, network
+    # errors before sending) before it is failed and the admins are told.
+    max_attempts: int = Field(default=8, ge=1, le=100)
 
 
 class DraftingConfig(_Section):

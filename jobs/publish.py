@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -26,7 +27,7 @@ from sqlmodel import Session
 from bot import actions
 from bot.actions import as_draft
 from bot.config import Config
-from bot.domain.errors import PublishError, UnknownOutcomeError
+from bot.domain.errors import PublishError, RetryableError, UnknownOutcomeError
 from bot.domain.posts import PublicationStatus
 from bot.publishers import OutgoingPost, Publishers
 from bot.storage import repo
@@ -125,36 +126,58 @@ class _Sender:
         with session_scope(self.engine) as session:
             if not repo.mark_sending(session, publication_id=publication.id, worker=self.worker):
                 return None  # our lease ran out and another worker recovered it
-        status, detail, external_id = await self._call(publication.channel, post)
+        status, detail, external_id, retry_after = await self._call(publication.channel, post)
+        attempt = publication.attempts + 1
         with session_scope(self.engine) as session:
-            repo.finish_publication(
-                session,
-                publication_id=publication.id,
-                status=status,
-                external_id=external_id,
-                error=None if status is PublicationStatus.SENT else detail,
-            )
+            if retry_after is not None and attempt < self.config.settings.worker.max_attempts:
+                retry_at = datetime.now(UTC) + timedelta(seconds=backoff(attempt, retry_after))
+                repo.retry_later(
+                    session, publication_id=publication.id, retry_at=retry_at, error=detail
+                )
+                status = PublicationStatus.SCHEDULED
+                detail = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
+            else:
+                repo.finish_publication(
+                    session,
+                    publication_id=publication.id,
+                    status=status,
+                    external_id=external_id,
+                    error=None if status is PublicationStatus.SENT else detail,
+                )
             repo.refresh_post(session, post_id=post.id)
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
 
-    async def _call(
-        self, name: str, post: OutgoingPost
-    ) -> tuple[PublicationStatus, str, str | None]:
+    async def _call(self, name: str, post: OutgoingPost) -> _Result:
+        """(status, detail, external id, retry after seconds when it may be retried)."""
         if name not in {c.name for c in self.config.channels}:
             return (
                 PublicationStatus.FAILED,
                 f"refused: channel {name} is no longer configured",
+                None,
                 None,
             )
         channel = self.config.channel(name)
         try:
             result = await self.publishers.for_channel(channel).publish(post, channel)
         except UnknownOutcomeError as exc:
-            return PublicationStatus.UNKNOWN, f"{exc.label}: {exc}", None
+            return PublicationStatus.UNKNOWN, f"{exc.label}: {exc}", None, None
+        except RetryableError as exc:
+            wait = exc.retry_after if exc.retry_after is not None else 0.0
+            return PublicationStatus.FAILED, f"{exc.label}: {exc}", None, wait
         except PublishError as exc:
-            return PublicationStatus.FAILED, f"{exc.label}: {exc}", None
+            return PublicationStatus.FAILED, f"{exc.label}: {exc}", None, None
         except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
             log.exception("publisher for %s crashed on post %s", name, post.id)
-            return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None
-        return PublicationStatus.SENT, result.external_id, result.external_id
+            return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None, None
+        return PublicationStatus.SENT, result.external_id, result.external_id, None
+
+
+_Result = tuple[PublicationStatus, str, str | None, float | None]
+
+
+def backoff(attempt: int, retry_after: float) -> float:
+    """Seconds before the next attempt: what the platform asked for, else exponential from
+    5 s (5, 10, 20, ... up to 15 min), plus up to 10% jitter so workers do not retry in step."""
+    base = retry_after if retry_after > 0 else min(900.0, 5.0 * 2 ** (attempt - 1))
+    return base * (1 + random.uniform(0, 0.1))

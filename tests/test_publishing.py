@@ -4,6 +4,7 @@ nothing is sent twice, and an outcome we cannot know is ``unknown``, never retri
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,17 +108,51 @@ def test_both_channels_get_the_post_once(setup: Setup) -> None:
     assert setup.state(post_id)[0] is PostStatus.PUBLISHED
 
 
-def test_telegram_rate_limit_fails_that_channel_with_the_reason(setup: Setup) -> None:
+def test_telegram_rate_limit_is_retried_after_retry_after(setup: Setup) -> None:
     post_id, slot = setup.schedule_post()
-    setup.tg.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 7")
+    setup.tg.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 1")
+    started = time.monotonic()
     setup.tick(slot)
     status, pubs = setup.state(post_id)
-    assert status is PostStatus.FAILED
-    assert pubs["tg"][0] is PublicationStatus.FAILED
-    assert pubs["tg"][1].startswith("retry later: ") and "retry after 7s" in pubs["tg"][1]
+    assert status is PostStatus.PUBLISHING  # one channel sent, one waiting to retry
+    assert pubs["tg"][0] is PublicationStatus.SCHEDULED
+    assert pubs["tg"][1].startswith("retry later: ") and "retry after 1s" in pubs["tg"][1]
     assert pubs["fb"][0] is PublicationStatus.SENT  # one channel's trouble stops no other
+    deadline = started + 10
+    while setup.state(post_id)[0] is not PostStatus.PUBLISHED and time.monotonic() < deadline:
+        setup.tick(slot)  # what the worker's retry job does; polled with a deadline
+    assert setup.state(post_id)[0] is PostStatus.PUBLISHED
+    assert time.monotonic() - started >= 1.0  # not before Telegram said
+    assert len(setup.tg.messages(CHANNEL_ID)) == 1 and len(setup.graph.posts(PAGE_ID)) == 1
+
+
+def test_retries_are_bounded(setup: Setup) -> None:
+    settings = setup.config.settings
+    worker = settings.worker.model_copy(update={"max_attempts": 2})
+    setup.config = Config(
+        settings.model_copy(update={"worker": worker}),
+        setup.config.secrets,
+        None,
+        setup.config.database_url,
+    )
+    post_id, slot = setup.schedule_post()
+    setup.tg.fail_next(
+        "sendMessage", status=429, description="Too Many Requests: retry after 1", times=2
+    )
+    deadline = time.monotonic() + 10
+    while setup.state(post_id)[1]["tg"][0] is not PublicationStatus.FAILED:
+        assert time.monotonic() < deadline, setup.state(post_id)
+        setup.tick(slot)  # polled with a deadline, as the worker's retry job would
+    assert setup.state(post_id)[0] is PostStatus.FAILED
+    assert [c.status for c in setup.tg.calls("sendMessage")] == [429, 429]
+
+
+def test_a_429_without_retry_after_is_retried_not_unknown(setup: Setup) -> None:
+    post_id, slot = setup.schedule_post()
+    setup.tg.fail_next("sendMessage", status=429, description="Too Many Requests", parameters=None)
     setup.tick(slot)
-    assert setup.tg.messages(CHANNEL_ID) == [] and len(setup.graph.posts(PAGE_ID)) == 1
+    tg_status, tg_error = setup.state(post_id)[1]["tg"]
+    assert tg_status is PublicationStatus.SCHEDULED and tg_error.startswith("retry later: ")
 
 
 def test_bot_removed_from_channel_is_reported_as_needing_an_admin(setup: Setup) -> None:
@@ -150,11 +185,12 @@ def test_graph_html_502_is_unknown(setup: Setup) -> None:
     assert "unexpected answer from Facebook" in pubs["fb"][1]
 
 
-def test_graph_rate_limit_and_expired_token_are_failures_with_reasons(setup: Setup) -> None:
+def test_graph_rate_limit_waits_and_expired_token_needs_an_admin(setup: Setup) -> None:
     first, slot = setup.schedule_post()
     setup.graph.fail_next("/feed", status=400, body=rate_limit_body(32))
     setup.tick(slot)
-    assert "retry later (#32)" in setup.state(first)[1]["fb"][1]
+    fb_status, fb_error = setup.state(first)[1]["fb"]
+    assert fb_status is PublicationStatus.SCHEDULED and "retry later (#32)" in fb_error
     second, slot2 = setup.schedule_post()
     setup.graph.expire_token(PAGE_TOKEN)
     setup.tick(slot2)

@@ -18,7 +18,7 @@ from bot.domain.errors import ConfigError
 from bot.publishers.base import OutgoingPost, Publisher, PublishResult
 from bot.publishers.facebook_page import FacebookPagePublisher, make_graph
 from bot.publishers.outbox import OutboxPublisher
-from bot.publishers.telegram_channel import TelegramChannelPublisher
+from bot.publishers.telegram_channel import Pacer, TelegramChannelPublisher
 
 __all__ = [
     "OutgoingPost",
@@ -112,10 +112,11 @@ def _assemble(config: Config, bot: Bot | None) -> Publishers:
         if page_token
         else None
     )
+    pacer = Pacer(settings.telegram.max_per_second)  # one bot, one budget for all channels
     for channel in config.channels:
         publisher: Publisher
         if channel.type == "telegram" and bot is not None:
-            publisher = TelegramChannelPublisher(bot)
+            publisher = TelegramChannelPublisher(bot, pacer)
         elif channel.type == "facebook" and graph is not None:
             publisher = FacebookPagePublisher(graph)
         else:

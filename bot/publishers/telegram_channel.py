@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from datetime import timedelta
 
@@ -34,13 +35,34 @@ from bot.publishers.base import OutgoingPost, PublishResult
 _ADMIN_BAD_REQUESTS = ("chat not found", "not enough rights", "need administrator rights")
 
 
+class Pacer:
+    """Spaces calls at least ``1 / per_second`` apart: Telegram allows a bot about 30
+    messages a second, and a burst above that only earns 429s."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            delay = self._next - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)  # pacing itself, not waiting for an event
+            self._next = max(loop.time(), self._next) + self.interval
+
+
 class TelegramChannelPublisher:
     """Sends a post to a channel as one HTML message."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
         self.bot = bot
+        self.pacer = pacer
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult:
+        if self.pacer is not None:
+            await self.pacer.wait()
         try:
             message = await self.bot.send_message(**payloads.telegram_send_message(post, channel))
         except TelegramError as exc:
@@ -72,6 +94,10 @@ def translate_error(exc: TelegramError, channel: ChannelConfig) -> PublishError:
 
 
 def _not_sent(exc: TelegramError) -> bool:
-    """True when httpx failed before the request left (connect errors, pool timeout)."""
+    """True when the request surely did not take effect: httpx failed before it left
+    (connect errors, pool timeout), or Telegram refused it as a flood (a 429 without
+    ``retry_after``, which python-telegram-bot reports as a bare NetworkError)."""
+    if exc.message.startswith("Too Many Requests"):
+        return True
     cause = exc.__cause__
     return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -119,6 +119,8 @@ class Publication(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: After a retryable failure: not before this instant (``due_at`` keeps the slot held).
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     external_id: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, sa_column=Column(Text))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

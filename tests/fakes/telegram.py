@@ -25,9 +25,11 @@ All state is guarded by the one condition ``self.cond`` (see :mod:`tests.fakes._
 
 from __future__ import annotations
 
+import collections
 import copy
 import itertools
 import json
+import math
 import re
 import time
 import urllib.parse
@@ -1249,6 +1251,8 @@ class FakeTelegram(FakeServer):
         self._file_seq = itertools.count(1)
         self._media_group_seq = itertools.count(1)
         self._url_content: dict[str, bytes | None] = {}
+        self._flood_limit: int | None = None
+        self._sends: collections.deque[float] = collections.deque()
 
     # -- URLs ------------------------------------------------------------------------------
 
@@ -1580,6 +1584,26 @@ class FakeTelegram(FakeServer):
 
     # -- fault injection -------------------------------------------------------------------
 
+    def set_flood_limit(self, per_second: int | None) -> None:
+        """Allow at most ``per_second`` sends (send* methods) in any one-second window, as
+        Telegram's broadcast limit does; beyond it answer 429 ``Too Many Requests: retry
+        after N`` with ``parameters.retry_after``. ``None`` lifts the limit."""
+        with self.cond:
+            self._flood_limit = per_second
+            self._sends.clear()
+
+    def _flood_wait(self, method: str) -> int | None:
+        """Seconds to wait if this send is over the limit, else None (and it is counted)."""
+        if self._flood_limit is None or not method.startswith("send"):
+            return None
+        now = time.monotonic()
+        while self._sends and now - self._sends[0] >= 1.0:
+            self._sends.popleft()
+        if len(self._sends) >= self._flood_limit:
+            return max(1, math.ceil(1.0 - (now - self._sends[0])))
+        self._sends.append(now)
+        return None
+
     def fail_next(
         self,
         method: str,
@@ -1692,6 +1716,10 @@ class FakeTelegram(FakeServer):
         handler = self._methods().get(method.lower())
         if handler is None:
             return 404, _error_body(404, "Not Found"), None
+        wait = self._flood_wait(method.lower())
+        if wait is not None:
+            description = f"Too Many Requests: retry after {wait}"
+            return 429, _error_body(429, description, {"retry_after": wait}), None
         fault = self._take_fault(method.lower())
         if fault is not None and fault.kind == "fail":
             return (
