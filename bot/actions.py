@@ -401,6 +401,8 @@ def fill_from_reserve(session: Session, config: Config, *, now: datetime) -> lis
     """A slot that came up empty (within the catch-up grace) takes the oldest reserve post
     of its kind meant for that channel. Returns (post id, channel) for each slot filled."""
     filled: list[tuple[int, str]] = []
+    if not repo.has_reserve(session):  # the common case, one indexed query for any number
+        return filled  # of channels
     for channel in config.channels:
         for kind in PostKind:
             slot = _current_slot(config, channel.name, kind, now)

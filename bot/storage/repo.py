@@ -414,6 +414,11 @@ def slot_is_held(session: Session, *, channel: str, kind: PostKind, at: datetime
     return session.exec(query).one() > 0
 
 
+def has_reserve(session: Session) -> bool:
+    query = select(Post.id).where(col(Post.reserve).is_(True), Post.status == PostStatus.SCHEDULED)
+    return session.exec(query.limit(1)).first() is not None
+
+
 def oldest_reserve(session: Session, *, kind: PostKind, channel: str) -> Post | None:
     """The oldest reserve post of ``kind`` meant for ``channel`` and not yet sent there."""
     used = select(Publication.post_id).where(Publication.channel == channel)
