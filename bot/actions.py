@@ -141,14 +141,13 @@ def draft(
         if repo.recap_used_for(session, recap_id=recap_id, kind=kind):
             raise InvalidStateError(f"recap {recap_id} was already drafted as a {kind.value} post")
     settings = config.settings.drafting
-    daily = kind is PostKind.DAILY
     result = drafting.draft_post(
         kind=kind,
         title=recap.title,
         text=recap.text,
         link=recap.source_url,
-        hashtags=settings.daily_hashtags if daily else settings.weekly_hashtags,
-        max_chars=settings.daily_max_chars if daily else settings.weekly_max_chars,
+        hashtags=settings.hashtags_for(kind),
+        max_chars=settings.max_chars_for(kind),
     )
     return repo.add_post(
         session,
@@ -314,7 +313,7 @@ def queue_post(
         title=title,
         body=body,
         link=None,
-        hashtags=settings.daily_hashtags if kind is PostKind.DAILY else settings.weekly_hashtags,
+        hashtags=settings.hashtags_for(kind),
         recap_id=None,
     )
     _check_fits(post)

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from bot.domain.errors import ConfigError
+from bot.domain.posts import PostKind
 from bot.domain.slots import Cadence, parse_skip_dates, weekday_number
 
 ENV_CONFIG = "GOODNEWS_CONFIG"
@@ -158,6 +159,12 @@ class DraftingConfig(_Section):
     weekly_max_chars: int = Field(default=1000, ge=200, le=4000)
     daily_hashtags: list[str] = Field(default_factory=lambda: ["#MoiNgayMotTinTot"])
     weekly_hashtags: list[str] = Field(default_factory=lambda: ["#MoiTuanMotCauChuyenDep"])
+
+    def hashtags_for(self, kind: PostKind) -> list[str]:
+        return self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags
+
+    def max_chars_for(self, kind: PostKind) -> int:
+        return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
 
 
 class ChannelConfig(_Section):

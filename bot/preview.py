@@ -29,15 +29,13 @@ def preview_file(
         extracted = ingest.extract(data, source=path, filename=None if path == "-" else path)
         title, body = recaps.split_title(extracted.text)
         settings = config.settings.drafting
-        daily = kind is PostKind.DAILY
         draft = drafting.draft_post(
             kind=kind,
             title=title,
             text=body,
             link=extracted.url,
-            hashtags=settings.daily_hashtags if daily else settings.weekly_hashtags,
-            max_chars=max_chars
-            or (settings.daily_max_chars if daily else settings.weekly_max_chars),
+            hashtags=settings.hashtags_for(kind),
+            max_chars=max_chars or settings.max_chars_for(kind),
         )
     except UserError as exc:
         return {"path": path, "error": str(exc)}
