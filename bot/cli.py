@@ -668,7 +668,8 @@ def tick(state: State, at_text: str | None) -> None:
     from bot import actions
     from bot.publishers import open_publishers
     from bot.storage import db
-    from jobs.publish import publish_due
+    from jobs.broadcast import broadcast_due
+    from jobs.publish import publish_due, worker_name
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
@@ -689,6 +690,11 @@ def tick(state: State, at_text: str | None) -> None:
             report = await publish_due(
                 engine=state.engine, config=config, publishers=publishers, at=at
             )
+            followers = await broadcast_due(
+                engine=state.engine, config=config, publishers=publishers, worker=worker_name()
+            )
+        if followers.sent or followers.gone:
+            say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:
             click.echo(
                 f"post {outcome.post_id} → {outcome.channel}: {outcome.status.value} "

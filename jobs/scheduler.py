@@ -25,6 +25,7 @@ from bot.domain.slots import format_local
 from bot.publishers import Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
+from jobs.broadcast import broadcast_due
 from jobs.publish import PassReport, publish_due, worker_name
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,14 @@ class Worker:
                 at=datetime.now(UTC),
                 worker=self.name,
             )
+            sent = await broadcast_due(
+                engine=self.engine,
+                config=self.config,
+                publishers=self.publishers,
+                worker=self.name,
+            )
         if report.outcomes:
             log.info("published %d post(s)", len(report.posts))
+        if sent.sent or sent.gone:
+            log.info("followers: %d sent, %d gone", sent.sent, sent.gone)
         return report

@@ -9,12 +9,22 @@ from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
 from bot import actions
 from bot.chat import approval, texts
 from bot.config import Config
+from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import UserError
+from bot.domain.posts import PostKind
+from bot.storage import repo
 from bot.storage.db import session_scope
 
 SERVICES = "goodnews"
@@ -35,7 +45,12 @@ def register(
 ) -> None:
     application.bot_data[SERVICES] = services
     application.add_handler(CallbackQueryHandler(on_decision))
-    application.add_handler(CommandHandler(["start", "help"], on_help))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", on_start, filters=private))
+    application.add_handler(CommandHandler("stop", on_stop, filters=private))
+    application.add_handler(CommandHandler("today", on_latest, filters=private))
+    application.add_handler(CommandHandler("week", on_latest, filters=private))
+    application.add_handler(CommandHandler("help", on_help))
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> ChatServices:
@@ -43,9 +58,45 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> ChatServices:
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start and /help: say what the bot is for."""
+    """/help: say what the bot is for."""
     if update.effective_message is not None:
         await update.effective_message.reply_text(texts.HELP)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: subscribe to the daily good news and the weekly story by direct message."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    with session_scope(_services(context).engine) as session:
+        new = repo.subscribe(session, chat_id=message.chat_id, language_code=user.language_code)
+    await message.reply_text(texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED)
+
+
+async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stop: no more direct messages."""
+    message = update.effective_message
+    if message is None:
+        return
+    with session_scope(_services(context).engine) as session:
+        left = repo.unsubscribe(session, chat_id=message.chat_id, reason="/stop")
+    await message.reply_text(texts.UNSUBSCRIBED if left else texts.NOT_SUBSCRIBED)
+
+
+async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/today and /week: the latest published good news or weekly story."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    kind = PostKind.WEEKLY if message.text.split()[0].startswith("/week") else PostKind.DAILY
+    with session_scope(_services(context).engine) as session:
+        post = repo.latest_published(session, kind=kind)
+    if post is None:
+        await message.reply_text(texts.NOTHING_YET)
+        return
+    await message.reply_text(
+        render_telegram_html(actions.as_draft(post)), parse_mode=ParseMode.HTML
+    )
 
 
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -16,6 +16,14 @@ BUTTON_REJECT = "❌ Từ chối"
 RULE = "───────────────"
 
 NOT_ALLOWED = "Bạn không có quyền duyệt bài."
+SUBSCRIBED = (
+    "Chào bạn! Từ nay mỗi ngày bạn sẽ nhận 1 tin tốt và mỗi tuần 1 câu chuyện đẹp.\n"
+    "/today: tin tốt mới nhất · /week: câu chuyện tuần này · /stop: ngừng nhận tin"
+)
+ALREADY_SUBSCRIBED = "Bạn đang nhận tin rồi. /stop để ngừng nhận."
+UNSUBSCRIBED = "Bạn đã ngừng nhận tin. Gửi /start bất cứ lúc nào để nhận lại."
+NOT_SUBSCRIBED = "Bạn chưa đăng ký nhận tin. Gửi /start để nhận."
+NOTHING_YET = "Chưa có bài nào được đăng."
 UNKNOWN_BUTTON = "Nút này không còn hiệu lực."
 HELP = (
     "Tôi là bot “Mỗi ngày 1 tin tốt, mỗi tuần 1 câu chuyện đẹp”.\n"

@@ -11,6 +11,7 @@ Hierarchy::
     └── PublishError              a publisher could not deliver a post to a channel
         ├── RetryableError        try again later (rate limit, network error before sending)
         ├── PermanentError        the platform refused this content; retrying will not help
+        │   └── RecipientGoneError  a follower blocked the bot
         ├── NeedsAdminError       credentials or permissions: a person must act
         └── UnknownOutcomeError   the request may have reached the platform; never resend silently
 """
@@ -69,6 +70,12 @@ class NeedsAdminError(PublishError):
     """Expired token, missing permission, bot removed: nothing succeeds until a person acts."""
 
     label = "needs an admin"
+
+
+class RecipientGoneError(PermanentError):
+    """A follower blocked the bot or deleted their account: stop writing to them."""
+
+    label = "follower gone"
 
 
 class UnknownOutcomeError(PublishError):

@@ -19,6 +19,7 @@ from bot.publishers.base import OutgoingPost, Publisher, PublishResult
 from bot.publishers.facebook_page import FacebookPagePublisher, make_graph
 from bot.publishers.outbox import OutboxPublisher
 from bot.publishers.telegram_channel import Pacer, TelegramChannelPublisher
+from bot.publishers.telegram_dm import DirectMessenger
 
 __all__ = [
     "OutgoingPost",
@@ -55,6 +56,8 @@ class Publishers:
 
     by_channel: dict[str, Publisher] = field(default_factory=dict)
     dry_run: list[str] = field(default_factory=list)
+    #: Followers' direct messages; None without a bot token.
+    direct: DirectMessenger | None = None
 
     def for_channel(self, channel: ChannelConfig) -> Publisher:
         return self.by_channel[channel.name]
@@ -113,6 +116,8 @@ def _assemble(config: Config, bot: Bot | None) -> Publishers:
         else None
     )
     pacer = Pacer(settings.telegram.max_per_second)  # one bot, one budget for all channels
+    if bot is not None:
+        result.direct = DirectMessenger(bot, pacer)
     for channel in config.channels:
         publisher: Publisher
         if channel.type == "telegram" and bot is not None:

@@ -71,6 +71,8 @@ class Post(SQLModel, table=True):
     slot: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     pinned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reserve: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: When the followers' deliveries were created (once published); None: not yet.
+    broadcast_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None, sa_type=BigInteger)  # Telegram user id
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -124,6 +126,40 @@ class Publication(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, sa_column=Column(Text))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Subscriber(SQLModel, table=True):
+    """A follower who gets the good news by direct message (/start; /stop ends it)."""
+
+    chat_id: int = Field(primary_key=True, sa_type=BigInteger)
+    language_code: str | None = Field(default=None, max_length=16)
+    active: bool = Field(default=True, index=True)
+    subscribed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    left_reason: str | None = Field(default=None, max_length=100)
+
+
+class Delivery(SQLModel, table=True):
+    """One post to one follower: written before the message is sent, so a restart resumes
+    where it stopped and nobody gets the same update twice."""
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "chat_id", name="uq_delivery_post_chat"),
+        Index("ix_delivery_status_retry", "status", "retry_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id")
+    chat_id: int = Field(sa_type=BigInteger)
+    status: str = Field(
+        default="pending", max_length=16
+    )  # pending|sending|sent|blocked|failed|unknown
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=500)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

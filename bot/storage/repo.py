@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -25,10 +25,12 @@ from bot.storage.models import (
     Alert,
     ApprovalMessage,
     ChannelState,
+    Delivery,
     Post,
     Publication,
     Recap,
     RecapPhoto,
+    Subscriber,
     utcnow,
 )
 
@@ -473,6 +475,116 @@ def first_time(session: Session, *, key: str) -> bool:
 def pending_posts(session: Session, *, kind: PostKind) -> list[Post]:
     query = select(Post).where(Post.kind == kind, Post.status == PostStatus.PENDING)
     return list(session.exec(query.order_by(col(Post.id))).all())
+
+
+def subscribe(session: Session, *, chat_id: int, language_code: str | None) -> bool:
+    """Start (or restart) a follower's subscription; False when it was already active."""
+    follower = session.get(Subscriber, chat_id)
+    if follower is not None and follower.active:
+        return False
+    follower = follower or Subscriber(chat_id=chat_id)
+    follower.active, follower.language_code = True, language_code
+    follower.subscribed_at, follower.left_at, follower.left_reason = utcnow(), None, None
+    session.add(follower)
+    session.flush()
+    return True
+
+
+def unsubscribe(session: Session, *, chat_id: int, reason: str) -> bool:
+    """End a subscription (/stop, or the bot was blocked); False when it was not active."""
+    follower = session.get(Subscriber, chat_id)
+    if follower is None or not follower.active:
+        return False
+    follower.active, follower.left_at, follower.left_reason = False, utcnow(), reason
+    session.add(follower)
+    session.flush()
+    return True
+
+
+def latest_published(session: Session, *, kind: PostKind) -> Post | None:
+    query = (
+        select(Post)
+        .where(Post.kind == kind, Post.status == PostStatus.PUBLISHED)
+        .order_by(col(Post.slot).desc(), col(Post.id).desc())
+    )
+    return session.exec(query.limit(1)).first()
+
+
+def open_broadcasts(session: Session, *, published_since: datetime) -> int:
+    """Create the deliveries of every post published since the cutoff and not yet broadcast,
+    one per active follower; older ones are closed without deliveries. Returns how many."""
+    query = (
+        select(Post)
+        .where(Post.status == PostStatus.PUBLISHED, col(Post.broadcast_at).is_(None))
+        .with_for_update(skip_locked=True)
+    )
+    created = 0
+    followers = list(session.exec(select(Subscriber.chat_id).where(col(Subscriber.active))).all())
+    for post in session.exec(query).all():
+        if post.slot is not None and post.slot >= published_since and followers:
+            session.execute(
+                insert(Delivery),
+                [
+                    {"post_id": post.id, "chat_id": chat, "status": "pending", "attempts": 0}
+                    for chat in followers
+                ],
+            )
+            created += len(followers)
+        post.broadcast_at = utcnow()
+        session.add(post)
+    session.flush()
+    return created
+
+
+def claim_deliveries(
+    session: Session, *, worker: str, now: datetime, lease_until: datetime, limit: int
+) -> list[Delivery]:
+    """Pending deliveries ready now, taken atomically as with publications."""
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.status == "pending",
+            or_(col(Delivery.retry_at).is_(None), col(Delivery.retry_at) <= now),
+        )
+        .order_by(col(Delivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = list(session.exec(query).all())
+    for delivery in claimed:
+        delivery.status, delivery.claimed_by, delivery.lease_until = "sending", worker, lease_until
+        delivery.attempts += 1
+        session.add(delivery)
+    session.flush()
+    return claimed
+
+
+def finish_delivery(
+    session: Session,
+    *,
+    delivery_id: int,
+    status: str,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFoundError(f"no delivery with id {delivery_id}")
+    delivery.status, delivery.error, delivery.retry_at = status, error, retry_at
+    delivery.finished_at = None if status == "pending" else utcnow()
+    delivery.lease_until = None
+    session.add(delivery)
+    session.flush()
+
+
+def expire_deliveries(session: Session, *, now: datetime) -> int:
+    """Deliveries left 'sending' by a worker that died: unknown, never sent again."""
+    result = session.exec(
+        update(Delivery)
+        .where(col(Delivery.status) == "sending", col(Delivery.lease_until) < now)
+        .values(status="unknown", error="worker stopped while sending")
+    )
+    return int(result.rowcount)
 
 
 def paused_channels(session: Session) -> set[str]:
