@@ -35,6 +35,7 @@ from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.publishers import open_publishers
 from bot.storage import db
 from bot.storage.models import Post, Publication
+from jobs.broadcast import broadcast_due
 from jobs.publish import publish_due
 from jobs.scheduler import Worker
 from tests.fakes.telegram import FakeTelegram
@@ -169,6 +170,7 @@ def seed_history(engine: Engine, posts: int, channels: int) -> None:
                 "slot": start + timedelta(minutes=3 * n),
                 "created_at": start,
                 "updated_at": start,
+                "broadcast_at": start,  # history: long since sent to followers
             }
             for n in n_rows
         ]
@@ -235,6 +237,7 @@ async def _ticks(engine: Engine, config: Config) -> list[float]:
             await publish_due(
                 engine=engine, config=config, publishers=publishers, at=datetime.now(UTC)
             )
+            await broadcast_due(engine=engine, config=config, publishers=publishers, worker="b")
             times.append(time.perf_counter() - start)
     return times
 

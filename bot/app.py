@@ -13,8 +13,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.chat.admin import publish_command_menus
 from bot.chat.alerts import warn_empty_slots
-from bot.chat.handlers import ChatServices, register
+from bot.chat.handlers import register
+from bot.chat.services import ChatServices
 from bot.config import Config
 from bot.publishers import Publishers, open_publishers
 from jobs.scheduler import Worker
@@ -83,6 +85,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     try:
         if application is not None:
             register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
+            await publish_command_menus(application, config)
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -19,31 +16,19 @@ from telegram.ext import (
 )
 
 from bot import actions
-from bot.chat import approval, texts
-from bot.config import Config
+from bot.chat import admin, approval, texts
+from bot.chat.services import KEY, ChatServices, services
 from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.storage import repo
 from bot.storage.db import session_scope
 
-SERVICES = "goodnews"
-
-
-@dataclass(frozen=True)
-class ChatServices:
-    """What the handlers need, kept in ``application.bot_data``."""
-
-    config: Config
-    engine: Engine
-    #: Called with (post id, slot) when a post gets scheduled, so the worker adds its job now.
-    on_scheduled: Callable[[int, datetime], None]
-
 
 def register(
-    application: Application[Any, Any, Any, Any, Any, Any], services: ChatServices
+    application: Application[Any, Any, Any, Any, Any, Any], chat_services: ChatServices
 ) -> None:
-    application.bot_data[SERVICES] = services
+    application.bot_data[KEY] = chat_services
     application.add_handler(CallbackQueryHandler(on_decision))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", on_start, filters=private))
@@ -51,10 +36,7 @@ def register(
     application.add_handler(CommandHandler("today", on_latest, filters=private))
     application.add_handler(CommandHandler("week", on_latest, filters=private))
     application.add_handler(CommandHandler("help", on_help))
-
-
-def _services(context: ContextTypes.DEFAULT_TYPE) -> ChatServices:
-    return cast(ChatServices, context.bot_data[SERVICES])
+    admin.register(application)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,7 +50,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    with session_scope(_services(context).engine) as session:
+    with session_scope(services(context).engine) as session:
         new = repo.subscribe(session, chat_id=message.chat_id, language_code=user.language_code)
     await message.reply_text(texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED)
 
@@ -78,7 +60,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    with session_scope(_services(context).engine) as session:
+    with session_scope(services(context).engine) as session:
         left = repo.unsubscribe(session, chat_id=message.chat_id, reason="/stop")
     await message.reply_text(texts.UNSUBSCRIBED if left else texts.NOT_SUBSCRIBED)
 
@@ -89,7 +71,7 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or message.text is None:
         return
     kind = PostKind.WEEKLY if message.text.split()[0].startswith("/week") else PostKind.DAILY
-    with session_scope(_services(context).engine) as session:
+    with session_scope(services(context).engine) as session:
         post = repo.latest_published(session, kind=kind)
     if post is None:
         await message.reply_text(texts.NOTHING_YET)
@@ -108,21 +90,21 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None:
         return
-    services = _services(context)
+    found = services(context)
     callback = approval.Callback.parse(query.data)
     if callback is None:
         await query.answer(texts.UNKNOWN_BUTTON, show_alert=True)
         return
-    if query.from_user.id not in services.config.settings.telegram.admins:
+    if query.from_user.id not in found.config.settings.telegram.admins:
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
         return
     now = datetime.now(UTC)
     try:
-        with session_scope(services.engine) as session:
+        with session_scope(found.engine) as session:
             if callback.action == approval.APPROVE:
                 decision = actions.approve(
                     session,
-                    services.config,
+                    found.config,
                     post_id=callback.post_id,
                     by=query.from_user.id,
                     now=now,
@@ -137,9 +119,9 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     post = decision.post
     if callback.action == approval.APPROVE:
         assert post.slot is not None and post.id is not None
-        services.on_scheduled(post.id, post.slot)
+        found.on_scheduled(post.id, post.slot)
         answer = (
-            texts.answer_approved(post.slot, services.config.tz)
+            texts.answer_approved(post.slot, found.config.tz)
             if decision.changed
             else texts.ANSWER_ALREADY_APPROVED
         )
@@ -149,8 +131,8 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if decision.changed:
         await approval.update_requests(
             context.bot,
-            engine=services.engine,
-            config=services.config,
+            engine=found.engine,
+            config=found.config,
             post_id=callback.post_id,
             who=query.from_user.full_name,
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.actions import BoardSlot
 from bot.domain.posts import PostKind
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -24,6 +25,32 @@ ALREADY_SUBSCRIBED = "Bạn đang nhận tin rồi. /stop để ngừng nhận."
 UNSUBSCRIBED = "Bạn đã ngừng nhận tin. Gửi /start bất cứ lúc nào để nhận lại."
 NOT_SUBSCRIBED = "Bạn chưa đăng ký nhận tin. Gửi /start để nhận."
 NOTHING_YET = "Chưa có bài nào được đăng."
+ADMINS_ONLY = "Lệnh này chỉ dành cho quản trị viên."
+NO_PENDING = "Không có bản nháp nào chờ duyệt."
+
+
+def board_header(empty: int) -> str:
+    return f"<b>Lịch đăng 14 ngày tới</b> ({empty} khung giờ trống)"
+
+
+def board_line(slot: BoardSlot, tz: ZoneInfo) -> str:
+    local = slot.at.astimezone(tz)
+    if slot.post_id:
+        what = f"#{slot.post_id} {escape((slot.title or '')[:40])}"
+    else:
+        what = "⚠️ <i>trống</i>"
+    flag = f" [{escape(slot.status)}]" if slot.status else ""
+    day = "CN" if local.weekday() == 6 else f"T{local.weekday() + 2}"
+    return f"{day} {local:%d/%m %H:%M} · {escape(slot.channel)} · {what}{flag}"
+
+
+def paused(channels: list[str], *, paused: bool) -> str:
+    if not channels:
+        return "Không có gì thay đổi."
+    verb = "Đã tạm dừng" if paused else "Đã tiếp tục"
+    return f"{verb}: {', '.join(channels)}"
+
+
 UNKNOWN_BUTTON = "Nút này không còn hiệu lực."
 HELP = (
     "Tôi là bot “Mỗi ngày 1 tin tốt, mỗi tuần 1 câu chuyện đẹp”.\n"

@@ -57,6 +57,16 @@ class Post(SQLModel, table=True):
     ``reserve`` marks an approved evergreen post kept to fill a slot that would go empty.
     """
 
+    __table_args__ = (
+        # The broadcaster asks every pass which published posts have not gone to followers.
+        Index(
+            "ix_post_awaiting_broadcast",
+            "slot",
+            sqlite_where=text("broadcast_at IS NULL AND status = 'published'"),
+            postgresql_where=text("broadcast_at IS NULL AND status = 'published'"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     kind: PostKind = Field(sa_type=StrEnumType(PostKind), nullable=False)
     status: PostStatus = Field(

@@ -1,0 +1,133 @@
+"""Admin commands in chat: /queue, /pending, /pause, /resume. Thin: check the role, call the
+actions, reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from sqlalchemy.engine import Engine
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import actions
+from bot.chat import texts
+from bot.chat.services import services
+from bot.config import Config
+from bot.domain.errors import UserError
+from bot.domain.posts import PostStatus
+from bot.storage import repo
+from bot.storage.db import session_scope
+
+EVERYONE = [
+    ("start", "Nhận tin tốt mỗi ngày"),
+    ("today", "Tin tốt mới nhất"),
+    ("week", "Câu chuyện đẹp của tuần"),
+    ("stop", "Ngừng nhận tin"),
+    ("help", "Giới thiệu"),
+]
+ADMINS = [
+    ("queue", "Lịch đăng 14 ngày tới"),
+    ("pending", "Bản nháp chờ duyệt"),
+    ("pause", "Tạm dừng một kênh (hoặc tất cả)"),
+    ("resume", "Tiếp tục đăng"),
+]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    for name, handler in (
+        ("queue", on_queue),
+        ("pending", on_pending),
+        ("pause", on_pause),
+        ("resume", on_resume),
+    ):
+        application.add_handler(CommandHandler(name, handler))
+
+
+async def publish_command_menus(application: Application, config: Config) -> None:  # type: ignore[type-arg]
+    """setMyCommands: followers' commands for everyone, admin commands in admins' chats."""
+    bot = application.bot
+    try:
+        await bot.set_my_commands(
+            [BotCommand(*c) for c in EVERYONE], scope=BotCommandScopeDefault()
+        )
+        for admin in config.settings.telegram.admins:
+            await bot.set_my_commands(
+                [BotCommand(*c) for c in EVERYONE + ADMINS], scope=BotCommandScopeChat(admin)
+            )
+    except TelegramError as exc:  # a menu is a convenience: never stop the worker for it
+        import logging
+
+        logging.getLogger(__name__).warning("could not set the command menus: %s", exc)
+
+
+def _config_engine(context: ContextTypes.DEFAULT_TYPE) -> tuple[Config, Engine]:
+    found = services(context)
+    return found.config, found.engine
+
+
+async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user, message = update.effective_user, update.effective_message
+    config, _ = _config_engine(context)
+    if user is None or message is None:
+        return False
+    if user.id not in config.settings.telegram.admins:
+        await message.reply_text(texts.ADMINS_ONLY)
+        return False
+    return True
+
+
+async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/queue: the coming 14 days of slots, empty ones flagged."""
+    if not await _admin_only(update, context):
+        return
+    config, engine = _config_engine(context)
+    with session_scope(engine) as session:
+        board = actions.slot_board(session, config, now=datetime.now(UTC), days=14)
+    lines = [texts.board_line(slot, config.tz) for slot in board]
+    empty = sum(1 for s in board if s.post_id is None)
+    text = texts.board_header(empty) + "\n" + "\n".join(lines)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
+
+
+async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pending: drafts waiting for a decision."""
+    if not await _admin_only(update, context):
+        return
+    _, engine = _config_engine(context)
+    with session_scope(engine) as session:
+        pending = repo.list_posts(session, statuses=[PostStatus.PENDING])
+    assert update.effective_message is not None
+    if not pending:
+        await update.effective_message.reply_text(texts.NO_PENDING)
+        return
+    lines = [f"#{p.id} · {escape(texts.KIND_VI[p.kind])} · {escape(p.title)}" for p in pending]
+    await update.effective_message.reply_text("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
+
+
+async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pause [channel]: hold a channel's posts (all channels without a name)."""
+    await _pause(update, context, paused=True)
+
+
+async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/resume [channel]: publish again; missed posts follow catch_up_grace."""
+    await _pause(update, context, paused=False)
+
+
+async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, *, paused: bool) -> None:
+    if not await _admin_only(update, context):
+        return
+    config, engine = _config_engine(context)
+    channel = context.args[0] if context.args else None
+    assert update.effective_message is not None
+    try:
+        with session_scope(engine) as session:
+            changed = actions.set_paused(session, config, channel=channel, paused=paused)
+    except UserError as exc:
+        await update.effective_message.reply_text(str(exc))
+        return
+    await update.effective_message.reply_text(texts.paused(changed, paused=paused))

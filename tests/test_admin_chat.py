@@ -1,0 +1,76 @@
+"""Admin commands in chat through the running bot: role checks, the slot board, pending
+drafts, pause and resume; command menus registered per scope."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.fakes.telegram import FakeTelegram
+
+ADMIN, STRANGER, CHANNEL = 111, 999, -100500
+SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
+
+
+def test_admin_commands_and_menus(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        tg.add_user(STRANGER, "Mallory")
+        (workdir / "config.toml").write_text(
+            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{ADMIN}]\npoll_timeout = 1\n'
+            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
+            encoding="utf-8",
+        )
+        env = {"TELEGRAM_BOT_TOKEN": tg.token}
+        cli = Cli(env)
+        cli("init")
+        cli("recap", "add", str(SAMPLE))
+        cli("draft")  # the admin gets the approval request: message 1
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / "worker.log").open("w"),
+        )
+        try:
+            tg.wait_for_poller(timeout=20)
+            everyone = [c["command"] for c in tg.commands({"type": "default"})]
+            admins = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
+            assert everyone == ["start", "today", "week", "stop", "help"]
+            assert admins == [*everyone, "queue", "pending", "pause", "resume"]
+
+            tg.push_message(STRANGER, "/queue")
+            [refusal] = tg.wait_for_messages(STRANGER, 1)
+            assert refusal["plain_text"] == "Lệnh này chỉ dành cho quản trị viên."
+
+            tg.push_message(ADMIN, "/pending")
+            pending = tg.wait_for_messages(ADMIN, 2)[1]["plain_text"]
+            assert pending.startswith("#1 · Tin tốt mỗi ngày · Ngày hội hiến máu")
+
+            tg.push_message(ADMIN, "/queue")
+            board = tg.wait_for_messages(ADMIN, 3)[2]["plain_text"]
+            header = re.match(r"Lịch đăng 14 ngày tới \((\d+) khung giờ trống\)\n", board)
+            assert header is not None, board
+            # 14 or 15 daily slots (by the hour now) and 2 weekly ones, all still empty.
+            assert int(header.group(1)) == board.count("· tg · ⚠️ trống") in (16, 17)
+
+            tg.push_message(ADMIN, "/pause tg")
+            assert tg.wait_for_messages(ADMIN, 4)[3]["plain_text"] == "Đã tạm dừng: tg"
+            tg.push_message(ADMIN, "/pause nope")
+            assert tg.wait_for_messages(ADMIN, 5)[4]["plain_text"] == (
+                "no channel named 'nope' in the config"
+            )
+            tg.push_message(ADMIN, "/resume")
+            assert tg.wait_for_messages(ADMIN, 6)[5]["plain_text"] == "Đã tiếp tục: tg"
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
