@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -514,16 +514,16 @@ def open_broadcasts(session: Session, *, published_since: datetime) -> int:
     """Create the deliveries of every post published since the cutoff and not yet broadcast,
     one per active follower; older ones are closed without deliveries. Returns how many.
 
-    Both steps read only posts still waiting for a broadcast (a partial index), so a
-    database with years of history costs nothing here.
+    Both steps read only posts still waiting for a broadcast (through the (status,
+    broadcast_at) index), so a database with years of history costs nothing here.
     """
-    waiting = (col(Post.status) == PostStatus.PUBLISHED, col(Post.broadcast_at).is_(None))
+    waiting = and_(col(Post.status) == PostStatus.PUBLISHED, col(Post.broadcast_at).is_(None))
     session.exec(
         update(Post)
-        .where(*waiting, or_(col(Post.slot).is_(None), col(Post.slot) < published_since))
+        .where(waiting, or_(col(Post.slot).is_(None), col(Post.slot) < published_since))
         .values(broadcast_at=utcnow())
     )
-    query = select(Post).where(*waiting).with_for_update(skip_locked=True)
+    query = select(Post).where(waiting).with_for_update(skip_locked=True)
     posts = list(session.exec(query).all())
     if not posts:
         return 0
