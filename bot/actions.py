@@ -35,6 +35,55 @@ from bot.storage.models import Post, Publication, Recap
 MAX_TITLE_CHARS = 300
 
 
+ROLES = ("admin", "officer")
+
+
+def roles_of(session: Session, config: Config, user_id: int) -> set[str]:
+    """A Telegram user's roles: from config (owners are admins too) and granted in chat."""
+    telegram = config.settings.telegram
+    roles = repo.grants_of(session, user_id=user_id)
+    if user_id in telegram.owners:
+        roles |= {"owner", "admin"}
+    if user_id in telegram.admins:
+        roles.add("admin")
+    if user_id in telegram.officers:
+        roles.add("officer")
+    return roles
+
+
+def people_with(session: Session, config: Config, role: str) -> list[int]:
+    """Everyone holding ``role`` (in config or granted), in a stable order."""
+    telegram = config.settings.telegram
+    configured = {
+        "admin": [*telegram.owners, *telegram.admins],
+        "officer": telegram.officers,
+    }[role]
+    return list(dict.fromkeys([*configured, *repo.granted(session, role=role)]))
+
+
+def change_role(
+    session: Session, config: Config, *, owner: int, user_id: int, role: str, give: bool
+) -> bool:
+    """An owner grants or revokes a role; False when nothing changed."""
+    if "owner" not in roles_of(session, config, owner):
+        raise InvalidStateError("only an owner (telegram.owners) can change roles")
+    if role not in ROLES:
+        raise InvalidStateError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    changed = (
+        repo.grant(session, user_id=user_id, role=role, by=owner)
+        if give
+        else repo.revoke(session, user_id=user_id, role=role)
+    )
+    if changed:
+        repo.audit(
+            session,
+            actor=owner,
+            action="grant" if give else "revoke",
+            detail=f"{role} for {user_id}",
+        )
+    return changed
+
+
 @dataclass(frozen=True)
 class Decision:
     """The outcome of approve/reject: the post as it is now, and whether this call changed it."""
@@ -236,6 +285,14 @@ def approve(
         except IntegrityError:
             session.refresh(post)
             continue
+        repo.audit(
+            session,
+            actor=by,
+            action="approve",
+            post_id=post_id,
+            before="pending",
+            after=f"scheduled {post.slot.isoformat() if post.slot else ''}",
+        )
         return Decision(post, changed=True)
     raise InvalidStateError(f"post {post_id}: could not find a free slot; try again")
 
@@ -247,15 +304,17 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
         return Decision(post, changed=False)
     if post.status not in REJECTABLE:
         raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be rejected")
+    before = post.status.value
     repo.cancel_publications(session, post_id=post_id)
     post.status, post.slot = PostStatus.REJECTED, None
     post.decided_by, post.decided_at, post.updated_at = by, now, now
     session.add(post)
     session.flush()
+    repo.audit(session, actor=by, action="reject", post_id=post_id, before=before, after="rejected")
     return Decision(post, changed=True)
 
 
-def unapprove(session: Session, *, post_id: int, now: datetime) -> Decision:
+def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None = None) -> Decision:
     """A scheduled post back to pending; its slots are freed for others."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.PENDING:
@@ -266,13 +325,26 @@ def unapprove(session: Session, *, post_id: int, now: datetime) -> Decision:
     post.status, post.slot, post.updated_at = PostStatus.PENDING, None, now
     session.add(post)
     session.flush()
+    repo.audit(
+        session, actor=by, action="unapprove", post_id=post_id, before="scheduled", after="pending"
+    )
     return Decision(post, changed=True)
 
 
-def set_paused(session: Session, config: Config, *, channel: str | None, paused: bool) -> list[str]:
+def set_paused(
+    session: Session,
+    config: Config,
+    *,
+    channel: str | None,
+    paused: bool,
+    by: int | None = None,
+) -> list[str]:
     """Pause or resume one channel (or all); the names whose state changed."""
     names = [config.channel(channel).name] if channel else [c.name for c in config.channels]
-    return [name for name in names if repo.set_paused(session, channel=name, paused=paused)]
+    changed = [name for name in names if repo.set_paused(session, channel=name, paused=paused)]
+    for name in changed:
+        repo.audit(session, actor=by, action="pause" if paused else "resume", detail=name)
+    return changed
 
 
 def queue_post(
@@ -323,6 +395,14 @@ def queue_post(
     session.add(post)
     session.flush()
     assert post.id is not None
+    repo.audit(
+        session,
+        actor=by,
+        action="queue",
+        post_id=post.id,
+        after="pending",
+        detail=f"{kind.value}; at={at.isoformat() if at else '-'}; reserve={reserve}",
+    )
     if reserve:
         post.status, post.decided_by, post.decided_at = PostStatus.SCHEDULED, by, now
         session.add(post)
@@ -353,6 +433,7 @@ def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -
             publication.due_at, publication.pinned = now, True
             session.add(publication)
     session.flush()
+    repo.audit(session, actor=None, action="post-now", post_id=post_id, after=now.isoformat())
     return repo.refresh_post(session, post_id=post_id)
 
 
@@ -389,6 +470,7 @@ def swap_with_next(session: Session, config: Config, *, post_id: int) -> Post:
         session.add(a)
     session.flush()
     repo.refresh_post(session, post_id=other)
+    repo.audit(session, actor=None, action="swap", post_id=post_id, detail=f"with post {other}")
     return repo.refresh_post(session, post_id=post_id)
 
 

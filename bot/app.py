@@ -13,12 +13,14 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot import actions
 from bot.chat.admin import publish_command_menus
 from bot.chat.alerts import warn_empty_slots
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
 from bot.config import Config
 from bot.publishers import Publishers, open_publishers
+from bot.storage.db import session_scope
 from jobs.scheduler import Worker
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     stop: asyncio.Event,
     announce: Callable[[str], None],
 ) -> None:
-    notify = _admin_notifier(config, application)
+    notify = _admin_notifier(config, engine, application)
     bot = application.bot if application is not None else None
 
     async def warn_empty(now: datetime) -> object:
@@ -85,7 +87,9 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     try:
         if application is not None:
             register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
-            await publish_command_menus(application, config)
+            with session_scope(engine) as session:
+                admins = actions.people_with(session, config, "admin")
+            await publish_command_menus(application, config, admins)
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(
@@ -106,6 +110,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
 
 def _admin_notifier(
     config: Config,
+    engine: Engine,
     application: Application | None,  # type: ignore[type-arg]
 ) -> Callable[[str], Awaitable[None]]:
     """Tell every admin in chat; without the bot, the log is all we have."""
@@ -114,7 +119,9 @@ def _admin_notifier(
         log.warning("%s", text)
         if application is None:
             return
-        for admin in config.settings.telegram.admins:
+        with session_scope(engine) as session:
+            admins = actions.people_with(session, config, "admin")
+        for admin in admins:
             try:
                 await application.bot.send_message(admin, text)
             except TelegramError as exc:

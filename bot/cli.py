@@ -297,9 +297,6 @@ async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
     if bot is None:
         yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
         return
-    if not config.settings.telegram.admins:
-        yield None, "telegram.admins is empty: nobody was messaged"
-        return
     await start_bot(bot)
     try:
         yield bot, ""
@@ -349,7 +346,7 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
         say(f"post {post_id} {verb}: goes out {format_local(post.slot, config.tz)}")
     else:
         say(f"post {post_id} {'rejected' if decision.changed else 'was already rejected'}")
-    if decision.changed and make_bot(config) is not None and config.settings.telegram.admins:
+    if decision.changed and make_bot(config) is not None:
         try:
             asyncio.run(_update_admins(state, config, post_id))
         except UserError as exc:  # the decision stands; only the chat copies are stale
@@ -744,6 +741,54 @@ def warn(state: State, at_text: str | None) -> None:
         if text is None
         else "warned: " + text.replace("<b>", "").replace("</b>", "")
     )
+
+
+@cli.command()
+@click.option("--post", "post_id", type=int, help="Only changes to this post.")
+@click.option("--user", "user_id", type=int, help="Only changes by this Telegram user id.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_state
+@user_errors
+def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool) -> None:
+    """Show the audit log: who changed what and when (chat and CLI), oldest first.
+
+    Example: goodnews audit --post 12
+    """
+    from bot.storage import db, repo
+
+    config = state.config
+    with db.session_scope(state.engine) as session:
+        entries = repo.audit_entries(session, post_id=post_id, actor=user_id)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "at": e.at.astimezone(config.tz).isoformat(),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "post_id": e.post_id,
+                        "before": e.before,
+                        "after": e.after,
+                        "detail": e.detail,
+                    }
+                    for e in entries
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for e in entries:
+        who = str(e.actor) if e.actor is not None else "cli"
+        change = f"{e.before or ''} → {e.after or ''}" if (e.before or e.after) else ""
+        post = f"post {e.post_id}" if e.post_id is not None else ""
+        click.echo(
+            f"{format_local(e.at, config.tz):<24} {who:<12} {e.action:<10} {post:<9} "
+            f"{change} {e.detail or ''}".rstrip()
+        )
+    if not entries:
+        say("no entries")
 
 
 @cli.command()

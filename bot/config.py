@@ -74,6 +74,8 @@ class TelegramConfig(_Section):
     api_url: Url = "https://api.telegram.org"
     admins: list[int] = Field(default_factory=list)
     officers: list[int] = Field(default_factory=list)
+    # Owners are admins who may also /grant and /revoke roles in chat.
+    owners: list[int] = Field(default_factory=list)
     poll_timeout: int = Field(default=30, ge=0, le=50)
     # Sends a second at most, across all channels: Telegram allows a bot about 30.
     max_per_second: float = Field(default=29.0, gt=0, le=30)

@@ -37,6 +37,8 @@ ADMINS = [
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("grant", on_grant))
+    application.add_handler(CommandHandler("revoke", on_revoke))
     for name, handler in (
         ("queue", on_queue),
         ("pending", on_pending),
@@ -46,14 +48,18 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(CommandHandler(name, handler))
 
 
-async def publish_command_menus(application: Application, config: Config) -> None:  # type: ignore[type-arg]
+async def publish_command_menus(
+    application: Application,  # type: ignore[type-arg]
+    config: Config,
+    admins: list[int],
+) -> None:
     """setMyCommands: followers' commands for everyone, admin commands in admins' chats."""
     bot = application.bot
     try:
         await bot.set_my_commands(
             [BotCommand(*c) for c in EVERYONE], scope=BotCommandScopeDefault()
         )
-        for admin in config.settings.telegram.admins:
+        for admin in admins:
             await bot.set_my_commands(
                 [BotCommand(*c) for c in EVERYONE + ADMINS], scope=BotCommandScopeChat(admin)
             )
@@ -70,10 +76,12 @@ def _config_engine(context: ContextTypes.DEFAULT_TYPE) -> tuple[Config, Engine]:
 
 async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user, message = update.effective_user, update.effective_message
-    config, _ = _config_engine(context)
+    config, engine = _config_engine(context)
     if user is None or message is None:
         return False
-    if user.id not in config.settings.telegram.admins:
+    with session_scope(engine) as session:
+        allowed = "admin" in actions.roles_of(session, config, user.id)
+    if not allowed:
         await message.reply_text(texts.ADMINS_ONLY)
         return False
     return True
@@ -126,8 +134,49 @@ async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, *, paused: 
     assert update.effective_message is not None
     try:
         with session_scope(engine) as session:
-            changed = actions.set_paused(session, config, channel=channel, paused=paused)
+            changed = actions.set_paused(
+                session,
+                config,
+                channel=channel,
+                paused=paused,
+                by=update.effective_user.id if update.effective_user else None,
+            )
     except UserError as exc:
         await update.effective_message.reply_text(str(exc))
         return
     await update.effective_message.reply_text(texts.paused(changed, paused=paused))
+
+
+async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/grant USER_ID admin|officer (owners only)."""
+    await _change_role(update, context, give=True)
+
+
+async def on_revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/revoke USER_ID admin|officer (owners only)."""
+    await _change_role(update, context, give=False)
+
+
+async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, give: bool) -> None:
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    args = context.args or []
+    if len(args) != 2 or not args[0].lstrip("-").isdigit():
+        await message.reply_text(texts.ROLE_USAGE)
+        return
+    config, engine = _config_engine(context)
+    try:
+        with session_scope(engine) as session:
+            changed = actions.change_role(
+                session,
+                config,
+                owner=user.id,
+                user_id=int(args[0]),
+                role=args[1].lower(),
+                give=give,
+            )
+    except UserError as exc:
+        await message.reply_text(str(exc))
+        return
+    await message.reply_text(texts.role_changed(int(args[0]), args[1].lower(), give, changed))

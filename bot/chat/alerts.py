@@ -61,7 +61,13 @@ async def warn_empty_slots(
             bot, engine=engine, config=config, post_id=post_id, now=now
         ):
             log.warning("%s", warning)
-    people = dict.fromkeys([*config.settings.telegram.admins, *config.settings.telegram.officers])
+    with session_scope(engine) as session:
+        people = dict.fromkeys(
+            [
+                *actions.people_with(session, config, "admin"),
+                *actions.people_with(session, config, "officer"),
+            ]
+        )
     for user in people:
         try:
             await bot.send_message(user, text, parse_mode=ParseMode.HTML)

@@ -91,8 +91,9 @@ async def send_requests(
         text = request_text(
             config, post, actions.proposed_slot(session, config, post=post, now=now)
         )
-    warnings = []
-    for admin in config.settings.telegram.admins:
+        admins = actions.people_with(session, config, "admin")
+    warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
+    for admin in admins:
         try:
             message = await bot.send_message(
                 admin, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(post_id)

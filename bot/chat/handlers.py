@@ -84,8 +84,8 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Approve or Reject pressed under an approval request.
 
-    Only admins in ``telegram.admins`` may decide; anyone else, and any button we did not
-    make, changes nothing and gets an answer saying so.
+    Only admins (from config, or granted by an owner; checked in the database) may decide;
+    anyone else, and any button we did not make, changes nothing and gets an answer.
     """
     query = update.callback_query
     if query is None:
@@ -95,7 +95,9 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if callback is None:
         await query.answer(texts.UNKNOWN_BUTTON, show_alert=True)
         return
-    if query.from_user.id not in found.config.settings.telegram.admins:
+    with session_scope(found.engine) as session:
+        allowed = "admin" in actions.roles_of(session, found.config, query.from_user.id)
+    if not allowed:
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
         return
     now = datetime.now(UTC)

@@ -26,6 +26,15 @@ UNSUBSCRIBED = "Bạn đã ngừng nhận tin. Gửi /start bất cứ lúc nào
 NOT_SUBSCRIBED = "Bạn chưa đăng ký nhận tin. Gửi /start để nhận."
 NOTHING_YET = "Chưa có bài nào được đăng."
 ADMINS_ONLY = "Lệnh này chỉ dành cho quản trị viên."
+ROLE_USAGE = "Cách dùng: /grant <user_id> admin|officer (hoặc /revoke)."
+
+
+def role_changed(user_id: int, role: str, give: bool, changed: bool) -> str:
+    if not changed:
+        return "Không có gì thay đổi."
+    return f"Đã {'cấp' if give else 'thu hồi'} quyền {role} cho {user_id}."
+
+
 NO_PENDING = "Không có bản nháp nào chờ duyệt."
 
 

@@ -31,6 +31,7 @@ class Recap(SQLModel, table=True):
     original: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     source_url: str | None = Field(default=None, max_length=2000)
     source_name: str | None = Field(default=None, max_length=500)
+    submitted_by: int | None = Field(default=None, sa_type=BigInteger)  # the officer, in chat
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -167,6 +168,28 @@ class Delivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     error: str | None = Field(default=None, max_length=500)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Grant(SQLModel, table=True):
+    """A role given in chat by an owner (on top of the ids in config)."""
+
+    user_id: int = Field(primary_key=True, sa_type=BigInteger)
+    role: str = Field(primary_key=True, max_length=16)  # admin | officer
+    granted_by: int | None = Field(default=None, sa_type=BigInteger)
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when: every state change a person makes, from chat or the CLI."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor: int | None = Field(default=None, sa_type=BigInteger, index=True)  # None: the CLI
+    action: str = Field(max_length=32)
+    post_id: int | None = Field(default=None, index=True)
+    before: str | None = Field(default=None, max_length=200)
+    after: str | None = Field(default=None, max_length=200)
+    detail: str | None = Field(default=None, max_length=500)
 
 
 class Alert(SQLModel, table=True):

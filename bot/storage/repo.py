@@ -24,8 +24,10 @@ from bot.domain.posts import (
 from bot.storage.models import (
     Alert,
     ApprovalMessage,
+    AuditEntry,
     ChannelState,
     Delivery,
+    Grant,
     Post,
     Publication,
     Recap,
@@ -592,6 +594,65 @@ def expire_deliveries(session: Session, *, now: datetime) -> int:
         .values(status="unknown", error="worker stopped while sending")
     )
     return int(result.rowcount)
+
+
+def grants_of(session: Session, *, user_id: int) -> set[str]:
+    return set(session.exec(select(Grant.role).where(Grant.user_id == user_id)).all())
+
+
+def grant(session: Session, *, user_id: int, role: str, by: int | None) -> bool:
+    if session.get(Grant, (user_id, role)) is not None:
+        return False
+    session.add(Grant(user_id=user_id, role=role, granted_by=by))
+    session.flush()
+    return True
+
+
+def revoke(session: Session, *, user_id: int, role: str) -> bool:
+    found = session.get(Grant, (user_id, role))
+    if found is None:
+        return False
+    session.delete(found)
+    session.flush()
+    return True
+
+
+def granted(session: Session, *, role: str) -> list[int]:
+    return list(session.exec(select(Grant.user_id).where(Grant.role == role)).all())
+
+
+def audit(
+    session: Session,
+    *,
+    actor: int | None,
+    action: str,
+    post_id: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            post_id=post_id,
+            before=before,
+            after=after,
+            detail=detail[:500] if detail else None,
+        )
+    )
+    session.flush()
+
+
+def audit_entries(
+    session: Session, *, post_id: int | None, actor: int | None, limit: int = 1000
+) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if post_id is not None:
+        query = query.where(AuditEntry.post_id == post_id)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    return list(session.exec(query.order_by(col(AuditEntry.id)).limit(limit)).all())
 
 
 def paused_channels(session: Session) -> set[str]:
