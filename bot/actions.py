@@ -7,6 +7,7 @@ the domain for the decisions and the repository for the rows.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,6 +102,8 @@ def store_recap(
     url: str | None,
     filename: str | None = None,
     media_dir: Path | None = None,
+    submitted_by: int | None = None,
+    photos: Sequence[ingest.Image] = (),
 ) -> Recap:
     """Read, validate and store a recap with its photos; nothing is written when it is unusable.
 
@@ -125,9 +128,10 @@ def store_recap(
         original=data,
         source_url=url or extracted.url,
         source_name=source,
+        submitted_by=submitted_by,
     )
     assert recap.id is not None
-    for position, image in enumerate(extracted.images, start=1):
+    for position, image in enumerate([*extracted.images, *photos], start=1):
         path = None
         if image.data and media_dir is not None:
             path = save_photo(media_dir, image)

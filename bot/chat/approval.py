@@ -126,3 +126,24 @@ async def update_requests(
                 log.warning("could not update approval message %s: %s", copy.message_id, exc)
         except TelegramError as exc:
             log.warning("could not update approval message %s: %s", copy.message_id, exc)
+
+
+async def tell_submitter(bot: Bot, *, engine: Engine, config: Config, post_id: int) -> None:
+    """Tell the officer whose recap became this post what the admins decided."""
+    with session_scope(engine) as session:
+        post = repo.get_post(session, post_id=post_id)
+        officer = None
+        if post.recap_id is not None:
+            officer = repo.get_recap(session, recap_id=post.recap_id).submitted_by
+    if officer is None:
+        return
+    if post.status is PostStatus.SCHEDULED and post.slot is not None:
+        text = texts.officer_approved(post.recap_id or 0, post_id, post.slot, config.tz)
+    elif post.status is PostStatus.REJECTED:
+        text = texts.officer_rejected(post.recap_id or 0, post_id)
+    else:
+        return
+    try:
+        await bot.send_message(officer, text)
+    except TelegramError as exc:
+        log.warning("could not tell officer %s about post %s: %s", officer, post_id, exc)

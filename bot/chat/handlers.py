@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot import actions
-from bot.chat import admin, approval, texts
+from bot.chat import admin, approval, officers, texts
 from bot.chat.services import KEY, ChatServices, services
 from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import UserError
@@ -37,6 +37,7 @@ def register(
     application.add_handler(CommandHandler("week", on_latest, filters=private))
     application.add_handler(CommandHandler("help", on_help))
     admin.register(application)
+    officers.register(application)  # last: it takes any other private message
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,4 +138,7 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             config=found.config,
             post_id=callback.post_id,
             who=query.from_user.full_name,
+        )
+        await approval.tell_submitter(
+            context.bot, engine=found.engine, config=found.config, post_id=callback.post_id
         )

@@ -26,6 +26,28 @@ UNSUBSCRIBED = "Bạn đã ngừng nhận tin. Gửi /start bất cứ lúc nào
 NOT_SUBSCRIBED = "Bạn chưa đăng ký nhận tin. Gửi /start để nhận."
 NOTHING_YET = "Chưa có bài nào được đăng."
 ADMINS_ONLY = "Lệnh này chỉ dành cho quản trị viên."
+NOT_AN_OFFICER = "Chỉ cán bộ truyền thông mới gửi được recap. Gửi /start để nhận tin tốt mỗi ngày."
+
+
+def officer_approved(recap_id: int, post_id: int, slot: datetime, tz: ZoneInfo) -> str:
+    return (
+        f"Recap #{recap_id} của bạn đã thành bài #{post_id}, được duyệt, "
+        f"đăng lúc {slot_vi(slot, tz)}."
+    )
+
+
+def officer_rejected(recap_id: int, post_id: int) -> str:
+    return f"Bài #{post_id} từ recap #{recap_id} của bạn đã không được duyệt."
+
+
+def recap_stored(recap_id: int, title: str) -> str:
+    return f"Đã nhận recap #{recap_id}: {title}"
+
+
+def recap_refused(problem: str) -> str:
+    return f"Chưa lưu được recap: {problem}"
+
+
 ROLE_USAGE = "Cách dùng: /grant <user_id> admin|officer (hoặc /revoke)."
 
 

@@ -47,8 +47,10 @@ def add_recap(
     cleaned: str = "",
     format: str = "text",
     original: bytes | None = None,
+    submitted_by: int | None = None,
 ) -> Recap:
     recap = Recap(
+        submitted_by=submitted_by,
         title=title,
         text=text,
         cleaned=cleaned,

@@ -1400,6 +1400,53 @@ class FakeTelegram(FakeServer):
             user.started = True
             return self._push({kind: message})
 
+    def push_document(
+        self, user_id: int, data: bytes, file_name: str, mime_type: str, caption: str | None = None
+    ) -> JSON:
+        """A user sends a file in their private chat; ``getFile`` and the download serve it."""
+        with self.cond:
+            entry = self._new_file("document", data, ext=file_name.rsplit(".", 1)[-1])
+            document = {
+                "file_id": entry["file_id"],
+                "file_unique_id": entry["file_unique_id"],
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": entry["file_size"],
+            }
+            return self._push_media(user_id, {"document": document}, caption)
+
+    def push_photo(
+        self,
+        user_id: int,
+        data: bytes,
+        *,
+        width: int = 1280,
+        height: int = 960,
+        caption: str | None = None,
+    ) -> JSON:
+        """A user sends a photo (with the sizes Telegram makes of it) and maybe a caption."""
+        with self.cond:
+            entry = self._new_file("photo", data, ext="jpg", width=width, height=height)
+            return self._push_media(user_id, {"photo": self._photo_sizes(entry)}, caption)
+
+    def _push_media(self, user_id: int, media: JSON, caption: str | None) -> JSON:
+        user = self._user(user_id)
+        chat = self._chat(user_id)
+        message_id = self._new_message_id(chat.id)
+        message: JSON = {
+            "message_id": message_id,
+            "from": user.to_json(),
+            "chat": chat.to_json(),
+            "date": int(self._clock()),
+            **media,
+        }
+        if caption:
+            message["caption"] = caption
+        record = _blank_record(message_id, chat.id, message["date"], outgoing=False)
+        record.update(caption=caption, plain_caption=caption, message=message, from_user_id=user_id)
+        self._messages.setdefault(chat.id, {})[message_id] = record
+        return self._push({"message": message})
+
     def push_callback(self, user_id: int, chat_id: int, message_id: int, data: str | None) -> JSON:
         """The user pressed an inline button on a stored message.  Returns the update; the
         query id is ``update["callback_query"]["id"]``.  Wakes long polls."""

@@ -1,0 +1,104 @@
+"""Officers feed the bot in chat: text, a .docx document, a photo with a caption; they are
+told what the admins decided. Followers cannot submit recaps."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.config import load
+from bot.storage import db
+from bot.storage.db import session_scope
+from bot.storage.models import Recap, RecapPhoto
+from tests.conftest import Cli
+from tests.factories import png, word_document
+from tests.fakes.telegram import FakeTelegram
+
+ADMIN, OFFICER, FOLLOWER, CHANNEL = 111, 333, 555, -100800
+TEXT = (
+    "Đoàn viên phường Láng Hạ dọn sạch kênh Thanh Nhàn\n"
+    "Sáng 29/11, 80 đoàn viên phường Láng Hạ đã vớt 2 tấn rác trên kênh Thanh Nhàn. "
+    "Người dân mang nước và bánh mì ra tiếp sức."
+)
+TITLE = "Tuổi trẻ Cầu Giấy trao 100 suất học bổng"
+PARAGRAPHS = [
+    "Sáng 28/11, Đoàn Thanh niên quận Cầu Giấy trao 100 suất học bổng cho học sinh.",
+    "Mỗi suất trị giá 2 triệu đồng, kèm sách vở và áo ấm.",
+]
+
+
+def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
+            tg.add_user(user, name)
+        (workdir / "config.toml").write_text(
+            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{ADMIN}]\n'
+            f"officers = [{OFFICER}]\npoll_timeout = 1\n"
+            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
+            encoding="utf-8",
+        )
+        env = {"TELEGRAM_BOT_TOKEN": tg.token}
+        cli = Cli(env)
+        cli("init")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / "worker.log").open("w"),
+        )
+        try:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(OFFICER, TEXT)
+            assert tg.wait_for_messages(OFFICER, 1)[0]["plain_text"] == (
+                "Đã nhận recap #1: Đoàn viên phường Láng Hạ dọn sạch kênh Thanh Nhàn"
+            )
+            tg.push_document(
+                OFFICER,
+                word_document(TITLE, PARAGRAPHS),
+                "bao-cao.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            )
+            assert tg.wait_for_messages(OFFICER, 2)[1]["plain_text"] == f"Đã nhận recap #2: {TITLE}"
+            photo = png(seed=11)
+            tg.push_photo(OFFICER, photo, caption=TEXT.replace("80", "90"))
+            assert tg.wait_for_messages(OFFICER, 3)[2]["plain_text"].startswith("Đã nhận recap #3")
+            tg.push_message(OFFICER, "Chỉ một dòng")
+            assert tg.wait_for_messages(OFFICER, 4)[3]["plain_text"].startswith(
+                "Chưa lưu được recap:"
+            )
+            tg.push_message(FOLLOWER, TEXT)
+            assert tg.wait_for_messages(FOLLOWER, 1)[0]["plain_text"].startswith(
+                "Chỉ cán bộ truyền thông"
+            )
+
+            cli("draft", "--recap", "2")
+            [request] = tg.messages(ADMIN)
+            tg.push_callback(ADMIN, ADMIN, request["message_id"], "approve:1")
+            told = tg.wait_for_messages(OFFICER, 5)[4]["plain_text"]
+            assert told.startswith("Recap #2 của bạn đã thành bài #1, được duyệt, đăng lúc")
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        engine = db.make_engine(load(None, environ={}).database_url)
+        with session_scope(engine) as session:
+            recaps = session.exec(select(Recap).order_by(Recap.id)).all()  # type: ignore[arg-type]
+            photos = session.exec(select(RecapPhoto)).all()
+        assert [(r.format, r.submitted_by) for r in recaps] == [
+            ("text", OFFICER),
+            ("docx", OFFICER),
+            ("text", OFFICER),
+        ]
+        assert recaps[1].cleaned.split("\n\n") == PARAGRAPHS
+        assert [(p.recap_id, p.mime) for p in photos] == [(3, "image/jpeg")]
+        assert (workdir / "media" / str(photos[0].path)).read_bytes() == photo
+        assert json.loads(cli("queue", "--json").stdout)[0]["status"] == "scheduled"
