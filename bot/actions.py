@@ -318,6 +318,17 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     return Decision(post, changed=True)
 
 
+def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
+    """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
+    post = repo.get_post(session, post_id=post_id)
+    if post.status is not PostStatus.REJECTED:
+        raise InvalidStateError(f"post {post_id} is {post.status.value}, not rejected")
+    repo.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
+    if post.recap_id is None:
+        return None
+    return repo.get_recap(session, recap_id=post.recap_id).submitted_by
+
+
 def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None = None) -> Decision:
     """A scheduled post back to pending; its slots are freed for others."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
@@ -607,6 +618,42 @@ def slot_board(session: Session, config: Config, *, now: datetime, days: int) ->
     for (name, kind, at), post in held.items():  # pinned posts and moved ones
         board.append(BoardSlot(name, kind, at, post.id, post.title, "pinned"))
     return sorted(board, key=lambda s: (s.at, s.channel, s.kind.value))
+
+
+@dataclass(frozen=True)
+class Stats:
+    published_week: int
+    published_month: int
+    kept_week: float | None  # % of the daily slots so far that went out; None: no slot yet
+    kept_month: float | None
+
+
+def stats(session: Session, config: Config, *, now: datetime) -> Stats:
+    """Posts published this local week and month, and how much of the daily cadence was
+    kept: the share of daily slots so far (per channel) that a sent publication filled."""
+    local = now.astimezone(config.tz)
+    week_start = local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
+        days=local.weekday()
+    )
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Stats(
+        published_week=repo.count_published(session, since=week_start),
+        published_month=repo.count_published(session, since=month_start),
+        kept_week=_kept(session, config, week_start, now),
+        kept_month=_kept(session, config, month_start, now),
+    )
+
+
+def _kept(session: Session, config: Config, start: datetime, now: datetime) -> float | None:
+    expected = kept = 0
+    for channel in config.channels:
+        sent = repo.sent_times(session, channel=channel.name, kind=PostKind.DAILY, since=start)
+        for slot in slots_after(PostKind.DAILY, config.cadence_for(channel.name), start):
+            if slot > now:
+                break
+            expected += 1
+            kept += slot in sent
+    return None if expected == 0 else 100.0 * kept / expected
 
 
 @dataclass(frozen=True)

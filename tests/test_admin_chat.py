@@ -44,7 +44,7 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             everyone = [c["command"] for c in tg.commands({"type": "default"})]
             admins = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
             assert everyone == ["start", "today", "week", "stop", "help"]
-            assert admins == [*everyone, "queue", "pending", "pause", "resume"]
+            assert admins == [*everyone, "queue", "pending", "stats", "pause", "resume"]
 
             tg.push_message(STRANGER, "/queue")
             [refusal] = tg.wait_for_messages(STRANGER, 1)
@@ -69,6 +69,10 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             )
             tg.push_message(ADMIN, "/resume")
             assert tg.wait_for_messages(ADMIN, 6)[5]["plain_text"] == "Đã tiếp tục: tg"
+            tg.push_message(ADMIN, "/stats")
+            stats = tg.wait_for_messages(ADMIN, 7)[6]["plain_text"]
+            assert stats.startswith("Thống kê\nTuần này: 0 bài đã đăng · giữ nhịp ")
+            assert "Tháng này: 0 bài đã đăng" in stats
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0
         finally:

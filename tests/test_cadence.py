@@ -272,3 +272,24 @@ def test_unanswered_draft_policy(run_cli: Cli, workdir: Path, policy: str) -> No
         assert sent == ["post-1-fb.json"] and "post 1 → fb: sent" in result.stdout
     else:
         assert sent == [] and "nothing due" in result.stderr
+
+
+def test_stats_count_published_posts_and_the_cadence_kept(cli: Cli, workdir: Path) -> None:
+    from bot import actions
+    from bot.config import load
+    from bot.storage import db
+    from bot.storage.db import session_scope
+
+    for n in (1, 2):
+        cli("queue", "add", "--text", f"Tin {n}\nNội dung {n}.", "--channel", "fb", "--approved")
+    first = dues(posts(cli)[1])["fb"]
+    cli("tick", "--at", first.isoformat())
+    engine = db.make_engine(load(None, environ={}).database_url)
+    with session_scope(engine) as session:
+        later = actions.stats(
+            session, load(None, environ={}), now=first + timedelta(days=1, hours=1)
+        )
+    assert later.published_month + later.published_week >= 1
+    # Two fb slots have passed by then: one filled (post 1), one missed (post 2 not sent);
+    # tg's two daily slots a day passed empty too.
+    assert later.kept_week is not None and 0 < later.kept_week < 50

@@ -84,6 +84,23 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             tg.push_callback(ADMIN, ADMIN, request["message_id"], "approve:1")
             told = tg.wait_for_messages(OFFICER, 5)[4]["plain_text"]
             assert told.startswith("Recap #2 của bạn đã thành bài #1, được duyệt, đăng lúc")
+
+            # Rejected: the admin is asked why, and the answer reaches the officer.
+            cli("draft", "--recap", "3")
+            request2 = tg.wait_for_messages(ADMIN, 2)[1]
+            tg.push_callback(ADMIN, ADMIN, request2["message_id"], "reject:2")
+            question = tg.wait_for_messages(ADMIN, 3)[2]
+            assert question["plain_text"].startswith("❓ Lý do từ chối bài #2?")
+            assert question["params"]["reply_markup"] == {"force_reply": True, "selective": True}
+            assert tg.wait_for_messages(OFFICER, 6)[5]["plain_text"] == (
+                "Bài #2 từ recap #3 của bạn đã không được duyệt."
+            )
+            tg.push_message(
+                ADMIN, "Ảnh chưa rõ, xin gửi lại ảnh khác.", reply_to=question["message_id"]
+            )
+            assert tg.wait_for_messages(OFFICER, 7)[6]["plain_text"] == (
+                "Lý do bài #2 không được duyệt: Ảnh chưa rõ, xin gửi lại ảnh khác."
+            )
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0
         finally:
@@ -102,3 +119,11 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         assert [(p.recap_id, p.mime) for p in photos] == [(3, "image/jpeg")]
         assert (workdir / "media" / str(photos[0].path)).read_bytes() == photo
         assert json.loads(cli("queue", "--json").stdout)[0]["status"] == "scheduled"
+        reasons = [
+            e
+            for e in json.loads(cli("audit", "--post", "2", "--json").stdout)
+            if e["action"] == "reject-reason"
+        ]
+        assert [(e["actor"], e["detail"]) for e in reasons] == [
+            (ADMIN, "Ảnh chưa rõ, xin gửi lại ảnh khác.")
+        ]

@@ -31,6 +31,7 @@ EVERYONE = [
 ADMINS = [
     ("queue", "Lịch đăng 14 ngày tới"),
     ("pending", "Bản nháp chờ duyệt"),
+    ("stats", "Số bài đã đăng, tỉ lệ giữ nhịp"),
     ("pause", "Tạm dừng một kênh (hoặc tất cả)"),
     ("resume", "Tiếp tục đăng"),
 ]
@@ -42,6 +43,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for name, handler in (
         ("queue", on_queue),
         ("pending", on_pending),
+        ("stats", on_stats),
         ("pause", on_pause),
         ("resume", on_resume),
     ):
@@ -180,3 +182,17 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
         await message.reply_text(str(exc))
         return
     await message.reply_text(texts.role_changed(int(args[0]), args[1].lower(), give, changed))
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: published this week and month, and the share of daily slots kept."""
+    if not await _admin_only(update, context):
+        return
+    config, engine = _config_engine(context)
+    with session_scope(engine) as session:
+        found = actions.stats(session, config, now=datetime.now(UTC))
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        texts.stats(found.published_week, found.published_month, found.kept_week, found.kept_month),
+        parse_mode=ParseMode.HTML,
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import Update
+from telegram import ForceReply, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     filters,
 )
 
@@ -37,6 +38,10 @@ def register(
     application.add_handler(CommandHandler("week", on_latest, filters=private))
     application.add_handler(CommandHandler("help", on_help))
     admin.register(application)
+    application.add_handler(
+        MessageHandler(private & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reason),
+        group=0,
+    )
     officers.register(application)  # last: it takes any other private message
 
 
@@ -80,6 +85,38 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(
         render_telegram_html(actions.as_draft(post)), parse_mode=ParseMode.HTML
     )
+
+
+async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's answer to "why was it rejected?": recorded and relayed to the officer.
+
+    The post is read back from the question the bot asked, so no state is kept between
+    the two messages (a restart in between loses nothing).
+    """
+    message, user = update.effective_message, update.effective_user
+    asked = message.reply_to_message if message is not None else None
+    if message is None or user is None or asked is None or not asked.text:
+        return
+    if asked.from_user is None or asked.from_user.id != context.bot.id:
+        return
+    if not asked.text.startswith(texts.REASON_PREFIX):
+        await officers.on_recap(update, context)  # a reply to something else: a recap
+        return
+    post_id = int(asked.text.removeprefix(texts.REASON_PREFIX).split("?")[0])
+    found = services(context)
+    try:
+        with session_scope(found.engine) as session:
+            if "admin" not in actions.roles_of(session, found.config, user.id):
+                return
+            officer = actions.reject_reason(
+                session, post_id=post_id, by=user.id, reason=message.text or ""
+            )
+    except UserError as exc:
+        await message.reply_text(str(exc))
+        return
+    if officer is not None:
+        await context.bot.send_message(officer, texts.officer_reason(post_id, message.text or ""))
+    await message.reply_text(texts.REASON_RELAYED if officer is not None else texts.REASON_KEPT)
 
 
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,3 +179,9 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await approval.tell_submitter(
             context.bot, engine=found.engine, config=found.config, post_id=callback.post_id
         )
+        if callback.action == approval.REJECT:
+            await context.bot.send_message(
+                query.from_user.id,
+                texts.ask_reason(callback.post_id),
+                reply_markup=ForceReply(selective=True),
+            )

@@ -40,6 +40,32 @@ def officer_rejected(recap_id: int, post_id: int) -> str:
     return f"Bài #{post_id} từ recap #{recap_id} của bạn đã không được duyệt."
 
 
+REASON_PREFIX = "❓ Lý do từ chối bài #"
+
+
+def ask_reason(post_id: int) -> str:
+    return f"{REASON_PREFIX}{post_id}? Trả lời tin nhắn này (không bắt buộc)."
+
+
+def officer_reason(post_id: int, reason: str) -> str:
+    return f"Lý do bài #{post_id} không được duyệt: {reason}"
+
+
+REASON_RELAYED = "Đã ghi lại lý do và chuyển đến cán bộ gửi recap."
+REASON_KEPT = "Đã ghi lại lý do."
+
+
+def stats(week: int, month: int, kept_week: float | None, kept_month: float | None) -> str:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0f}%"
+
+    return (
+        "<b>Thống kê</b>\n"
+        f"Tuần này: {week} bài đã đăng · giữ nhịp {pct(kept_week)}\n"
+        f"Tháng này: {month} bài đã đăng · giữ nhịp {pct(kept_month)}"
+    )
+
+
 def recap_stored(recap_id: int, title: str) -> str:
     return f"Đã nhận recap #{recap_id}: {title}"
 

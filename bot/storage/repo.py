@@ -657,6 +657,22 @@ def audit_entries(
     return list(session.exec(query.order_by(col(AuditEntry.id)).limit(limit)).all())
 
 
+def count_published(session: Session, *, since: datetime) -> int:
+    query = select(func.count()).where(Post.status == PostStatus.PUBLISHED, col(Post.slot) >= since)
+    return int(session.exec(query).one())
+
+
+def sent_times(session: Session, *, channel: str, kind: PostKind, since: datetime) -> set[datetime]:
+    """The slots of ``kind`` on ``channel`` since ``since`` that a sent publication filled."""
+    query = select(Publication.due_at).where(
+        Publication.channel == channel,
+        Publication.kind == kind,
+        Publication.status == PublicationStatus.SENT,
+        col(Publication.due_at) >= since,
+    )
+    return {due for due in session.exec(query).all() if due is not None}
+
+
 def paused_channels(session: Session) -> set[str]:
     query = select(ChannelState.name).where(col(ChannelState.paused).is_(True))
     return set(session.exec(query).all())

@@ -1367,7 +1367,9 @@ class FakeTelegram(FakeServer):
 
     # -- injecting user activity -----------------------------------------------------------
 
-    def push_message(self, user_id: int, text: str, chat_id: int | None = None) -> JSON:
+    def push_message(
+        self, user_id: int, text: str, chat_id: int | None = None, *, reply_to: int | None = None
+    ) -> JSON:
         """A message from a user (in their private chat unless ``chat_id`` names a group or
         channel).  Commands, URLs, mentions and hashtags get entities as Telegram adds them.
         Returns the update (with ``update_id``); wakes long polls."""
@@ -1385,6 +1387,10 @@ class FakeTelegram(FakeServer):
             message["chat"] = chat.to_json()
             message["date"] = int(self._clock())
             message["text"] = text
+            if reply_to is not None:  # a reply carries the message it answers, as Telegram's do
+                message["reply_to_message"] = copy.deepcopy(
+                    self._messages[chat.id][reply_to]["message"]
+                )
             entities = find_auto_entities(text)
             if entities:
                 message["entities"] = [e.to_json() for e in entities]
