@@ -6,7 +6,9 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 from telegram import Update
@@ -19,6 +21,7 @@ from bot.chat.alerts import warn_empty_slots
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
 from bot.config import Config
+from bot.domain.errors import ConfigError
 from bot.publishers import Publishers, open_publishers
 from bot.storage.db import session_scope
 from jobs.scheduler import Worker
@@ -37,11 +40,22 @@ def build_application(config: Config, token: str) -> Application:  # type: ignor
     )
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Receive updates over HTTPS instead of long polling (platforms with an HTTP router)."""
+
+    url: str  # the public URL Telegram posts to; its path is served
+    listen: str
+    port: int
+    secret: str  # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; others get 403
+
+
 async def run_worker(
     config: Config,
     *,
     engine: Engine,
     with_bot: bool = True,
+    webhook: Webhook | None = None,
     stop: asyncio.Event | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
@@ -55,7 +69,7 @@ async def run_worker(
         async with open_publishers(
             config, bot=application.bot if application is not None else None
         ) as publishers:
-            await _serve(config, engine, application, publishers, stop, announce)
+            await _serve(config, engine, application, publishers, stop, announce, webhook)
     finally:
         if application is not None:
             await application.shutdown()
@@ -68,6 +82,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     publishers: Publishers,
     stop: asyncio.Event,
     announce: Callable[[str], None],
+    webhook: Webhook | None,
 ) -> None:
     notify = _admin_notifier(config, engine, application)
     bot = application.bot if application is not None else None
@@ -92,10 +107,24 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             await publish_command_menus(application, config, admins)
             await application.start()
             assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=config.settings.telegram.poll_timeout,
-                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            )
+            allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+            if webhook is None:
+                await application.updater.start_polling(
+                    timeout=config.settings.telegram.poll_timeout, allowed_updates=allowed
+                )
+            else:
+                try:
+                    await application.updater.start_webhook(
+                        listen=webhook.listen,
+                        port=webhook.port,
+                        url_path=urlsplit(webhook.url).path.lstrip("/"),
+                        webhook_url=webhook.url,
+                        secret_token=webhook.secret,
+                        allowed_updates=allowed,
+                    )
+                except TelegramError as exc:
+                    raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+                announce(f"receiving updates at {webhook.url} (port {webhook.port})")
         announce("goodnews is running; Ctrl-C stops it")
         await stop.wait()
     finally:

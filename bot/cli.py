@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -793,21 +794,56 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
 
 @cli.command()
 @click.option("--no-bot", is_flag=True, help="Publish only; do not poll Telegram for chat.")
+@click.option(
+    "--webhook",
+    "webhook_url",
+    metavar="URL",
+    help="Receive updates at this public https URL instead of long polling.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    envvar="PORT",
+    default=8443,
+    show_default=True,
+    help="Port of the webhook server ($PORT if set).",
+)
+@click.option(
+    "--listen",
+    default="0.0.0.0",  # noqa: S104 - a web process must accept the platform's router
+    show_default=True,
+    help="Address the webhook server binds.",
+)
 @pass_state
 @user_errors
-def run(state: State, no_bot: bool) -> None:
+def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: str) -> None:
     """Run the worker: the Telegram bot and the scheduler, until Ctrl-C.
 
-    Example: goodnews run
+    Long polling by default; --webhook for platforms with an HTTP router (Telegram's secret
+    token, from TELEGRAM_WEBHOOK_SECRET or made at start, is checked on every request).
+
+    Example: goodnews run --webhook https://goodnews.example.org/telegram
     """
-    from bot.app import run_worker
+    from bot.app import Webhook, run_worker
+
+    webhook = None
+    if webhook_url is not None:
+        if not webhook_url.startswith("https://") or no_bot:
+            raise UserError(
+                "--webhook takes the bot's public https:// URL (Telegram only calls https), "
+                "and not with --no-bot"
+            )
+        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+        webhook = Webhook(url=webhook_url, listen=listen, port=port, secret=secret)
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs contain the bot token
     config, engine = state.config, state.engine
-    asyncio.run(run_worker(config, engine=engine, with_bot=not no_bot, announce=say))
+    asyncio.run(
+        run_worker(config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say)
+    )
     say("stopped cleanly")
 
 

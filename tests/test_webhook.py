@@ -1,0 +1,100 @@
+"""`goodnews run --webhook`: updates arrive over HTTP; Telegram's secret token is checked on
+every request (wrong or missing: 403)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.fakes.telegram import FakeTelegram
+
+USER, CHANNEL, SECRET = 501, -100600, "s3cret-token_for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post(url: str, update: dict[str, object], secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(url, json.dumps(update).encode(), headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - loopback
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except urllib.error.URLError:
+        return 0  # not listening yet
+
+
+def test_webhook_mode_checks_the_secret_token(workdir: Path) -> None:
+    port = free_port()
+    public = "https://goodnews.example.org/telegram"  # TLS ends at the platform's router
+    url = f"http://127.0.0.1:{port}/telegram"
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(USER, "Mai")
+        (workdir / "config.toml").write_text(
+            f'[telegram]\napi_url = "{tg.api_url}"\n'
+            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
+            encoding="utf-8",
+        )
+        env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_WEBHOOK_SECRET": SECRET}
+        Cli(env)("init")
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--webhook",
+                public,
+                "--port",
+                str(port),
+                "--listen",
+                "127.0.0.1",
+            ],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / "worker.log").open("w"),
+        )
+        try:
+            hook = tg.wait_for_call("setWebhook", timeout=20)
+            assert hook.params["url"] == public and hook.params["secret_token"] == SECRET
+            update = tg.push_message(USER, "/start")  # built like Telegram's, not polled
+            deadline = time.monotonic() + 20
+            while post(url, {"update_id": 1, "message": {}}, "wrong") != 403:
+                assert time.monotonic() < deadline, "the webhook server never answered"
+                time.sleep(0.1)  # waiting for another process's server, with a deadline
+            assert post(url, update, None) == 403
+            assert tg.messages(USER) == []  # nothing was processed
+            assert post(url, update, SECRET) == 200
+            [welcome] = tg.wait_for_messages(USER, 1)
+            assert welcome["plain_text"].startswith("Chào bạn!")
+            assert tg.calls("getUpdates") == []  # no long polling in webhook mode
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_webhook_needs_an_https_url(run_cli: Cli) -> None:
+    run_cli("init")
+    result = run_cli("run", "--webhook", "http://example.org/hook", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("Error: --webhook takes the bot's public https://")
