@@ -3,13 +3,10 @@ drafts, pause and resume; command menus registered per scope."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
+from tests import running
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
@@ -22,24 +19,13 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         tg.add_user(ADMIN, "Lan")
         tg.add_user(STRANGER, "Mallory")
-        (workdir / "config.toml").write_text(
-            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{ADMIN}]\npoll_timeout = 1\n'
-            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
-            encoding="utf-8",
-        )
+        running.write_config(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
         env = {"TELEGRAM_BOT_TOKEN": tg.token}
         cli = Cli(env)
         cli("init")
         cli("recap", "add", str(SAMPLE))
         cli("draft")  # the admin gets the approval request: message 1
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=workdir,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=(workdir / "worker.log").open("w"),
-        )
-        try:
+        with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             everyone = [c["command"] for c in tg.commands({"type": "default"})]
             admins = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
@@ -73,8 +59,4 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             stats = tg.wait_for_messages(ADMIN, 7)[6]["plain_text"]
             assert stats.startswith("Thống kê\nTuần này: 0 bài đã đăng · giữ nhịp ")
             assert "Tháng này: 0 bài đã đăng" in stats
-            proc.send_signal(signal.SIGINT)
-            assert proc.wait(timeout=20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            assert running.stop(proc) == 0

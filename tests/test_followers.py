@@ -6,10 +6,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +24,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import Delivery, Subscriber
 from jobs.broadcast import BroadcastReport, broadcast_due
 from jobs.publish import publish_due
+from tests import running
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
@@ -161,24 +158,11 @@ def test_commands_through_the_running_bot(tmp_path: Path, workdir: Path) -> None
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for chat in (admin, 501, 502):
             tg.add_user(chat, f"Người {chat}")
-        (workdir / "config.toml").write_text(
-            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{admin}]\npoll_timeout = 1\n'
-            f'[worker]\nsweep = "1s"\n'
-            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
-            encoding="utf-8",
-        )
+        running.write_config(workdir, tg, CHANNEL, f'admins = [{admin}]\n[worker]\nsweep = "1s"')
         env = {"TELEGRAM_BOT_TOKEN": tg.token}
         cli = Cli(env)
         cli("init")
-        log = workdir / "worker.log"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=workdir,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("w"),
-        )
-        try:
+        with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(501, "/today")
             [nothing] = tg.wait_for_messages(501, 1)
@@ -206,10 +190,6 @@ def test_commands_through_the_running_bot(tmp_path: Path, workdir: Path) -> None
             latest = tg.wait_for_messages(501, 4)[3]
             assert latest["plain_text"] == dm["plain_text"]
             assert len(tg.messages(502)) == 2  # unsubscribed: no post
-            proc.send_signal(signal.SIGINT)
-            assert proc.wait(timeout=20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            assert running.stop(proc) == 0
         posts = json.loads(cli("queue", "--all", "--json").stdout)
         assert [p["status"] for p in posts] == ["published"]

@@ -4,10 +4,6 @@ told what the admins decided. Followers cannot submit recaps."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import select
@@ -16,6 +12,7 @@ from bot.config import load
 from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import Recap, RecapPhoto
+from tests import running
 from tests.conftest import Cli
 from tests.factories import png, word_document
 from tests.fakes.telegram import FakeTelegram
@@ -38,23 +35,11 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
             tg.add_user(user, name)
-        (workdir / "config.toml").write_text(
-            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{ADMIN}]\n'
-            f"officers = [{OFFICER}]\npoll_timeout = 1\n"
-            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
-            encoding="utf-8",
-        )
+        running.write_config(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]")
         env = {"TELEGRAM_BOT_TOKEN": tg.token}
         cli = Cli(env)
         cli("init")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=workdir,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=(workdir / "worker.log").open("w"),
-        )
-        try:
+        with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(OFFICER, TEXT)
             assert tg.wait_for_messages(OFFICER, 1)[0]["plain_text"] == (
@@ -101,11 +86,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             assert tg.wait_for_messages(OFFICER, 7)[6]["plain_text"] == (
                 "Lý do bài #2 không được duyệt: Ảnh chưa rõ, xin gửi lại ảnh khác."
             )
-            proc.send_signal(signal.SIGINT)
-            assert proc.wait(timeout=20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            assert running.stop(proc) == 0
         engine = db.make_engine(load(None, environ={}).database_url)
         with session_scope(engine) as session:
             recaps = session.exec(select(Recap).order_by(Recap.id)).all()  # type: ignore[arg-type]

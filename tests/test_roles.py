@@ -4,12 +4,9 @@ the audit log (`goodnews audit`)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
+from tests import running
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
@@ -22,24 +19,13 @@ def test_owner_grants_and_revokes_and_the_audit_log_tells(workdir: Path) -> None
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for user, name in ((OWNER, "Chủ"), (HELPER, "Hà"), (STRANGER, "Lạ")):
             tg.add_user(user, name)
-        (workdir / "config.toml").write_text(
-            f'[telegram]\napi_url = "{tg.api_url}"\nowners = [{OWNER}]\npoll_timeout = 1\n'
-            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
-            encoding="utf-8",
-        )
+        running.write_config(workdir, tg, CHANNEL, f"owners = [{OWNER}]\n")
         env = {"TELEGRAM_BOT_TOKEN": tg.token}
         cli = Cli(env)
         cli("init")
         cli("recap", "add", str(SAMPLE))
         cli("recap", "add", str(SAMPLE))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=workdir,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=(workdir / "worker.log").open("w"),
-        )
-        try:
+        with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(STRANGER, f"/grant {STRANGER} admin")
             [refused] = tg.wait_for_messages(STRANGER, 1)
@@ -71,11 +57,7 @@ def test_owner_grants_and_revokes_and_the_audit_log_tells(workdir: Path) -> None
             assert tg.callback_answers()[stale["callback_query"]["id"]]["text"] == (
                 "Bạn không có quyền duyệt bài."
             )
-            proc.send_signal(signal.SIGINT)
-            assert proc.wait(timeout=20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            assert running.stop(proc) == 0
         entries = json.loads(cli("audit", "--json").stdout)
         assert [(e["actor"], e["action"]) for e in entries] == [
             (OWNER, "grant"),

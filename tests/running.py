@@ -1,0 +1,46 @@
+"""Helpers for tests that run `goodnews run` as its own process against the fake Bot API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.fakes.telegram import FakeTelegram
+
+
+def write_config(workdir: Path, tg: FakeTelegram, channel_id: int, telegram: str = "") -> None:
+    """A config.toml aimed at the fake: one Telegram channel, extra [telegram] lines."""
+    (workdir / "config.toml").write_text(
+        f'[telegram]\napi_url = "{tg.api_url}"\npoll_timeout = 1\n{telegram}\n'
+        f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {channel_id}\n',
+        encoding="utf-8",
+    )
+
+
+@contextmanager
+def worker(workdir: Path, env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`goodnews run ARGS` in ``workdir``; killed at the end if the test did not stop it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", *args],
+        cwd=workdir,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "worker.log").open("w"),
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
+    """Ctrl-C, as a person would press it; the exit status."""
+    proc.send_signal(signal.SIGINT)
+    return proc.wait(timeout=timeout)
