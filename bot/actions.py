@@ -318,6 +318,40 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     return Decision(post, changed=True)
 
 
+@dataclass(frozen=True)
+class Votes:
+    """Where a draft stands toward the quorum; ``decision`` is set once it is approved."""
+
+    names: list[str]
+    needed: int
+    decision: Decision | None
+
+
+def vote_to_approve(
+    session: Session, config: Config, *, post_id: int, by: int, name: str, now: datetime
+) -> Votes:
+    """An admin approves in chat: the draft is scheduled once ``telegram.quorum`` admins have."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    needed = config.settings.telegram.quorum
+    if post.status is PostStatus.PENDING:
+        new = repo.add_vote(session, post_id=post_id, user_id=by, name=name)
+        cast = repo.votes(session, post_id=post_id)
+        names = [v.name for v in cast]
+        if len(cast) < needed:
+            if new:
+                repo.audit(
+                    session,
+                    actor=by,
+                    action="vote",
+                    post_id=post_id,
+                    detail=f"{len(cast)}/{needed}",
+                )
+            return Votes(names, needed, None)
+        return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
+    names = [v.name for v in repo.votes(session, post_id=post_id)]
+    return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
+
+
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
     """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
     post = repo.get_post(session, post_id=post_id)

@@ -74,6 +74,8 @@ class TelegramConfig(_Section):
     api_url: Url = "https://api.telegram.org"
     admins: list[int] = Field(default_factory=list)
     officers: list[int] = Field(default_factory=list)
+    # Approvals needed before a draft is scheduled (N of the admins); the CLI needs none.
+    quorum: int = Field(default=1, ge=1, le=50)
     # Owners are admins who may also /grant and /revoke roles in chat.
     owners: list[int] = Field(default_factory=list)
     poll_timeout: int = Field(default=30, ge=0, le=50)

@@ -4,15 +4,20 @@ and the presser is told why."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from tests import running
 from tests.conftest import Cli
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import Call, FakeTelegram
 
 ADMIN, CHANNEL = 111, -100300
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
+
+
+def answered(query_id: str) -> Callable[[Call], bool]:
+    return lambda call: call.params.get("callback_query_id") == query_id
 
 
 def test_a_stale_or_forged_button_changes_nothing(workdir: Path) -> None:
@@ -37,10 +42,7 @@ def test_a_stale_or_forged_button_changes_nothing(workdir: Path) -> None:
             for data in ("reject:1", "approve:1", "approve:999", "delete:1", "approve:1:x"):
                 tap = tg.push_callback(ADMIN, ADMIN, request["message_id"], data)
                 query_id = tap["callback_query"]["id"]
-                tg.wait_for_call(
-                    "answerCallbackQuery",
-                    lambda c, q=query_id: c.params.get("callback_query_id") == q,
-                )
+                tg.wait_for_call("answerCallbackQuery", answered(query_id))
                 answers[data] = tg.callback_answers()[query_id]["text"]
             assert running.stop(proc) == 0
         assert answers == {

@@ -108,6 +108,35 @@ async def send_requests(
     return warnings
 
 
+async def show_votes(
+    bot: Bot,
+    *,
+    engine: Engine,
+    config: Config,
+    post_id: int,
+    names: list[str],
+    needed: int,
+    now: datetime,
+) -> None:
+    """Every admin's copy shows the approvals so far; the buttons stay until the quorum."""
+    with session_scope(engine) as session:
+        post = repo.get_post(session, post_id=post_id)
+        slot = actions.proposed_slot(session, config, post=post, now=now)
+        copies = repo.approval_messages(session, post_id=post_id)
+    text = request_text(config, post, slot) + "\n" + texts.votes_line(names, needed)
+    for copy in copies:
+        try:
+            await bot.edit_message_text(
+                text,
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(post_id),
+            )
+        except TelegramError as exc:
+            log.warning("could not update approval message %s: %s", copy.message_id, exc)
+
+
 async def update_requests(
     bot: Bot, *, engine: Engine, config: Config, post_id: int, who: str
 ) -> None:

@@ -142,19 +142,33 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     try:
         with session_scope(found.engine) as session:
             if callback.action == approval.APPROVE:
-                decision = actions.approve(
+                votes = actions.vote_to_approve(
                     session,
                     found.config,
                     post_id=callback.post_id,
                     by=query.from_user.id,
+                    name=query.from_user.full_name,
                     now=now,
                 )
+                decision = votes.decision
             else:
                 decision = actions.reject(
                     session, post_id=callback.post_id, by=query.from_user.id, now=now
                 )
     except UserError as exc:
         await query.answer(str(exc)[:200], show_alert=True)
+        return
+    if decision is None:  # short of the quorum: count the vote, show it to every admin
+        await query.answer(texts.vote_counted(len(votes.names), votes.needed))
+        await approval.show_votes(
+            context.bot,
+            engine=found.engine,
+            config=found.config,
+            post_id=callback.post_id,
+            names=votes.names,
+            needed=votes.needed,
+            now=now,
+        )
         return
     post = decision.post
     if callback.action == approval.APPROVE:

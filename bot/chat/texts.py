@@ -40,6 +40,14 @@ def officer_rejected(recap_id: int, post_id: int) -> str:
     return f"Bài #{post_id} từ recap #{recap_id} của bạn đã không được duyệt."
 
 
+def vote_counted(count: int, needed: int) -> str:
+    return f"Đã ghi nhận phiếu duyệt ({count}/{needed})."
+
+
+def votes_line(names: list[str], needed: int) -> str:
+    return f"{RULE}\n🗳 Phiếu duyệt {len(names)}/{needed}: {escape(', '.join(names))}"
+
+
 REASON_PREFIX = "❓ Lý do từ chối bài #"
 
 

@@ -170,6 +170,15 @@ class Delivery(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class Vote(SQLModel, table=True):
+    """An admin's approval of a pending draft, counted toward ``telegram.quorum``."""
+
+    post_id: int = Field(foreign_key="post.id", primary_key=True)
+    user_id: int = Field(primary_key=True, sa_type=BigInteger)
+    name: str = Field(default="", max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class Grant(SQLModel, table=True):
     """A role given in chat by an owner (on top of the ids in config)."""
 

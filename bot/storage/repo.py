@@ -33,6 +33,7 @@ from bot.storage.models import (
     Recap,
     RecapPhoto,
     Subscriber,
+    Vote,
     utcnow,
 )
 
@@ -596,6 +597,20 @@ def expire_deliveries(session: Session, *, now: datetime) -> int:
         .values(status="unknown", error="worker stopped while sending")
     )
     return int(result.rowcount)
+
+
+def add_vote(session: Session, *, post_id: int, user_id: int, name: str) -> bool:
+    """Record an approval vote; False when this admin had already voted (it counts once)."""
+    if session.get(Vote, (post_id, user_id)) is not None:
+        return False
+    session.add(Vote(post_id=post_id, user_id=user_id, name=name))
+    session.flush()
+    return True
+
+
+def votes(session: Session, *, post_id: int) -> list[Vote]:
+    query = select(Vote).where(Vote.post_id == post_id).order_by(col(Vote.at))
+    return list(session.exec(query).all())
 
 
 def grants_of(session: Session, *, user_id: int) -> set[str]:
