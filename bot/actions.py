@@ -240,12 +240,45 @@ def target_channels(config: Config, post: Post) -> list[str]:
     return [channel.name for channel in config.channels]
 
 
-def _slot_on(session: Session, config: Config, post: Post, channel: str, now: datetime) -> datetime:
+def free_slots(
+    session: Session, config: Config, *, post: Post, now: datetime, count: int
+) -> list[datetime]:
+    """The next ``count`` free slots of the post's kind on its first channel."""
+    assert post.id is not None
+    channels = target_channels(config, post)
+    name = channels[0] if channels else None
+    taken = (
+        repo.taken_slots(session, channel=name, kind=post.kind, exclude_post_id=post.id)
+        if name
+        else []
+    )
+    cadence = config.cadence_for(name)
+    found: list[datetime] = []
+    for slot in slots_after(post.kind, cadence, now):
+        if slot not in set(taken):
+            found.append(slot)
+        if len(found) == count:
+            break
+    return found
+
+
+def _slot_on(
+    session: Session,
+    config: Config,
+    post: Post,
+    channel: str,
+    now: datetime,
+    *,
+    wanted: datetime | None = None,
+) -> datetime:
+    """The post's time on ``channel``: its pinned instant, else ``wanted`` if that is a free
+    slot there, else the next free slot (after ``wanted`` when one was asked for)."""
     assert post.id is not None
     if post.pinned_at is not None:
         return post.pinned_at
     taken = repo.taken_slots(session, channel=channel, kind=post.kind, exclude_post_id=post.id)
-    return next_free_slot(post.kind, config.cadence_for(channel), after=now, taken=taken)
+    after = now if wanted is None else max(now, wanted - timedelta(microseconds=1))
+    return next_free_slot(post.kind, config.cadence_for(channel), after=after, taken=taken)
 
 
 def proposed_slot(session: Session, config: Config, *, post: Post, now: datetime) -> datetime:
@@ -259,7 +292,13 @@ def proposed_slot(session: Session, config: Config, *, post: Post, now: datetime
 
 
 def approve(
-    session: Session, config: Config, *, post_id: int, by: int | None, now: datetime
+    session: Session,
+    config: Config,
+    *,
+    post_id: int,
+    by: int | None,
+    now: datetime,
+    wanted: datetime | None = None,
 ) -> Decision:
     """Schedule a pending post on each of its channels, in the next free slot of its kind
     there (or at its pinned instant). Approving twice is harmless."""
@@ -277,7 +316,7 @@ def approve(
                         post_id=post_id,
                         channel=channel,
                         kind=post.kind,
-                        due_at=_slot_on(session, config, post, channel, now),
+                        due_at=_slot_on(session, config, post, channel, now, wanted=wanted),
                         pinned=post.pinned_at is not None,
                     ).due_at
                     for channel in target_channels(config, post)
@@ -350,6 +389,23 @@ def vote_to_approve(
         return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
     names = [v.name for v in repo.votes(session, post_id=post_id)]
     return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
+
+
+def approve_at(
+    session: Session, config: Config, *, post_id: int, by: int, at: datetime, now: datetime
+) -> Decision:
+    """An admin picks the time: one of the free slots offered (the post takes it, or the
+    next free one where a channel has it taken meanwhile), or now (pinned to this instant).
+    Quorum does not apply: choosing the time is the decision."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.PENDING:
+        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be rescheduled")
+    if at <= now:  # "post now": an instant, not a slot
+        post.pinned_at = now
+        session.add(post)
+        session.flush()
+        return approve(session, config, post_id=post_id, by=by, now=now)
+    return approve(session, config, post_id=post_id, by=by, now=now, wanted=at)
 
 
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:

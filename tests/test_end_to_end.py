@@ -195,7 +195,7 @@ def test_recap_to_channel_and_page_through_admin_approval_in_chat(
     assert request["text"].endswith(EXPECTED_TELEGRAM)
     assert "Bản nháp #1" in request["plain_text"] and "Dự kiến đăng: 07:30" in request["plain_text"]
     buttons = [b["callback_data"] for b in request["reply_markup"]["inline_keyboard"][0]]
-    assert buttons == ["approve:1", "reject:1"]
+    assert buttons == ["approve:1", "resched:1", "reject:1"]
 
     worker = start_worker()
     tg.wait_for_poller(timeout=20)

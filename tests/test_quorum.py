@@ -4,6 +4,7 @@ admin's copy shows the votes as they arrive."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests import running
@@ -64,3 +65,49 @@ def test_two_of_three_admins_must_approve(workdir: Path) -> None:
             assert running.stop(proc) == 0
         actions = [(e["actor"], e["action"]) for e in json.loads(cli("audit", "--json").stdout)]
         assert actions == [(LAN, "vote"), (MINH, "approve")]  # a repeated vote changes nothing
+
+
+def test_reschedule_offers_free_slots_and_post_now(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(LAN, "Lan")
+        running.write_config(workdir, tg, CHANNEL, f"admins = [{LAN}]")
+        env = {"TELEGRAM_BOT_TOKEN": tg.token}
+        cli = Cli(env)
+        cli("init")
+        for _ in range(3):
+            cli("recap", "add", str(SAMPLE))
+        cli("draft", "--recap", "1")
+        cli("approve", "1")  # takes the first daily slot
+        cli("draft", "--recap", "2")
+        cli("draft", "--recap", "3")
+        _first, second, third = tg.messages(LAN)
+        taken = json.loads(cli("queue", "--json").stdout)[0]["slot"]
+
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            mark = tg.mark()
+            tg.push_callback(LAN, LAN, second["message_id"], "resched:2")
+            tg.wait_for_call("editMessageReplyMarkup", since=mark)
+            rows = tg.message(LAN, second["message_id"])["reply_markup"]["inline_keyboard"]
+            choices = [row[0]["callback_data"] for row in rows[:-1]]
+            assert len(choices) == 3 and all(c.startswith("at:2:") for c in choices)
+            assert [b["callback_data"] for b in rows[-1]] == ["at:2:0", "back:2"]
+            offered = [datetime.fromtimestamp(int(c.split(":")[2]), UTC) for c in choices]
+            assert datetime.fromisoformat(taken) not in offered  # only free slots
+            assert offered == sorted(offered)
+
+            mark = tg.mark()
+            tg.push_callback(LAN, LAN, second["message_id"], choices[1])  # the second offer
+            tg.wait_for_call("editMessageText", since=mark)
+            mark = tg.mark()
+            tg.push_callback(LAN, LAN, third["message_id"], "at:3:0")  # post now
+            tg.wait_for_call("editMessageText", since=mark)
+            assert running.stop(proc) == 0
+        by_id = {p["id"]: p for p in json.loads(cli("queue", "--all", "--json").stdout)}
+        assert datetime.fromisoformat(by_id[2]["slot"]) == offered[1]
+        assert by_id[2]["status"] == "scheduled"
+        cli("tick")  # "post now": due at once, whether or not the worker got to it first
+        after = {p["id"]: p for p in json.loads(cli("queue", "--all", "--json").stdout)}
+        assert after[3]["status"] == "published" and after[2]["status"] == "scheduled"
+        assert len(tg.messages(CHANNEL)) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -22,28 +23,33 @@ from bot.storage.models import Post
 
 log = logging.getLogger(__name__)
 
-APPROVE, REJECT = "approve", "reject"
+APPROVE, REJECT, RESCHEDULE, BACK, AT = "approve", "reject", "resched", "back", "at"
 
 
 @dataclass(frozen=True)
 class Callback:
-    """A decoded button press: ``approve:12`` → Callback("approve", 12)."""
+    """A decoded button press: ``approve:12`` → Callback("approve", 12); ``at:12:1764…``
+    → Callback("at", 12, 1764…) (approve for that instant; 0 means now)."""
 
     action: str
     post_id: int
+    at: int | None = None
 
     @classmethod
     def parse(cls, data: str | None) -> Callback | None:
         """None for anything that is not one of our buttons (forged or from an old version)."""
-        if not data or data.count(":") != 1:
+        parts = (data or "").split(":")
+        if not all(p.isdigit() and len(p) <= 12 for p in parts[1:]):
             return None
-        action, _, raw_id = data.partition(":")
-        if action not in (APPROVE, REJECT) or not raw_id.isdigit() or len(raw_id) > 12:
-            return None
-        return cls(action, int(raw_id))
+        if len(parts) == 2 and parts[0] in (APPROVE, REJECT, RESCHEDULE, BACK):
+            return cls(parts[0], int(parts[1]))
+        if len(parts) == 3 and parts[0] == AT:
+            return cls(AT, int(parts[1]), int(parts[2]))
+        return None
 
     def encode(self) -> str:
-        return f"{self.action}:{self.post_id}"
+        tail = f":{self.at}" if self.at is not None else ""
+        return f"{self.action}:{self.post_id}{tail}"
 
 
 def keyboard(post_id: int) -> InlineKeyboardMarkup:
@@ -51,10 +57,32 @@ def keyboard(post_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(texts.BUTTON_APPROVE, callback_data=f"{APPROVE}:{post_id}"),
+                InlineKeyboardButton(
+                    texts.BUTTON_RESCHEDULE, callback_data=f"{RESCHEDULE}:{post_id}"
+                ),
                 InlineKeyboardButton(texts.BUTTON_REJECT, callback_data=f"{REJECT}:{post_id}"),
             ]
         ]
     )
+
+
+def slots_keyboard(post_id: int, slots: list[datetime], tz: ZoneInfo) -> InlineKeyboardMarkup:
+    """The next free slots as buttons, then "post now" and back."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.slot_vi(slot, tz), callback_data=f"{AT}:{post_id}:{int(slot.timestamp())}"
+            )
+        ]
+        for slot in slots
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(texts.BUTTON_NOW, callback_data=f"{AT}:{post_id}:0"),
+            InlineKeyboardButton(texts.BUTTON_BACK, callback_data=f"{BACK}:{post_id}"),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
 
 
 def request_text(config: Config, post: Post, slot: datetime) -> str:

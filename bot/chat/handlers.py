@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import ForceReply, Update
+from sqlmodel import Session
+from telegram import CallbackQuery, ForceReply, Update, User
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -21,7 +22,7 @@ from bot.chat import admin, approval, officers, texts
 from bot.chat.services import KEY, ChatServices, services
 from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import UserError
-from bot.domain.posts import PostKind
+from bot.domain.posts import PostKind, PostStatus
 from bot.storage import repo
 from bot.storage.db import session_scope
 
@@ -119,8 +120,30 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(texts.REASON_RELAYED if officer is not None else texts.REASON_KEPT)
 
 
+async def _offer_times(
+    query: CallbackQuery, found: ChatServices, callback: approval.Callback, now: datetime
+) -> None:
+    """Reschedule: this copy's buttons become the next free slots, "post now" and back."""
+    try:
+        with session_scope(found.engine) as session:
+            post = repo.get_post(session, post_id=callback.post_id)
+            if post.status is not PostStatus.PENDING:
+                raise UserError(f"post {callback.post_id} is {post.status.value}")
+            slots = actions.free_slots(session, found.config, post=post, now=now, count=3)
+    except UserError as exc:
+        await query.answer(str(exc)[:200], show_alert=True)
+        return
+    markup = (
+        approval.slots_keyboard(callback.post_id, slots, found.config.tz)
+        if callback.action == approval.RESCHEDULE
+        else approval.keyboard(callback.post_id)
+    )
+    await query.answer(texts.PICK_A_TIME if callback.action == approval.RESCHEDULE else "")
+    await query.edit_message_reply_markup(markup)
+
+
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Approve or Reject pressed under an approval request.
+    """A button under an approval request: Approve, Reschedule (then a time), Reject.
 
     Only admins (from config, or granted by an owner; checked in the database) may decide;
     anyone else, and any button we did not make, changes nothing and gets an answer.
@@ -139,26 +162,17 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
         return
     now = datetime.now(UTC)
+    if callback.action in (approval.RESCHEDULE, approval.BACK):
+        await _offer_times(query, found, callback, now)
+        return
     try:
         with session_scope(found.engine) as session:
-            if callback.action == approval.APPROVE:
-                votes = actions.vote_to_approve(
-                    session,
-                    found.config,
-                    post_id=callback.post_id,
-                    by=query.from_user.id,
-                    name=query.from_user.full_name,
-                    now=now,
-                )
-                decision = votes.decision
-            else:
-                decision = actions.reject(
-                    session, post_id=callback.post_id, by=query.from_user.id, now=now
-                )
+            decision, votes = _decide(session, found, callback, query.from_user, now)
     except UserError as exc:
         await query.answer(str(exc)[:200], show_alert=True)
         return
     if decision is None:  # short of the quorum: count the vote, show it to every admin
+        assert votes is not None
         await query.answer(texts.vote_counted(len(votes.names), votes.needed))
         await approval.show_votes(
             context.bot,
@@ -170,32 +184,65 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             now=now,
         )
         return
-    post = decision.post
-    if callback.action == approval.APPROVE:
-        assert post.slot is not None and post.id is not None
-        found.on_scheduled(post.id, post.slot)
-        answer = (
-            texts.answer_approved(post.slot, found.config.tz)
-            if decision.changed
-            else texts.ANSWER_ALREADY_APPROVED
-        )
-    else:
-        answer = texts.ANSWER_REJECTED if decision.changed else texts.ANSWER_ALREADY_REJECTED
-    await query.answer(answer)
+    await query.answer(_answer(found, callback, decision))
     if decision.changed:
-        await approval.update_requests(
-            context.bot,
-            engine=found.engine,
-            config=found.config,
+        await _announce(context, found, callback, query.from_user)
+
+
+def _decide(
+    session: Session,
+    found: ChatServices,
+    callback: approval.Callback,
+    user: User,
+    now: datetime,
+) -> tuple[actions.Decision | None, actions.Votes | None]:
+    if callback.action == approval.AT:
+        at = datetime.fromtimestamp(callback.at, UTC) if callback.at else now
+        return actions.approve_at(
+            session, found.config, post_id=callback.post_id, by=user.id, at=at, now=now
+        ), None
+    if callback.action == approval.APPROVE:
+        votes = actions.vote_to_approve(
+            session,
+            found.config,
             post_id=callback.post_id,
-            who=query.from_user.full_name,
+            by=user.id,
+            name=user.full_name,
+            now=now,
         )
-        await approval.tell_submitter(
-            context.bot, engine=found.engine, config=found.config, post_id=callback.post_id
+        return votes.decision, votes
+    return actions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
+
+
+def _answer(found: ChatServices, callback: approval.Callback, decision: actions.Decision) -> str:
+    post = decision.post
+    if callback.action == approval.REJECT:
+        return texts.ANSWER_REJECTED if decision.changed else texts.ANSWER_ALREADY_REJECTED
+    assert post.slot is not None and post.id is not None
+    found.on_scheduled(post.id, post.slot)
+    if not decision.changed:
+        return texts.ANSWER_ALREADY_APPROVED
+    return texts.answer_approved(post.slot, found.config.tz)
+
+
+async def _announce(
+    context: ContextTypes.DEFAULT_TYPE,
+    found: ChatServices,
+    callback: approval.Callback,
+    user: User,
+) -> None:
+    """Every admin's copy shows the decision; the officer hears it; a rejection asks why."""
+    await approval.update_requests(
+        context.bot,
+        engine=found.engine,
+        config=found.config,
+        post_id=callback.post_id,
+        who=user.full_name,
+    )
+    await approval.tell_submitter(
+        context.bot, engine=found.engine, config=found.config, post_id=callback.post_id
+    )
+    if callback.action == approval.REJECT:
+        await context.bot.send_message(
+            user.id, texts.ask_reason(callback.post_id), reply_markup=ForceReply(selective=True)
         )
-        if callback.action == approval.REJECT:
-            await context.bot.send_message(
-                query.from_user.id,
-                texts.ask_reason(callback.post_id),
-                reply_markup=ForceReply(selective=True),
-            )

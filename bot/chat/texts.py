@@ -14,6 +14,10 @@ KIND_VI = {PostKind.DAILY: "Tin tốt mỗi ngày", PostKind.WEEKLY: "Câu chuy�
 
 BUTTON_APPROVE = "✅ Duyệt"
 BUTTON_REJECT = "❌ Từ chối"
+BUTTON_RESCHEDULE = "🕒 Đổi giờ"
+BUTTON_NOW = "⚡ Đăng ngay"
+BUTTON_BACK = "↩️ Quay lại"
+PICK_A_TIME = "Chọn giờ đăng."
 RULE = "───────────────"
 
 NOT_ALLOWED = "Bạn không có quyền duyệt bài."
