@@ -408,6 +408,30 @@ def approve_at(
     return approve(session, config, post_id=post_id, by=by, now=now, wanted=at)
 
 
+def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> Post:
+    """An admin rewrites a pending draft: first line the title, the rest the body."""
+    post = repo.get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.PENDING:
+        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be edited")
+    title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
+    if not title.strip() or not body.strip():
+        raise RecapError("send the title on the first line and the text below it")
+    before = post.title
+    post.title, post.body, post.updated_at = title.strip(), body.strip(), datetime.now(UTC)
+    _check_fits(post)
+    session.add(post)
+    session.flush()
+    repo.audit(
+        session,
+        actor=by,
+        action="edit",
+        post_id=post_id,
+        before=before[:200],
+        after=post.title[:200],
+    )
+    return post
+
+
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
     """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
     post = repo.get_post(session, post_id=post_id)

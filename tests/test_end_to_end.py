@@ -196,6 +196,7 @@ def test_recap_to_channel_and_page_through_admin_approval_in_chat(
     assert "Bản nháp #1" in request["plain_text"] and "Dự kiến đăng: 07:30" in request["plain_text"]
     buttons = [b["callback_data"] for b in request["reply_markup"]["inline_keyboard"][0]]
     assert buttons == ["approve:1", "resched:1", "reject:1"]
+    assert request["reply_markup"]["inline_keyboard"][1][0]["callback_data"] == "edit:1"
 
     worker = start_worker()
     tg.wait_for_poller(timeout=20)

@@ -111,3 +111,47 @@ def test_reschedule_offers_free_slots_and_post_now(workdir: Path) -> None:
         after = {p["id"]: p for p in json.loads(cli("queue", "--all", "--json").stdout)}
         assert after[3]["status"] == "published" and after[2]["status"] == "scheduled"
         assert len(tg.messages(CHANNEL)) == 1
+
+
+def test_edit_rewrites_the_draft_and_offers_it_again(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(LAN, "Lan")
+        tg.add_user(MINH, "Minh")
+        running.write_config(workdir, tg, CHANNEL, f"admins = [{LAN}, {MINH}]")
+        env = {"TELEGRAM_BOT_TOKEN": tg.token}
+        cli = Cli(env)
+        cli("init")
+        cli("recap", "add", str(SAMPLE))
+        cli("draft")
+        [request] = tg.messages(LAN)
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_callback(LAN, LAN, request["message_id"], "edit:1")
+            question = tg.wait_for_messages(LAN, 2)[1]
+            assert question["plain_text"].startswith("✏️ Nội dung mới cho bài #1?")
+            tg.push_message(LAN, "Chỉ một dòng", reply_to=question["message_id"])
+            refused = tg.wait_for_messages(LAN, 3)[2]["plain_text"]
+            assert refused == "send the title on the first line and the text below it"
+            mark = tg.mark()
+            tg.push_message(
+                LAN,
+                "Tiêu đề mới & gọn\nNội dung viết lại < 600 ký tự.",
+                reply_to=question["message_id"],
+            )
+            tg.wait_for_calls("editMessageText", 2, since=mark, timeout=10)
+            assert tg.wait_for_messages(LAN, 4)[3]["plain_text"] == (
+                "Đã cập nhật bản nháp; mời duyệt lại."
+            )
+            for admin in (LAN, MINH):
+                copy = tg.messages(admin)[0]
+                assert "<b>Tiêu đề mới &amp; gọn</b>" in copy["text"]
+                assert "Nội dung viết lại &lt; 600 ký tự." in copy["text"]
+                assert copy["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == (
+                    "approve:1"
+                )
+            assert running.stop(proc) == 0
+        [post] = json.loads(cli("queue", "--json").stdout)
+        assert post["title"] == "Tiêu đề mới & gọn" and post["status"] == "pending"
+        edits = [e for e in json.loads(cli("audit", "--json").stdout) if e["action"] == "edit"]
+        assert [(e["actor"], e["after"]) for e in edits] == [(LAN, "Tiêu đề mới & gọn")]

@@ -23,7 +23,7 @@ from bot.storage.models import Post
 
 log = logging.getLogger(__name__)
 
-APPROVE, REJECT, RESCHEDULE, BACK, AT = "approve", "reject", "resched", "back", "at"
+APPROVE, REJECT, RESCHEDULE, BACK, AT, EDIT = ("approve", "reject", "resched", "back", "at", "edit")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Callback:
         parts = (data or "").split(":")
         if not all(p.isdigit() and len(p) <= 12 for p in parts[1:]):
             return None
-        if len(parts) == 2 and parts[0] in (APPROVE, REJECT, RESCHEDULE, BACK):
+        if len(parts) == 2 and parts[0] in (APPROVE, REJECT, RESCHEDULE, BACK, EDIT):
             return cls(parts[0], int(parts[1]))
         if len(parts) == 3 and parts[0] == AT:
             return cls(AT, int(parts[1]), int(parts[2]))
@@ -61,7 +61,8 @@ def keyboard(post_id: int) -> InlineKeyboardMarkup:
                     texts.BUTTON_RESCHEDULE, callback_data=f"{RESCHEDULE}:{post_id}"
                 ),
                 InlineKeyboardButton(texts.BUTTON_REJECT, callback_data=f"{REJECT}:{post_id}"),
-            ]
+            ],
+            [InlineKeyboardButton(texts.BUTTON_EDIT, callback_data=f"{EDIT}:{post_id}")],
         ]
     )
 
@@ -152,6 +153,29 @@ async def show_votes(
         slot = actions.proposed_slot(session, config, post=post, now=now)
         copies = repo.approval_messages(session, post_id=post_id)
     text = request_text(config, post, slot) + "\n" + texts.votes_line(names, needed)
+    for copy in copies:
+        try:
+            await bot.edit_message_text(
+                text,
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(post_id),
+            )
+        except TelegramError as exc:
+            log.warning("could not update approval message %s: %s", copy.message_id, exc)
+
+
+async def refresh_requests(
+    bot: Bot, *, engine: Engine, config: Config, post_id: int, now: datetime
+) -> None:
+    """Every admin's copy shows the post as it now reads (after an edit), buttons kept."""
+    with session_scope(engine) as session:
+        post = repo.get_post(session, post_id=post_id)
+        text = request_text(
+            config, post, actions.proposed_slot(session, config, post=post, now=now)
+        )
+        copies = repo.approval_messages(session, post_id=post_id)
     for copy in copies:
         try:
             await bot.edit_message_text(

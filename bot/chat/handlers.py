@@ -40,7 +40,7 @@ def register(
     application.add_handler(CommandHandler("help", on_help))
     admin.register(application)
     application.add_handler(
-        MessageHandler(private & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reason),
+        MessageHandler(private & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reply),
         group=0,
     )
     officers.register(application)  # last: it takes any other private message
@@ -88,8 +88,9 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An admin's answer to "why was it rejected?": recorded and relayed to the officer.
+async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin answers one of the bot's questions: why a post was rejected (recorded and
+    relayed to the officer), or a draft's new text (stored, and offered again).
 
     The post is read back from the question the bot asked, so no state is kept between
     the two messages (a restart in between loses nothing).
@@ -100,30 +101,50 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if asked.from_user is None or asked.from_user.id != context.bot.id:
         return
-    if not asked.text.startswith(texts.REASON_PREFIX):
+    prefix = next(
+        (p for p in (texts.REASON_PREFIX, texts.EDIT_PREFIX) if asked.text.startswith(p)), None
+    )
+    if prefix is None:
         await officers.on_recap(update, context)  # a reply to something else: a recap
         return
-    post_id = int(asked.text.removeprefix(texts.REASON_PREFIX).split("?")[0])
-    found = services(context)
+    post_id = int(asked.text.removeprefix(prefix).split("?")[0])
+    found, answer = services(context), message.text or ""
     try:
         with session_scope(found.engine) as session:
             if "admin" not in actions.roles_of(session, found.config, user.id):
                 return
-            officer = actions.reject_reason(
-                session, post_id=post_id, by=user.id, reason=message.text or ""
-            )
+            if prefix == texts.EDIT_PREFIX:
+                actions.edit_post(session, post_id=post_id, by=user.id, text=answer)
+                officer = None
+            else:
+                officer = actions.reject_reason(session, post_id=post_id, by=user.id, reason=answer)
     except UserError as exc:
         await message.reply_text(str(exc))
         return
+    if prefix == texts.EDIT_PREFIX:
+        await approval.refresh_requests(
+            context.bot,
+            engine=found.engine,
+            config=found.config,
+            post_id=post_id,
+            now=datetime.now(UTC),
+        )
+        await message.reply_text(texts.EDITED)
+        return
     if officer is not None:
-        await context.bot.send_message(officer, texts.officer_reason(post_id, message.text or ""))
+        await context.bot.send_message(officer, texts.officer_reason(post_id, answer))
     await message.reply_text(texts.REASON_RELAYED if officer is not None else texts.REASON_KEPT)
 
 
 async def _offer_times(
-    query: CallbackQuery, found: ChatServices, callback: approval.Callback, now: datetime
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    found: ChatServices,
+    callback: approval.Callback,
+    now: datetime,
 ) -> None:
-    """Reschedule: this copy's buttons become the next free slots, "post now" and back."""
+    """Buttons that ask before deciding. Reschedule: this copy's buttons become the next
+    free slots, "post now" and back. Edit: the admin is asked for the new text."""
     try:
         with session_scope(found.engine) as session:
             post = repo.get_post(session, post_id=callback.post_id)
@@ -132,6 +153,14 @@ async def _offer_times(
             slots = actions.free_slots(session, found.config, post=post, now=now, count=3)
     except UserError as exc:
         await query.answer(str(exc)[:200], show_alert=True)
+        return
+    if callback.action == approval.EDIT:
+        await query.answer()
+        await context.bot.send_message(
+            query.from_user.id,
+            texts.ask_edit(callback.post_id),
+            reply_markup=ForceReply(selective=True),
+        )
         return
     markup = (
         approval.slots_keyboard(callback.post_id, slots, found.config.tz)
@@ -162,8 +191,8 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(texts.NOT_ALLOWED, show_alert=True)
         return
     now = datetime.now(UTC)
-    if callback.action in (approval.RESCHEDULE, approval.BACK):
-        await _offer_times(query, found, callback, now)
+    if callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
+        await _offer_times(query, context, found, callback, now)
         return
     try:
         with session_scope(found.engine) as session:

@@ -17,6 +17,18 @@ BUTTON_REJECT = "❌ Từ chối"
 BUTTON_RESCHEDULE = "🕒 Đổi giờ"
 BUTTON_NOW = "⚡ Đăng ngay"
 BUTTON_BACK = "↩️ Quay lại"
+BUTTON_EDIT = "✏️ Sửa"
+EDIT_PREFIX = "✏️ Nội dung mới cho bài #"
+EDITED = "Đã cập nhật bản nháp; mời duyệt lại."
+
+
+def ask_edit(post_id: int) -> str:
+    return (
+        f"{EDIT_PREFIX}{post_id}? Trả lời tin nhắn này: dòng đầu là tiêu đề, "
+        "các dòng sau là nội dung."
+    )
+
+
 PICK_A_TIME = "Chọn giờ đăng."
 RULE = "───────────────"
 
