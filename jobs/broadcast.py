@@ -39,6 +39,21 @@ class BroadcastReport:
     retried: int = 0
     failed: int = 0
 
+    @property
+    def finished(self) -> int:
+        """Deliveries this run settled (a retry waiting is not settled)."""
+        return self.sent + self.gone + self.failed
+
+    def count(self, status: str) -> None:
+        if status == "sent":
+            self.sent += 1
+        elif status == "blocked":
+            self.gone += 1
+        elif status == "pending":
+            self.retried += 1
+        else:
+            self.failed += 1
+
 
 async def broadcast_due(
     *,
@@ -59,9 +74,9 @@ async def broadcast_due(
         repo.expire_deliveries(session, now=now)
         report.created = repo.open_broadcasts(session, published_since=now - FRESH_FOR)
     posts: dict[int, OutgoingPost] = {}
-    while limit is None or report.sent + report.gone + report.failed < limit:
+    while limit is None or report.finished < limit:
         now = datetime.now(UTC)
-        size = BATCH if limit is None else min(BATCH, limit - report.sent - report.gone)
+        size = BATCH if limit is None else min(BATCH, limit - report.finished)
         with session_scope(engine) as session:
             batch = repo.claim_deliveries(
                 session, worker=worker, now=now, lease_until=now + config.lease, limit=size
@@ -99,27 +114,26 @@ async def _deliver(
     status, error, retry_at = "sent", None, None
     try:
         await messenger.send(delivery.chat_id, post)
-        report.sent += 1
-    except RecipientGoneError as exc:
-        status, error = "blocked", str(exc)[:500]
-        report.gone += 1
-    except RetryableError as exc:
-        if delivery.attempts < config.settings.worker.max_attempts:
-            status, error = "pending", str(exc)[:500]
-            retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
-            report.retried += 1
-        else:
-            status, error = "failed", str(exc)[:500]
-            report.failed += 1
-    except UnknownOutcomeError as exc:
-        status, error = "unknown", str(exc)[:500]
-        report.failed += 1
     except PublishError as exc:
-        status, error = "failed", str(exc)[:500]
-        report.failed += 1
+        error = str(exc)[:500]
+        status = _status_after(exc, delivery.attempts, config.settings.worker.max_attempts)
+        if status == "pending":
+            retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
+    report.count(status)
     with session_scope(engine) as session:
         repo.finish_delivery(
             session, delivery_id=delivery.id, status=status, error=error, retry_at=retry_at
         )
         if status == "blocked":
             repo.unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
+
+
+def _status_after(exc: PublishError, attempts: int, max_attempts: int) -> str:
+    """A delivery's state after a failed send: the follower is gone, try again, or stop."""
+    if isinstance(exc, RecipientGoneError):
+        return "blocked"
+    if isinstance(exc, RetryableError) and attempts < max_attempts:
+        return "pending"
+    if isinstance(exc, UnknownOutcomeError):
+        return "unknown"
+    return "failed"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -20,6 +21,18 @@ def write_config(workdir: Path, tg: FakeTelegram, channel_id: int, telegram: str
         f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {channel_id}\n',
         encoding="utf-8",
     )
+
+
+def prepare(
+    workdir: Path, tg: FakeTelegram, channel_id: int, telegram: str = ""
+) -> tuple[Cli, dict[str, str]]:
+    """Config aimed at the fake, the bot token in the environment, the database created:
+    the CLI to drive it and the environment a worker needs."""
+    write_config(workdir, tg, channel_id, telegram)
+    env = {"TELEGRAM_BOT_TOKEN": tg.token}
+    cli = Cli(env)
+    cli("init")
+    return cli, env
 
 
 @contextmanager

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from tests import running
-from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
 ADMIN, STRANGER, CHANNEL = 111, 999, -100500
@@ -19,10 +18,7 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         tg.add_user(ADMIN, "Lan")
         tg.add_user(STRANGER, "Mallory")
-        running.write_config(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
         cli("recap", "add", str(SAMPLE))
         cli("draft")  # the admin gets the approval request: message 1
         with running.worker(workdir, env) as proc:

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from tests import running
-from tests.conftest import Cli
 from tests.fakes.telegram import Call, FakeTelegram
 
 ADMIN, CHANNEL = 111, -100300
@@ -24,10 +23,7 @@ def test_a_stale_or_forged_button_changes_nothing(workdir: Path) -> None:
     with FakeTelegram() as tg:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         tg.add_user(ADMIN, "Lan")
-        running.write_config(workdir, tg, CHANNEL, f"admins = [{ADMIN}]")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]")
         cli("recap", "add", str(SAMPLE))
         cli("draft")
         [request] = tg.messages(ADMIN)

@@ -25,7 +25,6 @@ from bot.storage.models import Delivery, Subscriber
 from jobs.broadcast import BroadcastReport, broadcast_due
 from jobs.publish import publish_due
 from tests import running
-from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
 CHANNEL = -100900
@@ -158,10 +157,9 @@ def test_commands_through_the_running_bot(tmp_path: Path, workdir: Path) -> None
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for chat in (admin, 501, 502):
             tg.add_user(chat, f"Người {chat}")
-        running.write_config(workdir, tg, CHANNEL, f'admins = [{admin}]\n[worker]\nsweep = "1s"')
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(
+            workdir, tg, CHANNEL, f'admins = [{admin}]\n[worker]\nsweep = "1s"'
+        )
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(501, "/today")

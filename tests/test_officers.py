@@ -13,7 +13,6 @@ from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import Recap, RecapPhoto
 from tests import running
-from tests.conftest import Cli
 from tests.factories import png, word_document
 from tests.fakes.telegram import FakeTelegram
 
@@ -35,10 +34,9 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
             tg.add_user(user, name)
-        running.write_config(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(
+            workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]"
+        )
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(OFFICER, TEXT)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests import running
-from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
 LAN, MINH, HA, CHANNEL = 111, 222, 333, -100200
@@ -20,10 +19,9 @@ def test_two_of_three_admins_must_approve(workdir: Path) -> None:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for user, name in ((LAN, "Lan"), (MINH, "Minh"), (HA, "Hà")):
             tg.add_user(user, name)
-        running.write_config(workdir, tg, CHANNEL, f"admins = [{LAN}, {MINH}, {HA}]\nquorum = 2")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(
+            workdir, tg, CHANNEL, f"admins = [{LAN}, {MINH}, {HA}]\nquorum = 2"
+        )
         cli("recap", "add", str(SAMPLE))
         cli("draft")
         [request] = tg.messages(LAN)
@@ -71,10 +69,7 @@ def test_reschedule_offers_free_slots_and_post_now(workdir: Path) -> None:
     with FakeTelegram() as tg:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         tg.add_user(LAN, "Lan")
-        running.write_config(workdir, tg, CHANNEL, f"admins = [{LAN}]")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{LAN}]")
         for _ in range(3):
             cli("recap", "add", str(SAMPLE))
         cli("draft", "--recap", "1")
@@ -118,10 +113,7 @@ def test_edit_rewrites_the_draft_and_offers_it_again(workdir: Path) -> None:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         tg.add_user(LAN, "Lan")
         tg.add_user(MINH, "Minh")
-        running.write_config(workdir, tg, CHANNEL, f"admins = [{LAN}, {MINH}]")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{LAN}, {MINH}]")
         cli("recap", "add", str(SAMPLE))
         cli("draft")
         [request] = tg.messages(LAN)

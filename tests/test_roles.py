@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from tests import running
-from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
 OWNER, HELPER, STRANGER, CHANNEL = 100, 200, 300, -100700
@@ -19,10 +18,7 @@ def test_owner_grants_and_revokes_and_the_audit_log_tells(workdir: Path) -> None
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         for user, name in ((OWNER, "Chủ"), (HELPER, "Hà"), (STRANGER, "Lạ")):
             tg.add_user(user, name)
-        running.write_config(workdir, tg, CHANNEL, f"owners = [{OWNER}]\n")
-        env = {"TELEGRAM_BOT_TOKEN": tg.token}
-        cli = Cli(env)
-        cli("init")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"owners = [{OWNER}]\n")
         cli("recap", "add", str(SAMPLE))
         cli("recap", "add", str(SAMPLE))
         with running.worker(workdir, env) as proc:

@@ -19,7 +19,7 @@ from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus
 from bot.storage import repo
 from bot.storage.db import session_scope
-from bot.storage.models import Post
+from bot.storage.models import ApprovalMessage, Post
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +56,21 @@ def keyboard(post_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts.BUTTON_APPROVE, callback_data=f"{APPROVE}:{post_id}"),
                 InlineKeyboardButton(
-                    texts.BUTTON_RESCHEDULE, callback_data=f"{RESCHEDULE}:{post_id}"
+                    texts.BUTTON_APPROVE, callback_data=Callback(APPROVE, post_id).encode()
                 ),
-                InlineKeyboardButton(texts.BUTTON_REJECT, callback_data=f"{REJECT}:{post_id}"),
+                InlineKeyboardButton(
+                    texts.BUTTON_RESCHEDULE, callback_data=Callback(RESCHEDULE, post_id).encode()
+                ),
+                InlineKeyboardButton(
+                    texts.BUTTON_REJECT, callback_data=Callback(REJECT, post_id).encode()
+                ),
             ],
-            [InlineKeyboardButton(texts.BUTTON_EDIT, callback_data=f"{EDIT}:{post_id}")],
+            [
+                InlineKeyboardButton(
+                    texts.BUTTON_EDIT, callback_data=Callback(EDIT, post_id).encode()
+                )
+            ],
         ]
     )
 
@@ -72,15 +80,16 @@ def slots_keyboard(post_id: int, slots: list[datetime], tz: ZoneInfo) -> InlineK
     rows = [
         [
             InlineKeyboardButton(
-                texts.slot_vi(slot, tz), callback_data=f"{AT}:{post_id}:{int(slot.timestamp())}"
+                texts.slot_vi(slot, tz),
+                callback_data=Callback(AT, post_id, int(slot.timestamp())).encode(),
             )
         ]
         for slot in slots
     ]
     rows.append(
         [
-            InlineKeyboardButton(texts.BUTTON_NOW, callback_data=f"{AT}:{post_id}:0"),
-            InlineKeyboardButton(texts.BUTTON_BACK, callback_data=f"{BACK}:{post_id}"),
+            InlineKeyboardButton(texts.BUTTON_NOW, callback_data=Callback(AT, post_id, 0).encode()),
+            InlineKeyboardButton(texts.BUTTON_BACK, callback_data=Callback(BACK, post_id).encode()),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -137,56 +146,24 @@ async def send_requests(
     return warnings
 
 
-async def show_votes(
+async def refresh_requests(
     bot: Bot,
     *,
     engine: Engine,
     config: Config,
     post_id: int,
-    names: list[str],
-    needed: int,
     now: datetime,
+    footer: str = "",
 ) -> None:
-    """Every admin's copy shows the approvals so far; the buttons stay until the quorum."""
-    with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        slot = actions.proposed_slot(session, config, post=post, now=now)
-        copies = repo.approval_messages(session, post_id=post_id)
-    text = request_text(config, post, slot) + "\n" + texts.votes_line(names, needed)
-    for copy in copies:
-        try:
-            await bot.edit_message_text(
-                text,
-                chat_id=copy.chat_id,
-                message_id=copy.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(post_id),
-            )
-        except TelegramError as exc:
-            log.warning("could not update approval message %s: %s", copy.message_id, exc)
-
-
-async def refresh_requests(
-    bot: Bot, *, engine: Engine, config: Config, post_id: int, now: datetime
-) -> None:
-    """Every admin's copy shows the post as it now reads (after an edit), buttons kept."""
+    """Every admin's copy shows the post as it now reads (after an edit, or with the votes
+    so far in ``footer``); the buttons stay, since the post is still undecided."""
     with session_scope(engine) as session:
         post = repo.get_post(session, post_id=post_id)
         text = request_text(
             config, post, actions.proposed_slot(session, config, post=post, now=now)
         )
         copies = repo.approval_messages(session, post_id=post_id)
-    for copy in copies:
-        try:
-            await bot.edit_message_text(
-                text,
-                chat_id=copy.chat_id,
-                message_id=copy.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(post_id),
-            )
-        except TelegramError as exc:
-            log.warning("could not update approval message %s: %s", copy.message_id, exc)
+    await _edit_copies(bot, copies, text + footer, keyboard(post_id))
 
 
 async def update_requests(
@@ -197,10 +174,21 @@ async def update_requests(
         post = repo.get_post(session, post_id=post_id)
         copies = repo.approval_messages(session, post_id=post_id)
         text = decision_text(config, post, who)
+    await _edit_copies(bot, copies, text, None)
+
+
+async def _edit_copies(
+    bot: Bot, copies: list[ApprovalMessage], text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """One failed copy (deleted chat, unchanged text) never stops the others."""
     for copy in copies:
         try:
             await bot.edit_message_text(
-                text, chat_id=copy.chat_id, message_id=copy.message_id, parse_mode=ParseMode.HTML
+                text,
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
             )
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():

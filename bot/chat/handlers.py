@@ -203,16 +203,18 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if decision is None:  # short of the quorum: count the vote, show it to every admin
         assert votes is not None
         await query.answer(texts.vote_counted(len(votes.names), votes.needed))
-        await approval.show_votes(
+        await approval.refresh_requests(
             context.bot,
             engine=found.engine,
             config=found.config,
             post_id=callback.post_id,
-            names=votes.names,
-            needed=votes.needed,
             now=now,
+            footer="\n" + texts.votes_line(votes.names, votes.needed),
         )
         return
+    post = decision.post
+    if post.status is PostStatus.SCHEDULED and post.slot is not None and post.id is not None:
+        found.on_scheduled(post.id, post.slot)  # the worker adds its job now
     await query.answer(_answer(found, callback, decision))
     if decision.changed:
         await _announce(context, found, callback, query.from_user)
@@ -244,13 +246,13 @@ def _decide(
 
 
 def _answer(found: ChatServices, callback: approval.Callback, decision: actions.Decision) -> str:
+    """What the presser is told, as a toast."""
     post = decision.post
     if callback.action == approval.REJECT:
         return texts.ANSWER_REJECTED if decision.changed else texts.ANSWER_ALREADY_REJECTED
-    assert post.slot is not None and post.id is not None
-    found.on_scheduled(post.id, post.slot)
     if not decision.changed:
         return texts.ANSWER_ALREADY_APPROVED
+    assert post.slot is not None
     return texts.answer_approved(post.slot, found.config.tz)
 
 

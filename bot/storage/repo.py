@@ -83,13 +83,6 @@ def add_recap_photo(
     return photo
 
 
-def recap_photos(session: Session, *, recap_id: int) -> list[RecapPhoto]:
-    query = (
-        select(RecapPhoto).where(RecapPhoto.recap_id == recap_id).order_by(col(RecapPhoto.position))
-    )
-    return list(session.exec(query).all())
-
-
 def get_recap(session: Session, *, recap_id: int) -> Recap:
     recap = session.get(Recap, recap_id)
     if recap is None:
