@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot import ingest
 from bot.config import Config
 from bot.domain import drafting, ranking, recaps
-from bot.domain.errors import InvalidStateError, NotFoundError, RecapError
+from bot.domain.errors import N_, InvalidStateError, NotFoundError, RecapError
 from bot.domain.posts import (
     APPROVABLE,
     OPEN_STATUSES,
@@ -67,9 +67,11 @@ def change_role(
 ) -> bool:
     """An owner grants or revokes a role; False when nothing changed."""
     if "owner" not in roles_of(session, config, owner):
-        raise InvalidStateError("only an owner (telegram.owners) can change roles")
+        raise InvalidStateError(N_("only an owner (telegram.owners) can change roles"))
     if role not in ROLES:
-        raise InvalidStateError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise InvalidStateError(
+            N_("unknown role {role!r}; roles: {roles}"), role=role, roles=", ".join(ROLES)
+        )
     changed = (
         repo.grant(session, user_id=user_id, role=role, by=owner)
         if give
@@ -156,14 +158,14 @@ def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str
     else:
         title, body = title.strip(), text
     if not title:
-        raise RecapError(f"{source}: the recap has no title line; pass --title")
+        raise RecapError(N_("{source}: the recap has no title line; pass --title"), source=source)
     if len(title) > MAX_TITLE_CHARS:
         raise RecapError(
             f"{source}: the first line is {len(title)} characters, too long for a title; "
             "put the title on its own first line or pass --title"
         )
     if not body.strip():
-        raise RecapError(f"{source}: the recap has a title but no text")
+        raise RecapError(N_("{source}: the recap has a title but no text"), source=source)
     return title, body
 
 
@@ -306,7 +308,11 @@ def approve(
     if post.status is PostStatus.SCHEDULED:
         return Decision(post, changed=False)
     if post.status not in APPROVABLE:
-        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be approved")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}; it cannot be approved"),
+            post_id=post_id,
+            status=post.status.value,
+        )
     for _attempt in range(5):  # another worker may take the same slot at the same moment
         try:
             with session.begin_nested():
@@ -337,7 +343,9 @@ def approve(
             after=f"scheduled {post.slot.isoformat() if post.slot else ''}",
         )
         return Decision(post, changed=True)
-    raise InvalidStateError(f"post {post_id}: could not find a free slot; try again")
+    raise InvalidStateError(
+        N_("post {post_id}: could not find a free slot; try again"), post_id=post_id
+    )
 
 
 def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> Decision:
@@ -346,7 +354,11 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     if post.status is PostStatus.REJECTED:
         return Decision(post, changed=False)
     if post.status not in REJECTABLE:
-        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be rejected")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}; it cannot be rejected"),
+            post_id=post_id,
+            status=post.status.value,
+        )
     before = post.status.value
     repo.cancel_publications(session, post_id=post_id)
     post.status, post.slot = PostStatus.REJECTED, None
@@ -399,7 +411,11 @@ def approve_at(
     Quorum does not apply: choosing the time is the decision."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
-        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be rescheduled")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}; it cannot be rescheduled"),
+            post_id=post_id,
+            status=post.status.value,
+        )
     if at <= now:  # "post now": an instant, not a slot
         post.pinned_at = now
         session.add(post)
@@ -412,10 +428,14 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
     """An admin rewrites a pending draft: first line the title, the rest the body."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
-        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be edited")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}; it cannot be edited"),
+            post_id=post_id,
+            status=post.status.value,
+        )
     title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
     if not title.strip() or not body.strip():
-        raise RecapError("send the title on the first line and the text below it")
+        raise RecapError(N_("send the title on the first line and the text below it"))
     before = post.title
     post.title, post.body, post.updated_at = title.strip(), body.strip(), datetime.now(UTC)
     _check_fits(post)
@@ -436,7 +456,11 @@ def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str
     """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
     post = repo.get_post(session, post_id=post_id)
     if post.status is not PostStatus.REJECTED:
-        raise InvalidStateError(f"post {post_id} is {post.status.value}, not rejected")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}, not rejected"),
+            post_id=post_id,
+            status=post.status.value,
+        )
     repo.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
     if post.recap_id is None:
         return None
@@ -449,7 +473,11 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
     if post.status is PostStatus.PENDING:
         return Decision(post, changed=False)
     if post.status is not PostStatus.SCHEDULED:
-        raise InvalidStateError(f"post {post_id} is {post.status.value}; it cannot be unapproved")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}; it cannot be unapproved"),
+            post_id=post_id,
+            status=post.status.value,
+        )
     repo.cancel_publications(session, post_id=post_id)
     post.status, post.slot, post.updated_at = PostStatus.PENDING, None, now
     session.add(post)
@@ -498,7 +526,7 @@ def queue_post(
     title, _, body = text.partition("\n")
     title, body = title.strip(), body.strip()
     if not title:
-        raise RecapError("the post has no text")
+        raise RecapError(N_("the post has no text"))
     if not body:
         body, title = title, title[:80]
     for name in channels:
@@ -780,14 +808,18 @@ class Moved:
     moved_to: datetime
 
 
-def catch_up(session: Session, config: Config, *, now: datetime) -> list[Moved]:
-    """After downtime: what was due within ``catch_up_grace`` stays due (it goes out at
-    once); what is older moves to the next free slot of its kind on its channel."""
+def catch_up(
+    session: Session, config: Config, *, now: datetime, channels: list[str] | None = None
+) -> list[Moved]:
+    """After downtime (of the worker, or of a held channel: ``channels``): what was due
+    within ``catch_up_grace`` stays due (it goes out at once); what is older moves to the
+    next free slot of its kind on its channel."""
     moved: list[Moved] = []
+    wanted = {c.name for c in config.channels} & set(channels or [c.name for c in config.channels])
     for publication in repo.missed(session, before=now - config.catch_up_grace):
         assert publication.due_at is not None
-        if publication.channel not in {c.name for c in config.channels}:
-            continue  # the publishing pass reports it
+        if publication.channel not in wanted:
+            continue  # gone from the config: the publishing pass reports it
         taken = repo.taken_slots(
             session,
             channel=publication.channel,
@@ -814,3 +846,95 @@ def queue(session: Session, *, include_all: bool) -> list[tuple[Post, list[Publi
     posts = repo.list_posts(session, statuses=statuses)
     pubs = repo.publications_by_post(session, post_ids=[p.id for p in posts if p.id is not None])
     return [(post, pubs.get(post.id or 0, [])) for post in posts]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of a publication an admin acted on; ``changed`` False: already done."""
+
+    publication: Publication
+    changed: bool
+
+
+def retry_publication(
+    session: Session, *, publication_id: int, by: int | None, now: datetime
+) -> Settled:
+    """Retry, or send again: a failed publication (or an unknown one, once a person has
+    checked it did not go out) is sent at the next pass, with its attempts reset."""
+    publication = repo.get_publication(session, publication_id=publication_id, for_update=True)
+    if publication.status in (PublicationStatus.SCHEDULED, PublicationStatus.SENT):
+        return Settled(publication, changed=False)
+    if publication.status not in (PublicationStatus.FAILED, PublicationStatus.UNKNOWN):
+        raise InvalidStateError(
+            N_("post {post_id} is {status} on {channel}; it cannot be sent again"),
+            post_id=publication.post_id,
+            status=publication.status.value,
+            channel=publication.channel,
+        )
+    before = publication.status.value
+    publication.status, publication.due_at, publication.pinned = (
+        PublicationStatus.SCHEDULED,
+        now,
+        True,  # an instant, not a slot: the slot it missed may have another post by now
+    )
+    publication.attempts, publication.retry_at, publication.error = 0, None, None
+    publication.claimed_by = publication.lease_until = None
+    session.add(publication)
+    session.flush()
+    repo.refresh_post(session, post_id=publication.post_id)
+    repo.audit(
+        session,
+        actor=by,
+        action="retry" if before == "failed" else "send-again",
+        post_id=publication.post_id,
+        before=before,
+        after="scheduled",
+        detail=publication.channel,
+    )
+    return Settled(publication, changed=True)
+
+
+def confirm_sent(
+    session: Session, *, publication_id: int, by: int | None, now: datetime
+) -> Settled:
+    """A person checked the channel: the publication whose outcome was unknown went out."""
+    publication = repo.get_publication(session, publication_id=publication_id, for_update=True)
+    if publication.status is PublicationStatus.SENT:
+        return Settled(publication, changed=False)
+    if publication.status is not PublicationStatus.UNKNOWN:
+        raise InvalidStateError(
+            N_("post {post_id} is {status} on {channel}; only an unknown outcome can be confirmed"),
+            post_id=publication.post_id,
+            status=publication.status.value,
+            channel=publication.channel,
+        )
+    publication.status, publication.finished_at = PublicationStatus.SENT, now
+    publication.error = f"confirmed by {by}" if by is not None else "confirmed"
+    session.add(publication)
+    session.flush()
+    repo.refresh_post(session, post_id=publication.post_id)
+    repo.audit(
+        session,
+        actor=by,
+        action="confirm-sent",
+        post_id=publication.post_id,
+        before="unknown",
+        after="sent",
+        detail=publication.channel,
+    )
+    return Settled(publication, changed=True)
+
+
+def release_channels(
+    session: Session, config: Config, *, channels: list[str] | None, now: datetime
+) -> tuple[list[str], list[Moved]]:
+    """Held channels publish again (after a new token, or `goodnews check` passing); what
+    they missed meanwhile follows the catch-up policy. Returns the names released and the
+    publications moved to a later slot."""
+    released = repo.release_holds(session, channels=channels)
+    if not released:
+        return [], []
+    moved = catch_up(session, config, now=now, channels=released)
+    for name in released:
+        repo.audit(session, actor=None, action="release", detail=name)
+    return released, moved

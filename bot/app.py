@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -17,11 +17,12 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import actions
 from bot.chat.admin import publish_command_menus
-from bot.chat.alerts import warn_empty_slots
+from bot.chat.alerts import send_notice, warn_empty_slots
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
 from bot.config import Config
 from bot.domain.errors import ConfigError
+from bot.domain.notices import Notice
 from bot.publishers import Publishers, open_publishers
 from bot.storage.db import session_scope
 from jobs.scheduler import Worker
@@ -84,8 +85,10 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     announce: Callable[[str], None],
     webhook: Webhook | None,
 ) -> None:
-    notify = _admin_notifier(config, engine, application)
     bot = application.bot if application is not None else None
+
+    async def notify(notice: Notice) -> None:
+        await send_notice(bot, engine=engine, config=config, notice=notice)
 
     async def warn_empty(now: datetime) -> object:
         return await warn_empty_slots(bot, engine=engine, config=config, now=now)
@@ -104,7 +107,8 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
             with session_scope(engine) as session:
                 admins = actions.people_with(session, config, "admin")
-            await publish_command_menus(application, config, admins)
+                officers = actions.people_with(session, config, "officer")
+            await publish_command_menus(application, config, admins, officers)
             await application.start()
             assert application.updater is not None
             allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -135,28 +139,6 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             if application.running:
                 await application.stop()
         await worker.stop()
-
-
-def _admin_notifier(
-    config: Config,
-    engine: Engine,
-    application: Application | None,  # type: ignore[type-arg]
-) -> Callable[[str], Awaitable[None]]:
-    """Tell every admin in chat; without the bot, the log is all we have."""
-
-    async def notify(text: str) -> None:
-        log.warning("%s", text)
-        if application is None:
-            return
-        with session_scope(engine) as session:
-            admins = actions.people_with(session, config, "admin")
-        for admin in admins:
-            try:
-                await application.bot.send_message(admin, text)
-            except TelegramError as exc:
-                log.warning("could not tell admin %s: %s", admin, exc)
-
-    return notify
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -664,6 +664,7 @@ def tick(state: State, at_text: str | None) -> None:
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
     from bot import actions
+    from bot.chat.alerts import send_notice
     from bot.publishers import open_publishers
     from bot.storage import db
     from jobs.broadcast import broadcast_due
@@ -681,7 +682,7 @@ def tick(state: State, at_text: str | None) -> None:
                 f"{format_local(item.missed, config.tz)}; moved to "
                 f"{format_local(item.moved_to, config.tz)}"
             )
-        async with open_publishers(config) as publishers:
+        async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
             notice = publishers.dry_run_notice(config)
             if notice:
                 say(notice)
@@ -691,6 +692,8 @@ def tick(state: State, at_text: str | None) -> None:
             followers = await broadcast_due(
                 engine=state.engine, config=config, publishers=publishers, worker=worker_name()
             )
+            for told in report.notices:  # told to the admins in chat once, whoever finds it
+                await send_notice(bot, engine=state.engine, config=config, notice=told)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:

@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.domain.errors import ConfigError
+from bot.domain.errors import N_, ConfigError
 from bot.domain.posts import PostKind
 from bot.domain.slots import Cadence, parse_skip_dates, weekday_number
 
@@ -200,6 +200,7 @@ class Settings(_Section):
     """The whole file. Field names are the config contract; see the README's reference."""
 
     timezone: str = "Asia/Ho_Chi_Minh"
+    language: Literal["vi", "en"] = "vi"
     database_url: str = "sqlite:///goodnews.db"
     outbox_dir: str = "outbox"
     media_dir: str = "media"
@@ -306,7 +307,7 @@ class Config:
         for channel in self.settings.channels:
             if channel.name == name:
                 return channel
-        raise ConfigError(f"no channel named {name!r} in the config")
+        raise ConfigError(N_("no channel named {name!r} in the config"), name=name)
 
 
 def default_config_text() -> str:

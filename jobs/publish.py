@@ -9,6 +9,12 @@ The order of writes, each committed before the next step, is what makes it exact
 4. the outcome (sent / failed / unknown) is written after it.
 A crash after 3 leaves ``sending``: once the lease runs out it becomes ``unknown`` and a
 person decides; it is never sent again silently.
+
+When a channel's credentials or permissions fail (an expired Page token, the bot removed
+from the channel), the channel is *held*: its publications go back to ``scheduled`` and
+wait, untouched, until the worker restarts or ``goodnews check`` passes. The admins are
+told once per hold, not once per post. Everything a person must hear about comes back in
+``PassReport.notices``.
 """
 
 from __future__ import annotations
@@ -27,8 +33,16 @@ from sqlmodel import Session
 from bot import actions
 from bot.actions import as_draft
 from bot.config import Config
-from bot.domain.errors import PublishError, RetryableError, UnknownOutcomeError
-from bot.domain.posts import PublicationStatus
+from bot.domain.errors import (
+    AlreadyPublishedError,
+    CredentialsError,
+    NeedsAdminError,
+    PublishError,
+    RetryableError,
+    UnknownOutcomeError,
+)
+from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
+from bot.domain.posts import PostStatus, PublicationStatus
 from bot.publishers import OutgoingPost, Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
@@ -59,6 +73,7 @@ class PassReport:
     recovered: int = 0
     became_unknown: int = 0
     filled: list[tuple[int, str]] = field(default_factory=list)  # (post id, channel) from reserve
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def posts(self) -> set[int]:
@@ -85,9 +100,10 @@ async def publish_due(
         report.became_unknown = len(unknown)
         for publication in unknown:
             repo.refresh_post(session, post_id=publication.post_id)
+            report.notices.append(_unknown_notice(publication))
     with session_scope(engine) as session:
         report.filled = actions.fill_from_reserve(session, config, now=at)
-    sender = _Sender(engine, config, publishers, worker)
+    sender = _Sender(engine, config, publishers, worker, report)
     while True:
         now = datetime.now(UTC)
         with session_scope(engine) as session:
@@ -98,7 +114,7 @@ async def publish_due(
                 now=now,
                 lease_until=now + config.lease,
                 limit=BATCH,
-                skip_channels=repo.paused_channels(session),
+                skip_channels=repo.paused_channels(session) | set(repo.held_channels(session)),
             )
             posts = {p.post_id: _outgoing(session, p.post_id) for p in batch}
         if not batch:
@@ -113,20 +129,43 @@ def _outgoing(session: Session, post_id: int) -> OutgoingPost:
     return OutgoingPost(id=post_id, draft=as_draft(repo.get_post(session, post_id=post_id)))
 
 
+def _unknown_notice(publication: Publication) -> OutcomeUnknown:
+    assert publication.id is not None
+    return OutcomeUnknown(
+        publication.id,
+        publication.post_id,
+        publication.channel,
+        publication.error or "",
+        publication.attempts,
+    )
+
+
 @dataclass
 class _Sender:
     engine: Engine
     config: Config
     publishers: Publishers
     worker: str
+    report: PassReport
+    held: set[str] = field(default_factory=set)
 
     async def send(self, publication: Publication, post: OutgoingPost) -> Outcome | None:
-        """Mark sending, call the publisher, record the outcome; None if the claim was lost."""
+        """Mark sending, call the publisher, record the outcome; None if the claim was lost
+        or its channel is held."""
         assert publication.id is not None
+        if publication.channel in self.held:  # held during this pass: do not even try
+            with session_scope(self.engine) as session:
+                repo.unclaim(session, publication_id=publication.id)
+            return None
         with session_scope(self.engine) as session:
             if not repo.mark_sending(session, publication_id=publication.id, worker=self.worker):
                 return None  # our lease ran out and another worker recovered it
-        status, detail, external_id, retry_after = await self._call(publication.channel, post)
+        status, detail, external_id, retry_after, error = await self._call(
+            publication.channel, post
+        )
+        if isinstance(error, NeedsAdminError):
+            self._hold(publication, error)
+            return Outcome(post.id, publication.channel, PublicationStatus.SCHEDULED, detail)
         attempt = publication.attempts + 1
         with session_scope(self.engine) as session:
             if retry_after is not None and attempt < self.config.settings.worker.max_attempts:
@@ -137,43 +176,87 @@ class _Sender:
                 status = PublicationStatus.SCHEDULED
                 detail = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
             else:
-                repo.finish_publication(
+                finished = repo.finish_publication(
                     session,
                     publication_id=publication.id,
                     status=status,
                     external_id=external_id,
-                    error=None if status is PublicationStatus.SENT else detail,
+                    error=None if status is PublicationStatus.SENT and not error else detail,
                 )
-            repo.refresh_post(session, post_id=post.id)
+                self._tell(finished, detail)
+            if repo.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
+                self.report.notices.append(Published(post.id))
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
 
-    async def _call(self, name: str, post: OutgoingPost) -> _Result:
-        """(status, detail, external id, retry after seconds when it may be retried)."""
-        if name not in {c.name for c in self.config.channels}:
-            return (
-                PublicationStatus.FAILED,
-                f"refused: channel {name} is no longer configured",
-                None,
-                None,
+    def _tell(self, publication: Publication, detail: str) -> None:
+        """A failure or an unknown outcome is for a person to settle: say so once."""
+        assert publication.id is not None
+        if publication.status is PublicationStatus.UNKNOWN:
+            self.report.notices.append(_unknown_notice(publication))
+        elif publication.status is PublicationStatus.FAILED:
+            self.report.notices.append(
+                PublishFailed(
+                    publication.id,
+                    publication.post_id,
+                    publication.channel,
+                    detail,
+                    publication.attempts,
+                )
             )
+
+    def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
+        """The channel needs a person: hold it; this publication waits as if never tried."""
+        assert publication.id is not None
+        reason = f"{error.label}: {error}"
+        now = datetime.now(UTC)
+        with session_scope(self.engine) as session:
+            repo.unclaim(session, publication_id=publication.id, error=reason)
+            since = repo.hold_channel(session, channel=publication.channel, reason=reason, now=now)
+        self.held.add(publication.channel)
+        channel = self.config.channel(publication.channel)
+        log.warning("channel %s held until a person acts: %s", channel.name, reason)
+        self.report.notices.append(
+            ChannelHeld(
+                channel.name,
+                channel.type,
+                reason,
+                since,
+                token_expired=isinstance(error, CredentialsError),
+            )
+        )
+
+    async def _call(self, name: str, post: OutgoingPost) -> _Result:
+        """(status, detail, external id, retry after seconds when it may be retried, the
+        error when there was one)."""
+        if name not in {c.name for c in self.config.channels}:
+            detail = f"refused: channel {name} is no longer configured"
+            return PublicationStatus.FAILED, detail, None, None, None
         channel = self.config.channel(name)
         try:
             result = await self.publishers.for_channel(channel).publish(post, channel)
-        except UnknownOutcomeError as exc:
-            return PublicationStatus.UNKNOWN, f"{exc.label}: {exc}", None, None
-        except RetryableError as exc:
-            wait = exc.retry_after if exc.retry_after is not None else 0.0
-            return PublicationStatus.FAILED, f"{exc.label}: {exc}", None, wait
         except PublishError as exc:
-            return PublicationStatus.FAILED, f"{exc.label}: {exc}", None, None
+            wait = None
+            if isinstance(exc, RetryableError):
+                wait = exc.retry_after if exc.retry_after is not None else 0.0
+            return _status_after(exc), f"{exc.label}: {exc}", None, wait, exc
         except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
             log.exception("publisher for %s crashed on post %s", name, post.id)
-            return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None, None
-        return PublicationStatus.SENT, result.external_id, result.external_id, None
+            return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None, None, None
+        return PublicationStatus.SENT, result.external_id, result.external_id, None, None
 
 
-_Result = tuple[PublicationStatus, str, str | None, float | None]
+def _status_after(exc: PublishError) -> PublicationStatus:
+    """Already there (Graph #506: an earlier attempt went out after all) counts as sent;
+    maybe there is unknown; anything else failed (retried first when retryable)."""
+    if isinstance(exc, AlreadyPublishedError):
+        return PublicationStatus.SENT
+    if isinstance(exc, UnknownOutcomeError):
+        return PublicationStatus.UNKNOWN
+    return PublicationStatus.FAILED
+
+
+_Result = tuple[PublicationStatus, str, str | None, float | None, PublishError | None]
 
 
 def backoff(attempt: int, retry_after: float) -> float:

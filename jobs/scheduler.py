@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot import actions
 from bot.config import Config
+from bot.domain.notices import CaughtUp, Notice
 from bot.domain.slots import format_local
 from bot.publishers import Publishers
 from bot.storage import repo
@@ -30,11 +31,11 @@ from jobs.publish import PassReport, publish_due, worker_name
 
 log = logging.getLogger(__name__)
 
-Notify = Callable[[str], Awaitable[None]]
+Notify = Callable[[Notice], Awaitable[None]]
 
 
-async def _log_only(text: str) -> None:
-    log.warning("%s", text)
+async def _log_only(notice: Notice) -> None:
+    log.warning("%s", notice)
 
 
 class Worker:
@@ -61,7 +62,12 @@ class Worker:
         self._stopping = False
 
     async def start(self) -> None:
-        """Catch up on missed slots, then sweep now and every ``worker.sweep``."""
+        """Release held channels (a restart is how a new token takes effect), catch up on
+        missed slots, then sweep now and every ``worker.sweep``."""
+        with session_scope(self.engine) as session:
+            released = repo.release_holds(session)
+        if released:
+            log.info("channels no longer held: %s (they are tried again)", ", ".join(released))
         await self.catch_up()
         self.scheduler.add_job(
             self.sweep,
@@ -97,16 +103,22 @@ class Worker:
         with session_scope(self.engine) as session:
             moved = actions.catch_up(session, self.config, now=datetime.now(UTC))
         for item in moved:
-            await self.notify(
-                f"Post #{item.post_id} on {item.channel} missed its slot "
-                f"{format_local(item.missed, self.config.tz)} while no worker ran; "
-                f"moved to {format_local(item.moved_to, self.config.tz)}."
+            log.warning(
+                "post %s on %s missed its slot %s while no worker ran; moved to %s",
+                item.post_id,
+                item.channel,
+                format_local(item.missed, self.config.tz),
+                format_local(item.moved_to, self.config.tz),
             )
+            await self.notify(CaughtUp(item.post_id, item.channel, item.missed, item.moved_to))
 
     def schedule(self, _post_id: int, due: datetime) -> None:
         """Make sure a one-shot job fires at ``due`` (one job per distinct instant)."""
-        if due <= datetime.now(UTC) or self._stopping:
-            return  # due already: the sweep takes it
+        if self._stopping:
+            return
+        if due <= datetime.now(UTC):  # due already: a pass right away, not at the next sweep
+            self.scheduler.add_job(self.publish_pass, id="due-now", replace_existing=True)
+            return
         self.scheduler.add_job(
             self.publish_pass,
             DateTrigger(run_date=due, timezone=self.config.tz),
@@ -142,6 +154,8 @@ class Worker:
                 publishers=self.publishers,
                 worker=self.name,
             )
+        for notice in report.notices:
+            await self.notify(notice)
         if report.outcomes:
             log.info("published %d post(s)", len(report.posts))
         if sent.sent or sent.gone:

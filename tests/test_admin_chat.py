@@ -26,7 +26,14 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             everyone = [c["command"] for c in tg.commands({"type": "default"})]
             admins = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
             assert everyone == ["start", "today", "week", "stop", "help"]
-            assert admins == [*everyone, "queue", "pending", "stats", "pause", "resume"]
+            assert admins == [*everyone, "new", "queue", "pending", "stats", "pause", "resume"]
+            # One menu per language: the default (config `language`, here vi) and each catalog.
+            default_vi = tg.commands({"type": "default"})
+            assert default_vi[0]["description"] == "Nhận tin tốt mỗi ngày"
+            assert tg.commands({"type": "default"}, "vi") == default_vi
+            english = tg.commands({"type": "chat", "chat_id": ADMIN}, "en")
+            assert english[0]["description"] == "Get the good news every day"
+            assert [c["command"] for c in english] == admins
 
             tg.push_message(STRANGER, "/queue")
             [refusal] = tg.wait_for_messages(STRANGER, 1)
@@ -47,7 +54,7 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             assert tg.wait_for_messages(ADMIN, 4)[3]["plain_text"] == "Đã tạm dừng: tg"
             tg.push_message(ADMIN, "/pause nope")
             assert tg.wait_for_messages(ADMIN, 5)[4]["plain_text"] == (
-                "no channel named 'nope' in the config"
+                "không có kênh nào tên 'nope' trong cấu hình"
             )
             tg.push_message(ADMIN, "/resume")
             assert tg.wait_for_messages(ADMIN, 6)[5]["plain_text"] == "Đã tiếp tục: tg"

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot import actions
 from bot.config import Config, Secrets, parse_settings
+from bot.domain.notices import ChannelHeld
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.publishers import open_publishers
 from bot.storage import db, repo
@@ -155,13 +156,27 @@ def test_a_429_without_retry_after_is_retried_not_unknown(setup: Setup) -> None:
     assert tg_status is PublicationStatus.SCHEDULED and tg_error.startswith("retry later: ")
 
 
-def test_bot_removed_from_channel_is_reported_as_needing_an_admin(setup: Setup) -> None:
+def test_bot_removed_from_channel_holds_the_channel_and_tells_once(setup: Setup) -> None:
     post_id, slot = setup.schedule_post()
     setup.tg.set_member(CHANNEL_ID, setup.tg.bot_id, "left")
-    setup.tick(slot)
+    report = setup.tick(slot)
     _, pubs = setup.state(post_id)
-    assert pubs["tg"][0] is PublicationStatus.FAILED
+    assert pubs["tg"][0] is PublicationStatus.SCHEDULED  # it waits; it did not fail
     assert pubs["tg"][1].startswith(f"needs an admin: telegram channel tg ({CHANNEL_ID}): ")
+    [held] = [n for n in report.notices if isinstance(n, ChannelHeld)]
+    assert (held.channel, held.token_expired) == ("tg", False)
+    calls = len(setup.tg.calls("sendMessage"))
+    assert not [n for n in setup.tick(slot).notices if isinstance(n, ChannelHeld)]
+    assert len(setup.tg.calls("sendMessage")) == calls  # held: not even tried again
+    setup.tg.set_member(CHANNEL_ID, setup.tg.bot_id, "administrator")
+    with session_scope(setup.engine) as session:
+        released, _ = actions.release_channels(
+            session, setup.config, channels=None, now=datetime.now(UTC)
+        )
+    assert released == ["tg"]
+    setup.tick(slot)
+    assert setup.state(post_id)[1]["tg"][0] is PublicationStatus.SENT
+    assert len(setup.tg.messages(CHANNEL_ID)) == 1
 
 
 def test_a_dropped_connection_after_sending_is_unknown_and_not_resent(setup: Setup) -> None:
@@ -193,10 +208,44 @@ def test_graph_rate_limit_waits_and_expired_token_needs_an_admin(setup: Setup) -
     assert fb_status is PublicationStatus.SCHEDULED and "retry later (#32)" in fb_error
     second, slot2 = setup.schedule_post()
     setup.graph.expire_token(PAGE_TOKEN)
-    setup.tick(slot2)
+    report = setup.tick(slot2)
     fb_status, fb_error = setup.state(second)[1]["fb"]
-    assert fb_status is PublicationStatus.FAILED
-    assert fb_error.startswith("needs an admin: ") and "(#190)" in fb_error
+    assert fb_status is PublicationStatus.SCHEDULED  # held, not failed
+    assert fb_error.startswith("token expired or invalid: ") and "(#190)" in fb_error
+    [held] = [n for n in report.notices if isinstance(n, ChannelHeld)]
+    assert (held.channel, held.platform, held.token_expired) == ("fb", "facebook", True)
+
+
+def test_a_token_expiring_mid_queue_holds_the_rest_and_they_go_out_later(
+    setup: Setup,
+) -> None:
+    """Five Facebook posts due; the token expires after the second. The other three wait
+    (one refused call, not three), the admins hear it once, and a new token sends them."""
+    posts = [setup.schedule_post() for _ in range(5)]
+    last_slot = max(slot for _, slot in posts)
+    setup.tick(posts[1][1])  # the first two go out
+    before = len(setup.graph.calls("/feed"))
+    setup.graph.expire_token(PAGE_TOKEN)
+    report = setup.tick(last_slot)
+    refused = setup.graph.calls("/feed")[before:]
+    assert [c.status for c in refused] == [400]  # one refused call; the rest never tried
+    assert len([n for n in report.notices if isinstance(n, ChannelHeld)]) == 1
+    fb = [setup.state(p)[1]["fb"][0] for p, _ in posts]
+    assert fb == [PublicationStatus.SENT] * 2 + [PublicationStatus.SCHEDULED] * 3
+    assert all(setup.state(p)[1]["tg"][0] is PublicationStatus.SENT for p, _ in posts)
+    # A new token: the worker restart (or `goodnews check`) releases the channel.
+    setup.graph.add_token("EAAGnewtoken", PAGE_ID)
+    setup.config = Config(
+        setup.config.settings,
+        Secrets(setup.tg.token, "EAAGnewtoken"),
+        None,
+        setup.config.database_url,
+    )
+    with session_scope(setup.engine) as session:
+        actions.release_channels(session, setup.config, channels=["fb"], now=datetime.now(UTC))
+    setup.tick(last_slot)
+    assert all(setup.state(p)[1]["fb"][0] is PublicationStatus.SENT for p, _ in posts)
+    assert len(setup.graph.posts(PAGE_ID)) == 5  # each once
 
 
 def test_a_missing_channel_is_needs_admin(setup: Setup) -> None:
@@ -206,10 +255,11 @@ def test_a_missing_channel_is_needs_admin(setup: Setup) -> None:
     )
     setup.config = Config(bad, setup.config.secrets, None, setup.config.database_url)
     post_id, slot = setup.schedule_post()
-    setup.tick(slot)
+    report = setup.tick(slot)
     status, pubs = setup.state(post_id)
-    assert status is PostStatus.FAILED
-    assert pubs == {"tg": (PublicationStatus.FAILED, pubs["tg"][1])}
+    assert status is PostStatus.SCHEDULED
+    assert pubs == {"tg": (PublicationStatus.SCHEDULED, pubs["tg"][1])}
     assert (
         pubs["tg"][1].startswith("needs an admin: ") and "chat not found" in pubs["tg"][1].lower()
     )
+    assert [type(n) for n in report.notices] == [ChannelHeld]

@@ -124,7 +124,7 @@ def test_edit_rewrites_the_draft_and_offers_it_again(workdir: Path) -> None:
             assert question["plain_text"].startswith("✏️ Nội dung mới cho bài #1?")
             tg.push_message(LAN, "Chỉ một dòng", reply_to=question["message_id"])
             refused = tg.wait_for_messages(LAN, 3)[2]["plain_text"]
-            assert refused == "send the title on the first line and the text below it"
+            assert refused == "hãy gửi tiêu đề ở dòng đầu và nội dung ở các dòng sau"
             mark = tg.mark()
             tg.push_message(
                 LAN,

@@ -3,38 +3,31 @@ actions, reply."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-from html import escape
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import actions
-from bot.chat import texts
+from bot.chat import i18n
+from bot.chat.people import reader
 from bot.chat.services import services
+from bot.chat.texts import texts_for
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostStatus
 from bot.storage import repo
 from bot.storage.db import session_scope
-
-EVERYONE = [
-    ("start", "Nhận tin tốt mỗi ngày"),
-    ("today", "Tin tốt mới nhất"),
-    ("week", "Câu chuyện đẹp của tuần"),
-    ("stop", "Ngừng nhận tin"),
-    ("help", "Giới thiệu"),
-]
-ADMINS = [
-    ("queue", "Lịch đăng 14 ngày tới"),
-    ("pending", "Bản nháp chờ duyệt"),
-    ("stats", "Số bài đã đăng, tỉ lệ giữ nhịp"),
-    ("pause", "Tạm dừng một kênh (hoặc tất cả)"),
-    ("resume", "Tiếp tục đăng"),
-]
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -54,20 +47,24 @@ async def publish_command_menus(
     application: Application,  # type: ignore[type-arg]
     config: Config,
     admins: list[int],
+    officers: list[int] | None = None,
 ) -> None:
-    """setMyCommands: followers' commands for everyone, admin commands in admins' chats."""
-    bot = application.bot
+    """setMyCommands for each audience (everyone; each officer's and admin's chat), once
+    per language: the default list in ``language``, then one per catalog, which Telegram
+    shows to people whose app is set to that language."""
+    audiences: list[tuple[str, BotCommandScope]] = [("everyone", BotCommandScopeDefault())]
+    audiences += [("officers", BotCommandScopeChat(o)) for o in officers or [] if o not in admins]
+    audiences += [("admins", BotCommandScopeChat(a)) for a in admins]
+    languages: list[tuple[str, str | None]] = [(config.settings.language, None)]
+    languages += [(language, language) for language in i18n.LANGUAGES]
     try:
-        await bot.set_my_commands(
-            [BotCommand(*c) for c in EVERYONE], scope=BotCommandScopeDefault()
-        )
-        for admin in admins:
-            await bot.set_my_commands(
-                [BotCommand(*c) for c in EVERYONE + ADMINS], scope=BotCommandScopeChat(admin)
-            )
+        for audience, scope in audiences:
+            for language, code in languages:
+                commands = texts_for(language, config.tz).commands(audience)
+                await application.bot.set_my_commands(
+                    [BotCommand(*c) for c in commands], scope=scope, language_code=code
+                )
     except TelegramError as exc:  # a menu is a convenience: never stop the worker for it
-        import logging
-
         logging.getLogger(__name__).warning("could not set the command menus: %s", exc)
 
 
@@ -84,7 +81,7 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     with session_scope(engine) as session:
         allowed = "admin" in actions.roles_of(session, config, user.id)
     if not allowed:
-        await message.reply_text(texts.ADMINS_ONLY)
+        await message.reply_text(reader(context, user).admins_only())
         return False
     return True
 
@@ -96,9 +93,10 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     config, engine = _config_engine(context)
     with session_scope(engine) as session:
         board = actions.slot_board(session, config, now=datetime.now(UTC), days=14)
-    lines = [texts.board_line(slot, config.tz) for slot in board]
+    t = reader(context, update.effective_user)
+    lines = [t.board_line(slot) for slot in board]
     empty = sum(1 for s in board if s.post_id is None)
-    text = texts.board_header(empty) + "\n" + "\n".join(lines)
+    text = t.board_header(empty) + "\n" + "\n".join(lines)
     assert update.effective_message is not None
     await update.effective_message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
 
@@ -111,10 +109,11 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     with session_scope(engine) as session:
         pending = repo.list_posts(session, statuses=[PostStatus.PENDING])
     assert update.effective_message is not None
+    t = reader(context, update.effective_user)
     if not pending:
-        await update.effective_message.reply_text(texts.NO_PENDING)
+        await update.effective_message.reply_text(t.no_pending())
         return
-    lines = [f"#{p.id} · {escape(texts.KIND_VI[p.kind])} · {escape(p.title)}" for p in pending]
+    lines = [t.pending_line(p.id or 0, p.kind, p.title) for p in pending]
     await update.effective_message.reply_text("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
 
 
@@ -134,6 +133,7 @@ async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, *, paused: 
     config, engine = _config_engine(context)
     channel = context.args[0] if context.args else None
     assert update.effective_message is not None
+    t = reader(context, update.effective_user)
     try:
         with session_scope(engine) as session:
             changed = actions.set_paused(
@@ -144,9 +144,9 @@ async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, *, paused: 
                 by=update.effective_user.id if update.effective_user else None,
             )
     except UserError as exc:
-        await update.effective_message.reply_text(str(exc))
+        await update.effective_message.reply_text(t.error(exc))
         return
-    await update.effective_message.reply_text(texts.paused(changed, paused=paused))
+    await update.effective_message.reply_text(t.paused(changed, paused=paused))
 
 
 async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,9 +163,9 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    args = context.args or []
+    args, t = context.args or [], reader(context, user)
     if len(args) != 2 or not args[0].lstrip("-").isdigit():
-        await message.reply_text(texts.ROLE_USAGE)
+        await message.reply_text(t.role_usage())
         return
     config, engine = _config_engine(context)
     try:
@@ -179,9 +179,9 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
                 give=give,
             )
     except UserError as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(t.error(exc))
         return
-    await message.reply_text(texts.role_changed(int(args[0]), args[1].lower(), give, changed))
+    await message.reply_text(t.role_changed(int(args[0]), args[1].lower(), give, changed))
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -192,7 +192,8 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     with session_scope(engine) as session:
         found = actions.stats(session, config, now=datetime.now(UTC))
     assert update.effective_message is not None
+    t = reader(context, update.effective_user)
     await update.effective_message.reply_text(
-        texts.stats(found.published_week, found.published_month, found.kept_week, found.kept_month),
+        t.stats(found.published_week, found.published_month, found.kept_week, found.kept_month),
         parse_mode=ParseMode.HTML,
     )

@@ -1,4 +1,5 @@
-"""Warnings to people in chat, each cause sent once (across restarts and workers)."""
+"""Warnings and notices to people in chat, each in its reader's language, each cause sent
+once (across restarts and workers: the keys are remembered in the database)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import actions
-from bot.chat import approval, texts
+from bot.chat import approval
+from bot.chat.people import texts_by_user, texts_for_code
+from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.errors import UserError
+from bot.domain.notices import (
+    CaughtUp,
+    ChannelHeld,
+    Notice,
+    OutcomeUnknown,
+    Published,
+    PublishFailed,
+)
 from bot.domain.posts import PostKind
 from bot.storage import repo
 from bot.storage.db import session_scope
@@ -25,7 +36,8 @@ async def warn_empty_slots(
     bot: Bot | None, *, engine: Engine, config: Config, now: datetime
 ) -> str | None:
     """If tomorrow has empty slots: draft from the unused recaps, send the drafts to the
-    admins, and tell admins and officers. Returns the warning text (None: nothing to say)."""
+    admins, and tell admins and officers. Returns the warning text in the configured
+    language (None: nothing to say)."""
     with session_scope(engine) as session:
         empty = [
             slot
@@ -36,23 +48,18 @@ async def warn_empty_slots(
         ]
     if not empty:
         return None
-    drafted, missing = [], []
-    for kind in dict.fromkeys(slot.kind for slot in empty):
+    drafted: list[int] = []
+    missing: list[PostKind] = []
+    for kind in dict.fromkeys(PostKind(slot.kind) for slot in empty):
         try:
             with session_scope(engine) as session:
                 post = actions.draft(session, config, kind=kind, recap_id=None)
             assert post.id is not None
             drafted.append(post.id)
         except UserError:
-            missing.append(texts.KIND_VI[PostKind(kind)])
-    text = texts.empty_slots(
-        [
-            f"{texts.slot_vi(s.at, config.tz)} · {s.channel} · {texts.KIND_VI[s.kind]}"
-            for s in empty
-        ],
-        drafted,
-        missing,
-    )
+            missing.append(kind)
+    slots = [(s.at, s.channel, PostKind(s.kind)) for s in empty]
+    text = texts_for_code(config, None).empty_slots(slots, drafted, missing)
     if bot is None:
         log.warning("%s", text)
         return text
@@ -62,15 +69,56 @@ async def warn_empty_slots(
         ):
             log.warning("%s", warning)
     with session_scope(engine) as session:
-        people = dict.fromkeys(
-            [
-                *actions.people_with(session, config, "admin"),
-                *actions.people_with(session, config, "officer"),
-            ]
+        people = list(
+            dict.fromkeys(
+                [
+                    *actions.people_with(session, config, "admin"),
+                    *actions.people_with(session, config, "officer"),
+                ]
+            )
         )
-    for user in people:
-        try:
-            await bot.send_message(user, text, parse_mode=ParseMode.HTML)
-        except TelegramError as exc:
-            log.warning("could not warn %s: %s", user, exc)
+    for user, t in texts_by_user(engine, config, people).items():
+        await _send(bot, user, t.empty_slots(slots, drafted, missing), None)
     return text
+
+
+async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice: Notice) -> bool:
+    """Tell the people concerned, once per cause; False when it was already told."""
+    with session_scope(engine) as session:
+        if not repo.first_time(session, key=notice.key):
+            return False
+        admins = actions.people_with(session, config, "admin")
+    log.warning("%s", render(texts_for_code(config, None), notice)[0])
+    if bot is None:
+        return True
+    if isinstance(notice, Published):
+        await approval.tell_submitter(bot, engine=engine, config=config, post_id=notice.post_id)
+        return True
+    for admin, t in texts_by_user(engine, config, admins).items():
+        text, markup = render(t, notice)
+        await _send(bot, admin, text, markup)
+    return True
+
+
+def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The message for one reader, with the buttons that settle it."""
+    if isinstance(notice, CaughtUp):
+        return t.caught_up(notice.post_id, notice.channel, notice.missed, notice.moved_to), None
+    if isinstance(notice, PublishFailed):
+        text = t.publish_failed(notice.post_id, notice.channel, notice.reason)
+        return text, approval.retry_keyboard(t, notice.publication_id)
+    if isinstance(notice, OutcomeUnknown):
+        text = t.outcome_unknown(notice.post_id, notice.channel, notice.reason)
+        return text, approval.unknown_keyboard(t, notice.publication_id)
+    if isinstance(notice, ChannelHeld):
+        return t.channel_held(
+            notice.channel, notice.platform, notice.reason, notice.token_expired
+        ), None
+    return t.published_log(notice.post_id), None
+
+
+async def _send(bot: Bot, user: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await bot.send_message(user, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except TelegramError as exc:
+        log.warning("could not tell %s: %s", user, exc)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,10 +13,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot import actions
-from bot.chat import texts
+from bot.chat.people import texts_by_user
+from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.drafting import render_telegram_html
-from bot.domain.posts import PostStatus
+from bot.domain.posts import PostStatus, PublicationStatus
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import ApprovalMessage, Post
@@ -24,6 +25,9 @@ from bot.storage.models import ApprovalMessage, Post
 log = logging.getLogger(__name__)
 
 APPROVE, REJECT, RESCHEDULE, BACK, AT, EDIT = ("approve", "reject", "resched", "back", "at", "edit")
+#: Buttons under a failed or unknown publication; their number is the publication's id.
+RETRY, WENT_OUT, AGAIN = ("retry", "wentout", "again")
+PUBLICATION_ACTIONS = (RETRY, WENT_OUT, AGAIN)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,14 @@ class Callback:
         parts = (data or "").split(":")
         if not all(p.isdigit() and len(p) <= 12 for p in parts[1:]):
             return None
-        if len(parts) == 2 and parts[0] in (APPROVE, REJECT, RESCHEDULE, BACK, EDIT):
+        if len(parts) == 2 and parts[0] in (
+            APPROVE,
+            REJECT,
+            RESCHEDULE,
+            BACK,
+            EDIT,
+            *PUBLICATION_ACTIONS,
+        ):
             return cls(parts[0], int(parts[1]))
         if len(parts) == 3 and parts[0] == AT:
             return cls(AT, int(parts[1]), int(parts[2]))
@@ -52,72 +63,70 @@ class Callback:
         return f"{self.action}:{self.post_id}{tail}"
 
 
-def keyboard(post_id: int) -> InlineKeyboardMarkup:
+def _button(text: str, callback: Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callback.encode())
+
+
+def keyboard(t: Texts, post_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    texts.BUTTON_APPROVE, callback_data=Callback(APPROVE, post_id).encode()
-                ),
-                InlineKeyboardButton(
-                    texts.BUTTON_RESCHEDULE, callback_data=Callback(RESCHEDULE, post_id).encode()
-                ),
-                InlineKeyboardButton(
-                    texts.BUTTON_REJECT, callback_data=Callback(REJECT, post_id).encode()
-                ),
+                _button(t.button_approve(), Callback(APPROVE, post_id)),
+                _button(t.button_reschedule(), Callback(RESCHEDULE, post_id)),
+                _button(t.button_reject(), Callback(REJECT, post_id)),
             ],
-            [
-                InlineKeyboardButton(
-                    texts.BUTTON_EDIT, callback_data=Callback(EDIT, post_id).encode()
-                )
-            ],
+            [_button(t.button_edit(), Callback(EDIT, post_id))],
         ]
     )
 
 
-def slots_keyboard(post_id: int, slots: list[datetime], tz: ZoneInfo) -> InlineKeyboardMarkup:
-    """The next free slots as buttons, then "post now" and back."""
-    rows = [
+def retry_keyboard(t: Texts, publication_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t.button_retry(), Callback(RETRY, publication_id))]])
+
+
+def unknown_keyboard(t: Texts, publication_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
         [
-            InlineKeyboardButton(
-                texts.slot_vi(slot, tz),
-                callback_data=Callback(AT, post_id, int(slot.timestamp())).encode(),
-            )
+            [
+                _button(t.button_went_out(), Callback(WENT_OUT, publication_id)),
+                _button(t.button_send_again(), Callback(AGAIN, publication_id)),
+            ]
         ]
-        for slot in slots
-    ]
+    )
+
+
+def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeyboardMarkup:
+    """The next free slots as buttons, then "post now" and back."""
+    rows = [[_button(t.when(slot), Callback(AT, post_id, int(slot.timestamp())))] for slot in slots]
     rows.append(
         [
-            InlineKeyboardButton(texts.BUTTON_NOW, callback_data=Callback(AT, post_id, 0).encode()),
-            InlineKeyboardButton(texts.BUTTON_BACK, callback_data=Callback(BACK, post_id).encode()),
+            _button(t.button_now(), Callback(AT, post_id, 0)),
+            _button(t.button_back(), Callback(BACK, post_id)),
         ]
     )
     return InlineKeyboardMarkup(rows)
 
 
-def request_text(config: Config, post: Post, slot: datetime) -> str:
+def request_text(t: Texts, post: Post, slot: datetime) -> str:
     assert post.id is not None
-    return texts.approval_request(
+    return t.approval_request(
         post_id=post.id,
         kind=post.kind,
         slot=slot,
-        tz=config.tz,
         recap_id=post.recap_id,
-        post_html=render_telegram_html(actions.as_draft(post)),
+        html=render_telegram_html(actions.as_draft(post)),
     )
 
 
-def decision_text(config: Config, post: Post, who: str) -> str:
+def decision_text(t: Texts, post: Post, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
     html = render_telegram_html(actions.as_draft(post))
     if post.status is PostStatus.SCHEDULED and post.slot is not None:
-        return texts.approved(
-            post_id=post.id, who=who, slot=post.slot, tz=config.tz, post_html=html
-        )
+        return t.approved(post_id=post.id, who=who, slot=post.slot, html=html)
     if post.status is PostStatus.REJECTED:
-        return texts.rejected(post_id=post.id, who=who, post_html=html)
-    return texts.closed(post_id=post.id, status=post.status.value, post_html=html)
+        return t.rejected(post_id=post.id, who=who, html=html)
+    return t.closed(post_id=post.id, status=post.status.value, html=html)
 
 
 async def send_requests(
@@ -126,15 +135,16 @@ async def send_requests(
     """Send the draft to every admin. Returns one warning per admin who could not get it."""
     with session_scope(engine) as session:
         post = repo.get_post(session, post_id=post_id)
-        text = request_text(
-            config, post, actions.proposed_slot(session, config, post=post, now=now)
-        )
+        slot = actions.proposed_slot(session, config, post=post, now=now)
         admins = actions.people_with(session, config, "admin")
     warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
-    for admin in admins:
+    for admin, t in texts_by_user(engine, config, admins).items():
         try:
             message = await bot.send_message(
-                admin, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(post_id)
+                admin,
+                request_text(t, post, slot),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(t, post_id),
             )
         except TelegramError as exc:
             warnings.append(f"admin {admin} did not get the approval request: {exc}")
@@ -143,6 +153,7 @@ async def send_requests(
             repo.add_approval_message(
                 session, post_id=post_id, chat_id=message.chat_id, message_id=message.message_id
             )
+    await tell_submitter(bot, engine=engine, config=config, post_id=post_id)
     return warnings
 
 
@@ -153,17 +164,20 @@ async def refresh_requests(
     config: Config,
     post_id: int,
     now: datetime,
-    footer: str = "",
+    votes: tuple[list[str], int] | None = None,
 ) -> None:
     """Every admin's copy shows the post as it now reads (after an edit, or with the votes
-    so far in ``footer``); the buttons stay, since the post is still undecided."""
+    so far: names and the number needed); the buttons stay, since it is still undecided."""
     with session_scope(engine) as session:
         post = repo.get_post(session, post_id=post_id)
-        text = request_text(
-            config, post, actions.proposed_slot(session, config, post=post, now=now)
-        )
+        slot = actions.proposed_slot(session, config, post=post, now=now)
         copies = repo.approval_messages(session, post_id=post_id)
-    await _edit_copies(bot, copies, text + footer, keyboard(post_id))
+
+    def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
+        footer = "\n" + t.votes_line(*votes) if votes is not None else ""
+        return request_text(t, post, slot) + footer, keyboard(t, post_id)
+
+    await _edit_copies(bot, engine, config, copies, render)
 
 
 async def update_requests(
@@ -173,15 +187,21 @@ async def update_requests(
     with session_scope(engine) as session:
         post = repo.get_post(session, post_id=post_id)
         copies = repo.approval_messages(session, post_id=post_id)
-        text = decision_text(config, post, who)
-    await _edit_copies(bot, copies, text, None)
+    await _edit_copies(bot, engine, config, copies, lambda t: (decision_text(t, post, who), None))
 
 
 async def _edit_copies(
-    bot: Bot, copies: list[ApprovalMessage], text: str, markup: InlineKeyboardMarkup | None
+    bot: Bot,
+    engine: Engine,
+    config: Config,
+    copies: list[ApprovalMessage],
+    render: Callable[[Texts], tuple[str, InlineKeyboardMarkup | None]],
 ) -> None:
-    """One failed copy (deleted chat, unchanged text) never stops the others."""
+    """Each copy in its reader's language. One failed copy (deleted chat, unchanged text)
+    never stops the others."""
+    readers = texts_by_user(engine, config, [c.chat_id for c in copies])
     for copy in copies:
+        text, markup = render(readers[copy.chat_id])
         try:
             await bot.edit_message_text(
                 text,
@@ -198,18 +218,30 @@ async def _edit_copies(
 
 
 async def tell_submitter(bot: Bot, *, engine: Engine, config: Config, post_id: int) -> None:
-    """Tell the officer whose recap became this post what the admins decided."""
+    """Tell the officer whose recap became this post where it stands: drafted (waiting for
+    the admins), approved, rejected, published."""
     with session_scope(engine) as session:
         post = repo.get_post(session, post_id=post_id)
         officer = None
         if post.recap_id is not None:
             officer = repo.get_recap(session, recap_id=post.recap_id).submitted_by
+        sent_on = [
+            p.channel
+            for p in repo.publications(session, post_id=post_id)
+            if p.status is PublicationStatus.SENT
+        ]
     if officer is None:
         return
-    if post.status is PostStatus.SCHEDULED and post.slot is not None:
-        text = texts.officer_approved(post.recap_id or 0, post_id, post.slot, config.tz)
+    t = texts_by_user(engine, config, [officer])[officer]
+    recap_id = post.recap_id or 0
+    if post.status is PostStatus.PENDING:
+        text = t.officer_drafted(recap_id, post_id, post.kind)
+    elif post.status is PostStatus.SCHEDULED and post.slot is not None:
+        text = t.officer_approved(recap_id, post_id, post.slot)
     elif post.status is PostStatus.REJECTED:
-        text = texts.officer_rejected(post.recap_id or 0, post_id)
+        text = t.officer_rejected(recap_id, post_id)
+    elif post.status is PostStatus.PUBLISHED:
+        text = t.officer_published(recap_id, post_id, sent_on)
     else:
         return
     try:

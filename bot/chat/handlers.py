@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
-from telegram import CallbackQuery, ForceReply, Update, User
+from telegram import CallbackQuery, ForceReply, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -18,10 +18,12 @@ from telegram.ext import (
 )
 
 from bot import actions
-from bot.chat import admin, approval, officers, texts
+from bot.chat import admin, approval, officers, people
+from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
+from bot.chat.texts import Texts, all_texts
 from bot.domain.drafting import render_telegram_html
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind, PostStatus
 from bot.storage import repo
 from bot.storage.db import session_scope
@@ -31,6 +33,7 @@ def register(
     application: Application[Any, Any, Any, Any, Any, Any], chat_services: ChatServices
 ) -> None:
     application.bot_data[KEY] = chat_services
+    people.register(application)
     application.add_handler(CallbackQueryHandler(on_decision))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", on_start, filters=private))
@@ -49,7 +52,7 @@ def register(
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: say what the bot is for."""
     if update.effective_message is not None:
-        await update.effective_message.reply_text(texts.HELP)
+        await update.effective_message.reply_text(reader(context, update.effective_user).help())
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -59,7 +62,8 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     with session_scope(services(context).engine) as session:
         new = repo.subscribe(session, chat_id=message.chat_id, language_code=user.language_code)
-    await message.reply_text(texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED)
+    t = reader(context, user)
+    await message.reply_text(t.subscribed() if new else t.already_subscribed())
 
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -69,7 +73,8 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     with session_scope(services(context).engine) as session:
         left = repo.unsubscribe(session, chat_id=message.chat_id, reason="/stop")
-    await message.reply_text(texts.UNSUBSCRIBED if left else texts.NOT_SUBSCRIBED)
+    t = reader(context, update.effective_user)
+    await message.reply_text(t.unsubscribed() if left else t.not_subscribed())
 
 
 async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -81,7 +86,7 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     with session_scope(services(context).engine) as session:
         post = repo.latest_published(session, kind=kind)
     if post is None:
-        await message.reply_text(texts.NOTHING_YET)
+        await message.reply_text(reader(context, update.effective_user).nothing_yet())
         return
     await message.reply_text(
         render_telegram_html(actions.as_draft(post)), parse_mode=ParseMode.HTML
@@ -101,27 +106,37 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if asked.from_user is None or asked.from_user.id != context.bot.id:
         return
-    prefix = next(
-        (p for p in (texts.REASON_PREFIX, texts.EDIT_PREFIX) if asked.text.startswith(p)), None
-    )
-    if prefix is None:
-        await officers.on_recap(update, context)  # a reply to something else: a recap
-        return
-    post_id = int(asked.text.removeprefix(prefix).split("?")[0])
     found, answer = services(context), message.text or ""
+    question = _question(asked.text, found)
+    if question is None:
+        await officers.on_recap(update, context)  # a reply to something else: a recap
+    elif question[0] == "new":
+        await officers.compose(update, context, answer)
+    else:
+        await _answer_question(update, context, question, answer)
+
+
+async def _answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: tuple[str, int], answer: str
+) -> None:
+    """The admin's answer to "new text for post #N?" or "why is post #N rejected?"."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    found, t = services(context), reader(context, user)
+    what, post_id = question
     try:
         with session_scope(found.engine) as session:
             if "admin" not in actions.roles_of(session, found.config, user.id):
                 return
-            if prefix == texts.EDIT_PREFIX:
+            if what == "edit":
                 actions.edit_post(session, post_id=post_id, by=user.id, text=answer)
                 officer = None
             else:
                 officer = actions.reject_reason(session, post_id=post_id, by=user.id, reason=answer)
     except UserError as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(t.error(exc))
         return
-    if prefix == texts.EDIT_PREFIX:
+    if what == "edit":
         await approval.refresh_requests(
             context.bot,
             engine=found.engine,
@@ -129,11 +144,25 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             post_id=post_id,
             now=datetime.now(UTC),
         )
-        await message.reply_text(texts.EDITED)
+        await message.reply_text(t.edited())
         return
     if officer is not None:
-        await context.bot.send_message(officer, texts.officer_reason(post_id, answer))
-    await message.reply_text(texts.REASON_RELAYED if officer is not None else texts.REASON_KEPT)
+        to_officer = people.texts_by_user(found.engine, found.config, [officer])[officer]
+        await context.bot.send_message(officer, to_officer.officer_reason(post_id, answer))
+    await message.reply_text(t.reason_relayed() if officer is not None else t.reason_kept())
+
+
+def _question(text: str, found: ChatServices) -> tuple[str, int] | None:
+    """Which of our questions this is (in whichever language it was asked), and its post:
+    ("edit", id), ("reason", id), ("new", 0); None when it is not one of ours."""
+    for t in all_texts(found.config.tz):
+        if text.startswith(t.new_post_question()):
+            return "new", 0
+        for what, prefix in (("edit", t.edit_prefix()), ("reason", t.reason_prefix())):
+            if text.startswith(prefix):
+                number = text.removeprefix(prefix).split("?")[0].split()[0]
+                return (what, int(number)) if number.isdigit() else None
+    return None
 
 
 async def _offer_times(
@@ -141,7 +170,9 @@ async def _offer_times(
     context: ContextTypes.DEFAULT_TYPE,
     found: ChatServices,
     callback: approval.Callback,
+    *,
     now: datetime,
+    t: Texts,
 ) -> None:
     """Buttons that ask before deciding. Reschedule: this copy's buttons become the next
     free slots, "post now" and back. Edit: the admin is asked for the new text."""
@@ -149,25 +180,29 @@ async def _offer_times(
         with session_scope(found.engine) as session:
             post = repo.get_post(session, post_id=callback.post_id)
             if post.status is not PostStatus.PENDING:
-                raise UserError(f"post {callback.post_id} is {post.status.value}")
+                raise UserError(
+                    N_("post {post_id} is {status}"),
+                    post_id=callback.post_id,
+                    status=post.status.value,
+                )
             slots = actions.free_slots(session, found.config, post=post, now=now, count=3)
     except UserError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(t.error(exc)[:200], show_alert=True)
         return
     if callback.action == approval.EDIT:
         await query.answer()
         await context.bot.send_message(
             query.from_user.id,
-            texts.ask_edit(callback.post_id),
+            t.ask_edit(callback.post_id),
             reply_markup=ForceReply(selective=True),
         )
         return
     markup = (
-        approval.slots_keyboard(callback.post_id, slots, found.config.tz)
+        approval.slots_keyboard(t, callback.post_id, slots)
         if callback.action == approval.RESCHEDULE
-        else approval.keyboard(callback.post_id)
+        else approval.keyboard(t, callback.post_id)
     )
-    await query.answer(texts.PICK_A_TIME if callback.action == approval.RESCHEDULE else "")
+    await query.answer(t.pick_a_time() if callback.action == approval.RESCHEDULE else "")
     await query.edit_message_reply_markup(markup)
 
 
@@ -180,44 +215,98 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None:
         return
-    found = services(context)
+    found, t = services(context), reader(context, query.from_user)
     callback = approval.Callback.parse(query.data)
     if callback is None:
-        await query.answer(texts.UNKNOWN_BUTTON, show_alert=True)
+        await query.answer(t.unknown_button(), show_alert=True)
         return
     with session_scope(found.engine) as session:
         allowed = "admin" in actions.roles_of(session, found.config, query.from_user.id)
     if not allowed:
-        await query.answer(texts.NOT_ALLOWED, show_alert=True)
+        await query.answer(t.not_allowed(), show_alert=True)
         return
     now = datetime.now(UTC)
-    if callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
-        await _offer_times(query, context, found, callback, now)
-        return
+    if callback.action in approval.PUBLICATION_ACTIONS:
+        await _settle(query, found, callback, now, t)
+    elif callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
+        await _offer_times(query, context, found, callback, now=now, t=t)
+    else:
+        await _decide_and_tell(query, context, callback, now, t)
+
+
+async def _decide_and_tell(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    callback: approval.Callback,
+    now: datetime,
+    t: Texts,
+) -> None:
+    """Approve (a vote, or the decision once the quorum is met), a time, or Reject."""
+    found = services(context)
     try:
         with session_scope(found.engine) as session:
             decision, votes = _decide(session, found, callback, query.from_user, now)
     except UserError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(t.error(exc)[:200], show_alert=True)
         return
     if decision is None:  # short of the quorum: count the vote, show it to every admin
         assert votes is not None
-        await query.answer(texts.vote_counted(len(votes.names), votes.needed))
+        await query.answer(t.vote_counted(len(votes.names), votes.needed))
         await approval.refresh_requests(
             context.bot,
             engine=found.engine,
             config=found.config,
             post_id=callback.post_id,
             now=now,
-            footer="\n" + texts.votes_line(votes.names, votes.needed),
+            votes=(votes.names, votes.needed),
         )
         return
     post = decision.post
     if post.status is PostStatus.SCHEDULED and post.slot is not None and post.id is not None:
         found.on_scheduled(post.id, post.slot)  # the worker adds its job now
-    await query.answer(_answer(found, callback, decision))
+    await query.answer(_answer(t, callback, decision))
     if decision.changed:
         await _announce(context, found, callback, query.from_user)
+
+
+async def _settle(
+    query: CallbackQuery,
+    found: ChatServices,
+    callback: approval.Callback,
+    now: datetime,
+    t: Texts,
+) -> None:
+    """Retry (a failed publication), It went out / Send again (an unknown one). The
+    pressed message keeps its text, loses its buttons and says who settled it."""
+    publication_id, by = callback.post_id, query.from_user.id
+    try:
+        with session_scope(found.engine) as session:
+            if callback.action == approval.WENT_OUT:
+                settled = actions.confirm_sent(
+                    session, publication_id=publication_id, by=by, now=now
+                )
+            else:
+                settled = actions.retry_publication(
+                    session, publication_id=publication_id, by=by, now=now
+                )
+    except UserError as exc:
+        await query.answer(t.error(exc)[:200], show_alert=True)
+        return
+    if not settled.changed:
+        await query.answer(t.answer_settled())
+    elif callback.action == approval.WENT_OUT:
+        await query.answer(t.answer_confirmed())
+    else:
+        found.on_scheduled(settled.publication.post_id, now)
+        await query.answer(t.answer_retrying())
+    message = query.message
+    if isinstance(message, Message) and message.text and settled.changed:
+        text = t.settled(
+            message.text_html, query.from_user.full_name, sent=callback.action == approval.WENT_OUT
+        )
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    elif isinstance(message, Message):
+        await message.edit_reply_markup(None)
 
 
 def _decide(
@@ -245,15 +334,15 @@ def _decide(
     return actions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
 
 
-def _answer(found: ChatServices, callback: approval.Callback, decision: actions.Decision) -> str:
+def _answer(t: Texts, callback: approval.Callback, decision: actions.Decision) -> str:
     """What the presser is told, as a toast."""
     post = decision.post
     if callback.action == approval.REJECT:
-        return texts.ANSWER_REJECTED if decision.changed else texts.ANSWER_ALREADY_REJECTED
+        return t.answer_rejected() if decision.changed else t.answer_already_rejected()
     if not decision.changed:
-        return texts.ANSWER_ALREADY_APPROVED
+        return t.answer_already_approved()
     assert post.slot is not None
-    return texts.answer_approved(post.slot, found.config.tz)
+    return t.answer_approved(post.slot)
 
 
 async def _announce(
@@ -274,6 +363,7 @@ async def _announce(
         context.bot, engine=found.engine, config=found.config, post_id=callback.post_id
     )
     if callback.action == approval.REJECT:
+        t = reader(context, user)
         await context.bot.send_message(
-            user.id, texts.ask_reason(callback.post_id), reply_markup=ForceReply(selective=True)
+            user.id, t.ask_reason(callback.post_id), reply_markup=ForceReply(selective=True)
         )

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
-from telegram import Message, Update
+from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import actions
-from bot.chat import texts
+from bot.chat import approval
+from bot.chat.people import reader
 from bot.chat.services import services
 from bot.domain.errors import UserError
+from bot.domain.posts import PostKind
 from bot.ingest import Image
 from bot.storage.db import session_scope
 
@@ -26,7 +29,65 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     recap = filters.ChatType.PRIVATE & (
         (filters.TEXT & ~filters.COMMAND) | filters.Document.ALL | filters.PHOTO
     )
+    application.add_handler(CommandHandler("new", on_new, filters=filters.ChatType.PRIVATE))
     application.add_handler(MessageHandler(recap, on_recap))
+
+
+async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: compose a post directly. ``/new Title⏎text`` in one message, or /new alone and
+    then the text in reply to the bot's question."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or message.text is None:
+        return
+    found, t = services(context), reader(context, user)
+    with session_scope(found.engine) as session:
+        roles = actions.roles_of(session, found.config, user.id)
+    if not roles & {"officer", "admin"}:
+        await message.reply_text(t.not_an_officer())
+        return
+    text = message.text.partition(" ")[2].strip() if " " in message.text.split("\n")[0] else ""
+    text = text or message.text.partition("\n")[2].strip()
+    if not text:
+        await message.reply_text(t.new_post_question(), reply_markup=ForceReply(selective=True))
+        return
+    await compose(update, context, text)
+
+
+async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Store an officer's own post as a draft (first line title) and ask the admins."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    found, t = services(context), reader(context, user)
+    now = datetime.now(UTC)
+    with session_scope(found.engine) as session:
+        allowed = bool(actions.roles_of(session, found.config, user.id) & {"officer", "admin"})
+    if not allowed:
+        await message.reply_text(t.not_an_officer())
+        return
+    try:
+        with session_scope(found.engine) as session:
+            post = actions.queue_post(
+                session,
+                found.config,
+                text=text,
+                kind=PostKind.DAILY,
+                at=None,
+                channels=[],
+                approved=False,
+                reserve=False,
+                now=now,
+                by=user.id,
+            )
+    except UserError as exc:
+        await message.reply_text(t.recap_refused(t.error(exc)))
+        return
+    assert post.id is not None
+    await message.reply_text(t.post_drafted(post.id))
+    for warning in await approval.send_requests(
+        context.bot, engine=found.engine, config=found.config, post_id=post.id, now=now
+    ):
+        log.warning("%s", warning)
 
 
 async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,11 +95,11 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    found = services(context)
+    found, t = services(context), reader(context, user)
     with session_scope(found.engine) as session:
         roles = actions.roles_of(session, found.config, user.id)
     if not roles & {"officer", "admin"}:
-        await message.reply_text(texts.NOT_AN_OFFICER)
+        await message.reply_text(t.not_an_officer())
         return
     try:
         data, filename, photos = await _read(message)
@@ -55,14 +116,14 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 photos=photos,
             )
     except UserError as exc:
-        await message.reply_text(texts.recap_refused(str(exc)))
+        await message.reply_text(t.recap_refused(t.error(exc)))
         return
     except TelegramError as exc:
         log.warning("could not download a file from %s: %s", user.id, exc)
-        await message.reply_text(texts.recap_refused(str(exc)))
+        await message.reply_text(t.recap_refused(t.download_failed()))
         return
     assert recap.id is not None
-    await message.reply_text(texts.recap_stored(recap.id, recap.title))
+    await message.reply_text(t.recap_stored(recap.id, recap.title))
 
 
 async def _read(message: Message) -> tuple[bytes, str | None, list[Image]]:

@@ -1,204 +1,494 @@
-"""Every text the bot shows in chat, in one place (Vietnamese; catalogs come with i18n)."""
+"""Every text the bot shows in chat, in one place, in the reader's language.
+
+``Texts(language, tz)`` holds one person's view: each method returns a finished text. The
+strings here are the English source; the catalogs in ``bot/chat/locales`` translate them
+(``python -m bot.chat.i18n`` keeps them in step). Nothing user-visible is written anywhere
+else in the chat layer (``tests/test_i18n.py`` checks it).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from functools import cache
 from html import escape
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from bot.actions import BoardSlot
+from bot.chat import i18n
+from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-KIND_VI = {PostKind.DAILY: "Tin tốt mỗi ngày", PostKind.WEEKLY: "Câu chuyện đẹp mỗi tuần"}
-
-BUTTON_APPROVE = "✅ Duyệt"
-BUTTON_REJECT = "❌ Từ chối"
-BUTTON_RESCHEDULE = "🕒 Đổi giờ"
-BUTTON_NOW = "⚡ Đăng ngay"
-BUTTON_BACK = "↩️ Quay lại"
-BUTTON_EDIT = "✏️ Sửa"
-EDIT_PREFIX = "✏️ Nội dung mới cho bài #"
-EDITED = "Đã cập nhật bản nháp; mời duyệt lại."
-
-
-def ask_edit(post_id: int) -> str:
-    return (
-        f"{EDIT_PREFIX}{post_id}? Trả lời tin nhắn này: dòng đầu là tiêu đề, "
-        "các dòng sau là nội dung."
-    )
-
-
-PICK_A_TIME = "Chọn giờ đăng."
 RULE = "───────────────"
 
-NOT_ALLOWED = "Bạn không có quyền duyệt bài."
-SUBSCRIBED = (
-    "Chào bạn! Từ nay mỗi ngày bạn sẽ nhận 1 tin tốt và mỗi tuần 1 câu chuyện đẹp.\n"
-    "/today: tin tốt mới nhất · /week: câu chuyện tuần này · /stop: ngừng nhận tin"
-)
-ALREADY_SUBSCRIBED = "Bạn đang nhận tin rồi. /stop để ngừng nhận."
-UNSUBSCRIBED = "Bạn đã ngừng nhận tin. Gửi /start bất cứ lúc nào để nhận lại."
-NOT_SUBSCRIBED = "Bạn chưa đăng ký nhận tin. Gửi /start để nhận."
-NOTHING_YET = "Chưa có bài nào được đăng."
-ADMINS_ONLY = "Lệnh này chỉ dành cho quản trị viên."
-NOT_AN_OFFICER = "Chỉ cán bộ truyền thông mới gửi được recap. Gửi /start để nhận tin tốt mỗi ngày."
 
+class Texts:
+    """The texts for one language and timezone."""
 
-def officer_approved(recap_id: int, post_id: int, slot: datetime, tz: ZoneInfo) -> str:
-    return (
-        f"Recap #{recap_id} của bạn đã thành bài #{post_id}, được duyệt, "
-        f"đăng lúc {slot_vi(slot, tz)}."
-    )
+    def __init__(self, language: str, tz: ZoneInfo) -> None:
+        self.language = language
+        self.tz = tz
+        catalog = i18n.translations(language)
+        self._ = catalog.gettext
+        self.ngettext = catalog.ngettext
 
+    # -- dates and names -------------------------------------------------------------------
 
-def officer_rejected(recap_id: int, post_id: int) -> str:
-    return f"Bài #{post_id} từ recap #{recap_id} của bạn đã không được duyệt."
+    def when(self, instant: datetime) -> str:
+        """``07:30 Chủ Nhật 29/11/2026 (GMT+7)``: the slot in the configured zone."""
+        local = instant.astimezone(self.tz)
+        # Translators: a Unicode date pattern (Babel/CLDR), e.g. "EEEE d MMM yyyy, HH:mm".
+        pattern = self._("HH:mm EEEE dd/MM/yyyy")
+        offset = local.utcoffset()
+        hours = offset.total_seconds() / 3600 if offset is not None else 0.0
+        text = format_datetime(local, pattern, tzinfo=self.tz, locale=self.language)
+        return f"{text} (GMT{hours:+g})"
 
+    def short_when(self, instant: datetime) -> str:
+        """``T2 30/11 07:30``: one line of the board."""
+        local = instant.astimezone(self.tz)
+        # Translators: a short Unicode date pattern for the 14-day board.
+        pattern = self._("EEE dd/MM HH:mm")
+        return format_datetime(local, pattern, tzinfo=self.tz, locale=self.language)
 
-def vote_counted(count: int, needed: int) -> str:
-    return f"Đã ghi nhận phiếu duyệt ({count}/{needed})."
+    def kind(self, kind: PostKind) -> str:
+        if kind is PostKind.WEEKLY:
+            return self._("Beautiful story of the week")
+        return self._("Good news of the day")
 
+    def error(self, exc: UserError) -> str:
+        """A refusal in the reader's language: the error's template is a catalog entry."""
+        if not exc.params:
+            return self._(exc.template)
+        params = dict(exc.params)
+        if "status" in params:
+            params["status"] = self.status(str(params["status"]))
+        return self._(exc.template).format(**params)
 
-def votes_line(names: list[str], needed: int) -> str:
-    return f"{RULE}\n🗳 Phiếu duyệt {len(names)}/{needed}: {escape(', '.join(names))}"
+    # -- buttons ---------------------------------------------------------------------------
 
+    def button_approve(self) -> str:
+        return self._("✅ Approve")
 
-REASON_PREFIX = "❓ Lý do từ chối bài #"
+    def button_reject(self) -> str:
+        return self._("❌ Reject")
 
+    def button_reschedule(self) -> str:
+        return self._("🕒 Reschedule")
 
-def ask_reason(post_id: int) -> str:
-    return f"{REASON_PREFIX}{post_id}? Trả lời tin nhắn này (không bắt buộc)."
+    def button_now(self) -> str:
+        return self._("⚡ Post now")
 
+    def button_back(self) -> str:
+        return self._("↩️ Back")
 
-def officer_reason(post_id: int, reason: str) -> str:
-    return f"Lý do bài #{post_id} không được duyệt: {reason}"
+    def button_edit(self) -> str:
+        return self._("✏️ Edit")
 
+    def button_retry(self) -> str:
+        return self._("🔁 Retry")
 
-REASON_RELAYED = "Đã ghi lại lý do và chuyển đến cán bộ gửi recap."
-REASON_KEPT = "Đã ghi lại lý do."
+    def button_went_out(self) -> str:
+        return self._("✅ It went out")
 
+    def button_send_again(self) -> str:
+        return self._("📤 Send again")
 
-def stats(week: int, month: int, kept_week: float | None, kept_month: float | None) -> str:
-    def pct(value: float | None) -> str:
-        return "—" if value is None else f"{value:.0f}%"
+    # -- questions the bot asks (their replies are recognised by these prefixes) ------------
 
-    return (
-        "<b>Thống kê</b>\n"
-        f"Tuần này: {week} bài đã đăng · giữ nhịp {pct(kept_week)}\n"
-        f"Tháng này: {month} bài đã đăng · giữ nhịp {pct(kept_month)}"
-    )
+    def edit_prefix(self) -> str:
+        return self._("✏️ New text for post #")
 
+    def ask_edit(self, post_id: int) -> str:
+        return self.edit_prefix() + self._(
+            "{post_id}? Reply to this message: the first line is the title, the lines below "
+            "are the text."
+        ).format(post_id=post_id)
 
-def recap_stored(recap_id: int, title: str) -> str:
-    return f"Đã nhận recap #{recap_id}: {title}"
+    def reason_prefix(self) -> str:
+        return self._("❓ Why is post #")
 
+    def ask_reason(self, post_id: int) -> str:
+        return self.reason_prefix() + self._(
+            "{post_id} rejected? Reply to this message (optional)."
+        ).format(post_id=post_id)
 
-def recap_refused(problem: str) -> str:
-    return f"Chưa lưu được recap: {problem}"
+    # -- followers -------------------------------------------------------------------------
 
-
-ROLE_USAGE = "Cách dùng: /grant <user_id> admin|officer (hoặc /revoke)."
-
-
-def role_changed(user_id: int, role: str, give: bool, changed: bool) -> str:
-    if not changed:
-        return "Không có gì thay đổi."
-    return f"Đã {'cấp' if give else 'thu hồi'} quyền {role} cho {user_id}."
-
-
-NO_PENDING = "Không có bản nháp nào chờ duyệt."
-
-
-def board_header(empty: int) -> str:
-    return f"<b>Lịch đăng 14 ngày tới</b> ({empty} khung giờ trống)"
-
-
-def board_line(slot: BoardSlot, tz: ZoneInfo) -> str:
-    local = slot.at.astimezone(tz)
-    if slot.post_id:
-        what = f"#{slot.post_id} {escape((slot.title or '')[:40])}"
-    else:
-        what = "⚠️ <i>trống</i>"
-    flag = f" [{escape(slot.status)}]" if slot.status else ""
-    day = "CN" if local.weekday() == 6 else f"T{local.weekday() + 2}"
-    return f"{day} {local:%d/%m %H:%M} · {escape(slot.channel)} · {what}{flag}"
-
-
-def paused(channels: list[str], *, paused: bool) -> str:
-    if not channels:
-        return "Không có gì thay đổi."
-    verb = "Đã tạm dừng" if paused else "Đã tiếp tục"
-    return f"{verb}: {', '.join(channels)}"
-
-
-UNKNOWN_BUTTON = "Nút này không còn hiệu lực."
-HELP = (
-    "Tôi là bot “Mỗi ngày 1 tin tốt, mỗi tuần 1 câu chuyện đẹp”.\n"
-    "Quản trị viên nhận bản nháp ở đây và bấm Duyệt hoặc Từ chối."
-)
-
-
-def slot_vi(instant: datetime, tz: ZoneInfo) -> str:
-    """``07:30 Chủ nhật 29/11/2026 (GMT+7)``."""
-    local = instant.astimezone(tz)
-    offset = local.utcoffset()
-    hours = offset.total_seconds() / 3600 if offset is not None else 0.0
-    gmt = f"GMT{hours:+g}"
-    return f"{local:%H:%M} {WEEKDAYS_VI[local.weekday()]} {local:%d/%m/%Y} ({gmt})"
-
-
-def approval_request(
-    *,
-    post_id: int,
-    kind: PostKind,
-    slot: datetime,
-    tz: ZoneInfo,
-    recap_id: int | None,
-    post_html: str,
-) -> str:
-    source = f" · từ recap #{recap_id}" if recap_id is not None else ""
-    return (
-        f"📝 <b>Bản nháp #{post_id}</b> · {escape(KIND_VI[kind])}{source}\n"
-        f"Dự kiến đăng: {escape(slot_vi(slot, tz))}\n"
-        f"{RULE}\n{post_html}"
-    )
-
-
-def approved(*, post_id: int, who: str, slot: datetime, tz: ZoneInfo, post_html: str) -> str:
-    return (
-        f"✅ <b>Đã duyệt #{post_id}</b> bởi {escape(who)}\n"
-        f"Sẽ đăng lúc {escape(slot_vi(slot, tz))}\n"
-        f"{RULE}\n{post_html}"
-    )
-
-
-def rejected(*, post_id: int, who: str, post_html: str) -> str:
-    return f"❌ <b>Đã từ chối #{post_id}</b> bởi {escape(who)}\n{RULE}\n{post_html}"
-
-
-def closed(*, post_id: int, status: str, post_html: str) -> str:
-    return f"ℹ️ <b>Bài #{post_id}</b>: {escape(status)}\n{RULE}\n{post_html}"
-
-
-def answer_approved(slot: datetime, tz: ZoneInfo) -> str:
-    return f"Đã duyệt. Đăng lúc {slot_vi(slot, tz)}"
-
-
-def empty_slots(slots: list[str], drafted: list[int], missing: list[str]) -> str:
-    lines = ["⚠️ <b>Ngày mai còn khung giờ chưa có bài</b>:"]
-    lines += [f"• {escape(s)}" for s in slots]
-    if drafted:
-        lines.append(
-            "Đã soạn sẵn bản nháp "
-            + ", ".join(f"#{n}" for n in drafted)
-            + " để quản trị viên duyệt."
+    def subscribed(self) -> str:
+        return self._(
+            "Hello! From now on you will get one good news a day and one beautiful story a "
+            "week.\n/today: the latest good news · /week: this week's story · /stop: unsubscribe"
         )
-    for kind in missing:
-        lines.append(f"Không còn recap nào để soạn {escape(kind)}: hãy gửi thêm recap.")
-    return "\n".join(lines)
+
+    def already_subscribed(self) -> str:
+        return self._("You are already subscribed. /stop to unsubscribe.")
+
+    def unsubscribed(self) -> str:
+        return self._("You have unsubscribed. Send /start at any time to subscribe again.")
+
+    def not_subscribed(self) -> str:
+        return self._("You are not subscribed. Send /start to subscribe.")
+
+    def nothing_yet(self) -> str:
+        return self._("Nothing has been published yet.")
+
+    def help(self) -> str:
+        return self._(
+            "I am the “One good news a day, one beautiful story a week” bot.\n"
+            "Admins get drafts here and press Approve or Reject."
+        )
+
+    # -- refusals --------------------------------------------------------------------------
+
+    def not_allowed(self) -> str:
+        return self._("You are not allowed to approve posts.")
+
+    def admins_only(self) -> str:
+        return self._("This command is for admins only.")
+
+    def not_an_officer(self) -> str:
+        return self._(
+            "Only communications officers can send recaps. Send /start to get the good news "
+            "every day."
+        )
+
+    def unknown_button(self) -> str:
+        return self._("This button no longer works.")
+
+    def post_is(self, post_id: int, status: str) -> str:
+        return self._("Post #{post_id} is {status}.").format(
+            post_id=post_id, status=self.status(status)
+        )
+
+    def status(self, status: str) -> str:
+        names = {
+            "pending": self._("waiting for approval"),
+            "scheduled": self._("scheduled"),
+            "published": self._("published"),
+            "rejected": self._("rejected"),
+            "failed": self._("failed"),
+            "cancelled": self._("cancelled"),
+            "sent": self._("sent"),
+            "unknown": self._("outcome unknown"),
+            "claimed": self._("being published"),
+            "sending": self._("being published"),
+        }
+        return names.get(status, status)
+
+    # -- approval --------------------------------------------------------------------------
+
+    def pick_a_time(self) -> str:
+        return self._("Pick a time.")
+
+    def edited(self) -> str:
+        return self._("The draft is updated; please approve it again.")
+
+    def vote_counted(self, count: int, needed: int) -> str:
+        return self._("Your approval is counted ({count}/{needed}).").format(
+            count=count, needed=needed
+        )
+
+    def votes_line(self, names: list[str], needed: int) -> str:
+        line = self._("🗳 Approvals {count}/{needed}: {names}").format(
+            count=len(names), needed=needed, names=escape(", ".join(names))
+        )
+        return f"{RULE}\n{line}"
+
+    def approval_request(
+        self, *, post_id: int, kind: PostKind, slot: datetime, recap_id: int | None, html: str
+    ) -> str:
+        source = (
+            self._(" · from recap #{recap_id}").format(recap_id=recap_id)
+            if recap_id is not None
+            else ""
+        )
+        head = self._("📝 <b>Draft #{post_id}</b> · {kind}{source}").format(
+            post_id=post_id, kind=escape(self.kind(kind)), source=source
+        )
+        due = self._("To be published: {when}").format(when=escape(self.when(slot)))
+        return f"{head}\n{due}\n{RULE}\n{html}"
+
+    def approved(self, *, post_id: int, who: str, slot: datetime, html: str) -> str:
+        head = self._("✅ <b>Approved #{post_id}</b> by {who}").format(
+            post_id=post_id, who=escape(who)
+        )
+        due = self._("Will be published at {when}").format(when=escape(self.when(slot)))
+        return f"{head}\n{due}\n{RULE}\n{html}"
+
+    def rejected(self, *, post_id: int, who: str, html: str) -> str:
+        head = self._("❌ <b>Rejected #{post_id}</b> by {who}").format(
+            post_id=post_id, who=escape(who)
+        )
+        return f"{head}\n{RULE}\n{html}"
+
+    def closed(self, *, post_id: int, status: str, html: str) -> str:
+        head = self._("ℹ️ <b>Post #{post_id}</b>: {status}").format(
+            post_id=post_id, status=escape(self.status(status))
+        )
+        return f"{head}\n{RULE}\n{html}"
+
+    def answer_approved(self, slot: datetime) -> str:
+        return self._("Approved. Publishing at {when}").format(when=self.when(slot))
+
+    def answer_already_approved(self) -> str:
+        return self._("This post is already approved.")
+
+    def answer_rejected(self) -> str:
+        return self._("Rejected.")
+
+    def answer_already_rejected(self) -> str:
+        return self._("This post is already rejected.")
+
+    def reason_relayed(self) -> str:
+        return self._("The reason is recorded and passed on to the officer who sent the recap.")
+
+    def reason_kept(self) -> str:
+        return self._("The reason is recorded.")
+
+    # -- officers --------------------------------------------------------------------------
+
+    def new_post_question(self) -> str:
+        return self._(
+            "📝 New post: reply to this message. The first line is the title, the lines "
+            "below are the text."
+        )
+
+    def post_drafted(self, post_id: int) -> str:
+        return self._("Draft #{post_id} is saved and sent to the admins.").format(post_id=post_id)
+
+    def download_failed(self) -> str:
+        return self._("the file could not be downloaded from Telegram; please send it again")
+
+    def recap_stored(self, recap_id: int, title: str) -> str:
+        return self._("Recap #{recap_id} received: {title}").format(recap_id=recap_id, title=title)
+
+    def recap_refused(self, problem: str) -> str:
+        return self._("The recap was not stored: {problem}").format(problem=problem)
+
+    def officer_drafted(self, recap_id: int, post_id: int, kind: PostKind) -> str:
+        return self._(
+            "Your recap #{recap_id} is drafted as post #{post_id} ({kind}); it now waits for "
+            "the admins."
+        ).format(recap_id=recap_id, post_id=post_id, kind=self.kind(kind))
+
+    def officer_approved(self, recap_id: int, post_id: int, slot: datetime) -> str:
+        return self._(
+            "Your recap #{recap_id} became post #{post_id}, approved, to be published at {when}."
+        ).format(recap_id=recap_id, post_id=post_id, when=self.when(slot))
+
+    def officer_rejected(self, recap_id: int, post_id: int) -> str:
+        return self._("Post #{post_id} from your recap #{recap_id} was not approved.").format(
+            recap_id=recap_id, post_id=post_id
+        )
+
+    def officer_reason(self, post_id: int, reason: str) -> str:
+        return self._("Why post #{post_id} was not approved: {reason}").format(
+            post_id=post_id, reason=reason
+        )
+
+    def officer_published(self, recap_id: int, post_id: int, channels: list[str]) -> str:
+        return self._(
+            "Post #{post_id} from your recap #{recap_id} is published on {channels}."
+        ).format(recap_id=recap_id, post_id=post_id, channels=", ".join(channels))
+
+    # -- admin commands --------------------------------------------------------------------
+
+    def stats(
+        self, week: int, month: int, kept_week: float | None, kept_month: float | None
+    ) -> str:
+        def pct(value: float | None) -> str:
+            return "—" if value is None else f"{value:.0f}%"
+
+        return "\n".join(
+            [
+                self._("<b>Statistics</b>"),
+                self._("This week: {count} published · cadence kept {kept}").format(
+                    count=week, kept=pct(kept_week)
+                ),
+                self._("This month: {count} published · cadence kept {kept}").format(
+                    count=month, kept=pct(kept_month)
+                ),
+            ]
+        )
+
+    def role_usage(self) -> str:
+        return self._("Usage: /grant <user_id> admin|officer (or /revoke).")
+
+    def role_changed(self, user_id: int, role: str, give: bool, changed: bool) -> str:
+        if not changed:
+            return self.nothing_changed()
+        if give:
+            return self._("Granted {role} to {user_id}.").format(role=role, user_id=user_id)
+        return self._("Revoked {role} from {user_id}.").format(role=role, user_id=user_id)
+
+    def nothing_changed(self) -> str:
+        return self._("Nothing changed.")
+
+    def no_pending(self) -> str:
+        return self._("No drafts are waiting for approval.")
+
+    def pending_line(self, post_id: int, kind: PostKind, title: str) -> str:
+        return f"#{post_id} · {escape(self.kind(kind))} · {escape(title)}"
+
+    def board_header(self, empty: int) -> str:
+        return self.ngettext(
+            "<b>The next 14 days</b> ({count} empty slot)",
+            "<b>The next 14 days</b> ({count} empty slots)",
+            empty,
+        ).format(count=empty)
+
+    def board_line(self, slot: BoardSlot) -> str:
+        if slot.post_id:
+            what = f"#{slot.post_id} {escape((slot.title or '')[:40])}"
+        else:
+            what = "⚠️ <i>" + escape(self._("empty")) + "</i>"
+        flag = f" [{escape(self.status(slot.status))}]" if slot.status else ""
+        return f"{escape(self.short_when(slot.at))} · {escape(slot.channel)} · {what}{flag}"
+
+    def paused(self, channels: list[str], *, paused: bool) -> str:
+        if not channels:
+            return self.nothing_changed()
+        names = ", ".join(channels)
+        if paused:
+            return self._("Paused: {channels}").format(channels=names)
+        return self._("Resumed: {channels}").format(channels=names)
+
+    # -- alerts ----------------------------------------------------------------------------
+
+    def empty_slots(
+        self,
+        slots: list[tuple[datetime, str, PostKind]],
+        drafted: list[int],
+        missing: list[PostKind],
+    ) -> str:
+        lines = [self._("⚠️ <b>Tomorrow has slots without a post</b>:")]
+        lines += [
+            f"• {escape(self.when(at))} · {escape(ch)} · {escape(self.kind(k))}"
+            for at, ch, k in slots
+        ]
+        if drafted:
+            lines.append(
+                self._("Drafts {ids} are ready for the admins to approve.").format(
+                    ids=", ".join(f"#{n}" for n in drafted)
+                )
+            )
+        for kind in missing:
+            lines.append(
+                self._("No recap left to draft a {kind}: please send more recaps.").format(
+                    kind=escape(self.kind(kind))
+                )
+            )
+        return "\n".join(lines)
+
+    def caught_up(self, post_id: int, channel: str, missed: datetime, moved_to: datetime) -> str:
+        return self._(
+            "Post #{post_id} on {channel} missed its slot {missed} while no worker ran; "
+            "moved to {moved_to}."
+        ).format(
+            post_id=post_id, channel=channel, missed=self.when(missed), moved_to=self.when(moved_to)
+        )
+
+    def publish_failed(self, post_id: int, channel: str, reason: str) -> str:
+        head = self._("🚫 <b>Post #{post_id} was not published on {channel}</b>").format(
+            post_id=post_id, channel=escape(channel)
+        )
+        why = self._("Reason: {reason}").format(reason=escape(reason[:500]))
+        hint = self._("Fix the cause, then press Retry.")
+        return f"{head}\n{why}\n{hint}"
+
+    def outcome_unknown(self, post_id: int, channel: str, reason: str) -> str:
+        head = self._("❓ <b>Post #{post_id} may or may not be on {channel}</b>").format(
+            post_id=post_id, channel=escape(channel)
+        )
+        why = self._("What happened: {reason}").format(reason=escape(reason[:500]))
+        hint = self._(
+            "Nothing is sent again without your answer. Look at the channel: if the post is "
+            "there, press “It went out”; if not, press “Send again”."
+        )
+        return f"{head}\n{why}\n{hint}"
+
+    def channel_held(self, channel: str, platform: str, reason: str, token_expired: bool) -> str:
+        head = self._("⏸ <b>Publishing on {channel} is on hold</b>").format(channel=escape(channel))
+        why = self._("Reason: {reason}").format(reason=escape(reason[:500]))
+        if token_expired and platform == "facebook":
+            fix = self._(
+                "The Facebook Page token has expired or was revoked. Create a new long-lived "
+                "Page token (Meta Business Suite or the Graph API Explorer, with "
+                "pages_manage_posts), put it in FACEBOOK_PAGE_TOKEN (environment or .env) "
+                "and restart the worker, or run `goodnews check`. The waiting posts then go "
+                "out; late ones follow the catch-up policy."
+            )
+        elif token_expired:
+            fix = self._(
+                "The bot token was refused. Get the token from @BotFather, put it in "
+                "TELEGRAM_BOT_TOKEN and restart the worker."
+            )
+        else:
+            fix = self._(
+                "Give the bot (or the Page token) the right to post there, then restart the "
+                "worker or run `goodnews check`. The waiting posts then go out."
+            )
+        return f"{head}\n{why}\n{fix}"
+
+    def published_log(self, post_id: int) -> str:
+        return self._("Post #{post_id} is published.").format(post_id=post_id)
+
+    def answer_retrying(self) -> str:
+        return self._("It will be sent at the next pass.")
+
+    def answer_confirmed(self) -> str:
+        return self._("Marked as published. Thank you.")
+
+    def answer_settled(self) -> str:
+        return self._("Already settled.")
+
+    def settled(self, text_html: str, who: str, *, sent: bool) -> str:
+        """The notice, once settled: its text stays, its buttons go, who settled it shows."""
+        line = (
+            self._("✅ Marked as published by {who}.")
+            if sent
+            else self._("🔁 Sent again at the request of {who}.")
+        ).format(who=escape(who))
+        return f"{text_html}\n{RULE}\n{line}"
+
+    # -- command menus ---------------------------------------------------------------------
+
+    def commands(self, audience: str) -> list[tuple[str, str]]:
+        """(command, description) for setMyCommands: ``everyone``, ``officers``, ``admins``."""
+        everyone = [
+            ("start", self._("Get the good news every day")),
+            ("today", self._("The latest good news")),
+            ("week", self._("The beautiful story of the week")),
+            ("stop", self._("Unsubscribe")),
+            ("help", self._("What this bot does")),
+        ]
+        if audience == "everyone":
+            return everyone
+        officers = [("new", self._("Write a post directly"))]
+        if audience == "officers":
+            return everyone + officers
+        return (
+            everyone
+            + officers
+            + [
+                ("queue", self._("The next 14 days of slots")),
+                ("pending", self._("Drafts waiting for approval")),
+                ("stats", self._("Posts published, cadence kept")),
+                ("pause", self._("Pause a channel (or all)")),
+                ("resume", self._("Resume publishing")),
+            ]
+        )
 
 
-ANSWER_ALREADY_APPROVED = "Bài này đã được duyệt rồi."
-ANSWER_REJECTED = "Đã từ chối."
-ANSWER_ALREADY_REJECTED = "Bài này đã bị từ chối rồi."
+@cache
+def texts_for(language: str, tz: ZoneInfo) -> Texts:
+    return Texts(language, tz)
+
+
+def all_texts(tz: ZoneInfo) -> Iterator[Texts]:
+    """One per catalog: to recognise our own questions whatever language they were in."""
+    for language in i18n.LANGUAGES:
+        yield texts_for(language, tz)

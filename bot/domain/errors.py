@@ -13,7 +13,9 @@ Hierarchy::
         ├── PermanentError        the platform refused this content; retrying will not help
         │   └── RecipientGoneError  a follower blocked the bot
         ├── NeedsAdminError       credentials or permissions: a person must act
-        └── UnknownOutcomeError   the request may have reached the platform; never resend silently
+        │   └── CredentialsError  the token is expired, revoked or wrong
+        ├── UnknownOutcomeError   the request may have reached the platform; never resend silently
+        └── AlreadyPublishedError the platform says the post is already there (Graph #506)
 """
 
 from __future__ import annotations
@@ -23,8 +25,22 @@ class GoodnewsError(Exception):
     """Base of every error goodnews raises on purpose."""
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts
+    """Marks an English message template for the chat catalogs; translated where shown."""
+    return message
+
+
 class UserError(GoodnewsError):
-    """A person gave us something we cannot use. The message is shown as is, on one line."""
+    """A person gave us something we cannot use. The message is shown as is, on one line.
+
+    ``template`` (with ``{name}`` fields filled from ``params``) is what the chat translates:
+    the CLI prints the English message, a person in chat reads it in their language.
+    """
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params) if params else template)
 
 
 class ConfigError(UserError):
@@ -78,7 +94,20 @@ class RecipientGoneError(PermanentError):
     label = "follower gone"
 
 
+class CredentialsError(NeedsAdminError):
+    """The token itself is bad (expired, revoked, wrong): set a new one and restart."""
+
+    label = "token expired or invalid"
+
+
 class UnknownOutcomeError(PublishError):
     """The request may or may not have been applied (timeout after sending, crash)."""
 
     label = "outcome unknown"
+
+
+class AlreadyPublishedError(PublishError):
+    """The platform refused the post as a duplicate of one it already has: an earlier
+    attempt went out after all. Counted as sent, never retried."""
+
+    label = "already published"

@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 from functools import cached_property
 from itertools import pairwise
 
-from bot.domain.errors import RecapError
+from bot.domain.errors import N_, RecapError
 
 # --------------------------------------------------------------------------------------------
 # Decoding
@@ -49,12 +49,12 @@ def decode_recap(data: bytes, *, source: str) -> str:
     """
     name = _one_line(source)
     if not data.strip():
-        raise RecapError(f"{name}: the recap is empty")
+        raise RecapError(N_("{name}: the recap is empty"), name=name)
     if _looks_binary(data):
-        raise RecapError(f"{name}: looks like a binary file, not text")
+        raise RecapError(N_("{name}: looks like a binary file, not text"), name=name)
     text = _normalise_text(_decode_utf8(data, source=name))
     if not text.strip():
-        raise RecapError(f"{name}: the recap is empty")
+        raise RecapError(N_("{name}: the recap is empty"), name=name)
     return text
 
 
@@ -181,7 +181,7 @@ def split_title(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     found = [i for i, line in enumerate(lines) if line.strip()]
     if not found:
-        raise RecapError("the recap is empty: it has no title line")
+        raise RecapError(N_("the recap is empty: it has no title line"))
     at = found[0]
     title = clean_title(lines[at])
     if len(found) > 1 and _is_unit_prefix(title, clean_title(lines[found[1]])):

@@ -10,7 +10,7 @@ from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 
-from bot.domain.errors import RecapError
+from bot.domain.errors import N_, RecapError
 from bot.domain.recaps import decode_recap
 from bot.ingest.extract import Extracted, Image, keep_photo, photo_extension
 
@@ -28,7 +28,7 @@ def extract_docx(data: bytes, *, source: str) -> Extracted:
             lines.extend(cell.text.strip() for cell in row.cells)
     text = "\n\n".join(line for line in lines if line)
     if not text.strip():
-        raise RecapError(f"{source}: the document has no text")
+        raise RecapError(N_("{source}: the document has no text"), source=source)
     title = (document.core_properties.title or "").strip()
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"

@@ -12,7 +12,7 @@ import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 
-from bot.domain.errors import RecapError
+from bot.domain.errors import N_, RecapError
 from bot.ingest.extract import (
     Extracted,
     Image,
@@ -36,7 +36,7 @@ def extract_html(html: str, *, source: str, base_dir: Path | None) -> Extracted:
         favor_precision=True,
     )
     if not text or not text.strip():
-        raise RecapError(f"{source}: no article text found in this page")
+        raise RecapError(N_("{source}: no article text found in this page"), source=source)
     meta = trafilatura.extract_metadata(html)
     title = (meta.title or "").strip() if meta is not None else ""
     url = meta.url if meta is not None and meta.url else None

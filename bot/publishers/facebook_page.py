@@ -15,6 +15,8 @@ import requests
 
 from bot.config import ChannelConfig
 from bot.domain.errors import (
+    AlreadyPublishedError,
+    CredentialsError,
     NeedsAdminError,
     PermanentError,
     PublishError,
@@ -27,6 +29,7 @@ from bot.publishers.base import OutgoingPost, PublishResult
 RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 ADMIN_CODES = frozenset({10, 190, 368}) | frozenset(range(200, 300))
 DUPLICATE_CODE = 506
+TOKEN_CODE = 190
 
 
 def make_graph(*, token: str, graph_url: str, version: str, timeout: float) -> Any:
@@ -65,10 +68,14 @@ def translate_error(exc: Any, channel: ChannelConfig) -> PublishError:
         return UnknownOutcomeError(f"{where}: unexpected answer from Facebook: {message[:200]}")
     if code in RETRY_CODES:
         return RetryableError(f"{where}: Facebook asks to retry later (#{code}): {message}")
+    if code == TOKEN_CODE:
+        return CredentialsError(
+            f"{where}: the Page token is expired or invalid (#{code}) {message}"
+        )
     if code in ADMIN_CODES:
         return NeedsAdminError(f"{where}: (#{code}) {message}")
     if code == DUPLICATE_CODE:
-        return PermanentError(f"{where}: Facebook says this is a duplicate post (#{code})")
+        return AlreadyPublishedError(f"{where}: Facebook already has this post (#{code})")
     return PermanentError(f"{where}: Facebook refused the post (#{code}): {message}")
 
 

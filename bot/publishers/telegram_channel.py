@@ -22,6 +22,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ChannelConfig
 from bot.domain.errors import (
+    CredentialsError,
     NeedsAdminError,
     PermanentError,
     PublishError,
@@ -82,7 +83,8 @@ def translate_error(exc: TelegramError, channel: ChannelConfig) -> PublishError:
             f"{where}: rate limited, retry after {seconds:g}s", retry_after=seconds
         )
     if isinstance(exc, Forbidden | InvalidToken | ChatMigrated):
-        return NeedsAdminError(f"{where}: {exc.message}")
+        needs = CredentialsError if isinstance(exc, InvalidToken) else NeedsAdminError
+        return needs(f"{where}: {exc.message}")
     if isinstance(exc, BadRequest):
         if any(text in exc.message.lower() for text in _ADMIN_BAD_REQUESTS):
             return NeedsAdminError(f"{where}: {exc.message}")

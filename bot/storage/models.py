@@ -136,6 +136,15 @@ class Publication(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class Person(SQLModel, table=True):
+    """Someone who wrote to the bot: the language their Telegram app reports, so messages the
+    bot sends first (approval requests, alerts) are in it too."""
+
+    user_id: int = Field(primary_key=True, sa_type=BigInteger)
+    language_code: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class Subscriber(SQLModel, table=True):
     """A follower who gets the good news by direct message (/start; /stop ends it)."""
 
@@ -209,10 +218,13 @@ class Alert(SQLModel, table=True):
 
 
 class ChannelState(SQLModel, table=True):
-    """What people changed about a channel at run time: paused or not."""
+    """What changed about a channel at run time: paused by a person, or held because its
+    credentials or permissions need a person (an expired Page token, the bot removed)."""
 
     name: str = Field(primary_key=True, max_length=64)
     paused: bool = Field(default=False)
+    held_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    held_reason: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

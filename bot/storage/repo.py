@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import NotFoundError
+from bot.domain.errors import N_, NotFoundError
 from bot.domain.posts import (
     HOLDS_SLOT,
     PostKind,
@@ -28,6 +28,7 @@ from bot.storage.models import (
     ChannelState,
     Delivery,
     Grant,
+    Person,
     Post,
     Publication,
     Recap,
@@ -86,7 +87,7 @@ def add_recap_photo(
 def get_recap(session: Session, *, recap_id: int) -> Recap:
     recap = session.get(Recap, recap_id)
     if recap is None:
-        raise NotFoundError(f"no recap with id {recap_id}")
+        raise NotFoundError(N_("no recap with id {recap_id}"), recap_id=recap_id)
     return recap
 
 
@@ -141,7 +142,7 @@ def get_post(session: Session, *, post_id: int, for_update: bool = False) -> Pos
         query = query.with_for_update()  # PostgreSQL; SQLite already holds the write lock
     post = session.exec(query).first()
     if post is None:
-        raise NotFoundError(f"no post with id {post_id}")
+        raise NotFoundError(N_("no post with id {post_id}"), post_id=post_id)
     return post
 
 
@@ -475,6 +476,26 @@ def pending_posts(session: Session, *, kind: PostKind) -> list[Post]:
     return list(session.exec(query.order_by(col(Post.id))).all())
 
 
+def remember_language(session: Session, *, user_id: int, language_code: str | None) -> bool:
+    """Store the language a person's app reports; False when it was already known."""
+    person = session.get(Person, user_id)
+    if person is not None and person.language_code == language_code:
+        return False
+    person = person or Person(user_id=user_id)
+    person.language_code, person.updated_at = language_code, utcnow()
+    session.add(person)
+    session.flush()
+    return True
+
+
+def language_codes(session: Session, *, user_ids: list[int]) -> dict[int, str | None]:
+    """The stored language of each of these people (absent: never wrote to the bot)."""
+    if not user_ids:
+        return {}
+    query = select(Person).where(col(Person.user_id).in_(user_ids))
+    return {p.user_id: p.language_code for p in session.exec(query).all()}
+
+
 def subscribe(session: Session, *, chat_id: int, language_code: str | None) -> bool:
     """Start (or restart) a follower's subscription; False when it was already active."""
     follower = session.get(Subscriber, chat_id)
@@ -713,3 +734,63 @@ def approval_messages(session: Session, *, post_id: int) -> list[ApprovalMessage
         .order_by(col(ApprovalMessage.id))
     )
     return list(session.exec(query).all())
+
+
+def hold_channel(session: Session, *, channel: str, reason: str, now: datetime) -> datetime:
+    """Hold a channel's publications until a person fixes its credentials; returns since
+    when it is held (the first hold's instant when it already was)."""
+    state = session.get(ChannelState, channel) or ChannelState(name=channel)
+    if state.held_since is None:
+        state.held_since, state.held_reason, state.updated_at = now, reason, now
+        session.add(state)
+        session.flush()
+    assert state.held_since is not None
+    return state.held_since
+
+
+def held_channels(session: Session) -> dict[str, str]:
+    """Held channel names and why."""
+    query = select(ChannelState).where(col(ChannelState.held_since).is_not(None))
+    return {s.name: s.held_reason or "" for s in session.exec(query).all()}
+
+
+def release_holds(session: Session, *, channels: Iterable[str] | None = None) -> list[str]:
+    """Let held channels publish again (all of them, or these); the names released."""
+    query = select(ChannelState).where(col(ChannelState.held_since).is_not(None))
+    if channels is not None:
+        query = query.where(col(ChannelState.name).in_(list(channels)))
+    released = []
+    for state in session.exec(query).all():
+        state.held_since, state.held_reason, state.updated_at = None, None, utcnow()
+        session.add(state)
+        released.append(state.name)
+    session.flush()
+    return released
+
+
+def unclaim(session: Session, *, publication_id: int, error: str | None = None) -> None:
+    """A claimed (or sending, when the call surely did not reach the platform) publication
+    back to scheduled, as if never taken; its attempt is not counted."""
+    publication = get_publication(session, publication_id=publication_id)
+    if publication.status in (PublicationStatus.SENDING, PublicationStatus.CLAIMED):
+        if publication.status is PublicationStatus.SENDING:
+            publication.attempts = max(0, publication.attempts - 1)
+        publication.status = PublicationStatus.SCHEDULED
+        publication.claimed_by = publication.lease_until = None
+        publication.error = error
+        session.add(publication)
+        session.flush()
+
+
+def get_publication(
+    session: Session, *, publication_id: int, for_update: bool = False
+) -> Publication:
+    query = select(Publication).where(col(Publication.id) == publication_id)
+    if for_update:
+        query = query.with_for_update()
+    publication = session.exec(query).first()
+    if publication is None:
+        raise NotFoundError(
+            N_("no publication with id {publication_id}"), publication_id=publication_id
+        )
+    return publication

@@ -1,0 +1,82 @@
+"""What the worker has to tell the admins: plain data, rendered in chat by each reader's
+language. Each notice has a ``key``: one cause gives one message, on any worker, however
+many times the worker meets it (the keys are remembered in the database).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CaughtUp:
+    """A publication missed its slot while no worker ran and moved to the next free one."""
+
+    post_id: int
+    channel: str
+    missed: datetime
+    moved_to: datetime
+
+    @property
+    def key(self) -> str:
+        return f"caught-up:{self.post_id}:{self.channel}:{self.missed:%Y%m%dT%H%M}"
+
+
+@dataclass(frozen=True)
+class PublishFailed:
+    """A publication failed for good (refused, or out of attempts); it can be retried."""
+
+    publication_id: int
+    post_id: int
+    channel: str
+    reason: str
+    attempts: int
+
+    @property
+    def key(self) -> str:
+        return f"failed:{self.publication_id}:{self.attempts}"
+
+
+@dataclass(frozen=True)
+class OutcomeUnknown:
+    """A publication may or may not have gone out; a person checks the channel and says."""
+
+    publication_id: int
+    post_id: int
+    channel: str
+    reason: str
+    attempts: int
+
+    @property
+    def key(self) -> str:
+        return f"unknown:{self.publication_id}:{self.attempts}"
+
+
+@dataclass(frozen=True)
+class ChannelHeld:
+    """A channel's credentials or permissions need a person; its posts wait, not fail."""
+
+    channel: str
+    platform: str  # "telegram" | "facebook"
+    reason: str
+    since: datetime
+    token_expired: bool
+
+    @property
+    def key(self) -> str:
+        return f"held:{self.channel}:{self.since:%Y%m%dT%H%M%S}"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A post is out on all its channels: the officer whose recap it came from hears it."""
+
+    post_id: int
+
+    @property
+    def key(self) -> str:
+        return f"published:{self.post_id}"
+
+
+Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | Published
