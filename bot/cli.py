@@ -851,6 +851,35 @@ def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: 
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per channel, one per line.")
+@pass_state
+@user_errors
+def check(state: State, as_json: bool) -> None:
+    """Check each channel's token and rights against Telegram and Facebook; say how to fix.
+
+    Read-only: getMe, getChat and getChatMember (may the bot post in the channel?), Graph
+    GET /{page-id} and /me (is the Page token valid, and that page's own?). A channel
+    without its token is reported as dry-run. Exit status 0 when every channel can publish
+    for real, 1 otherwise (dry-run included, or no channels, or a bad config). With --json
+    each line is {"channel", "type", "target", "ok", "finding", "problem", "fix", "detail"}.
+
+    Example: goodnews check
+    """
+    from bot.check import as_json as check_json
+    from bot.check import check_channels, describe, summary
+
+    config = state.config
+    checks = asyncio.run(check_channels(config))
+    for result in checks:
+        click.echo(
+            json.dumps(check_json(result), ensure_ascii=False) if as_json else describe(result)
+        )
+    say(summary(checks))
+    if not checks or not all(c.ok for c in checks):
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
 @click.option(
     "--dir",
     "folder",

@@ -1,0 +1,74 @@
+"""``goodnews check``: can every configured channel publish for real, and if not, why.
+
+:func:`check_channels` is the entry point for programs too (the worker may call it to release
+channels held after an expired token); the probing itself lives in
+:mod:`bot.publishers.checks`, next to the adapters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.config import Config
+from bot.publishers.checks import ChannelCheck, Finding, check_facebook, check_telegram
+
+__all__ = ["ChannelCheck", "Finding", "as_json", "check_channels", "describe", "summary"]
+
+
+async def check_channels(config: Config) -> list[ChannelCheck]:
+    """Ask Telegram and Facebook about every channel of ``config``, in config order.
+
+    Read-only (``getMe``, ``getChat``, ``getChatMember``; Graph ``GET /{page-id}`` and
+    ``GET /me``); never raises for what a platform answers or for network trouble: each
+    channel gets a :class:`ChannelCheck` whose ``ok`` says whether it can publish for real
+    now. A channel without its token is not ok (``finding is Finding.DRY_RUN``). Runs on the
+    caller's event loop (Telegram and Facebook are asked concurrently; the Facebook SDK
+    runs in a worker thread).
+    """
+    telegram = [c for c in config.channels if c.type == "telegram"]
+    facebook = [c for c in config.channels if c.type == "facebook"]
+    on_telegram, on_facebook = await asyncio.gather(
+        check_telegram(config, telegram), check_facebook(config, facebook)
+    )
+    found = {check.channel: check for check in [*on_telegram, *on_facebook]}
+    return [found[c.name] for c in config.channels]
+
+
+def describe(check: ChannelCheck) -> str:
+    """One block for people: ``✔ label: detail``, or ``✘ label: problem`` and a ``Fix:`` line."""
+    if check.ok:
+        return f"✔ {check.label}: {check.detail}"
+    if check.dry_run:
+        return f"○ {check.label}: {check.problem}.\n  To go live: {check.fix}."
+    return f"✘ {check.label}: {check.problem}.\n  Fix: {check.fix}."
+
+
+def summary(checks: list[ChannelCheck]) -> str:
+    """The last line: all good, or how many channels cannot publish for real."""
+    if not checks:
+        return "no channels in the config: add [[channels]] tables (see `goodnews init`)"
+    bad = [c for c in checks if not c.ok]
+    if not bad:
+        return f"all {len(checks)} channel(s) can publish"
+    dry = sum(c.dry_run for c in bad)
+    parts = []
+    if len(bad) > dry:
+        parts.append(f"{len(bad) - dry} need(s) fixing")
+    if dry:
+        parts.append(f"{dry} in dry-run mode (posts go to the outbox only)")
+    return f"{len(bad)} of {len(checks)} channel(s) cannot publish for real: " + ", ".join(parts)
+
+
+def as_json(check: ChannelCheck) -> dict[str, Any]:
+    """The JSON object ``goodnews check --json`` prints for a channel."""
+    return {
+        "channel": check.channel,
+        "type": check.platform,
+        "target": check.target,
+        "ok": check.ok,
+        "finding": check.finding.value,
+        "problem": check.problem or None,
+        "fix": check.fix or None,
+        "detail": check.detail or None,
+    }
