@@ -857,10 +857,11 @@ def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: 
 def check(state: State, as_json: bool) -> None:
     """Check each channel's token and rights against Telegram and Facebook; say how to fix.
 
-    Read-only: getMe, getChat and getChatMember (may the bot post in the channel?), Graph
+    Reads only: getMe, getChat and getChatMember (may the bot post in the channel?), Graph
     GET /{page-id} and /me (is the Page token valid, and that page's own?). A channel
     without its token is reported as dry-run. Exit status 0 when every channel can publish
-    for real, 1 otherwise (dry-run included, or no channels, or a bad config). With --json
+    for real, 1 otherwise (dry-run included, or no channels, or a bad config). A channel
+    held after an expired token or lost rights is released once its check passes. With --json
     each line is {"channel", "type", "target", "ok", "finding", "problem", "fix", "detail"}.
 
     Example: goodnews check
@@ -875,8 +876,35 @@ def check(state: State, as_json: bool) -> None:
             json.dumps(check_json(result), ensure_ascii=False) if as_json else describe(result)
         )
     say(summary(checks))
+    _release_held(state, [c.channel for c in checks if c.ok])
     if not checks or not all(c.ok for c in checks):
         raise click.exceptions.Exit(1)
+
+
+def _release_held(state: State, passed: list[str]) -> None:
+    """Channels held after a credentials error publish again once their check passes; what
+    they missed follows the catch-up policy. Nothing to do without a database yet."""
+    from bot import actions
+    from bot.storage import db
+
+    if not passed:
+        return
+    try:
+        engine = state.engine
+    except UserError:
+        return  # not initialised: nothing can be held
+    with db.session_scope(engine) as session:
+        released, moved = actions.release_channels(
+            session, state.config, channels=passed, now=datetime.now(UTC)
+        )
+    for name in released:
+        say(f"{name}: no longer held; its waiting posts go out at the next pass")
+    for item in moved:
+        say(
+            f"post {item.post_id} on {item.channel} missed "
+            f"{format_local(item.missed, state.config.tz)}; moved to "
+            f"{format_local(item.moved_to, state.config.tz)}"
+        )
 
 
 @cli.command()
