@@ -29,7 +29,7 @@ from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import PublishError, RetryableError, UnknownOutcomeError
 from bot.domain.posts import PublicationStatus
-from bot.publishers import OutgoingPost, Publishers
+from bot.publishers import OutgoingPost, Photo, Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Publication
@@ -100,7 +100,7 @@ async def publish_due(
                 limit=BATCH,
                 skip_channels=repo.paused_channels(session),
             )
-            posts = {p.post_id: _outgoing(session, p.post_id) for p in batch}
+            posts = {p.post_id: _outgoing(session, config, p.post_id) for p in batch}
         if not batch:
             return report
         for publication in batch:
@@ -109,8 +109,14 @@ async def publish_due(
                 report.outcomes.append(outcome)
 
 
-def _outgoing(session: Session, post_id: int) -> OutgoingPost:
-    return OutgoingPost(id=post_id, draft=as_draft(repo.get_post(session, post_id=post_id)))
+def _outgoing(session: Session, config: Config, post_id: int) -> OutgoingPost:
+    """The post as publishers take it: its draft and its photos' files in ``media_dir``."""
+    photos = tuple(
+        Photo(path=config.media_dir / photo.path, mime=photo.mime)
+        for photo in repo.post_photos(session, post_id=post_id)
+    )
+    draft = as_draft(repo.get_post(session, post_id=post_id))
+    return OutgoingPost(id=post_id, draft=draft, photos=photos)
 
 
 @dataclass
@@ -160,8 +166,8 @@ class _Sender:
         channel = self.config.channel(name)
         try:
             result = await self.publishers.for_channel(channel).publish(post, channel)
-        except UnknownOutcomeError as exc:
-            return PublicationStatus.UNKNOWN, f"{exc.label}: {exc}", None, None
+        except UnknownOutcomeError as exc:  # with what did go out, if the platform said
+            return PublicationStatus.UNKNOWN, f"{exc.label}: {exc}", exc.external_id, None
         except RetryableError as exc:
             wait = exc.retry_after if exc.retry_after is not None else 0.0
             return PublicationStatus.FAILED, f"{exc.label}: {exc}", None, wait
