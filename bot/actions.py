@@ -204,7 +204,7 @@ def draft(
         hashtags=settings.hashtags_for(kind),
         max_chars=settings.max_chars_for(kind),
     )
-    return repo.add_post(
+    post = repo.add_post(
         session,
         kind=kind,
         title=result.title,
@@ -213,6 +213,30 @@ def draft(
         hashtags=result.hashtags,
         recap_id=recap.id,
     )
+    assert post.id is not None and recap.id is not None
+    _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
+    return post
+
+
+def _photos_from_recap(session: Session, *, post_id: int, recap_id: int) -> None:
+    """The post takes its recap's stored photos, in order. Photos known only by a URL and
+    types the platforms do not take as photos (a GIF) stay with the recap: publishing
+    uploads local files."""
+    kept = [
+        photo
+        for photo in repo.recap_photos(session, recap_id=recap_id)
+        if photo.path and photo.sha256 and photo.mime in ingest.PHOTO_TYPES
+    ]
+    for position, photo in enumerate(kept, start=1):
+        assert photo.path is not None and photo.sha256 is not None
+        repo.add_post_photo(
+            session,
+            post_id=post_id,
+            position=position,
+            mime=photo.mime,
+            sha256=photo.sha256,
+            path=photo.path,
+        )
 
 
 def _best_story(session: Session, now: datetime | None) -> Recap | None:
@@ -516,11 +540,14 @@ def queue_post(
     reserve: bool,
     now: datetime,
     by: int | None = None,
+    photos: Sequence[ingest.Image] = (),
 ) -> Post:
     """Queue a post written by a person (no drafting): first line title, the rest body.
 
     ``at`` pins it to an instant (it takes no cadence slot); ``approved`` schedules it at
     once; ``reserve`` keeps it, approved, to fill a slot that would otherwise go empty.
+    ``photos`` (checked by :func:`bot.ingest.read_photo`) go out with it, in order; their
+    files are written to ``media_dir`` only once everything else has been checked.
     """
     text = unicodedata.normalize("NFC", text).strip()
     title, _, body = text.partition("\n")
@@ -546,19 +573,31 @@ def queue_post(
         recap_id=None,
     )
     _check_fits(post)
+    assert post.id is not None
+    for position, image in enumerate(photos, start=1):
+        repo.add_post_photo(
+            session,
+            post_id=post.id,
+            position=position,
+            mime=image.mime,
+            sha256=image.sha256,
+            path=save_photo(config.media_dir, image),
+        )
     post.channels = " ".join(dict.fromkeys(channels)) or None
     post.pinned_at = at
     post.reserve = reserve
     session.add(post)
     session.flush()
-    assert post.id is not None
     repo.audit(
         session,
         actor=by,
         action="queue",
         post_id=post.id,
         after="pending",
-        detail=f"{kind.value}; at={at.isoformat() if at else '-'}; reserve={reserve}",
+        detail=(
+            f"{kind.value}; at={at.isoformat() if at else '-'}; reserve={reserve}"
+            + (f"; photos={len(photos)}" if photos else "")
+        ),
     )
     if reserve:
         post.status, post.decided_by, post.decided_at = PostStatus.SCHEDULED, by, now

@@ -450,6 +450,13 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
     "--at", "at_text", metavar="ISO-8601", help="Pin to this instant (it takes no cadence slot)."
 )
 @click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.option(
+    "--photo",
+    "photo_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A JPEG, PNG or WebP photo (10 MB at most) to publish with it (repeatable, in order).",
+)
 @click.option("--approved", is_flag=True, help="Schedule it now instead of asking the admins.")
 @click.option(
     "--reserve",
@@ -465,19 +472,22 @@ def queue_add(
     kind: str,
     at_text: str | None,
     channels: tuple[str, ...],
+    photo_paths: tuple[Path, ...],
     approved: bool,
     reserve: bool,
 ) -> None:
     """Queue a post written by hand (no drafting) and print its id.
 
-    Example: goodnews queue add --file tet.txt --at 2027-02-17T08:00+07:00 --approved
+    Example: goodnews queue add --file tet.txt --photo tet.jpg --at 2027-02-17T08:00+07:00
     """
     from bot import actions
     from bot.domain.recaps import decode_recap
+    from bot.ingest import read_photo
     from bot.storage import db
 
     if (text is None) == (file_ is None):
         raise UserError("give exactly one of --text or --file")
+    photos = [read_photo(path) for path in photo_paths]  # all checked before anything is written
     if file_ is not None:
         data, source = _read_input(file_)
         text = decode_recap(data, source=source)
@@ -495,6 +505,7 @@ def queue_add(
             approved=approved,
             reserve=reserve,
             now=now,
+            photos=photos,
         )
     where = (
         f"goes out {format_local(post.slot, config.tz)}"
@@ -503,7 +514,8 @@ def queue_add(
         if post.reserve
         else "waits for approval"
     )
-    say(f"post {post.id} queued ({kind}): {where}")
+    with_photos = f" with {len(photos)} photo(s)" if photos else ""
+    say(f"post {post.id} queued ({kind}){with_photos}: {where}")
     click.echo(post.id)
 
 

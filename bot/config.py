@@ -177,6 +177,9 @@ class ChannelConfig(_Section):
     chat_id: str | int | None = None
     page_id: str | None = None
     cadence: CadenceOverride | None = None
+    #: Telegram: whether a text message shows the preview of its link (None: Telegram's
+    #: default, shown).
+    link_preview: bool | None = None
 
     @model_validator(mode="after")
     def _target_present(self) -> ChannelConfig:
@@ -188,6 +191,8 @@ class ChannelConfig(_Section):
             raise ValueError("page_id belongs to facebook channels")
         if self.type == "facebook" and self.chat_id is not None:
             raise ValueError("chat_id belongs to telegram channels")
+        if self.type == "facebook" and self.link_preview is not None:
+            raise ValueError("link_preview belongs to telegram channels")
         return self
 
     @property

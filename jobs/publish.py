@@ -43,7 +43,7 @@ from bot.domain.errors import (
 )
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.publishers import OutgoingPost, Publishers
+from bot.publishers import OutgoingPost, Photo, Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Publication
@@ -116,7 +116,7 @@ async def publish_due(
                 limit=BATCH,
                 skip_channels=repo.paused_channels(session) | set(repo.held_channels(session)),
             )
-            posts = {p.post_id: _outgoing(session, p.post_id) for p in batch}
+            posts = {p.post_id: _outgoing(session, config, p.post_id) for p in batch}
         if not batch:
             return report
         for publication in batch:
@@ -125,8 +125,14 @@ async def publish_due(
                 report.outcomes.append(outcome)
 
 
-def _outgoing(session: Session, post_id: int) -> OutgoingPost:
-    return OutgoingPost(id=post_id, draft=as_draft(repo.get_post(session, post_id=post_id)))
+def _outgoing(session: Session, config: Config, post_id: int) -> OutgoingPost:
+    """The post as publishers take it: its draft and its photos' files in ``media_dir``."""
+    photos = tuple(
+        Photo(path=config.media_dir / photo.path, mime=photo.mime)
+        for photo in repo.post_photos(session, post_id=post_id)
+    )
+    draft = as_draft(repo.get_post(session, post_id=post_id))
+    return OutgoingPost(id=post_id, draft=draft, photos=photos)
 
 
 def _unknown_notice(publication: Publication) -> OutcomeUnknown:
@@ -239,7 +245,8 @@ class _Sender:
             wait = None
             if isinstance(exc, RetryableError):
                 wait = exc.retry_after if exc.retry_after is not None else 0.0
-            return _status_after(exc), f"{exc.label}: {exc}", None, wait, exc
+            # An unknown outcome keeps what did go out, if the platform said (an album's id).
+            return _status_after(exc), f"{exc.label}: {exc}", exc.external_id, wait, exc
         except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
             log.exception("publisher for %s crashed on post %s", name, post.id)
             return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None, None, None

@@ -93,6 +93,14 @@ page_id = "123456789"
             "config.toml: channels: duplicate channel name 'a'",
         ),
         (
+            '[[channels]]\nname = "f"\ntype = "facebook"\npage_id = "1"\nlink_preview = false',
+            'config.toml: channels[0] (name "f"): link_preview belongs to telegram channels',
+        ),
+        (
+            '[[channels]]\nname = "t"\ntype = "telegram"\nchat_id = 1\nlink_preview = "no"',
+            'config.toml: channels[0] (name "t").link_preview: Input should be a valid boolean',
+        ),
+        (
             '[[channels]]\nname = "m"\ntype = "mastodon"\nchat_id = "x"',
             'config.toml: channels[0] (name "m").type: Input should be',
         ),

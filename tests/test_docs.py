@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from bot.cli import cli
-from bot.config import Settings
+from bot.config import ChannelConfig, Settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -51,7 +51,7 @@ def test_config_key_is_in_the_reference(key: str) -> None:
     assert re.search(rf"^\| `{re.escape(key)}` \|", README, re.MULTILINE), key
 
 
-@pytest.mark.parametrize("key", ["name", "type", "chat_id", "page_id"])
+@pytest.mark.parametrize("key", list(ChannelConfig.model_fields))
 def test_channel_key_is_in_the_reference(key: str) -> None:
     assert f"| `[[channels]]` `{key}` |" in README
 

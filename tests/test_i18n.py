@@ -42,7 +42,7 @@ def test_every_string_in_the_code_is_translated_with_its_placeholders(language: 
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         assert all(strings), f"{language}: untranslated {msgid!r}"
         for translated in strings:
-            assert fields(translated) == fields(ids[0]), f"{language}: {msgid!r}"
+            assert fields(str(translated)) == fields(str(ids[0])), f"{language}: {msgid!r}"
 
 
 #: Calls whose text argument people read.
@@ -69,9 +69,10 @@ def test_no_user_visible_text_outside_the_catalogs() -> None:
                 continue
             for arg in [*node.args, *(k.value for k in node.keywords if k.arg == "text")]:
                 for leaf in ast.walk(arg):
-                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
-                        if re.search(r"[^\W\d_]", leaf.value):
-                            found.append(f"{path.name}:{leaf.lineno}: {leaf.value!r}")
+                    if not isinstance(leaf, ast.Constant) or not isinstance(leaf.value, str):
+                        continue
+                    if re.search(r"[^\W\d_]", leaf.value):
+                        found.append(f"{path.name}:{leaf.lineno}: {leaf.value!r}")
     assert found == []
 
 

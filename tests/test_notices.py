@@ -126,7 +126,7 @@ def test_an_unknown_outcome_waits_for_a_person_it_went_out_or_send_again(workdir
 
 def test_a_channel_the_bot_lost_is_held_told_once_and_released_by_check(workdir: Path) -> None:
     with FakeTelegram() as tg:
-        cli, env = setup(tg, workdir)
+        cli, _ = setup(tg, workdir)
         queue(cli, 1)
         second = queue(cli, 2)  # the later of the two slots
         tg.set_member(CHANNEL, tg.bot_id, "left")

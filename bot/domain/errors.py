@@ -6,6 +6,7 @@ Hierarchy::
     ├── UserError                 bad input from a person: one line, no traceback, nothing written
     │   ├── ConfigError           config.toml or the environment is wrong
     │   ├── RecapError            a recap cannot be stored (empty, binary, not UTF-8)
+    │   ├── PhotoError            a photo cannot be used (missing, not JPEG/PNG/WebP, too big)
     │   ├── NotFoundError         an id that does not exist
     │   └── InvalidStateError     the action does not fit the post's current state
     └── PublishError              a publisher could not deliver a post to a channel
@@ -51,6 +52,10 @@ class RecapError(UserError):
     """A recap cannot be stored."""
 
 
+class PhotoError(UserError):
+    """A photo given with a post cannot be published."""
+
+
 class NotFoundError(UserError):
     """An id that names nothing."""
 
@@ -65,9 +70,13 @@ class PublishError(GoodnewsError):
     #: How people read this kind of failure, in front of the message.
     label = "not published"
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, external_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        #: What did go out before the failure (the first message of a two-request post).
+        self.external_id = external_id
 
 
 class RetryableError(PublishError):

@@ -8,5 +8,15 @@ and drafts from the text. Format libraries (trafilatura, python-docx) stay on th
 from __future__ import annotations
 
 from bot.ingest.extract import MAX_RECAP_BYTES, Extracted, Image, detect_format, extract
+from bot.ingest.photos import MAX_PHOTO_BYTES, PHOTO_TYPES, read_photo
 
-__all__ = ["MAX_RECAP_BYTES", "Extracted", "Image", "detect_format", "extract"]
+__all__ = [
+    "MAX_PHOTO_BYTES",
+    "MAX_RECAP_BYTES",
+    "PHOTO_TYPES",
+    "Extracted",
+    "Image",
+    "detect_format",
+    "extract",
+    "read_photo",
+]

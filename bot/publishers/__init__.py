@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.config import ChannelConfig, Config
 from bot.domain.errors import ConfigError
-from bot.publishers.base import OutgoingPost, Publisher, PublishResult
+from bot.publishers.base import OutgoingPost, Photo, Publisher, PublishResult
 from bot.publishers.facebook_page import FacebookPagePublisher, make_graph
 from bot.publishers.outbox import OutboxPublisher
 from bot.publishers.telegram_channel import Pacer, TelegramChannelPublisher
@@ -23,6 +23,7 @@ from bot.publishers.telegram_dm import DirectMessenger
 
 __all__ = [
     "OutgoingPost",
+    "Photo",
     "PublishResult",
     "Publisher",
     "Publishers",

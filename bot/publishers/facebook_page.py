@@ -8,6 +8,7 @@ version is set on the object afterwards, and its base URL is a module global.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import facebook
@@ -24,7 +25,7 @@ from bot.domain.errors import (
     UnknownOutcomeError,
 )
 from bot.publishers import payloads
-from bot.publishers.base import OutgoingPost, PublishResult
+from bot.publishers.base import OutgoingPost, Photo, PublishResult, read_photos
 
 RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 ADMIN_CODES = frozenset({10, 190, 368}) | frozenset(range(200, 300))
@@ -41,27 +42,88 @@ def make_graph(*, token: str, graph_url: str, version: str, timeout: float) -> A
 
 
 class FacebookPagePublisher:
-    """Posts to a Page feed: the plain-text post, with the source link when there is one."""
+    """Posts to a Page: the text (with the source link when there is one) to the feed, one
+    photo with the text as its message, or several photos attached to one feed post."""
 
     def __init__(self, graph: Any) -> None:
         self.graph = graph
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult:
-        fields = payloads.facebook_feed(post, channel)
-        try:
-            result = await asyncio.to_thread(
-                self.graph.put_object, channel.page_id, "feed", **fields
+        photos = post.photos
+        if not photos:
+            result = await self._call(
+                channel,
+                self.graph.put_object,
+                channel.page_id,
+                "feed",
+                **payloads.facebook_feed(post, channel),
             )
+            return PublishResult(external_id=str(result["id"]))
+        contents = read_photos(photos, _where(channel))  # before anything is sent
+        album = f"{channel.page_id}/photos"
+        if len(photos) == 1:
+            result = await self._call(
+                channel,
+                self.graph.put_photo,
+                _upload(photos[0], contents[0]),
+                album,
+                **payloads.facebook_photo(post, published=True),
+            )
+            return PublishResult(external_id=str(result.get("post_id") or result["id"]))
+        # Several photos: each uploaded unpublished, then one feed post attaching them. An
+        # unpublished photo is seen by nobody and is not a post, so a failure anywhere before
+        # the feed post leaves nothing visible: the publication may simply be retried (the
+        # retry uploads again; the orphaned uploads stay invisible on the Page). Even an
+        # upload whose answer was lost is safe to retry, so it is retryable, not unknown.
+        fbids = []
+        for photo, data in zip(photos, contents, strict=True):
+            try:
+                result = await self._call(
+                    channel,
+                    self.graph.put_photo,
+                    _upload(photo, data),
+                    album,
+                    **payloads.facebook_photo(post, published=False),
+                )
+            except UnknownOutcomeError as exc:
+                raise RetryableError(
+                    f"{exc} (an unpublished photo upload: nothing visible, safe to retry)"
+                ) from exc
+            fbids.append(str(result["id"]))
+        result = await self._call(
+            channel,
+            self.graph.put_object,
+            channel.page_id,
+            "feed",
+            **payloads.facebook_feed(post, channel, media_fbids=fbids),
+        )
+        return PublishResult(external_id=str(result["id"]))
+
+    async def _call(
+        self, channel: ChannelConfig, method: Callable[..., Any], *args: Any, **fields: Any
+    ) -> dict[str, Any]:
+        """One Graph API call in a worker thread (the SDK blocks); its errors become ours."""
+        try:
+            result: dict[str, Any] = await asyncio.to_thread(method, *args, **fields)
         except facebook.GraphAPIError as exc:
             raise translate_error(exc, channel) from exc
         except requests.RequestException as exc:
             raise translate_network_error(exc, channel) from exc
-        return PublishResult(external_id=str(result["id"]))
+        return result
+
+
+def _upload(photo: Photo, data: bytes) -> tuple[str, bytes, str]:
+    """The multipart ``source`` part: file name, bytes, type."""
+    return (photo.path.name, data, photo.mime)
+
+
+def _where(channel: ChannelConfig) -> str:
+    return f"facebook page {channel.name} ({channel.page_id})"
 
 
 def translate_error(exc: Any, channel: ChannelConfig) -> PublishError:
     """Sort a GraphAPIError by its code into retry later / needs an admin / permanent."""
-    where = f"facebook page {channel.name} ({channel.page_id})"
+    where = _where(channel)
     code = exc.code
     message = str(exc.message) if exc.message else "no message"
     if code is None:  # not a Graph JSON error: a proxy's HTML page, a 5xx
@@ -80,7 +142,7 @@ def translate_error(exc: Any, channel: ChannelConfig) -> PublishError:
 
 
 def translate_network_error(exc: requests.RequestException, channel: ChannelConfig) -> PublishError:
-    where = f"facebook page {channel.name} ({channel.page_id})"
+    where = _where(channel)
     if isinstance(exc, requests.ConnectTimeout | requests.ConnectionError) and not isinstance(
         exc, requests.ReadTimeout
     ):

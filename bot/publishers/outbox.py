@@ -1,4 +1,5 @@
-"""The dry run: each post and channel becomes one file holding exactly what would be sent."""
+"""The dry run: each post and channel becomes one file holding exactly what would be sent:
+every request, in order, and the photo files that would be uploaded."""
 
 from __future__ import annotations
 
@@ -22,18 +23,24 @@ class OutboxPublisher:
         self.version = version
 
     def request_for(self, post: OutgoingPost, channel: ChannelConfig) -> dict[str, Any]:
+        """The first request at the top level (the only one for a text post), the ones that
+        would follow it in ``then``, and the photo files uploaded in ``media``."""
         if channel.type == "telegram":
-            return {
-                "channel": channel.name,
-                "method": "POST",
-                "url": f"{self.telegram_api_url}/bot<TELEGRAM_BOT_TOKEN>/sendMessage",
-                "params": payloads.telegram_send_message(post, channel),
-            }
+            base = f"{self.telegram_api_url}/bot<TELEGRAM_BOT_TOKEN>"
+            calls = payloads.telegram_requests(post, channel)
+            media = post.photos[: payloads.TELEGRAM_ALBUM_LIMIT]
+        else:
+            base = f"{self.graph_url}/{self.version}/{channel.page_id}"
+            calls = payloads.facebook_requests(post, channel)
+            media = post.photos
+        first, *then = [
+            {"method": "POST", "url": f"{base}/{name}", "params": params} for name, params in calls
+        ]
         return {
             "channel": channel.name,
-            "method": "POST",
-            "url": f"{self.graph_url}/{self.version}/{channel.page_id}/feed",
-            "params": payloads.facebook_feed(post, channel),
+            **first,
+            "then": then,
+            "media": [str(photo.path) for photo in media],
         }
 
     def path_for(self, post: OutgoingPost, channel: ChannelConfig) -> Path:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from functools import partial
 
 import httpx
-from telegram import Bot
+from telegram import Bot, InputFile, InputMediaPhoto, LinkPreviewOptions
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -30,7 +32,14 @@ from bot.domain.errors import (
     UnknownOutcomeError,
 )
 from bot.publishers import payloads
-from bot.publishers.base import OutgoingPost, PublishResult
+from bot.publishers.base import OutgoingPost, Photo, PublishResult, read_photos
+
+#: Tries at the text that follows a post's photos, within one publication (see
+#: ``TelegramChannelPublisher._follow_up``), and the waits between them: Telegram's
+#: ``retry_after`` when it gives one (up to FOLLOW_UP_MAX_WAIT seconds), else 0.5 s, 1 s.
+FOLLOW_UP_ATTEMPTS = 3
+FOLLOW_UP_BACKOFF = 0.5
+FOLLOW_UP_MAX_WAIT = 30.0
 
 #: BadRequest descriptions that mean the channel is misconfigured, not the post.
 _ADMIN_BAD_REQUESTS = ("chat not found", "not enough rights", "need administrator rights")
@@ -55,25 +64,120 @@ class Pacer:
 
 
 class TelegramChannelPublisher:
-    """Sends a post to a channel as one HTML message."""
+    """Sends a post to a channel: one HTML message, a photo or an album with the post as its
+    caption, or (a text too long for a caption) the photos and then the text."""
 
     def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
         self.bot = bot
         self.pacer = pacer
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult:
+        album = payloads.telegram_album(post)
+        if not album:
+            message_id = await self._request(channel, partial(self._send_text, post, channel))
+            return PublishResult(external_id=message_id)
+        contents = read_photos(album, _where(channel))  # before anything is sent
+        caption = payloads.telegram_caption(post)
+        first = await self._request(
+            channel, partial(self._send_photos, channel, album, contents, caption)
+        )
+        if caption is None:
+            await self._follow_up(post, channel, first, len(album))
+        return PublishResult(external_id=first)
+
+    async def _request(self, channel: ChannelConfig, call: Callable[[], Awaitable[str]]) -> str:
+        """One paced Bot API call; its errors become ours."""
         if self.pacer is not None:
             await self.pacer.wait()
         try:
-            message = await self.bot.send_message(**payloads.telegram_send_message(post, channel))
+            return await call()
         except TelegramError as exc:
             raise translate_error(exc, channel) from exc
-        return PublishResult(external_id=str(message.message_id))
+
+    async def _send_text(self, post: OutgoingPost, channel: ChannelConfig) -> str:
+        params = payloads.telegram_send_message(post, channel)
+        preview = params.pop("link_preview_options", None)
+        message = await self.bot.send_message(
+            **params, link_preview_options=LinkPreviewOptions(**preview) if preview else None
+        )
+        return str(message.message_id)
+
+    async def _send_photos(
+        self,
+        channel: ChannelConfig,
+        album: Sequence[Photo],
+        contents: Sequence[bytes],
+        caption: str | None,
+    ) -> str:
+        """sendPhoto for one photo, sendMediaGroup for several; the first message's id."""
+        mode = "HTML" if caption is not None else None
+        assert channel.chat_id is not None
+        if len(album) == 1:
+            message = await self.bot.send_photo(
+                chat_id=channel.chat_id,
+                photo=InputFile(contents[0], filename=album[0].path.name),
+                caption=caption,
+                parse_mode=mode,
+            )
+            return str(message.message_id)
+        media = [
+            InputMediaPhoto(
+                media=InputFile(data, filename=photo.path.name, attach=True),
+                caption=caption if index == 0 else None,
+                parse_mode=mode if index == 0 else None,
+            )
+            for index, (photo, data) in enumerate(zip(album, contents, strict=True))
+        ]
+        messages = await self.bot.send_media_group(chat_id=channel.chat_id, media=media)
+        return str(messages[0].message_id)
+
+    async def _follow_up(
+        self, post: OutgoingPost, channel: ChannelConfig, first: str, photos: int
+    ) -> None:
+        """The text after the photos, which are already in the channel.
+
+        The publication must not fail in a way the publishing pass retries: a retry starts
+        from scratch and would post the photos a second time. Going ``unknown`` at once would
+        be safe but would leave a person to finish posts that a 429 (common right after an
+        album, which counts as several messages) held up for a second. So the text alone is
+        retried here, a few times, and only on errors that say it did not reach Telegram (a
+        429, a connection that never opened). If it still has not gone out, the publication is
+        ``unknown`` with the photos' message id recorded: a person posts the text by hand or
+        deletes the photos, and nothing is sent again on its own.
+        """
+        error: PublishError | None = None
+        for attempt in range(1, FOLLOW_UP_ATTEMPTS + 1):
+            try:
+                await self._request(channel, partial(self._send_text, post, channel))
+                return
+            except PublishError as exc:
+                error = exc
+            wait = error.retry_after or FOLLOW_UP_BACKOFF * 2 ** (attempt - 1)
+            if (
+                not isinstance(error, RetryableError)
+                or attempt == FOLLOW_UP_ATTEMPTS
+                or wait > FOLLOW_UP_MAX_WAIT
+            ):
+                break
+            await asyncio.sleep(wait)  # Telegram's retry_after, or a short backoff
+        assert error is not None
+        where = _where(channel)
+        went = f"the {'photo' if photos == 1 else f'{photos} photos'} went out (message {first})"
+        why = str(error).removeprefix(f"{where}: ")
+        if isinstance(error, UnknownOutcomeError):
+            raise UnknownOutcomeError(
+                f"{where}: {went}; whether the text did is unknown: {why}", external_id=first
+            )
+        raise UnknownOutcomeError(f"{where}: {went} but the text did not: {why}", external_id=first)
+
+
+def _where(channel: ChannelConfig) -> str:
+    return f"telegram channel {channel.name} ({channel.chat_id})"
 
 
 def translate_error(exc: TelegramError, channel: ChannelConfig) -> PublishError:
     """Sort a python-telegram-bot error into retry later / needs an admin / permanent / unknown."""
-    where = f"telegram channel {channel.name} ({channel.chat_id})"
+    where = _where(channel)
     if isinstance(exc, RetryAfter):
         with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
             warnings.simplefilter("ignore", PTBDeprecationWarning)

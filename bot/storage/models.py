@@ -86,6 +86,23 @@ class Post(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class PostPhoto(SQLModel, table=True):
+    """A photo published with a post, in order: a file in ``media_dir``, named by content.
+
+    Drafting from a recap copies the recap's stored photos; ``queue add --photo`` adds files.
+    """
+
+    __table_args__ = (UniqueConstraint("post_id", "position", name="uq_postphoto_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    position: int  # order in the post, from 1
+    mime: str = Field(max_length=64)
+    sha256: str = Field(max_length=64)
+    path: str = Field(max_length=500)  # relative to media_dir
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 _HOLDS_SLOT = "status IN ('scheduled', 'claimed', 'sending', 'sent') AND NOT pinned"
 
 

@@ -30,6 +30,7 @@ from bot.storage.models import (
     Grant,
     Person,
     Post,
+    PostPhoto,
     Publication,
     Recap,
     RecapPhoto,
@@ -82,6 +83,29 @@ def add_recap_photo(
     session.add(photo)
     session.flush()
     return photo
+
+
+def recap_photos(session: Session, *, recap_id: int) -> list[RecapPhoto]:
+    """A recap's photos in their order in the recap."""
+    query = (
+        select(RecapPhoto).where(RecapPhoto.recap_id == recap_id).order_by(col(RecapPhoto.position))
+    )
+    return list(session.exec(query).all())
+
+
+def add_post_photo(
+    session: Session, *, post_id: int, position: int, mime: str, sha256: str, path: str
+) -> PostPhoto:
+    photo = PostPhoto(post_id=post_id, position=position, mime=mime, sha256=sha256, path=path)
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def post_photos(session: Session, *, post_id: int) -> list[PostPhoto]:
+    """A post's photos in the order they are published."""
+    query = select(PostPhoto).where(PostPhoto.post_id == post_id).order_by(col(PostPhoto.position))
+    return list(session.exec(query).all())
 
 
 def get_recap(session: Session, *, recap_id: int) -> Recap:

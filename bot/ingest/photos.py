@@ -1,0 +1,50 @@
+"""Photos given with a post by hand (``queue add --photo``): checked before anything is stored.
+
+A photo is accepted when it is a JPEG, PNG or WebP image by its content (not its name) and no
+larger than Telegram's 10 MB for a photo, the stricter of the two platforms.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.domain.errors import PhotoError
+from bot.ingest.extract import Image
+
+#: Telegram's limit for a photo sent by upload (Facebook takes larger ones).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+#: What both Telegram's sendPhoto and Facebook's /photos accept as a photo.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+def sniff_photo(data: bytes) -> str | None:
+    """The MIME type of a JPEG, PNG or WebP image by its first bytes; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def read_photo(path: Path) -> Image:
+    """Read and check one photo file; a one-line PhotoError naming it when it cannot be used."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise PhotoError(f"--photo {path}: not a file")
+        if size > MAX_PHOTO_BYTES:
+            raise PhotoError(
+                f"--photo {path}: {size / 2**20:.1f} MB is more than a photo can be "
+                f"({MAX_PHOTO_BYTES // 2**20} MB, Telegram's limit)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PhotoError(f"--photo {path}: no such file") from None
+    except OSError as exc:
+        raise PhotoError(f"--photo {path}: cannot read: {exc.strerror}") from None
+    mime = sniff_photo(data)
+    if mime is None:
+        raise PhotoError(f"--photo {path}: not a JPEG, PNG or WebP image")
+    return Image(path.name, mime, data)
