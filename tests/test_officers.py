@@ -118,3 +118,45 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         assert [(e["actor"], e["detail"]) for e in reasons] == [
             (ADMIN, "Ảnh chưa rõ, xin gửi lại ảnh khác.")
         ]
+
+
+def test_new_composes_a_post_in_one_message_or_in_reply_and_menus_per_role(
+    workdir: Path,
+) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
+            tg.add_user(user, name)
+        cli, env = running.prepare(
+            workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]"
+        )
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            officer_menu = tg.commands({"type": "chat", "chat_id": OFFICER})
+            assert [c["command"] for c in officer_menu][-1] == "new"
+            assert "queue" not in [c["command"] for c in officer_menu]
+
+            tg.push_message(OFFICER, f"/new {TEXT}")
+            assert tg.wait_for_messages(OFFICER, 1)[0]["plain_text"] == (
+                "Đã lưu bản nháp #1 và gửi quản trị viên duyệt."
+            )
+            request = tg.wait_for_messages(ADMIN, 1)[0]
+            assert request["plain_text"].startswith("📝 Bản nháp #1 · Tin tốt mỗi ngày\n")
+            assert "Đoàn viên phường Láng Hạ dọn sạch kênh Thanh Nhàn" in request["plain_text"]
+
+            tg.push_message(OFFICER, "/new")
+            question = tg.wait_for_messages(OFFICER, 2)[1]
+            assert question["plain_text"].startswith("📝 Bài mới: trả lời tin nhắn này.")
+            tg.push_message(OFFICER, TITLE + "\n" + PARAGRAPHS[0], reply_to=question["message_id"])
+            assert tg.wait_for_messages(OFFICER, 3)[2]["plain_text"].startswith(
+                "Đã lưu bản nháp #2"
+            )
+            assert tg.wait_for_messages(ADMIN, 2)[1]["plain_text"].startswith("📝 Bản nháp #2")
+
+            tg.push_message(FOLLOWER, f"/new {TEXT}")
+            assert tg.wait_for_messages(FOLLOWER, 1)[0]["plain_text"].startswith(
+                "Chỉ cán bộ truyền thông"
+            )
+            assert running.stop(proc) == 0
+        pending = [p for p in json.loads(cli("queue", "--json").stdout) if p["status"] == "pending"]
+        assert [p["title"] for p in pending] == [TEXT.split("\n")[0], TITLE]
