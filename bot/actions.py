@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -47,7 +48,7 @@ def roles_of(session: Session, config: Config, user_id: int) -> set[str]:
         roles |= {"owner", "admin"}
     if user_id in telegram.admins:
         roles.add("admin")
-    if user_id in telegram.officers:
+    if user_id in telegram.officers or config.unit_of_officer(user_id) is not None:
         roles.add("officer")
     return roles
 
@@ -57,7 +58,7 @@ def people_with(session: Session, config: Config, role: str) -> list[int]:
     telegram = config.settings.telegram
     configured = {
         "admin": [*telegram.owners, *telegram.admins],
-        "officer": telegram.officers,
+        "officer": [*telegram.officers, *(o for u in config.units for o in u.officers)],
     }[role]
     return list(dict.fromkeys([*configured, *repo.granted(session, role=role)]))
 
@@ -106,6 +107,7 @@ def store_recap(
     media_dir: Path | None = None,
     submitted_by: int | None = None,
     photos: Sequence[ingest.Image] = (),
+    unit: str | None = None,
 ) -> Recap:
     """Read, validate and store a recap with its photos; nothing is written when it is unusable.
 
@@ -131,6 +133,7 @@ def store_recap(
         source_url=url or extracted.url,
         source_name=source,
         submitted_by=submitted_by,
+        unit=unit,
     )
     assert recap.id is not None
     for position, image in enumerate([*extracted.images, *photos], start=1):
@@ -176,16 +179,22 @@ def draft(
     kind: PostKind,
     recap_id: int | None,
     now: datetime | None = None,
+    unit: str | None = None,
 ) -> Post:
-    """Draft a pending post of ``kind`` from a recap not yet used for that kind.
+    """Draft a pending post of ``kind`` from a recap not yet used for that kind there.
 
+    ``unit``: for that member unit's channels, from its own recaps; None: for the
+    organisation's channels (every channel in a config without units), from any recap.
     Without ``recap_id``: the daily post takes the newest unused recap; the weekly story
     takes, among the week's unused recaps, the one with the most human-centred passages
     (named people, their words, concrete deeds), the newest on a tie.
     """
+    if unit is not None and not config.channels_of(config.unit(unit).id):
+        raise InvalidStateError(
+            N_("unit {unit} has no channels of its own; draft for the organisation"), unit=unit
+        )
     if recap_id is None:
-        recap = _best_story(session, now) if kind is PostKind.WEEKLY else None
-        recap = recap or repo.newest_unused_recap(session, kind=kind)
+        recap = _pick_recap(session, kind=kind, unit=unit, now=now)
         if recap is None:
             raise NotFoundError(
                 f"no recap left that has not been drafted as {kind.value}; "
@@ -193,7 +202,9 @@ def draft(
             )
     else:
         recap = repo.get_recap(session, recap_id=recap_id)
-        if repo.recap_used_for(session, recap_id=recap_id, kind=kind):
+        if unit is not None and recap.unit != unit:
+            raise InvalidStateError(f"recap {recap_id} is not unit {unit}'s news")
+        if repo.recap_used_for(session, recap_id=recap_id, kind=kind, audience=unit):
             raise InvalidStateError(f"recap {recap_id} was already drafted as a {kind.value} post")
     settings = config.settings.drafting
     result = drafting.draft_post(
@@ -212,10 +223,26 @@ def draft(
         link=result.link,
         hashtags=result.hashtags,
         recap_id=recap.id,
+        unit=recap.unit,
+        audience=unit,
     )
     assert post.id is not None and recap.id is not None
     _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
     return post
+
+
+def _pick_recap(
+    session: Session, *, kind: PostKind, unit: str | None, now: datetime | None
+) -> Recap | None:
+    """The recap to draft from: a unit's own, or for the organisation any unit's."""
+    whose: str | Literal["any"] | None = unit if unit is not None else "any"
+    if kind is PostKind.WEEKLY:
+        since = (now or datetime.now(UTC)) - timedelta(days=7)
+        candidates = repo.unused_recaps(session, kind=kind, since=since, audience=unit, unit=whose)
+        if candidates:
+            # max() keeps the first of equals, and candidates come newest first.
+            return max(candidates, key=lambda r: ranking.story_potential(r.cleaned.split("\n\n")))
+    return repo.newest_unused_recap(session, kind=kind, audience=unit, unit=whose)
 
 
 def _photos_from_recap(session: Session, *, post_id: int, recap_id: int) -> None:
@@ -239,15 +266,6 @@ def _photos_from_recap(session: Session, *, post_id: int, recap_id: int) -> None
         )
 
 
-def _best_story(session: Session, now: datetime | None) -> Recap | None:
-    since = (now or datetime.now(UTC)) - timedelta(days=7)
-    candidates = repo.unused_recaps(session, kind=PostKind.WEEKLY, since=since)
-    if not candidates:
-        return None
-    # max() keeps the first of equals, and candidates come newest first.
-    return max(candidates, key=lambda r: ranking.story_potential(r.cleaned.split("\n\n")))
-
-
 def as_draft(post: Post) -> drafting.Draft:
     """The domain view of a stored post, which the renderers and publishers take."""
     return drafting.Draft(
@@ -260,10 +278,11 @@ def as_draft(post: Post) -> drafting.Draft:
 
 
 def target_channels(config: Config, post: Post) -> list[str]:
-    """The channels a post goes to: those it was queued for, else every configured one."""
+    """The channels a post goes to: those it was queued for, else its audience's (a unit's
+    channels, or the organisation's: every channel in a config without units)."""
     if post.channels:
         return post.channels.split()
-    return [channel.name for channel in config.channels]
+    return [channel.name for channel in config.channels_of(post.audience)]
 
 
 def free_slots(
@@ -541,8 +560,12 @@ def queue_post(
     now: datetime,
     by: int | None = None,
     photos: Sequence[ingest.Image] = (),
+    unit: str | None = None,
 ) -> Post:
     """Queue a post written by a person (no drafting): first line title, the rest body.
+
+    ``unit``: a member unit's news, for its channels; a post queued for channels belongs to
+    their unit when they all have one.
 
     ``at`` pins it to an instant (it takes no cadence slot); ``approved`` schedules it at
     once; ``reserve`` keeps it, approved, to fill a slot that would otherwise go empty.
@@ -562,6 +585,10 @@ def queue_post(
         raise InvalidStateError(f"--at {at.isoformat()} is in the past")
     if reserve and at is not None:
         raise InvalidStateError("a reserve post has no date; give --at or --reserve, not both")
+    if unit is not None:
+        config.unit(unit)  # raises for an unknown id
+    owners = {u.id if (u := config.unit_of_channel(name)) else None for name in channels}
+    audience = unit if not channels else (owners.pop() if len(owners) == 1 else None)
     settings = config.settings.drafting
     post = repo.add_post(
         session,
@@ -571,6 +598,8 @@ def queue_post(
         link=None,
         hashtags=settings.hashtags_for(kind),
         recap_id=None,
+        unit=unit or audience,
+        audience=audience,
     )
     _check_fits(post)
     assert post.id is not None

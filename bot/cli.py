@@ -143,9 +143,12 @@ def recap() -> None:
 @click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
 @click.option("--title", help="Title (default: the first line of the file).")
 @click.option("--url", help="Link to the full article, shown under the post.")
+@click.option("--unit", help="The member unit ([[units]] id) whose news this is.")
 @pass_state
 @user_errors
-def recap_add(state: State, path: str, title: str | None, url: str | None) -> None:
+def recap_add(
+    state: State, path: str, title: str | None, url: str | None, unit: str | None
+) -> None:
     """Store a recap and print its id: UTF-8 text, Markdown, a saved page (.html) or .docx.
 
     The first line (a page's or document's title) is the title unless --title is given;
@@ -156,10 +159,13 @@ def recap_add(state: State, path: str, title: str | None, url: str | None) -> No
     from bot import actions
     from bot.storage import db
 
+    if unit is not None:
+        state.config.unit(unit)  # an unknown id is refused before anything is read
     data, source = _read_input(path)
     with db.session_scope(state.engine) as session:
         stored = actions.store_recap(
             session,
+            unit=unit,
             data=data,
             source=source,
             title=title,
@@ -208,9 +214,14 @@ KIND = click.Choice([k.value for k in PostKind])
 @cli.group(invoke_without_command=True)
 @click.option("--kind", type=KIND, default="daily", show_default=True)
 @click.option("--recap", "recap_id", type=int, help="Recap to draft from (default: newest unused).")
+@click.option(
+    "--unit",
+    help="Draft for this member unit's channels, from its recaps (default: the "
+    "organisation's channels, from any unit's recaps).",
+)
 @click.pass_context
 @user_errors
-def draft(ctx: click.Context, kind: str, recap_id: int | None) -> None:
+def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None) -> None:
     """Draft a post from a recap, store it as pending, print its id, ask the admins.
 
     `goodnews draft preview FILE...` drafts from files without storing anything.
@@ -231,7 +242,9 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None) -> None:
         # The bot is checked first: a refused token stops here, before anything is stored.
         async with admin_bot(config) as (bot, why_not):
             with db.session_scope(state.engine) as session:
-                post = actions.draft(session, config, kind=PostKind(kind), recap_id=recap_id)
+                post = actions.draft(
+                    session, config, kind=PostKind(kind), recap_id=recap_id, unit=unit
+                )
                 slot = actions.proposed_slot(session, config, post=post, now=now)
             assert post.id is not None
             say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
@@ -450,6 +463,7 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
     "--at", "at_text", metavar="ISO-8601", help="Pin to this instant (it takes no cadence slot)."
 )
 @click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.option("--unit", help="A member unit's news ([[units]] id), for its channels.")
 @click.option(
     "--photo",
     "photo_paths",
@@ -475,6 +489,7 @@ def queue_add(
     photo_paths: tuple[Path, ...],
     approved: bool,
     reserve: bool,
+    unit: str | None,
 ) -> None:
     """Queue a post written by hand (no drafting) and print its id.
 
@@ -506,6 +521,7 @@ def queue_add(
             reserve=reserve,
             now=now,
             photos=photos,
+            unit=unit,
         )
     where = (
         f"goes out {format_local(post.slot, config.tz)}"

@@ -201,6 +201,16 @@ class ChannelConfig(_Section):
         return str(self.chat_id if self.type == "telegram" else self.page_id)
 
 
+class UnitConfig(_Section):
+    """A member unit: its own officers and channels, and optionally its own cadence."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=32)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    officers: list[int] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    cadence: CadenceOverride | None = None
+
+
 class Settings(_Section):
     """The whole file. Field names are the config contract; see the README's reference."""
 
@@ -215,6 +225,7 @@ class Settings(_Section):
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    units: list[UnitConfig] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -224,6 +235,28 @@ class Settings(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r} (e.g. Asia/Ho_Chi_Minh)") from None
         return value
+
+    @model_validator(mode="after")
+    def _units_fit_the_channels(self) -> Settings:
+        names = {c.name for c in self.channels}
+        owner: dict[str, str] = {}
+        seen: set[str] = set()
+        for unit in self.units:
+            if unit.id in seen:
+                raise ValueError(f"units: duplicate unit id {unit.id!r}")
+            seen.add(unit.id)
+            for channel in unit.channels:
+                if channel not in names:
+                    raise ValueError(
+                        f"units.{unit.id}.channels: no channel named {channel!r} in [[channels]]"
+                    )
+                if channel in owner:
+                    raise ValueError(
+                        f"units.{unit.id}.channels: {channel!r} already belongs to unit "
+                        f"{owner[channel]!r}"
+                    )
+                owner[channel] = unit.id
+        return self
 
     @field_validator("channels")
     @classmethod
@@ -268,11 +301,35 @@ class Config:
         """The organisation's cadence, from ``[cadence]``."""
         return self.cadence_for(None)
 
+    @property
+    def units(self) -> list[UnitConfig]:
+        return list(self.settings.units)
+
+    def unit(self, unit_id: str) -> UnitConfig:
+        for unit in self.settings.units:
+            if unit.id == unit_id:
+                return unit
+        raise ConfigError(N_("no unit {unit!r} in the config"), unit=unit_id)
+
+    def unit_of_channel(self, channel: str) -> UnitConfig | None:
+        """The unit a channel belongs to; None: one of the organisation's own channels."""
+        return next((u for u in self.settings.units if channel in u.channels), None)
+
+    def unit_of_officer(self, user_id: int) -> UnitConfig | None:
+        """The (first) unit whose officers include this person."""
+        return next((u for u in self.settings.units if user_id in u.officers), None)
+
+    def channels_of(self, unit_id: str | None) -> list[ChannelConfig]:
+        """A unit's channels; None: the organisation's own (those in no unit)."""
+        owners = {c.name: self.unit_of_channel(c.name) for c in self.channels}
+        return [c for c in self.channels if (u.id if (u := owners[c.name]) else None) == unit_id]
+
     def cadence_for(self, channel: str | None) -> Cadence:
-        """A channel's cadence: its own ``cadence`` table over ``[cadence]``."""
+        """A channel's cadence: its own ``cadence`` table over its unit's over ``[cadence]``."""
         base = self.settings.cadence
         own = self.channel(channel).cadence if channel is not None else None
-        own = own or CadenceOverride()
+        unit = self.unit_of_channel(channel) if channel is not None else None
+        own = _merge(own, unit.cadence if unit is not None else None) or CadenceOverride()
         daily = own.daily_at if own.daily_at is not None else base.daily_at
         return Cadence(
             timezone=self.tz,
@@ -313,6 +370,18 @@ class Config:
             if channel.name == name:
                 return channel
         raise ConfigError(N_("no channel named {name!r} in the config"), name=name)
+
+
+def _merge(first: CadenceOverride | None, then: CadenceOverride | None) -> CadenceOverride | None:
+    """``first``'s keys over ``then``'s."""
+    if first is None or then is None:
+        return first or then
+    return CadenceOverride(
+        daily_at=first.daily_at if first.daily_at is not None else then.daily_at,
+        weekly_day=first.weekly_day or then.weekly_day,
+        weekly_at=first.weekly_at or then.weekly_at,
+        skip_dates=first.skip_dates if first.skip_dates is not None else then.skip_dates,
+    )
 
 
 def default_config_text() -> str:

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from bot.cli import cli
-from bot.config import ChannelConfig, Settings
+from bot.config import ChannelConfig, Settings, UnitConfig
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -41,7 +41,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             keys.extend(_keys(annotation, f"{prefix}{name}."))
-        elif name != "channels":
+        elif name not in ("channels", "units"):
             keys.append(prefix + name)
     return keys
 
@@ -54,6 +54,11 @@ def test_config_key_is_in_the_reference(key: str) -> None:
 @pytest.mark.parametrize("key", list(ChannelConfig.model_fields))
 def test_channel_key_is_in_the_reference(key: str) -> None:
     assert f"| `[[channels]]` `{key}` |" in README
+
+
+@pytest.mark.parametrize("key", list(UnitConfig.model_fields))
+def test_unit_key_is_in_the_reference(key: str) -> None:
+    assert f"| `[[units]]` `{key}` |" in README
 
 
 def test_quick_start_has_exactly_two_commands() -> None:

@@ -159,4 +159,4 @@ def test_new_composes_a_post_in_one_message_or_in_reply_and_menus_per_role(
             )
             assert running.stop(proc) == 0
         pending = [p for p in json.loads(cli("queue", "--json").stdout) if p["status"] == "pending"]
-        assert [p["title"] for p in pending] == [TEXT.split("\n")[0], TITLE]
+        assert [p["title"] for p in pending] == [TEXT.split("\n", 1)[0], TITLE]

@@ -50,10 +50,12 @@ async def warn_empty_slots(
         return None
     drafted: list[int] = []
     missing: list[PostKind] = []
-    for kind in dict.fromkeys(PostKind(slot.kind) for slot in empty):
+    for kind, audience in dict.fromkeys(
+        (PostKind(slot.kind), _audience(config, slot.channel)) for slot in empty
+    ):
         try:
             with session_scope(engine) as session:
-                post = actions.draft(session, config, kind=kind, recap_id=None)
+                post = actions.draft(session, config, kind=kind, recap_id=None, unit=audience)
             assert post.id is not None
             drafted.append(post.id)
         except UserError:
@@ -80,6 +82,11 @@ async def warn_empty_slots(
     for user, t in texts_by_user(engine, config, people).items():
         await _send(bot, user, t.empty_slots(slots, drafted, missing), None)
     return text
+
+
+def _audience(config: Config, channel: str) -> str | None:
+    unit = config.unit_of_channel(channel)
+    return unit.id if unit is not None else None
 
 
 async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice: Notice) -> bool:

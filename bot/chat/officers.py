@@ -14,6 +14,7 @@ from bot import actions
 from bot.chat import approval
 from bot.chat.people import reader
 from bot.chat.services import services
+from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
@@ -78,6 +79,7 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
                 reserve=False,
                 now=now,
                 by=user.id,
+                unit=_unit_of(found.config, user.id),
             )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
@@ -114,6 +116,7 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 media_dir=found.config.media_dir,
                 submitted_by=user.id,
                 photos=photos,
+                unit=_unit_of(found.config, user.id),
             )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
@@ -124,6 +127,12 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     assert recap.id is not None
     await message.reply_text(t.recap_stored(recap.id, recap.title))
+
+
+def _unit_of(config: Config, user_id: int) -> str | None:
+    """An officer of a unit feeds that unit's news; anyone else, the organisation's."""
+    unit = config.unit_of_officer(user_id)
+    return unit.id if unit is not None else None
 
 
 async def _read(message: Message) -> tuple[bytes, str | None, list[Image]]:

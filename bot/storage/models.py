@@ -32,6 +32,8 @@ class Recap(SQLModel, table=True):
     source_url: str | None = Field(default=None, max_length=2000)
     source_name: str | None = Field(default=None, max_length=500)
     submitted_by: int | None = Field(default=None, sa_type=BigInteger)  # the officer, in chat
+    #: The member unit whose news this is (``[[units]]`` id); None: the organisation's own.
+    unit: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -75,6 +77,11 @@ class Post(SQLModel, table=True):
     hashtags: str = Field(default="", max_length=500)  # space-separated, as rendered
     recap_id: int | None = Field(default=None, foreign_key="recap.id", index=True)
     channels: str | None = Field(default=None, max_length=2000)  # space-separated; None: all
+    #: Whose news it is (its recap's unit); None: the organisation's own.
+    unit: str | None = Field(default=None, max_length=32, index=True)
+    #: Where it goes: a unit's channels (its id), or None: the organisation's channels (all
+    #: channels in a config without units). Unless ``channels`` names them one by one.
+    audience: str | None = Field(default=None, max_length=32)
     slot: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     pinned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reserve: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})

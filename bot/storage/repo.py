@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Literal
 
 from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain.errors import N_, NotFoundError
 from bot.domain.posts import (
@@ -51,9 +53,11 @@ def add_recap(
     format: str = "text",
     original: bytes | None = None,
     submitted_by: int | None = None,
+    unit: str | None = None,
 ) -> Recap:
     recap = Recap(
         submitted_by=submitted_by,
+        unit=unit,
         title=title,
         text=text,
         cleaned=cleaned,
@@ -115,30 +119,54 @@ def get_recap(session: Session, *, recap_id: int) -> Recap:
     return recap
 
 
-def newest_unused_recap(session: Session, *, kind: PostKind) -> Recap | None:
-    """The freshest recap that no post of ``kind`` was drafted from yet."""
-    used = select(Post.recap_id).where(Post.kind == kind, col(Post.recap_id).is_not(None))
-    query = (
-        select(Recap)
-        .where(col(Recap.id).not_in(used))
-        .order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
-    )
-    return session.exec(query).first()
+def _same_audience(audience: str | None) -> Any:
+    return col(Post.audience).is_(None) if audience is None else Post.audience == audience
 
 
-def unused_recaps(session: Session, *, kind: PostKind, since: datetime) -> list[Recap]:
-    """Recaps stored since ``since`` that no post of ``kind`` was drafted from, newest first."""
-    used = select(Post.recap_id).where(Post.kind == kind, col(Post.recap_id).is_not(None))
-    query = (
-        select(Recap)
-        .where(col(Recap.id).not_in(used), col(Recap.created_at) >= since)
-        .order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
+def _unused(
+    kind: PostKind, audience: str | None, unit: str | Literal["any"] | None
+) -> SelectOfScalar[Recap]:
+    """Recaps no post of ``kind`` for ``audience`` was drafted from (of ``unit`` unless any)."""
+    used = select(Post.recap_id).where(
+        Post.kind == kind, col(Post.recap_id).is_not(None), _same_audience(audience)
     )
+    query = select(Recap).where(col(Recap.id).not_in(used))
+    if unit != "any":
+        query = query.where(col(Recap.unit).is_(None) if unit is None else Recap.unit == unit)
+    return query.order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
+
+
+def newest_unused_recap(
+    session: Session,
+    *,
+    kind: PostKind,
+    audience: str | None = None,
+    unit: str | Literal["any"] | None = "any",
+) -> Recap | None:
+    """The freshest recap that no post of ``kind`` for ``audience`` was drafted from yet."""
+    return session.exec(_unused(kind, audience, unit)).first()
+
+
+def unused_recaps(
+    session: Session,
+    *,
+    kind: PostKind,
+    since: datetime,
+    audience: str | None = None,
+    unit: str | Literal["any"] | None = "any",
+) -> list[Recap]:
+    """Recaps stored since ``since`` that no post of ``kind`` for ``audience`` was drafted
+    from, newest first."""
+    query = _unused(kind, audience, unit).where(col(Recap.created_at) >= since)
     return list(session.exec(query).all())
 
 
-def recap_used_for(session: Session, *, recap_id: int, kind: PostKind) -> bool:
-    query = select(func.count()).where(Post.recap_id == recap_id, Post.kind == kind)
+def recap_used_for(
+    session: Session, *, recap_id: int, kind: PostKind, audience: str | None = None
+) -> bool:
+    query = select(func.count()).where(
+        Post.recap_id == recap_id, Post.kind == kind, _same_audience(audience)
+    )
     return session.exec(query).one() > 0
 
 
@@ -151,9 +179,18 @@ def add_post(
     link: str | None,
     hashtags: Iterable[str],
     recap_id: int | None,
+    unit: str | None = None,
+    audience: str | None = None,
 ) -> Post:
     post = Post(
-        kind=kind, title=title, body=body, link=link, hashtags=" ".join(hashtags), recap_id=recap_id
+        kind=kind,
+        title=title,
+        body=body,
+        link=link,
+        hashtags=" ".join(hashtags),
+        recap_id=recap_id,
+        unit=unit,
+        audience=audience,
     )
     session.add(post)
     session.flush()
