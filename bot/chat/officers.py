@@ -40,12 +40,9 @@ async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None or message.text is None:
         return
-    found, t = services(context), reader(context, user)
-    with session_scope(found.engine) as session:
-        roles = actions.roles_of(session, found.config, user.id)
-    if not roles & {"officer", "admin"}:
-        await message.reply_text(t.not_an_officer())
+    if not await _may_feed(context, user.id, message):
         return
+    t = reader(context, user)
     text = message.text.partition(" ")[2].strip() if " " in message.text.split("\n")[0] else ""
     text = text or message.text.partition("\n")[2].strip()
     if not text:
@@ -59,13 +56,10 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
+    if not await _may_feed(context, user.id, message):
+        return
     found, t = services(context), reader(context, user)
     now = datetime.now(UTC)
-    with session_scope(found.engine) as session:
-        allowed = bool(actions.roles_of(session, found.config, user.id) & {"officer", "admin"})
-    if not allowed:
-        await message.reply_text(t.not_an_officer())
-        return
     try:
         with session_scope(found.engine) as session:
             post = actions.queue_post(
@@ -97,12 +91,9 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    found, t = services(context), reader(context, user)
-    with session_scope(found.engine) as session:
-        roles = actions.roles_of(session, found.config, user.id)
-    if not roles & {"officer", "admin"}:
-        await message.reply_text(t.not_an_officer())
+    if not await _may_feed(context, user.id, message):
         return
+    found, t = services(context), reader(context, user)
     try:
         data, filename, photos = await _read(message)
         with session_scope(found.engine) as session:
@@ -127,6 +118,17 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     assert recap.id is not None
     await message.reply_text(t.recap_stored(recap.id, recap.title))
+
+
+async def _may_feed(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: Message) -> bool:
+    """Officers (and admins) feed the bot; anyone else is told, in their language."""
+    found = services(context)
+    with session_scope(found.engine) as session:
+        roles = actions.roles_of(session, found.config, user_id)
+    if roles & {"officer", "admin"}:
+        return True
+    await message.reply_text(reader(context, message.from_user).not_an_officer())
+    return False
 
 
 def _unit_of(config: Config, user_id: int) -> str | None:

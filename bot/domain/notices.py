@@ -24,33 +24,33 @@ class CaughtUp:
 
 
 @dataclass(frozen=True)
-class PublishFailed:
-    """A publication failed for good (refused, or out of attempts); it can be retried."""
-
+class _PublicationNotice:
     publication_id: int
     post_id: int
     channel: str
     reason: str
     attempts: int
 
+    prefix = ""
+
     @property
     def key(self) -> str:
-        return f"failed:{self.publication_id}:{self.attempts}"
+        # The attempt count makes a second failure after a Retry a new cause.
+        return f"{self.prefix}:{self.publication_id}:{self.attempts}"
 
 
 @dataclass(frozen=True)
-class OutcomeUnknown:
+class PublishFailed(_PublicationNotice):
+    """A publication failed for good (refused, or out of attempts); it can be retried."""
+
+    prefix = "failed"
+
+
+@dataclass(frozen=True)
+class OutcomeUnknown(_PublicationNotice):
     """A publication may or may not have gone out; a person checks the channel and says."""
 
-    publication_id: int
-    post_id: int
-    channel: str
-    reason: str
-    attempts: int
-
-    @property
-    def key(self) -> str:
-        return f"unknown:{self.publication_id}:{self.attempts}"
+    prefix = "unknown"
 
 
 @dataclass(frozen=True)
