@@ -924,13 +924,23 @@ class Settled:
     changed: bool
 
 
+_ON_ITS_WAY = frozenset(
+    {
+        PublicationStatus.SCHEDULED,
+        PublicationStatus.CLAIMED,
+        PublicationStatus.SENDING,
+        PublicationStatus.SENT,
+    }
+)
+
+
 def retry_publication(
     session: Session, *, publication_id: int, by: int | None, now: datetime
 ) -> Settled:
     """Retry, or send again: a failed publication (or an unknown one, once a person has
     checked it did not go out) is sent at the next pass, with its attempts reset."""
     publication = repo.get_publication(session, publication_id=publication_id, for_update=True)
-    if publication.status in (PublicationStatus.SCHEDULED, PublicationStatus.SENT):
+    if publication.status in _ON_ITS_WAY:  # another admin's press got there first
         return Settled(publication, changed=False)
     if publication.status not in (PublicationStatus.FAILED, PublicationStatus.UNKNOWN):
         raise InvalidStateError(

@@ -100,7 +100,13 @@ async def publish_due(
         report.became_unknown = len(unknown)
         for publication in unknown:
             repo.refresh_post(session, post_id=publication.post_id)
-            report.notices.append(_unknown_notice(publication))
+    for publication in unknown:  # a person must check these: say so, like any other outcome
+        report.notices.append(_unknown_notice(publication))
+        detail = publication.error or "outcome unknown"
+        log.warning("post %s → %s: unknown %s", publication.post_id, publication.channel, detail)
+        report.outcomes.append(
+            Outcome(publication.post_id, publication.channel, PublicationStatus.UNKNOWN, detail)
+        )
     with session_scope(engine) as session:
         report.filled = actions.fill_from_reserve(session, config, now=at)
     sender = _Sender(engine, config, publishers, worker, report)

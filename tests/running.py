@@ -36,15 +36,19 @@ def prepare(
 
 
 @contextmanager
-def worker(workdir: Path, env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`goodnews run ARGS` in ``workdir``; killed at the end if the test did not stop it."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", *args],
-        cwd=workdir,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "worker.log").open("w"),
-    )
+def worker(
+    workdir: Path, env: dict[str, str], *args: str, log: str = "worker.log"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`goodnews run ARGS` in ``workdir``, its log in ``workdir / log``; killed at the end if
+    the test did not stop it."""
+    with (workdir / log).open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", *args],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         yield proc
     finally:
