@@ -166,3 +166,33 @@ def test_without_units_everything_is_the_organisations(run_cli: Cli, workdir: Pa
     run_cli("init")
     config = load(None, environ={})
     assert config.units == [] and config.channels_of(None) == config.channels
+
+
+def test_officers_are_warned_about_their_own_units_empty_slots(workdir: Path) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.fakes.telegram import FakeTelegram
+
+    with FakeTelegram() as tg:
+        for user, name in ((111, "Lan"), (333, "Hùng"), (444, "Mai")):
+            tg.add_user(user, name)
+        config = CONFIG.replace(
+            "[cadence]", f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [111]\n[cadence]'
+        )
+        (workdir / "config.toml").write_text(config, encoding="utf-8")
+        cli = Cli({"TELEGRAM_BOT_TOKEN": tg.token})
+        cli("init")
+        add_recap(cli, workdir, "Công nhân viên chức hiến máu", "cnvc")
+        evening = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(hour=18, minute=0)
+        cli("warn", "--at", (evening + timedelta(seconds=0)).isoformat())
+        warning = tg.messages(111)[-1]["plain_text"]
+        assert all(name in warning for name in ("org-tg", "cnvc-tg", "phuong-tg"))
+        [to_cnvc] = tg.messages(333)
+        assert "cnvc-tg" in to_cnvc["plain_text"] and "phuong-tg" not in to_cnvc["plain_text"]
+        [to_phuong] = tg.messages(444)
+        assert "phuong-tg" in to_phuong["plain_text"] and "cnvc" not in to_phuong["plain_text"]
+        assert "Không còn recap nào" in to_phuong["plain_text"]  # phuong has sent none
+        # cnvc's recap became a draft for its channels; the organisation's slot got one too.
+        drafts = [p for p in posts(cli).values() if p["status"] == "pending"]
+        assert len(drafts) == 2

@@ -4,6 +4,8 @@ once (across restarts and workers: the keys are remembered in the database)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -36,7 +38,8 @@ async def warn_empty_slots(
     bot: Bot | None, *, engine: Engine, config: Config, now: datetime
 ) -> str | None:
     """If tomorrow has empty slots: draft from the unused recaps, send the drafts to the
-    admins, and tell admins and officers. Returns the warning text in the configured
+    admins, and tell the admins (every slot) and the officers (their unit's slots, or the
+    organisation's for officers of no unit). Returns the warning text in the configured
     language (None: nothing to say)."""
     with session_scope(engine) as session:
         empty = [
@@ -48,40 +51,64 @@ async def warn_empty_slots(
         ]
     if not empty:
         return None
-    drafted: list[int] = []
-    missing: list[PostKind] = []
-    for kind, audience in dict.fromkeys(
-        (PostKind(slot.kind), _audience(config, slot.channel)) for slot in empty
-    ):
-        try:
-            with session_scope(engine) as session:
-                post = actions.draft(session, config, kind=kind, recap_id=None, unit=audience)
-            assert post.id is not None
-            drafted.append(post.id)
-        except UserError:
-            missing.append(kind)
-    slots = [(s.at, s.channel, PostKind(s.kind)) for s in empty]
-    text = texts_for_code(config, None).empty_slots(slots, drafted, missing)
+    groups: dict[str | None, _Group] = {}
+    for slot in empty:
+        group = groups.setdefault(_audience(config, slot.channel), _Group())
+        group.slots.append((slot.at, slot.channel, PostKind(slot.kind)))
+    for audience, group in groups.items():
+        for kind in dict.fromkeys(kind for _, _, kind in group.slots):
+            try:
+                with session_scope(engine) as session:
+                    post = actions.draft(session, config, kind=kind, recap_id=None, unit=audience)
+                assert post.id is not None
+                group.drafted.append(post.id)
+            except UserError:
+                group.missing.append(kind)
+    everything = _Group.merged(groups.values())
+    text = texts_for_code(config, None).empty_slots(*everything.parts())
     if bot is None:
         log.warning("%s", text)
         return text
-    for post_id in drafted:
+    for post_id in everything.drafted:
         for warning in await approval.send_requests(
             bot, engine=engine, config=config, post_id=post_id, now=now
         ):
             log.warning("%s", warning)
     with session_scope(engine) as session:
-        people = list(
-            dict.fromkeys(
-                [
-                    *actions.people_with(session, config, "admin"),
-                    *actions.people_with(session, config, "officer"),
-                ]
-            )
-        )
-    for user, t in texts_by_user(engine, config, people).items():
-        await _send(bot, user, t.empty_slots(slots, drafted, missing), None)
+        admins = actions.people_with(session, config, "admin")
+        officers = [o for o in actions.people_with(session, config, "officer") if o not in admins]
+    for user, t in texts_by_user(engine, config, admins).items():
+        await _send(bot, user, t.empty_slots(*everything.parts()), None)
+    for user, t in texts_by_user(engine, config, officers).items():
+        unit = config.unit_of_officer(user)
+        mine = groups.get(unit.id if unit is not None else None)
+        if mine is not None:
+            await _send(bot, user, t.empty_slots(*mine.parts()), None)
     return text
+
+
+@dataclass
+class _Group:
+    """Tomorrow's empty slots of one audience (a unit's channels or the organisation's),
+    the drafts made for them and the kinds no recap was left for."""
+
+    slots: list[tuple[datetime, str, PostKind]] = field(default_factory=list)
+    drafted: list[int] = field(default_factory=list)
+    missing: list[PostKind] = field(default_factory=list)
+
+    def parts(
+        self,
+    ) -> tuple[list[tuple[datetime, str, PostKind]], list[int], list[PostKind]]:
+        return self.slots, self.drafted, list(dict.fromkeys(self.missing))
+
+    @classmethod
+    def merged(cls, groups: Iterable[_Group]) -> _Group:
+        whole = cls()
+        for group in groups:
+            whole.slots += group.slots
+            whole.drafted += group.drafted
+            whole.missing += group.missing
+        return whole
 
 
 def _audience(config: Config, channel: str) -> str | None:
