@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot import ingest
 from bot.config import Config
-from bot.domain import drafting, ranking, recaps
+from bot.domain import drafting, ranking, recaps, rotation
 from bot.domain.errors import N_, InvalidStateError, NotFoundError, RecapError
 from bot.domain.posts import (
     APPROVABLE,
@@ -86,6 +86,37 @@ def change_role(
             detail=f"{role} for {user_id}",
         )
     return changed
+
+
+def followed_units(session: Session, config: Config, *, chat_id: int) -> set[str] | None:
+    """The units whose news a follower gets (the organisation's own always come); None: not
+    a follower."""
+    found = repo.follower(session, chat_id=chat_id)
+    if found is None:
+        return None
+    chosen = repo.units_of(found)
+    ids = {unit.id for unit in config.units}
+    return ids if chosen is None else ids & set(chosen)
+
+
+def follow_unit(
+    session: Session, config: Config, *, chat_id: int, unit: str | None
+) -> set[str] | None:
+    """A follower switches one unit's news on or off (``unit`` None: every unit's again).
+    Returns the units they now get; None when they are not a follower (nothing changes)."""
+    followed = followed_units(session, config, chat_id=chat_id)
+    if followed is None:
+        return None
+    ids = [u.id for u in config.units]
+    if unit is None:
+        followed = set(ids)
+    else:
+        followed ^= {config.unit(unit).id}  # raises for an unknown id
+    everything = followed >= set(ids)
+    repo.set_followed_units(
+        session, chat_id=chat_id, units=None if everything else [i for i in ids if i in followed]
+    )
+    return followed
 
 
 @dataclass(frozen=True)
@@ -187,14 +218,17 @@ def draft(
     organisation's channels (every channel in a config without units), from any recap.
     Without ``recap_id``: the daily post takes the newest unused recap; the weekly story
     takes, among the week's unused recaps, the one with the most human-centred passages
-    (named people, their words, concrete deeds), the newest on a tie.
+    (named people, their words, concrete deeds), the newest on a tie. For the organisation
+    in a config with units, the fair rotation chooses the unit first
+    (:mod:`bot.domain.rotation`) and the post keeps its reason for the admins.
     """
     if unit is not None and not config.channels_of(config.unit(unit).id):
         raise InvalidStateError(
             N_("unit {unit} has no channels of its own; draft for the organisation"), unit=unit
         )
+    reason: rotation.Reason | None = None
     if recap_id is None:
-        recap = _pick_recap(session, kind=kind, unit=unit, now=now)
+        recap, reason = _pick_recap(session, config, kind=kind, unit=unit, now=now)
         if recap is None:
             raise NotFoundError(
                 f"no recap left that has not been drafted as {kind.value}; "
@@ -226,23 +260,66 @@ def draft(
         unit=recap.unit,
         audience=unit,
     )
+    if reason is not None:
+        post.rotation_waiting, post.rotation_last_featured = reason.waiting, reason.last_featured
+        session.add(post)
+        session.flush()
     assert post.id is not None and recap.id is not None
     _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
     return post
 
 
 def _pick_recap(
-    session: Session, *, kind: PostKind, unit: str | None, now: datetime | None
-) -> Recap | None:
-    """The recap to draft from: a unit's own, or for the organisation any unit's."""
+    session: Session, config: Config, *, kind: PostKind, unit: str | None, now: datetime | None
+) -> tuple[Recap | None, rotation.Reason | None]:
+    """The recap to draft from: a unit's own, or for the organisation any unit's; in a
+    config with units, the organisation's is chosen by the fair rotation (with its reason).
+    """
+    if unit is None and config.units:
+        return _rotate(session, kind=kind, now=now)
     whose: str | Literal["any"] | None = unit if unit is not None else "any"
     if kind is PostKind.WEEKLY:
         since = (now or datetime.now(UTC)) - timedelta(days=7)
         candidates = repo.unused_recaps(session, kind=kind, since=since, audience=unit, unit=whose)
         if candidates:
             # max() keeps the first of equals, and candidates come newest first.
-            return max(candidates, key=lambda r: ranking.story_potential(r.cleaned.split("\n\n")))
-    return repo.newest_unused_recap(session, kind=kind, audience=unit, unit=whose)
+            return max(candidates, key=_story_potential), None
+    return repo.newest_unused_recap(session, kind=kind, audience=unit, unit=whose), None
+
+
+def _rotate(
+    session: Session, *, kind: PostKind, now: datetime | None
+) -> tuple[Recap | None, rotation.Reason | None]:
+    """The organisation's recap by the fair rotation (see :mod:`bot.domain.rotation`): the
+    weekly story from the week's recaps (else the newest of each unit), the daily post from
+    the newest unused recap of each unit."""
+    recaps: list[Recap] = []
+    if kind is PostKind.WEEKLY:
+        since = (now or datetime.now(UTC)) - timedelta(days=7)
+        recaps = repo.unused_recaps(session, kind=kind, since=since, audience=None, unit="any")
+    recaps = recaps or repo.newest_unused_per_unit(session, kind=kind, audience=None)
+    weekly = kind is PostKind.WEEKLY
+    candidates = [
+        rotation.Candidate(
+            recap_id=r.id,
+            unit=r.unit,
+            created_at=r.created_at,
+            score=_story_potential(r) if weekly else 0.0,
+        )
+        for r in recaps
+        if r.id is not None
+    ]
+    featured = repo.last_featured(session, kind=kind)
+    pick = rotation.pick_weekly if weekly else rotation.pick_daily
+    choice = pick(candidates, featured)
+    if choice is None:
+        return None, None
+    chosen = next(r for r in recaps if r.id == choice.recap_id)
+    return chosen, choice.reason
+
+
+def _story_potential(recap: Recap) -> float:
+    return ranking.story_potential(recap.cleaned.split("\n\n"))
 
 
 def _photos_from_recap(session: Session, *, post_id: int, recap_id: int) -> None:

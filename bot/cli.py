@@ -248,6 +248,13 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                 slot = actions.proposed_slot(session, config, post=post, now=now)
             assert post.id is not None
             say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
+            if post.rotation_waiting is not None:
+                last = post.rotation_last_featured
+                say(
+                    f"fair rotation: {post.unit or 'the organisation'}'s turn, last featured "
+                    f"{format_local(last, config.tz) if last else 'never'}, "
+                    f"{post.rotation_waiting} other unit(s) waiting"
+                )
             say(_indent(render_plain(actions.as_draft(post))))
             click.echo(post.id)
             if bot is None:

@@ -107,7 +107,7 @@ def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
-def request_text(t: Texts, post: Post, slot: datetime) -> str:
+def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
     assert post.id is not None
     return t.approval_request(
         post_id=post.id,
@@ -115,6 +115,20 @@ def request_text(t: Texts, post: Post, slot: datetime) -> str:
         slot=slot,
         recap_id=post.recap_id,
         html=render_telegram_html(actions.as_draft(post)),
+        rotation=rotation_text(t, config, post),
+    )
+
+
+def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
+    """Why the fair rotation chose this draft's unit; None when it did not choose it."""
+    if post.rotation_waiting is None:
+        return None
+    if post.unit is None:
+        name = t.organisation()
+    else:
+        name = next((u.name for u in config.units if u.id == post.unit), post.unit)
+    return t.rotation_line(
+        name, post.rotation_last_featured, post.rotation_waiting, chosen_at=post.created_at
     )
 
 
@@ -142,7 +156,7 @@ async def send_requests(
         try:
             message = await bot.send_message(
                 admin,
-                request_text(t, post, slot),
+                request_text(t, config, post, slot),
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(t, post_id),
             )
@@ -175,7 +189,7 @@ async def refresh_requests(
 
     def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
         footer = "\n" + t.votes_line(*votes) if votes is not None else ""
-        return request_text(t, post, slot) + footer, keyboard(t, post_id)
+        return request_text(t, config, post, slot) + footer, keyboard(t, post_id)
 
     await _edit_copies(bot, engine, config, copies, render)
 

@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot import actions
-from bot.chat import admin, approval, officers, people
+from bot.chat import admin, approval, followers, officers, people
 from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
 from bot.chat.texts import Texts, all_texts
@@ -34,6 +34,8 @@ def register(
 ) -> None:
     application.bot_data[KEY] = chat_services
     people.register(application)
+    # Followers' unit buttons first: the approval buttons' handler takes any other press.
+    application.add_handler(CallbackQueryHandler(followers.on_follow, pattern=followers.PATTERN))
     application.add_handler(CallbackQueryHandler(on_decision))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", on_start, filters=private))
@@ -56,14 +58,24 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start: subscribe to the daily good news and the weekly story by direct message."""
+    """/start: subscribe to the daily good news and the weekly story by direct message (to
+    every unit's news); with units, the answer's buttons choose whose news come."""
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    with session_scope(services(context).engine) as session:
+    found = services(context)
+    with session_scope(found.engine) as session:
         new = repo.subscribe(session, chat_id=message.chat_id, language_code=user.language_code)
+        followed = actions.followed_units(session, found.config, chat_id=message.chat_id)
     t = reader(context, user)
-    await message.reply_text(t.subscribed() if new else t.already_subscribed())
+    text = t.subscribed() if new else t.already_subscribed()
+    if not found.config.units or followed is None:
+        await message.reply_text(text)
+        return
+    await message.reply_text(
+        f"{text}\n\n{t.choose_units()}",
+        reply_markup=followers.units_keyboard(t, found.config, followed),
+    )
 
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,13 +90,16 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/today and /week: the latest published good news or weekly story."""
+    """/today and /week: the latest published good news or weekly story (a follower's:
+    of the units they follow)."""
     message = update.effective_message
     if message is None or message.text is None:
         return
     kind = PostKind.WEEKLY if message.text.split()[0].startswith("/week") else PostKind.DAILY
-    with session_scope(services(context).engine) as session:
-        post = repo.latest_published(session, kind=kind)
+    found = services(context)
+    with session_scope(found.engine) as session:
+        followed = actions.followed_units(session, found.config, chat_id=message.chat_id)
+        post = repo.latest_published(session, kind=kind, units=followed)
     if post is None:
         await message.reply_text(reader(context, update.effective_user).nothing_yet())
         return

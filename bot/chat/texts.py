@@ -132,6 +132,27 @@ class Texts:
     def not_subscribed(self) -> str:
         return self._("You are not subscribed. Send /start to subscribe.")
 
+    def choose_units(self) -> str:
+        return self._(
+            "Choose whose news you get: press a unit to switch it on (✅) or off (▫️). The "
+            "organisation's own news always come."
+        )
+
+    def unit_button(self, name: str, following: bool) -> str:
+        return f"{'✅' if following else '▫️'} {name}"
+
+    def button_all_units(self) -> str:
+        return self._("All units")
+
+    def unit_followed(self, name: str) -> str:
+        return self._("✅ You get the news of {unit}.").format(unit=name)
+
+    def unit_unfollowed(self, name: str) -> str:
+        return self._("▫️ You no longer get the news of {unit}.").format(unit=name)
+
+    def all_units_followed(self) -> str:
+        return self._("You get the news of every unit.")
+
     def nothing_yet(self) -> str:
         return self._("Nothing has been published yet.")
 
@@ -198,7 +219,14 @@ class Texts:
         return f"{RULE}\n{line}"
 
     def approval_request(
-        self, *, post_id: int, kind: PostKind, slot: datetime, recap_id: int | None, html: str
+        self,
+        *,
+        post_id: int,
+        kind: PostKind,
+        slot: datetime,
+        recap_id: int | None,
+        html: str,
+        rotation: str | None = None,
     ) -> str:
         source = (
             self._(" · from recap #{recap_id}").format(recap_id=recap_id)
@@ -209,7 +237,41 @@ class Texts:
             post_id=post_id, kind=escape(self.kind(kind)), source=source
         )
         due = self._("To be published: {when}").format(when=escape(self.when(slot)))
-        return f"{head}\n{due}\n{RULE}\n{html}"
+        why = f"\n{rotation}" if rotation else ""
+        return f"{head}\n{due}{why}\n{RULE}\n{html}"
+
+    def organisation(self) -> str:
+        """The organisation's own news, named among its units."""
+        return self._("The organisation")
+
+    def rotation_line(
+        self, unit: str, last_featured: datetime | None, waiting: int, chosen_at: datetime
+    ) -> str:
+        """Why the rotation chose this unit: when it was last featured on the organisation's
+        channels (counted in local days before the draft) and who else was waiting."""
+        if last_featured is None:
+            line = self._("🔄 {unit}: never featured yet").format(unit=escape(unit))
+        elif last_featured > chosen_at:
+            line = self._("🔄 {unit}: already scheduled to be featured at {when}").format(
+                unit=escape(unit), when=escape(self.when(last_featured))
+            )
+        else:
+            days = (
+                chosen_at.astimezone(self.tz).date() - last_featured.astimezone(self.tz).date()
+            ).days
+            if days == 0:
+                line = self._("🔄 {unit}: last featured today").format(unit=escape(unit))
+            else:
+                line = self.ngettext(
+                    "🔄 {unit}: last featured {count} day ago",
+                    "🔄 {unit}: last featured {count} days ago",
+                    days,
+                ).format(unit=escape(unit), count=days)
+        if waiting:
+            line += self.ngettext(
+                " · {count} other unit waiting", " · {count} other units waiting", waiting
+            ).format(count=waiting)
+        return line
 
     def approved(self, *, post_id: int, who: str, slot: datetime, html: str) -> str:
         head = self._("✅ <b>Approved #{post_id}</b> by {who}").format(

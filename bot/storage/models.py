@@ -82,6 +82,11 @@ class Post(SQLModel, table=True):
     #: Where it goes: a unit's channels (its id), or None: the organisation's channels (all
     #: channels in a config without units). Unless ``channels`` names them one by one.
     audience: str | None = Field(default=None, max_length=32)
+    #: When the fair rotation chose this post's recap (a draft for the organisation in a
+    #: config with units): how many other units had a recap waiting; None: not its choice.
+    rotation_waiting: int | None = Field(default=None)
+    #: ... and when the post's unit was last featured before it (None: never).
+    rotation_last_featured: datetime | None = Field(default=None, sa_type=UTCDateTime)
     slot: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     pinned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reserve: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
@@ -178,6 +183,9 @@ class Subscriber(SQLModel, table=True):
     subscribed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     left_reason: str | None = Field(default=None, max_length=100)
+    #: The units whose news the follower gets (space-separated ids); None: all. The
+    #: organisation's own news go to every follower.
+    units: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Delivery(SQLModel, table=True):

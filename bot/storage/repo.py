@@ -161,6 +161,45 @@ def unused_recaps(
     return list(session.exec(query).all())
 
 
+def newest_unused_per_unit(
+    session: Session, *, kind: PostKind, audience: str | None = None
+) -> list[Recap]:
+    """The newest recap of each unit (and of the organisation's own) that no post of
+    ``kind`` for ``audience`` was drafted from yet: one query per unit that has one."""
+    used = select(Post.recap_id).where(
+        Post.kind == kind, col(Post.recap_id).is_not(None), _same_audience(audience)
+    )
+    units = session.exec(select(Recap.unit).where(col(Recap.id).not_in(used)).distinct()).all()
+    found = (session.exec(_unused(kind, audience, unit)).first() for unit in units)
+    return [recap for recap in found if recap is not None]
+
+
+#: A post in these states was approved: it features its unit (at its slot).
+_FEATURING = (
+    PostStatus.SCHEDULED,
+    PostStatus.PUBLISHING,
+    PostStatus.PUBLISHED,
+    PostStatus.FAILED,
+    PostStatus.UNKNOWN,
+)
+
+
+def last_featured(session: Session, *, kind: PostKind) -> dict[str | None, datetime]:
+    """Each unit's latest slot among the approved posts of ``kind`` for the organisation's
+    channels (key None: the organisation's own news). Units never featured are absent."""
+    query = (
+        select(Post.unit, func.max(Post.slot))
+        .where(
+            Post.kind == kind,
+            col(Post.audience).is_(None),
+            col(Post.status).in_(_FEATURING),
+            col(Post.slot).is_not(None),
+        )
+        .group_by(col(Post.unit))
+    )
+    return {unit: at for unit, at in session.exec(query).all() if at is not None}
+
+
 def recap_used_for(
     session: Session, *, recap_id: int, kind: PostKind, audience: str | None = None
 ) -> bool:
@@ -558,16 +597,44 @@ def language_codes(session: Session, *, user_ids: list[int]) -> dict[int, str | 
 
 
 def subscribe(session: Session, *, chat_id: int, language_code: str | None) -> bool:
-    """Start (or restart) a follower's subscription; False when it was already active."""
+    """Start (or restart) a follower's subscription, to every unit's news; False when it was
+    already active (their choice of units is kept)."""
     follower = session.get(Subscriber, chat_id)
     if follower is not None and follower.active:
         return False
     follower = follower or Subscriber(chat_id=chat_id)
-    follower.active, follower.language_code = True, language_code
+    follower.active, follower.language_code, follower.units = True, language_code, None
     follower.subscribed_at, follower.left_at, follower.left_reason = utcnow(), None, None
     session.add(follower)
     session.flush()
     return True
+
+
+def follower(session: Session, *, chat_id: int) -> Subscriber | None:
+    """An active follower; None for anyone else (never subscribed, or gone)."""
+    found = session.get(Subscriber, chat_id)
+    return found if found is not None and found.active else None
+
+
+def set_followed_units(session: Session, *, chat_id: int, units: list[str] | None) -> None:
+    """The units whose news a follower gets, in order; None: all of them."""
+    found = session.get(Subscriber, chat_id)
+    if found is None:
+        raise NotFoundError(f"no follower {chat_id}")
+    found.units = None if units is None else " ".join(units)
+    session.add(found)
+    session.flush()
+
+
+def units_of(found: Subscriber) -> list[str] | None:
+    """The units a follower chose; None: all of them."""
+    return None if found.units is None else found.units.split()
+
+
+def follows(units: str | None, unit: str | None) -> bool:
+    """Whether a follower with these stored ``units`` gets a post of ``unit``: the
+    organisation's own news (None) go to everyone."""
+    return unit is None or units is None or unit in units.split()
 
 
 def unsubscribe(session: Session, *, chat_id: int, reason: str) -> bool:
@@ -581,18 +648,26 @@ def unsubscribe(session: Session, *, chat_id: int, reason: str) -> bool:
     return True
 
 
-def latest_published(session: Session, *, kind: PostKind) -> Post | None:
+def latest_published(
+    session: Session, *, kind: PostKind, units: Iterable[str] | None = None
+) -> Post | None:
+    """The latest published post of ``kind``; of the organisation or ``units`` if given."""
     query = (
         select(Post)
         .where(Post.kind == kind, Post.status == PostStatus.PUBLISHED)
         .order_by(col(Post.slot).desc(), col(Post.id).desc())
     )
+    if units is not None:
+        query = query.where(or_(col(Post.unit).is_(None), col(Post.unit).in_(list(units))))
     return session.exec(query.limit(1)).first()
 
 
 def open_broadcasts(session: Session, *, published_since: datetime) -> int:
     """Create the deliveries of every post published since the cutoff and not yet broadcast,
-    one per active follower; older ones are closed without deliveries. Returns how many.
+    one per active follower of the post's unit (the organisation's own news: every active
+    follower), except followers who already had the same recap as a post of the same kind
+    (a unit's post and the organisation's featuring it); older posts are closed without
+    deliveries. Returns how many were created.
 
     Both steps read only posts still waiting for a broadcast (through the (status,
     broadcast_at) index), so a database with years of history costs nothing here.
@@ -603,24 +678,47 @@ def open_broadcasts(session: Session, *, published_since: datetime) -> int:
         .where(waiting, or_(col(Post.slot).is_(None), col(Post.slot) < published_since))
         .values(broadcast_at=utcnow())
     )
-    query = select(Post).where(waiting).with_for_update(skip_locked=True)
+    query = (
+        select(Post)
+        .where(waiting)
+        .order_by(col(Post.slot), col(Post.id))  # of two posts of one recap, the first wins
+        .with_for_update(skip_locked=True)
+    )
     posts = list(session.exec(query).all())
     if not posts:
         return 0
-    followers = list(session.exec(select(Subscriber.chat_id).where(col(Subscriber.active))).all())
+    followers = session.exec(
+        select(Subscriber.chat_id, Subscriber.units).where(col(Subscriber.active))
+    ).all()
+    created = 0
     for post in posts:
-        if followers:
+        chats = [chat for chat, units in followers if follows(units, post.unit)]
+        if post.recap_id is not None and chats:
+            had = set(_had_recap(session, post))
+            chats = [chat for chat in chats if chat not in had]
+        if chats:
             session.execute(
                 insert(Delivery),
                 [
                     {"post_id": post.id, "chat_id": chat, "status": "pending", "attempts": 0}
-                    for chat in followers
+                    for chat in chats
                 ],
             )
+        created += len(chats)
         post.broadcast_at = utcnow()
         session.add(post)
     session.flush()
-    return len(followers) * len(posts)
+    return created
+
+
+def _had_recap(session: Session, post: Post) -> Iterable[int]:
+    """Followers with a delivery of another post of the same kind drafted from its recap."""
+    query = (
+        select(Delivery.chat_id)
+        .join(Post, col(Post.id) == col(Delivery.post_id))
+        .where(Post.recap_id == post.recap_id, Post.kind == post.kind, Post.id != post.id)
+    )
+    return session.exec(query).all()
 
 
 def claim_deliveries(

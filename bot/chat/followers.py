@@ -1,0 +1,97 @@
+"""Followers choose the units whose news they get: the buttons under the answer to /start.
+
+Each button toggles one unit (``follow:cnvc``); the last one follows every unit again
+(``follow:*``). The organisation's own news go to every follower whatever they choose.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import actions
+from bot.chat.people import reader
+from bot.chat.services import services
+from bot.chat.texts import Texts
+from bot.config import Config
+from bot.storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+FOLLOW = "follow"
+#: Every unit's news, again.
+ALL = "*"
+#: The callback data this module answers (registered ahead of the approval buttons).
+PATTERN = rf"^{FOLLOW}:"
+
+
+@dataclass(frozen=True)
+class FollowCallback:
+    """A decoded press: ``follow:cnvc`` → FollowCallback("cnvc"); ``follow:*`` → every unit."""
+
+    unit: str
+
+    @classmethod
+    def parse(cls, data: str | None, config: Config) -> FollowCallback | None:
+        """None for anything that is not one of our buttons for a unit in the config now
+        (forged, or a unit since removed)."""
+        prefix, colon, unit = (data or "").partition(":")
+        if prefix != FOLLOW or not colon:
+            return None
+        if unit != ALL and unit not in {u.id for u in config.units}:
+            return None
+        return cls(unit)
+
+    def encode(self) -> str:
+        return f"{FOLLOW}:{self.unit}"
+
+
+def units_keyboard(t: Texts, config: Config, followed: set[str]) -> InlineKeyboardMarkup:
+    """One button per unit, ✅ when followed, then "All units"."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                t.unit_button(unit.name, unit.id in followed),
+                callback_data=FollowCallback(unit.id).encode(),
+            )
+        ]
+        for unit in config.units
+    ]
+    rows.append(
+        [InlineKeyboardButton(t.button_all_units(), callback_data=FollowCallback(ALL).encode())]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A follower pressed a unit (or "All units"): their choice changes, the buttons show
+    it. A forged button, or one pressed by someone no longer following, changes nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    found, t = services(context), reader(context, query.from_user)
+    callback = FollowCallback.parse(query.data, found.config)
+    if callback is None:
+        await query.answer(t.unknown_button(), show_alert=True)
+        return
+    unit = None if callback.unit == ALL else callback.unit
+    with session_scope(found.engine) as session:
+        followed = actions.follow_unit(session, found.config, chat_id=query.from_user.id, unit=unit)
+    if followed is None:
+        await query.answer(t.not_subscribed(), show_alert=True)
+        return
+    if unit is None:
+        await query.answer(t.all_units_followed())
+    else:
+        name = found.config.unit(unit).name
+        await query.answer(t.unit_followed(name) if unit in followed else t.unit_unfollowed(name))
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_reply_markup(units_keyboard(t, found.config, followed))
+        except BadRequest as exc:  # "All units" pressed when all were already followed
+            if "not modified" not in exc.message.lower():
+                log.warning("could not update the units of %s: %s", query.from_user.id, exc)
