@@ -82,6 +82,8 @@ def update_catalogs() -> dict[str, list[str]]:
     missing: dict[str, list[str]] = {}
     for language in LANGUAGES:
         catalog = read_catalog(language)
+        before = _entries(catalog)
+        created = catalog.creation_date
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
         for message in catalog:
@@ -90,10 +92,16 @@ def update_catalogs() -> dict[str, list[str]]:
             if language == SOURCE and not _translated(message.string):
                 message.string = message.id
         missing[language] = [str(m.id) for m in catalog if m.id and not _translated(m.string)]
+        if _entries(catalog) == before:
+            catalog.creation_date = created  # nothing changed: leave the file as it was
         with catalog_path(language).open("wb") as handle:
             write_po(handle, catalog, width=100, include_lineno=False)
     translations.cache_clear()
     return missing
+
+
+def _entries(catalog: Catalog) -> list[tuple[object, object]]:
+    return [(m.id, m.string) for m in catalog if m.id]
 
 
 def _translated(string: object) -> bool:
