@@ -485,7 +485,15 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     post.decided_by, post.decided_at, post.updated_at = by, now, now
     session.add(post)
     session.flush()
-    repo.audit(session, actor=by, action="reject", post_id=post_id, before=before, after="rejected")
+    repo.audit(
+        session,
+        actor=by,
+        action="reject",
+        post_id=post_id,
+        before=before,
+        after="rejected",
+        at=now,  # the compliance report dates the rejection by it
+    )
     return Decision(post, changed=True)
 
 
@@ -615,12 +623,17 @@ def set_paused(
     channel: str | None,
     paused: bool,
     by: int | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Pause or resume one channel (or all); the names whose state changed."""
+    """Pause or resume one channel (or all); the names whose state changed.
+
+    The audit entry (the channel in its detail, at ``now``) is what the compliance report
+    reads to tell a paused slot from an empty one.
+    """
     names = [config.channel(channel).name] if channel else [c.name for c in config.channels]
     changed = [name for name in names if repo.set_paused(session, channel=name, paused=paused)]
     for name in changed:
-        repo.audit(session, actor=by, action="pause" if paused else "resume", detail=name)
+        repo.audit(session, actor=by, action="pause" if paused else "resume", detail=name, at=now)
     return changed
 
 

@@ -14,7 +14,7 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -828,6 +828,88 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
         )
     if not entries:
         say("no entries")
+
+
+def _local_date(option: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option}: not a date YYYY-MM-DD: {text!r}") from None
+
+
+@cli.command()
+@click.option("--unit", "unit_id", metavar="ID", help="Only this unit ([[units]] id).")
+@click.option(
+    "--from", "from_text", metavar="DATE", help="First day (default: 30 days before --to)."
+)
+@click.option("--to", "to_text", metavar="DATE", help="Last day, included (default: today).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "html"]),  # bot.report.FORMATS, imported late
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file (UTF-8) instead of stdout.",
+)
+@pass_state
+@user_errors
+def report(
+    state: State,
+    unit_id: str | None,
+    from_text: str | None,
+    to_text: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Cadence compliance per unit: days with good news, weekly stories, streaks, misses.
+
+    Dates are local (the configured timezone), both included; slots still to come are not
+    counted. Expected: the days with a daily slot in the unit's cadence (its [[units]]
+    cadence over [cadence]; skip dates have none), and the weekly slots. A day counts when
+    a daily post of the unit went out, on any channel, with its slot on that day; a weekly
+    slot when a story of the unit went out in its ISO week. Each miss has the first reason
+    that applies: paused (one of the unit's channels was paused at the slot), failed (its
+    publication failed or its outcome is unknown), rejected (a draft of that kind was
+    rejected that day or the day before, up to the slot; for the story, since the week
+    before's slot), else empty slot. streak: the expected days up to the last one, all
+    published. Without [[units]] the report has one unit, "org".
+
+    --format json prints {"from", "to", "timezone", "units": [{"id", "name",
+    "days_expected", "days_published", "weekly_expected", "weekly_published", "streak",
+    "longest_streak", "misses": [{"date", "kind", "reason"}]}]}; csv one row per unit; html
+    one self-contained page with a chart per unit, for a screen or for print.
+
+    Example: goodnews report --from 2026-01-01 --to 2026-12-31 --format html --output 2026.html
+    """
+    from bot import report as reporting
+    from bot.storage import db
+
+    config, now = state.config, datetime.now(UTC)
+    start, end = reporting.period(
+        config,
+        start=_local_date("--from", from_text),
+        end=_local_date("--to", to_text),
+        now=now,
+    )
+    with db.session_scope(state.engine) as session:
+        result = reporting.build(session, config, start=start, end=end, now=now, unit=unit_id)
+    text = reporting.render(result, fmt, generated=now.astimezone(config.tz))
+    if output is None:
+        click.echo(text)
+        if fmt == "table" and len(result.units) > 1:
+            say("each miss with its reason: --unit ID, or --format json")
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"--output {output}: cannot write: {exc.strerror}") from None
+    say(f"report for {len(result.units)} unit(s), {start} to {end}, written to {output}")
 
 
 @cli.command()

@@ -326,10 +326,21 @@ class Config:
 
     def cadence_for(self, channel: str | None) -> Cadence:
         """A channel's cadence: its own ``cadence`` table over its unit's over ``[cadence]``."""
-        base = self.settings.cadence
         own = self.channel(channel).cadence if channel is not None else None
         unit = self.unit_of_channel(channel) if channel is not None else None
-        own = _merge(own, unit.cadence if unit is not None else None) or CadenceOverride()
+        return self._cadence(_merge(own, unit.cadence if unit is not None else None))
+
+    def cadence_for_unit(self, unit_id: str | None) -> Cadence:
+        """A unit's promise, whatever its channels' own tables say: its ``cadence`` table over
+        ``[cadence]``. None, or any id in a config without units (the implicit unit):
+        ``[cadence]``. An unknown id in a config with units raises ConfigError."""
+        unit = self.unit(unit_id) if unit_id is not None and self.settings.units else None
+        return self._cadence(unit.cadence if unit is not None else None)
+
+    def _cadence(self, own: CadenceOverride | None) -> Cadence:
+        """``own``'s keys over ``[cadence]``'s."""
+        base = self.settings.cadence
+        own = own or CadenceOverride()
         daily = own.daily_at if own.daily_at is not None else base.daily_at
         return Cadence(
             timezone=self.tz,

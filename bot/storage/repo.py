@@ -820,9 +820,12 @@ def audit(
     before: str | None = None,
     after: str | None = None,
     detail: str | None = None,
+    at: datetime | None = None,
 ) -> None:
+    """Record a change; ``at``: the instant the action ran at (default: now)."""
     session.add(
         AuditEntry(
+            at=at if at is not None else utcnow(),
             actor=actor,
             action=action,
             post_id=post_id,
@@ -859,6 +862,55 @@ def sent_times(session: Session, *, channel: str, kind: PostKind, since: datetim
         col(Publication.due_at) >= since,
     )
     return {due for due in session.exec(query).all() if due is not None}
+
+
+def outcomes_between(
+    session: Session, *, since: datetime, until: datetime
+) -> list[tuple[str | None, Publication]]:
+    """Publications that reached an end (sent, failed, unknown) with their slot in
+    [since, until), each with its post's unit: what the compliance report counts."""
+    query = (
+        select(Post.unit, Publication)
+        .join(Post, col(Post.id) == col(Publication.post_id))
+        .where(
+            col(Publication.status).in_(
+                [PublicationStatus.SENT, PublicationStatus.FAILED, PublicationStatus.UNKNOWN]
+            ),
+            col(Publication.due_at) >= since,
+            col(Publication.due_at) < until,
+        )
+        .order_by(col(Publication.due_at), col(Publication.id))
+    )
+    return [(unit, publication) for unit, publication in session.exec(query).all()]
+
+
+def rejections_between(
+    session: Session, *, since: datetime, until: datetime
+) -> list[tuple[str | None, PostKind, datetime]]:
+    """(unit, kind, when) of every rejection in [since, until), from the audit log."""
+    query = (
+        select(Post.unit, Post.kind, AuditEntry.at)
+        .join(Post, col(Post.id) == col(AuditEntry.post_id))
+        .where(
+            AuditEntry.action == "reject",
+            col(AuditEntry.at) >= since,
+            col(AuditEntry.at) < until,
+        )
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
+    )
+    return [(unit, PostKind(kind), at) for unit, kind, at in session.exec(query).all()]
+
+
+def pause_log(session: Session) -> list[AuditEntry]:
+    """Every pause and resume in the audit log (the channel is the detail), oldest first."""
+    query = select(AuditEntry).where(col(AuditEntry.action).in_(["pause", "resume"]))
+    return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
+
+
+def paused_since(session: Session) -> dict[str, datetime]:
+    """Channels paused now, and when their state last changed."""
+    query = select(ChannelState).where(col(ChannelState.paused).is_(True))
+    return {state.name: state.updated_at for state in session.exec(query).all()}
 
 
 def paused_channels(session: Session) -> set[str]:

@@ -1,0 +1,546 @@
+"""``goodnews report``: how well each unit kept the cadence, as a table, CSV, JSON or one
+self-contained HTML page (a chart per unit and a summary table) to show at a review meeting.
+
+The counting is :mod:`bot.domain.compliance`; this module reads what it needs from the
+database and formats the result. The HTML needs no script, font or image from anywhere:
+the charts are inline SVG, the styles inline CSS with print rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from html import escape
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.domain.compliance import (
+    Outcome,
+    PauseEvent,
+    Reason,
+    Rejection,
+    UnitCompliance,
+    UnitHistory,
+    compliance,
+    pause_intervals,
+)
+from bot.domain.errors import UserError
+from bot.domain.posts import PostKind
+from bot.storage import repo
+
+#: The one unit reported for a config without ``[[units]]``.
+IMPLICIT_ID = "org"
+IMPLICIT_NAME = "Organisation"
+#: --from's default: this many days before --to.
+DEFAULT_DAYS = 30
+
+FORMATS = ("table", "csv", "json", "html")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every unit's compliance over one period."""
+
+    start: date
+    end: date
+    timezone: str
+    units: tuple[UnitCompliance, ...]
+
+
+def period(
+    config: Config, *, start: date | None, end: date | None, now: datetime
+) -> tuple[date, date]:
+    """The period asked for: --to defaults to today, --from to 30 days before --to (local)."""
+    end = end or now.astimezone(config.tz).date()
+    start = start or end - timedelta(days=DEFAULT_DAYS)
+    if start > end:
+        raise UserError(f"--from {start} is after --to {end}")
+    return start, end
+
+
+def build(
+    session: Session,
+    config: Config,
+    *,
+    start: date,
+    end: date,
+    now: datetime,
+    unit: str | None = None,
+) -> Report:
+    """Read the period's outcomes, rejections and pauses, and count each unit's compliance."""
+    units = _units(config)
+    if unit is not None:
+        units = [u for u in units if u.id == unit]
+        if not units:
+            known = ", ".join(u.id for u in _units(config))
+            raise UserError(f"--unit: no unit {unit!r} in the config (units: {known})")
+    # Margins: a weekly slot's whole ISO week and the day before count toward it.
+    since = _midnight(config, start - timedelta(days=8))
+    until = _midnight(config, end + timedelta(days=9))
+    implicit = not config.units
+    outcomes: dict[str | None, list[Outcome]] = defaultdict(list)
+    for owner, publication in repo.outcomes_between(session, since=since, until=until):
+        assert publication.due_at is not None
+        outcomes[IMPLICIT_ID if implicit else owner].append(
+            Outcome(publication.kind, publication.status, publication.due_at, publication.channel)
+        )
+    rejections: dict[str | None, list[Rejection]] = defaultdict(list)
+    for owner, kind, at in repo.rejections_between(session, since=since, until=until):
+        rejections[IMPLICIT_ID if implicit else owner].append(Rejection(kind, at))
+    events = [
+        PauseEvent(entry.detail, entry.at, entry.action == "pause")
+        for entry in repo.pause_log(session)
+        if entry.detail
+    ]
+    pauses = pause_intervals(events, paused_now=repo.paused_since(session))
+    results = tuple(
+        compliance(
+            UnitHistory(
+                id=u.id,
+                name=u.name,
+                cadence=config.cadence_for_unit(None if implicit else u.id),
+                channels=u.channels,
+                outcomes=outcomes.get(u.id, []),
+                rejections=rejections.get(u.id, []),
+                pauses=pauses,
+            ),
+            start=start,
+            end=end,
+            now=now,
+        )
+        for u in units
+    )
+    return Report(start=start, end=end, timezone=config.settings.timezone, units=results)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    id: str
+    name: str
+    channels: frozenset[str]
+
+
+def _units(config: Config) -> list[_Unit]:
+    if not config.units:
+        return [_Unit(IMPLICIT_ID, IMPLICIT_NAME, frozenset(c.name for c in config.channels))]
+    return [
+        _Unit(u.id, u.name, frozenset(c.name for c in config.channels_of(u.id)))
+        for u in config.units
+    ]
+
+
+def _midnight(config: Config, day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=config.tz).astimezone(UTC)
+
+
+def render(report: Report, fmt: str, *, generated: datetime | None = None) -> str:
+    """The report in ``fmt``: one of :data:`FORMATS` (anything else is the table)."""
+    if fmt == "json":
+        return as_json(report)
+    if fmt == "csv":
+        return as_csv(report)
+    if fmt == "html":
+        return as_html(report, generated=generated)
+    return as_table(report)
+
+
+# -- JSON, CSV, table ------------------------------------------------------------------------
+
+
+def unit_json(unit: UnitCompliance) -> dict[str, Any]:
+    return {
+        "id": unit.id,
+        "name": unit.name,
+        "days_expected": unit.days_expected,
+        "days_published": unit.days_published,
+        "weekly_expected": unit.weekly_expected,
+        "weekly_published": unit.weekly_published,
+        "streak": unit.streak,
+        "longest_streak": unit.longest_streak,
+        "misses": [
+            {"date": m.date.isoformat(), "kind": m.kind.value, "reason": m.reason.value}
+            for m in unit.misses
+        ],
+    }
+
+
+def as_json(report: Report) -> str:
+    return json.dumps(
+        {
+            "from": report.start.isoformat(),
+            "to": report.end.isoformat(),
+            "timezone": report.timezone,
+            "units": [unit_json(u) for u in report.units],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+_REASONS = tuple(Reason)
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "from",
+    "to",
+    "days_expected",
+    "days_published",
+    "weekly_expected",
+    "weekly_published",
+    "streak",
+    "longest_streak",
+    *(f"missed_{r.name.lower()}" for r in _REASONS),
+)
+
+
+def as_csv(report: Report) -> str:
+    """One row per unit (the misses are counted by reason; JSON lists them)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for u in report.units:
+        writer.writerow(
+            [
+                u.id,
+                u.name,
+                report.start.isoformat(),
+                report.end.isoformat(),
+                u.days_expected,
+                u.days_published,
+                u.weekly_expected,
+                u.weekly_published,
+                u.streak,
+                u.longest_streak,
+                *(u.missed(r) for r in _REASONS),
+            ]
+        )
+    return out.getvalue()
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def as_table(report: Report) -> str:
+    """A summary line per unit; with one unit, every miss too."""
+    rows = [
+        (
+            u.id,
+            _shorten(u.name, 28),
+            f"{u.days_published}/{u.days_expected}",
+            _percent(u.days_published, u.days_expected),
+            f"{u.weekly_published}/{u.weekly_expected}",
+            str(u.streak),
+            str(u.longest_streak),
+            *(str(u.missed(r)) for r in _REASONS),
+        )
+        for u in report.units
+    ]
+    header = ["unit", "name", "days", "%", "weekly", "streak", "longest"]
+    header += [r.name.lower() for r in _REASONS]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    left = {0, 1}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    lines = [
+        f"Cadence compliance {report.start} – {report.end} ({report.timezone})",
+        line(header),
+        *(line(r) for r in rows),
+    ]
+    if len(report.units) == 1 and report.units[0].misses:
+        lines += ["", "Misses:"]
+        lines += [
+            f"  {m.date:%a %Y-%m-%d}  {m.kind.value:<6}  {m.reason.value}"
+            for m in report.units[0].misses
+        ]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+_CSS = """
+:root { --ok: #2e7d32; --expected: #d9dee3; --miss: #c62828; --ink: #1d2329; --muted: #5f6b76; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial,
+       sans-serif; color: var(--ink); margin: 2rem auto; max-width: 1100px; padding: 0 1.5rem;
+       -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.25rem; margin: 0 0 .3rem; }
+.sub { color: var(--muted); margin: 0 0 1.5rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 2rem; }
+th, td { padding: .35rem .5rem; border-bottom: 1px solid #e3e7eb; text-align: right; }
+td { white-space: nowrap; }
+td:nth-child(2) { white-space: normal; }
+th { font-weight: 600; background: #f4f6f8; }
+th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
+tfoot td { font-weight: 600; border-top: 2px solid var(--ink); }
+.meter { display: inline-block; width: 80px; height: 10px; background: var(--expected);
+         border-radius: 2px; vertical-align: middle; margin-right: .4rem; overflow: hidden; }
+.meter > span { display: block; height: 100%; background: var(--ok); }
+.unit { border: 1px solid #e3e7eb; border-radius: 6px; padding: 1rem 1.2rem; margin: 0 0 1.2rem;
+        break-inside: avoid; page-break-inside: avoid; }
+.unit .facts { color: var(--muted); margin: 0 0 .5rem; }
+.unit svg { width: 100%; height: auto; display: block; }
+.legend { font-size: .85rem; color: var(--muted); margin: .3rem 0 0; }
+.legend i { display: inline-block; width: .8rem; height: .8rem; vertical-align: -1px;
+            margin: 0 .3rem 0 .9rem; border-radius: 2px; }
+.misses { font-size: .85rem; columns: 3 16rem; margin: .6rem 0 0; padding: 0; list-style: none; }
+.misses li { break-inside: avoid; }
+.reason { color: var(--miss); }
+footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 11pt; }
+  .summary { break-after: page; page-break-after: always; }
+  .unit { border-color: #bbb; }
+}
+"""
+
+
+def as_html(report: Report, *, generated: datetime | None = None) -> str:
+    """One page, no external assets: summary table first, then a chart per unit."""
+    title = f"Cadence compliance {report.start} – {report.end}"
+    total_days = sum(u.days_expected for u in report.units)
+    total_pub = sum(u.days_published for u in report.units)
+    total_weeks = sum(u.weekly_expected for u in report.units)
+    total_weekly = sum(u.weekly_published for u in report.units)
+    rows = "\n".join(_summary_row(u) for u in report.units)
+    cards = "\n".join(_unit_card(u) for u in report.units)
+    when = f" Generated {generated:%Y-%m-%d %H:%M %Z}." if generated else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>One good news a day, one beautiful story a week</h1>
+<p class="sub">{escape(title)} ({escape(report.timezone)}), {len(report.units)} unit(s).
+A day counts when a good-news post of the unit went out with its slot on that day; a week
+counts when its story did.{escape(when)}</p>
+</header>
+<section class="summary">
+<h2>Summary</h2>
+<table>
+<thead><tr><th>Unit</th><th>Name</th><th>Good-news days</th><th>%</th><th>Weekly stories</th>
+<th>Streak</th><th>Longest</th><th>Paused</th><th>Failed</th><th>Rejected</th><th>Empty</th></tr>
+</thead>
+<tbody>
+{rows}
+</tbody>
+<tfoot><tr><td>All</td><td></td><td>{total_pub} / {total_days}</td>
+<td>{_percent(total_pub, total_days)}</td><td>{total_weekly} / {total_weeks}</td>
+<td></td><td></td>{
+        "".join(f"<td>{sum(u.missed(r) for u in report.units)}</td>" for r in _SUMMARY_REASONS)
+    }</tr></tfoot>
+</table>
+</section>
+<section class="units">
+{cards}
+</section>
+<footer>goodnews report · {escape(report.start.isoformat())} to {escape(report.end.isoformat())}
+</footer>
+</body>
+</html>
+"""
+
+
+_SUMMARY_REASONS = (Reason.PAUSED, Reason.FAILED, Reason.REJECTED, Reason.EMPTY)
+
+
+def _summary_row(u: UnitCompliance) -> str:
+    share = 100 * u.days_published / u.days_expected if u.days_expected else 0
+    return (
+        f"<tr><td>{escape(u.id)}</td><td>{escape(u.name)}</td>"
+        f'<td><span class="meter"><span style="width:{share:.0f}%"></span></span>'
+        f"{u.days_published} / {u.days_expected}</td>"
+        f"<td>{_percent(u.days_published, u.days_expected)}</td>"
+        f"<td>{u.weekly_published} / {u.weekly_expected}</td>"
+        f"<td>{u.streak}</td><td>{u.longest_streak}</td>"
+        + "".join(f"<td>{u.missed(r)}</td>" for r in _SUMMARY_REASONS)
+        + "</tr>"
+    )
+
+
+def _unit_card(u: UnitCompliance) -> str:
+    facts = (
+        f"{u.days_published} of {u.days_expected} good-news days "
+        f"({_percent(u.days_published, u.days_expected)}), {u.weekly_published} of "
+        f"{u.weekly_expected} weekly stories; streak {u.streak} day(s), longest "
+        f"{u.longest_streak}."
+    )
+    misses = "".join(
+        f"<li>{escape(run.when)} {run.kind.value}: "
+        f'<span class="reason">{escape(run.reason.value)}</span>'
+        + (
+            f" ({run.count} {'days' if run.kind is PostKind.DAILY else 'weeks'})"
+            if run.count > 1
+            else ""
+        )
+        + "</li>"
+        for run in miss_runs(u)
+    )
+    return f"""<article class="unit">
+<h2>{escape(u.name)} <small>({escape(u.id)})</small></h2>
+<p class="facts">{escape(facts)}</p>
+{chart_svg(u)}
+<p class="legend"><i style="background:var(--expected)"></i>days with a slot
+<i style="background:var(--ok)"></i>days published
+<i style="background:var(--ok);border-radius:50%"></i>weekly story out
+<i style="border:2px solid var(--miss);border-radius:50%"></i>weekly story missed</p>
+{f'<ul class="misses">{misses}</ul>' if misses else ""}
+</article>"""
+
+
+@dataclass(frozen=True)
+class MissRun:
+    """Misses of one kind and reason in a row (no published slot between them)."""
+
+    kind: PostKind
+    reason: Reason
+    first: date
+    last: date
+    count: int
+
+    @property
+    def when(self) -> str:
+        if self.first == self.last:
+            return f"{self.first:%a %Y-%m-%d}"
+        return f"{self.first:%a %Y-%m-%d} – {self.last:%a %Y-%m-%d}"
+
+
+def miss_runs(u: UnitCompliance) -> list[MissRun]:
+    """The unit's misses with runs merged, so a year's report stays a page: ten empty days
+    in a row are one line."""
+    position = {
+        PostKind.DAILY: {day.date: i for i, day in enumerate(u.days)},
+        PostKind.WEEKLY: {week.date: i for i, week in enumerate(u.weeks)},
+    }
+    runs: list[MissRun] = []
+    last: dict[PostKind, tuple[int, int]] = {}  # kind → (its position in the period, run index)
+    for miss in u.misses:
+        here = position[miss.kind][miss.date]
+        previous = last.get(miss.kind)
+        if previous is not None and previous[0] == here - 1:
+            run = runs[previous[1]]
+            if run.reason is miss.reason:
+                runs[previous[1]] = MissRun(
+                    run.kind, run.reason, run.first, miss.date, run.count + 1
+                )
+                last[miss.kind] = (here, previous[1])
+                continue
+        runs.append(MissRun(miss.kind, miss.reason, miss.date, miss.date, 1))
+        last[miss.kind] = (here, len(runs) - 1)
+    return sorted(runs, key=lambda r: (r.first, r.kind is PostKind.WEEKLY))
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    label: str
+    expected: int
+    published: int
+    weekly_expected: int
+    weekly_published: int
+
+
+def _buckets(u: UnitCompliance) -> list[_Bucket]:
+    """ISO weeks for up to a year and a bit, months beyond, so the bars stay readable."""
+    by_month = (u.end - u.start).days > 7 * 60
+
+    def key(day: date) -> date:
+        return day.replace(day=1) if by_month else day - timedelta(days=day.weekday())
+
+    counts: dict[date, list[int]] = {}
+    first, last = key(u.start), key(u.end)
+    cursor = first
+    while cursor <= last:
+        counts[cursor] = [0, 0, 0, 0]
+        cursor = (
+            (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+            if by_month
+            else cursor + timedelta(days=7)
+        )
+    for day in u.days:
+        counts[key(day.date)][0] += 1
+        counts[key(day.date)][1] += day.published
+    for week in u.weeks:
+        counts[key(week.date)][2] += 1
+        counts[key(week.date)][3] += week.published
+    return [
+        _Bucket(f"{k:%m/%y}" if by_month else f"{k:%d/%m}", *v) for k, v in sorted(counts.items())
+    ]
+
+
+def chart_svg(u: UnitCompliance) -> str:
+    """Bars per week (or month): days with a slot behind, days published in front; a dot
+    above for the weekly story, filled when it went out."""
+    buckets = _buckets(u)
+    width, height = 960, 230
+    left, right, top, bottom = 34, 8, 26, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = max([b.expected for b in buckets] + [1])
+    step = plot_w / max(len(buckets), 1)
+    bar = max(min(step * 0.7, 48), 2)
+
+    def y(value: float) -> float:
+        return top + plot_h - plot_h * value / top_value
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(u.name)}: {u.days_published} of {u.days_expected} days published">'
+    ]
+    gap = max(1, top_value // 4)
+    ticks = list(range(0, top_value + 1, gap))
+    if top_value - ticks[-1] > gap / 2:  # the top too, unless it would crowd the last tick
+        ticks.append(top_value)
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="#e3e7eb"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" '
+            f'text-anchor="end" fill="#5f6b76">{tick}</text>'
+        )
+    every = max(1, math.ceil(len(buckets) * 44 / plot_w))  # labels ~40 px wide, never overlapping
+    for index, b in enumerate(buckets):
+        x = left + step * index + (step - bar) / 2
+        center = x + bar / 2
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y(b.expected):.1f}" width="{bar:.1f}" '
+            f'height="{y(0) - y(b.expected):.1f}" fill="#d9dee3"><title>{escape(b.label)}: '
+            f"{b.published} of {b.expected} days</title></rect>"
+        )
+        if b.published:
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y(b.published):.1f}" width="{bar:.1f}" '
+                f'height="{y(0) - y(b.published):.1f}" fill="#2e7d32"/>'
+            )
+        if b.weekly_expected:
+            kept = b.weekly_published >= b.weekly_expected
+            paint = 'fill="#2e7d32"' if kept else 'fill="none" stroke="#c62828" stroke-width="2"'
+            parts.append(f'<circle cx="{center:.1f}" cy="{top - 13}" r="6" {paint}/>')
+        if index % every == 0:
+            parts.append(
+                f'<text x="{center:.1f}" y="{height - bottom + 16}" font-size="11" '
+                f'text-anchor="middle" fill="#5f6b76">{escape(b.label)}</text>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts)
