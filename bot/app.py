@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import actions
 from bot.chat.admin import publish_command_menus
-from bot.chat.alerts import send_notice, warn_empty_slots
+from bot.chat.alerts import send_notice, warn_empty_slots, weekly_summary
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
 from bot.config import Config
@@ -93,8 +93,16 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     async def warn_empty(now: datetime) -> object:
         return await warn_empty_slots(bot, engine=engine, config=config, now=now)
 
+    async def summarise(now: datetime) -> object:
+        return await weekly_summary(bot, engine=engine, config=config, now=now)
+
     worker = Worker(
-        engine=engine, config=config, publishers=publishers, notify=notify, warn_empty=warn_empty
+        engine=engine,
+        config=config,
+        publishers=publishers,
+        notify=notify,
+        warn_empty=warn_empty,
+        summarise=summarise,
     )
     notice = publishers.dry_run_notice(config)
     if notice:

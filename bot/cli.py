@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -780,6 +781,34 @@ def warn(state: State, at_text: str | None) -> None:
         if text is None
         else "warned: " + text.replace("<b>", "").replace("</b>", "")
     )
+
+
+@cli.command()
+@click.option("--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant.")
+@pass_state
+@user_errors
+def summary(state: State, at_text: str | None) -> None:
+    """Send the admins last week's cadence summary: which units kept it, which slipped.
+
+    The worker does this every Monday at cadence.summary_at; this is for cron-style hosts.
+    Each week is summarised once. `goodnews report` has the details.
+
+    Example: goodnews summary
+    """
+    from bot.chat.alerts import weekly_summary
+
+    config = state.config
+    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
+
+    async def go() -> str | None:
+        async with admin_bot(config) as (bot, _why_not):
+            return await weekly_summary(bot, engine=state.engine, config=config, now=at)
+
+    text = asyncio.run(go())
+    if text is None:
+        say("last week was summarised already (or nothing was expected)")
+        return
+    click.echo(re.sub(r"</?b>", "", text))
 
 
 @cli.command()

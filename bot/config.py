@@ -141,6 +141,8 @@ class CadenceConfig(_Section):
     catch_up_grace: Duration = "2h"
     #: When to check that tomorrow's slots have a post (local time, the day before).
     warn_at: HHMM = "18:00"
+    #: When the admins get last week's cadence summary (local time, every Monday).
+    summary_at: HHMM = "08:00"
     #: A slot whose draft is still unanswered when it comes: fill it from the reserve pool,
     #: or skip it. An unapproved draft is never published either way.
     unanswered: Literal["reserve", "skip"] = "reserve"

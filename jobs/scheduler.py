@@ -50,12 +50,14 @@ class Worker:
         publishers: Publishers,
         notify: Notify = _log_only,
         warn_empty: Callable[[datetime], Awaitable[object]] | None = None,
+        summarise: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
         self.publishers = publishers
         self.notify = notify
         self.warn_empty = warn_empty
+        self.summarise = summarise
         self.name = worker_name()
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
@@ -86,7 +88,20 @@ class Worker:
                 max_instances=1,
                 misfire_grace_time=3600,
             )
+        if self.summarise is not None:
+            hour, minute = map(int, self.config.settings.cadence.summary_at.split(":"))
+            self.scheduler.add_job(
+                self._summarise,
+                CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=self.config.tz),
+                id="weekly-summary",
+                max_instances=1,
+                misfire_grace_time=6 * 3600,  # a worker that starts late on Monday still sends it
+            )
         self.scheduler.start()
+
+    async def _summarise(self) -> None:
+        assert self.summarise is not None
+        await self.summarise(datetime.now(UTC))
 
     async def _warn(self) -> None:
         assert self.warn_empty is not None

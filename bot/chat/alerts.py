@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import actions
+from bot import actions, report
 from bot.chat import approval
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
@@ -109,6 +109,28 @@ class _Group:
             whole.drafted += group.drafted
             whole.missing += group.missing
         return whole
+
+
+async def weekly_summary(
+    bot: Bot | None, *, engine: Engine, config: Config, now: datetime
+) -> str | None:
+    """Last week's cadence per unit (Monday to Sunday, local), to the admins, once a week.
+    Returns the text in the configured language (None: already sent, or nothing expected)."""
+    today = now.astimezone(config.tz).date()
+    end = today - timedelta(days=today.isoweekday())  # last Sunday
+    start = end - timedelta(days=6)
+    with session_scope(engine) as session:
+        found = report.build(session, config, start=start, end=end, now=now)
+        units = [u for u in found.units if u.days_expected or u.weekly_expected]
+        if not units or not repo.first_time(session, key=f"summary:{start.isoformat()}"):
+            return None
+        admins = actions.people_with(session, config, "admin")
+    text = texts_for_code(config, None).weekly_summary(units)
+    log.info("%s", text)
+    if bot is not None:
+        for admin, t in texts_by_user(engine, config, admins).items():
+            await _send(bot, admin, t.weekly_summary(units), None)
+    return text
 
 
 def _audience(config: Config, channel: str) -> str | None:

@@ -8,16 +8,17 @@ else in the chat layer (``tests/test_i18n.py`` checks it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 from functools import cache
 from html import escape
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from bot.actions import BoardSlot
 from bot.chat import i18n
+from bot.domain.compliance import Reason, UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 
@@ -516,6 +517,53 @@ class Texts:
         ).format(who=escape(who))
         return f"{text_html}\n{RULE}\n{line}"
 
+    def weekly_summary(self, units: Sequence[UnitCompliance]) -> str:
+        """Last week per unit: who kept the cadence, who slipped and why."""
+        start, end = units[0].start, units[0].end
+        head = self._("📊 <b>Last week's cadence</b> ({start} – {end})").format(
+            start=self.day(start), end=self.day(end)
+        )
+        kept = [u for u in units if _kept(u)]
+        slipped = [u for u in units if not _kept(u)]
+        lines = [head]
+        if kept:
+            lines.append(
+                self._("✅ Kept the cadence: {units}").format(
+                    units=escape(", ".join(u.name for u in kept))
+                )
+            )
+        for unit in slipped:
+            lines.append(f"⚠️ {escape(unit.name)}: {escape(self.slipped(unit))}")
+        return "\n".join(lines)
+
+    def slipped(self, unit: UnitCompliance) -> str:
+        days = self._("{published}/{expected} days").format(
+            published=unit.days_published, expected=unit.days_expected
+        )
+        parts = [days]
+        if unit.weekly_expected and unit.weekly_published < unit.weekly_expected:
+            parts.append(self._("no weekly story"))
+        reasons = [
+            self.miss_reason(reason, count) for reason in Reason if (count := unit.missed(reason))
+        ]
+        return " · ".join(parts) + (" (" + ", ".join(reasons) + ")" if reasons else "")
+
+    def miss_reason(self, reason: Reason, count: int) -> str:
+        """``2 empty slots``: how many days were missed for this reason."""
+        if reason is Reason.EMPTY:
+            text = self.ngettext("{count} empty slot", "{count} empty slots", count)
+        elif reason is Reason.REJECTED:
+            text = self.ngettext("{count} rejected", "{count} rejected", count)
+        elif reason is Reason.FAILED:
+            text = self.ngettext("{count} failed", "{count} failed", count)
+        else:
+            text = self.ngettext("{count} paused", "{count} paused", count)
+        return text.format(count=count)
+
+    def day(self, day: date) -> str:
+        # Translators: a short Unicode date pattern (Babel/CLDR) for a day, e.g. "d MMM".
+        return format_date(day, self._("dd/MM"), locale=self.language)
+
     # -- command menus ---------------------------------------------------------------------
 
     def commands(self, audience: str) -> list[tuple[str, str]]:
@@ -543,6 +591,12 @@ class Texts:
                 ("resume", self._("Resume publishing")),
             ]
         )
+
+
+def _kept(unit: UnitCompliance) -> bool:
+    return (
+        unit.days_published == unit.days_expected and unit.weekly_published == unit.weekly_expected
+    )
 
 
 @cache
