@@ -891,9 +891,16 @@ class BoardSlot:
     status: str | None
 
 
-def slot_board(session: Session, config: Config, *, now: datetime, days: int) -> list[BoardSlot]:
-    """Every cadence slot of the next ``days`` days on every channel, empty ones included,
-    plus posts pinned to an instant in that window."""
+def slot_board(
+    session: Session,
+    config: Config,
+    *,
+    now: datetime,
+    days: int,
+    channels: Sequence[str] | None = None,
+) -> list[BoardSlot]:
+    """Every cadence slot of the next ``days`` days on every channel (or these), empty ones
+    included, plus posts pinned to an instant in that window."""
     end = now + timedelta(days=days)
     paused = repo.paused_channels(session)
     board: list[BoardSlot] = []
@@ -917,6 +924,8 @@ def slot_board(session: Session, config: Config, *, now: datetime, days: int) ->
                 )
     for (name, kind, at), post in held.items():  # pinned posts and moved ones
         board.append(BoardSlot(name, kind, at, post.id, post.title, "pinned"))
+    if channels is not None:
+        board = [slot for slot in board if slot.channel in channels]
     return sorted(board, key=lambda s: (s.at, s.channel, s.kind.value))
 
 

@@ -133,8 +133,8 @@ def test_new_composes_a_post_in_one_message_or_in_reply_and_menus_per_role(
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             officer_menu = tg.commands({"type": "chat", "chat_id": OFFICER})
-            assert [c["command"] for c in officer_menu][-1] == "new"
-            assert "queue" not in [c["command"] for c in officer_menu]
+            assert [c["command"] for c in officer_menu][-2:] == ["new", "queue"]
+            assert "pending" not in [c["command"] for c in officer_menu]
 
             tg.push_message(OFFICER, f"/new {TEXT}")
             assert tg.wait_for_messages(OFFICER, 1)[0]["plain_text"] == (

@@ -196,3 +196,33 @@ def test_officers_are_warned_about_their_own_units_empty_slots(workdir: Path) ->
         # cnvc's recap became a draft for its channels; the organisation's slot got one too.
         drafts = [p for p in posts(cli).values() if p["status"] == "pending"]
         assert len(drafts) == 2
+
+
+def test_a_units_officer_sees_only_the_units_slots_admins_see_all(workdir: Path) -> None:
+    from tests import running
+    from tests.fakes.telegram import FakeTelegram
+
+    with FakeTelegram() as tg:
+        for user, name in ((111, "Lan"), (333, "Hùng"), (999, "Lạ")):
+            tg.add_user(user, name)
+        config = CONFIG.replace(
+            "[cadence]",
+            f'[telegram]\napi_url = "{tg.api_url}"\npoll_timeout = 1\nadmins = [111]\n[cadence]',
+        )
+        (workdir / "config.toml").write_text(config, encoding="utf-8")
+        env = {"TELEGRAM_BOT_TOKEN": tg.token}
+        Cli(env)("init")
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(333, "/queue")
+            board = tg.wait_for_messages(333, 1)[0]["plain_text"]
+            assert "cnvc-tg" in board and "cnvc-fb" in board
+            assert "org-tg" not in board and "phuong-tg" not in board
+            tg.push_message(111, "/queue")
+            everything = tg.wait_for_messages(111, 1)[0]["plain_text"]
+            assert all(name in everything for name in ("org-tg", "cnvc-tg", "phuong-tg"))
+            tg.push_message(999, "/queue")
+            assert tg.wait_for_messages(999, 1)[0]["plain_text"] == (
+                "Lệnh này chỉ dành cho quản trị viên."
+            )
+            assert running.stop(proc) == 0

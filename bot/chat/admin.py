@@ -87,12 +87,22 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 
 
 async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/queue: the coming 14 days of slots, empty ones flagged."""
-    if not await _admin_only(update, context):
+    """/queue: the coming 14 days of slots, empty ones flagged. Admins see every channel;
+    a unit's officers see their unit's channels, other officers the organisation's."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
         return
     config, engine = _config_engine(context)
+    unit = config.unit_of_officer(user.id)
     with session_scope(engine) as session:
-        board = actions.slot_board(session, config, now=datetime.now(UTC), days=14)
+        roles = actions.roles_of(session, config, user.id)
+    is_admin = "admin" in roles
+    if not roles & {"admin", "officer"}:
+        await message.reply_text(reader(context, user).admins_only())
+        return
+    shown = None if is_admin else [c.name for c in config.channels_of(unit.id if unit else None)]
+    with session_scope(engine) as session:
+        board = actions.slot_board(session, config, now=datetime.now(UTC), days=14, channels=shown)
     t = reader(context, update.effective_user)
     lines = [t.board_line(slot) for slot in board]
     empty = sum(1 for s in board if s.post_id is None)

@@ -577,14 +577,16 @@ class Texts:
         ]
         if audience == "everyone":
             return everyone
-        officers = [("new", self._("Write a post directly"))]
+        officers = [
+            ("new", self._("Write a post directly")),
+            ("queue", self._("The next 14 days of slots")),
+        ]
         if audience == "officers":
             return everyone + officers
         return (
             everyone
             + officers
             + [
-                ("queue", self._("The next 14 days of slots")),
                 ("pending", self._("Drafts waiting for approval")),
                 ("stats", self._("Posts published, cadence kept")),
                 ("pause", self._("Pause a channel (or all)")),
