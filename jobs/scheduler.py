@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot import actions
 from bot.config import Config
-from bot.domain.notices import CaughtUp, Notice
+from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
 from bot.publishers import Publishers
 from bot.storage import repo
@@ -35,7 +35,8 @@ Notify = Callable[[Notice], Awaitable[None]]
 
 
 async def _log_only(notice: Notice) -> None:
-    log.warning("%s", notice)
+    """Without chat, the log is all we have; a post going out is no warning."""
+    log.log(logging.INFO if isinstance(notice, Published) else logging.WARNING, "%s", notice)
 
 
 class Worker:

@@ -144,7 +144,8 @@ async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice
         if not repo.first_time(session, key=notice.key):
             return False
         admins = actions.people_with(session, config, "admin")
-    log.warning("%s", render(texts_for_code(config, None), notice)[0])
+    level = logging.INFO if isinstance(notice, Published) else logging.WARNING
+    log.log(level, "%s", render(texts_for_code(config, None), notice)[0])
     if bot is None:
         return True
     if isinstance(notice, Published):
