@@ -18,17 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from benchmarks.databases import database
 from benchmarks.run import bench_lateness, ms, percentile
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
@@ -40,7 +37,6 @@ from jobs.publish import publish_due
 from jobs.scheduler import Worker
 from tests.fakes.telegram import FakeTelegram
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 Row = tuple[str, str, str]
 
 
@@ -134,25 +130,6 @@ def bench_flood(channels: int) -> list[Row]:
 # -- (c), (d) --------------------------------------------------------------------------------
 
 
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str | None]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'history.db'}"
-        return
-    name = f"goodnews_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError:
-        yield None
-        return
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def seed_history(engine: Engine, posts: int, channels: int) -> None:
     """``posts`` published posts over the past years, each sent to one of ``channels``."""
     start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -198,7 +175,7 @@ def bench_history(posts: int, channels: int) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as tg:
         for kind in ("sqlite", "postgresql"):
-            with database(kind, Path(tmp)) as url:
+            with database(kind, Path(tmp), "history.db") as url:
                 if url is None:
                     print("(PostgreSQL not reachable: its rows are left out)")
                     continue

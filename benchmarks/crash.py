@@ -11,46 +11,20 @@ started here. Each publication must end ``sent`` with exactly one call at the fa
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-
+from benchmarks.databases import PG_ADMIN, database
 from tests.crash_rounds import CrashRig, RoundResult, Totals, summary
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
 
-PG_ADMIN = os.environ.get("GOODNEWS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 Row = tuple[str, ...]
 
 
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str | None]:
-    """A fresh database of ``kind``, dropped afterwards; None if PostgreSQL is not reachable."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'crash.db'}"
-        return
-    name = f"goodnews_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError:
-        yield None
-        return
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run(kind: str, rounds: int, seed: int, verbose: bool) -> list[RoundResult] | None:
-    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp), "crash.db") as url:
         if url is None:
             print(f"(PostgreSQL not reachable at {PG_ADMIN}: its row is left out)")
             return None
