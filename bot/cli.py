@@ -886,6 +886,11 @@ def _local_date(option: str, text: str | None) -> date | None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the report to this file (UTF-8) instead of stdout.",
 )
+@click.option(
+    "--language",
+    type=click.Choice(["vi", "en"]),
+    help="Language of the HTML page (default: the config's `language`).",
+)
 @pass_state
 @user_errors
 def report(
@@ -895,6 +900,7 @@ def report(
     to_text: str | None,
     fmt: str,
     output: Path | None,
+    language: str | None,
 ) -> None:
     """Cadence compliance per unit: days with good news, weekly stories, streaks, misses.
 
@@ -912,7 +918,8 @@ def report(
     --format json prints {"from", "to", "timezone", "units": [{"id", "name",
     "days_expected", "days_published", "weekly_expected", "weekly_published", "streak",
     "longest_streak", "misses": [{"date", "kind", "reason"}]}]}; csv one row per unit; html
-    one self-contained page with a chart per unit, for a screen or for print.
+    one self-contained page with a chart per unit, for a screen or for print, in --language
+    (default: the config's language, Vietnamese out of the box).
 
     Example: goodnews report --from 2026-01-01 --to 2026-12-31 --format html --output 2026.html
     """
@@ -928,7 +935,12 @@ def report(
     )
     with db.session_scope(state.engine) as session:
         result = reporting.build(session, config, start=start, end=end, now=now, unit=unit_id)
-    text = reporting.render(result, fmt, generated=now.astimezone(config.tz))
+    text = reporting.render(
+        result,
+        fmt,
+        generated=now.astimezone(config.tz),
+        language=language or config.settings.language,
+    )
     if output is None:
         click.echo(text)
         if fmt == "table" and len(result.units) > 1:

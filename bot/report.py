@@ -19,8 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Any
 
+from babel.dates import format_date
 from sqlmodel import Session
 
+from bot import i18n
 from bot.config import Config
 from bot.domain.compliance import (
     Outcome,
@@ -141,14 +143,17 @@ def _midnight(config: Config, day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=config.tz).astimezone(UTC)
 
 
-def render(report: Report, fmt: str, *, generated: datetime | None = None) -> str:
-    """The report in ``fmt``: one of :data:`FORMATS` (anything else is the table)."""
+def render(
+    report: Report, fmt: str, *, generated: datetime | None = None, language: str = "en"
+) -> str:
+    """The report in ``fmt``: one of :data:`FORMATS` (anything else is the table). The HTML
+    page, shown to people, is in ``language``; the machine formats stay English."""
     if fmt == "json":
         return as_json(report)
     if fmt == "csv":
         return as_csv(report)
     if fmt == "html":
-        return as_html(report, generated=generated)
+        return as_html(report, generated=generated, language=language)
     return as_table(report)
 
 
@@ -314,18 +319,48 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; }
 """
 
 
-def as_html(report: Report, *, generated: datetime | None = None) -> str:
+def as_html(report: Report, *, generated: datetime | None = None, language: str = "en") -> str:
     """One page, no external assets: summary table first, then a chart per unit."""
-    title = f"Cadence compliance {report.start} – {report.end}"
+    w = _Words(language)
+    _ = w.gettext
+    title = _("Cadence compliance {start} – {end}").format(start=report.start, end=report.end)
     total_days = sum(u.days_expected for u in report.units)
     total_pub = sum(u.days_published for u in report.units)
     total_weeks = sum(u.weekly_expected for u in report.units)
     total_weekly = sum(u.weekly_published for u in report.units)
     rows = "\n".join(_summary_row(u) for u in report.units)
-    cards = "\n".join(_unit_card(u) for u in report.units)
-    when = f" Generated {generated:%Y-%m-%d %H:%M %Z}." if generated else ""
+    cards = "\n".join(_unit_card(u, w) for u in report.units)
+    when = (
+        " " + _("Generated {when}.").format(when=f"{generated:%Y-%m-%d %H:%M %Z}")
+        if generated
+        else ""
+    )
+    units = w.ngettext("{count} unit", "{count} units", len(report.units)).format(
+        count=len(report.units)
+    )
+    explained = _(
+        "A day counts when a good-news post of the unit went out with its slot on that day; "
+        "a week counts when its story did."
+    )
+    heads = [
+        _("Unit"),
+        _("Name"),
+        _("Good-news days"),
+        "%",
+        _("Weekly stories"),
+        _("Streak"),
+        _("Longest"),
+        *(w.reason(r)[:1].upper() + w.reason(r)[1:] for r in _SUMMARY_REASONS),
+    ]
+    head_row = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    # Outside the f-string below: Babel's extractor does not look inside one.
+    promise, summary, everyone = (
+        _("One good news a day, one beautiful story a week"),
+        _("Summary"),
+        _("All"),
+    )
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{escape(language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -334,21 +369,19 @@ def as_html(report: Report, *, generated: datetime | None = None) -> str:
 </head>
 <body>
 <header>
-<h1>One good news a day, one beautiful story a week</h1>
-<p class="sub">{escape(title)} ({escape(report.timezone)}), {len(report.units)} unit(s).
-A day counts when a good-news post of the unit went out with its slot on that day; a week
-counts when its story did.{escape(when)}</p>
+<h1>{escape(promise)}</h1>
+<p class="sub">{escape(title)} ({escape(report.timezone)}), {escape(units)}.
+{escape(explained)}{escape(when)}</p>
 </header>
 <section class="summary">
-<h2>Summary</h2>
+<h2>{escape(summary)}</h2>
 <table>
-<thead><tr><th>Unit</th><th>Name</th><th>Good-news days</th><th>%</th><th>Weekly stories</th>
-<th>Streak</th><th>Longest</th><th>Paused</th><th>Failed</th><th>Rejected</th><th>Empty</th></tr>
+<thead><tr>{head_row}</tr>
 </thead>
 <tbody>
 {rows}
 </tbody>
-<tfoot><tr><td>All</td><td></td><td>{total_pub} / {total_days}</td>
+<tfoot><tr><td>{escape(everyone)}</td><td></td><td>{total_pub} / {total_days}</td>
 <td>{_percent(total_pub, total_days)}</td><td>{total_weekly} / {total_weeks}</td>
 <td></td><td></td>{
         "".join(f"<td>{sum(u.missed(r) for u in report.units)}</td>" for r in _SUMMARY_REASONS)
@@ -358,7 +391,7 @@ counts when its story did.{escape(when)}</p>
 <section class="units">
 {cards}
 </section>
-<footer>goodnews report · {escape(report.start.isoformat())} to {escape(report.end.isoformat())}
+<footer>goodnews report · {escape(report.start.isoformat())} – {escape(report.end.isoformat())}
 </footer>
 </body>
 </html>
@@ -382,34 +415,77 @@ def _summary_row(u: UnitCompliance) -> str:
     )
 
 
-def _unit_card(u: UnitCompliance) -> str:
-    facts = (
-        f"{u.days_published} of {u.days_expected} good-news days "
-        f"({_percent(u.days_published, u.days_expected)}), {u.weekly_published} of "
-        f"{u.weekly_expected} weekly stories; streak {u.streak} day(s), longest "
-        f"{u.longest_streak}."
+def _unit_card(u: UnitCompliance, w: _Words) -> str:
+    _ = w.gettext
+    facts = _(
+        "{published} of {expected} good-news days ({share}), {weekly} of {weeks} weekly "
+        "stories; streak {streak}, longest {longest}."
+    ).format(
+        published=u.days_published,
+        expected=u.days_expected,
+        share=_percent(u.days_published, u.days_expected),
+        weekly=u.weekly_published,
+        weeks=u.weekly_expected,
+        streak=u.streak,
+        longest=u.longest_streak,
     )
     misses = "".join(
-        f"<li>{escape(run.when)} {run.kind.value}: "
-        f'<span class="reason">{escape(run.reason.value)}</span>'
-        + (
-            f" ({run.count} {'days' if run.kind is PostKind.DAILY else 'weeks'})"
-            if run.count > 1
-            else ""
-        )
+        f"<li>{escape(w.when(run))} {escape(w.kind(run.kind))}: "
+        f'<span class="reason">{escape(w.reason(run.reason))}</span>'
+        + (f" ({escape(w.run_length(run))})" if run.count > 1 else "")
         + "</li>"
         for run in miss_runs(u)
     )
+    legend = [
+        ("background:var(--expected)", _("days with a slot")),
+        ("background:var(--ok)", _("days published")),
+        ("background:var(--ok);border-radius:50%", _("weekly story out")),
+        ("border:2px solid var(--miss);border-radius:50%", _("weekly story missed")),
+    ]
+    keys = "\n".join(f'<i style="{style}"></i>{escape(text)}' for style, text in legend)
     return f"""<article class="unit">
 <h2>{escape(u.name)} <small>({escape(u.id)})</small></h2>
 <p class="facts">{escape(facts)}</p>
 {chart_svg(u)}
-<p class="legend"><i style="background:var(--expected)"></i>days with a slot
-<i style="background:var(--ok)"></i>days published
-<i style="background:var(--ok);border-radius:50%"></i>weekly story out
-<i style="border:2px solid var(--miss);border-radius:50%"></i>weekly story missed</p>
+<p class="legend">{keys}</p>
 {f'<ul class="misses">{misses}</ul>' if misses else ""}
 </article>"""
+
+
+class _Words:
+    """The HTML page's words in one language (the chat's catalogs)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        catalog = i18n.translations(language)
+        self.gettext = catalog.gettext
+        self.ngettext = catalog.ngettext
+
+    def kind(self, kind: PostKind) -> str:
+        return self.gettext("daily") if kind is PostKind.DAILY else self.gettext("weekly")
+
+    def reason(self, reason: Reason) -> str:
+        names = {
+            Reason.PAUSED: self.gettext("paused"),
+            Reason.FAILED: self.gettext("failed"),
+            Reason.REJECTED: self.gettext("rejected"),
+            Reason.EMPTY: self.gettext("empty slot"),
+        }
+        return names[reason]
+
+    def day(self, day: date) -> str:
+        # Translators: a Unicode date pattern (Babel/CLDR) for a day in the report.
+        return format_date(day, self.gettext("EEE yyyy-MM-dd"), locale=self.language)
+
+    def when(self, run: MissRun) -> str:
+        if run.first == run.last:
+            return self.day(run.first)
+        return f"{self.day(run.first)} – {self.day(run.last)}"
+
+    def run_length(self, run: MissRun) -> str:
+        if run.kind is PostKind.DAILY:
+            return self.ngettext("{count} day", "{count} days", run.count).format(count=run.count)
+        return self.ngettext("{count} week", "{count} weeks", run.count).format(count=run.count)
 
 
 @dataclass(frozen=True)

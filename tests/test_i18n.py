@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.chat import i18n
+from bot import i18n
 from bot.chat.texts import Texts, texts_for
 from bot.domain.posts import PostKind
 from tests import running
@@ -34,8 +34,8 @@ def test_every_string_in_the_code_is_translated_with_its_placeholders(language: 
     wanted = {m.id for m in i18n.extract() if m.id}
     catalog = i18n.read_catalog(language)
     have = {m.id: m for m in catalog if m.id}
-    assert wanted - set(have) == set(), "run `python -m bot.chat.i18n`"
-    assert set(have) - wanted == set(), "obsolete entries: run `python -m bot.chat.i18n`"
+    assert wanted - set(have) == set(), "run `python -m bot.i18n`"
+    assert set(have) - wanted == set(), "obsolete entries: run `python -m bot.i18n`"
     for msgid, message in have.items():
         assert not message.fuzzy, msgid
         ids = msgid if isinstance(msgid, tuple) else (msgid,)

@@ -244,6 +244,22 @@ def test_the_html_report_is_one_self_contained_page(cli: Cli, workdir: Path) -> 
     # Nothing fetched from anywhere: no script, stylesheet link, image, font or URL.
     assert not re.search(r"<script|<link|<img|<iframe|@import|url\(", html, re.IGNORECASE)
     assert re.findall(r"https?://[^\s\"'<>]+", html) == ["http://www.w3.org/2000/svg"] * 2
+    # In the config's language (Vietnamese by default), or the one asked for.
+    assert '<html lang="vi">' in html and "Mỗi ngày 1 tin tốt, mỗi tuần 1 câu chuyện đẹp" in html
+    assert "Ngày có tin tốt" in html and "khung giờ trống" in html
+    english = cli(
+        "report",
+        "--from",
+        str(DAYS[0]),
+        "--to",
+        str(DAYS[-1]),
+        "--format",
+        "html",
+        "--language",
+        "en",
+    ).stdout
+    assert '<html lang="en">' in english and "Good-news days" in english
+    assert "empty slot" in english and "Ngày có tin tốt" not in english
 
 
 def chromium() -> str:

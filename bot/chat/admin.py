@@ -18,8 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import actions
-from bot.chat import i18n
+from bot import actions, i18n
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import texts_for

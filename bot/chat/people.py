@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from telegram import Update, User
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.chat import i18n
+from bot import i18n
 from bot.chat.services import services
 from bot.chat.texts import Texts, texts_for
 from bot.config import Config

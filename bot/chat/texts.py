@@ -1,8 +1,8 @@
 """Every text the bot shows in chat, in one place, in the reader's language.
 
 ``Texts(language, tz)`` holds one person's view: each method returns a finished text. The
-strings here are the English source; the catalogs in ``bot/chat/locales`` translate them
-(``python -m bot.chat.i18n`` keeps them in step). Nothing user-visible is written anywhere
+strings here are the English source; the catalogs in ``bot/locales`` translate them
+(``python -m bot.i18n`` keeps them in step). Nothing user-visible is written anywhere
 else in the chat layer (``tests/test_i18n.py`` checks it).
 """
 
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+from bot import i18n
 from bot.actions import BoardSlot
-from bot.chat import i18n
 from bot.domain.compliance import Reason, UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind

@@ -1,4 +1,4 @@
-"""Languages: gettext catalogs (Babel) in ``bot/chat/locales``, chosen per person.
+"""Languages: gettext catalogs (Babel) in ``bot/locales``, chosen per person.
 
 The source strings are English; ``vi`` is the default language (``language`` in config.toml).
 A person's language is the ``language_code`` Telegram sends with their updates (``en-US``
@@ -8,7 +8,7 @@ we have no catalog for falls back to the configured language.
 Catalogs are read from the ``.po`` files and compiled in memory on first use: there is no
 ``.mo`` build step to forget. To add or change a string::
 
-    python -m bot.chat.i18n          # re-extract, update both catalogs, list what is missing
+    python -m bot.i18n          # re-extract, update both catalogs, list what is missing
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def negotiate(language_code: str | None, default: str) -> str:
 def extract() -> Catalog:
     """Every translatable string in the package, as Babel's extractor finds it."""
     template = Catalog(domain=DOMAIN, project="goodnews")
-    root = Path(__file__).parents[2]
+    root = Path(__file__).parents[1]
     method_map = [("bot/**.py", "python"), ("jobs/**.py", "python")]
     options = {"**.py": {"encoding": "utf-8"}}
     for filename, lineno, message, comments, context in extract_from_dir(
@@ -72,7 +72,7 @@ def extract() -> Catalog:
 
 
 #: ``_``/``ngettext`` in chat code; ``N_`` marks a string translated later (error templates).
-_KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
+_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def update_catalogs() -> dict[str, list[str]]:
