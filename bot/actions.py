@@ -428,11 +428,7 @@ def approve(
     if post.status is PostStatus.SCHEDULED:
         return Decision(post, changed=False)
     if post.status not in APPROVABLE:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; it cannot be approved"),
-            post_id=post_id,
-            status=post.status.value,
-        )
+        raise _refused(post, N_("post {post_id} is {status}; it cannot be approved"))
     for _attempt in range(5):  # another worker may take the same slot at the same moment
         try:
             with session.begin_nested():
@@ -474,11 +470,7 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     if post.status is PostStatus.REJECTED:
         return Decision(post, changed=False)
     if post.status not in REJECTABLE:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; it cannot be rejected"),
-            post_id=post_id,
-            status=post.status.value,
-        )
+        raise _refused(post, N_("post {post_id} is {status}; it cannot be rejected"))
     before = post.status.value
     repo.cancel_publications(session, post_id=post_id)
     post.status, post.slot = PostStatus.REJECTED, None
@@ -539,11 +531,7 @@ def approve_at(
     Quorum does not apply: choosing the time is the decision."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; it cannot be rescheduled"),
-            post_id=post_id,
-            status=post.status.value,
-        )
+        raise _refused(post, N_("post {post_id} is {status}; it cannot be rescheduled"))
     if at <= now:  # "post now": an instant, not a slot
         post.pinned_at = now
         session.add(post)
@@ -556,11 +544,7 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
     """An admin rewrites a pending draft: first line the title, the rest the body."""
     post = repo.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; it cannot be edited"),
-            post_id=post_id,
-            status=post.status.value,
-        )
+        raise _refused(post, N_("post {post_id} is {status}; it cannot be edited"))
     title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
     if not title.strip() or not body.strip():
         raise RecapError(N_("send the title on the first line and the text below it"))
@@ -584,11 +568,7 @@ def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str
     """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
     post = repo.get_post(session, post_id=post_id)
     if post.status is not PostStatus.REJECTED:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}, not rejected"),
-            post_id=post_id,
-            status=post.status.value,
-        )
+        raise _refused(post, N_("post {post_id} is {status}, not rejected"))
     repo.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
     if post.recap_id is None:
         return None
@@ -601,11 +581,7 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
     if post.status is PostStatus.PENDING:
         return Decision(post, changed=False)
     if post.status is not PostStatus.SCHEDULED:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; it cannot be unapproved"),
-            post_id=post_id,
-            status=post.status.value,
-        )
+        raise _refused(post, N_("post {post_id} is {status}; it cannot be unapproved"))
     repo.cancel_publications(session, post_id=post_id)
     post.status, post.slot, post.updated_at = PostStatus.PENDING, None, now
     session.add(post)
@@ -677,7 +653,7 @@ def queue_post(
         raise InvalidStateError("a reserve post has no date; give --at or --reserve, not both")
     if unit is not None:
         config.unit(unit)  # raises for an unknown id
-    owners = {u.id if (u := config.unit_of_channel(name)) else None for name in channels}
+    owners = {config.audience_of_channel(name) for name in channels}
     audience = unit if not channels else (owners.pop() if len(owners) == 1 else None)
     settings = config.settings.drafting
     post = repo.add_post(
@@ -787,6 +763,21 @@ def swap_with_next(session: Session, config: Config, *, post_id: int) -> Post:
     repo.refresh_post(session, post_id=other)
     repo.audit(session, actor=None, action="swap", post_id=post_id, detail=f"with post {other}")
     return repo.refresh_post(session, post_id=post_id)
+
+
+def _refused(post: Post, template: str) -> InvalidStateError:
+    """The action does not fit the post's state; ``template`` names the action (a catalog
+    entry with ``{post_id}`` and ``{status}``)."""
+    return InvalidStateError(template, post_id=post.id, status=post.status.value)
+
+
+def _refused_publication(publication: Publication, template: str) -> InvalidStateError:
+    return InvalidStateError(
+        template,
+        post_id=publication.post_id,
+        status=publication.status.value,
+        channel=publication.channel,
+    )
 
 
 def _state(post: Post) -> str:
@@ -1042,11 +1033,8 @@ def retry_publication(
     if publication.status in _ON_ITS_WAY:  # another admin's press got there first
         return Settled(publication, changed=False)
     if publication.status not in (PublicationStatus.FAILED, PublicationStatus.UNKNOWN):
-        raise InvalidStateError(
-            N_("post {post_id} is {status} on {channel}; it cannot be sent again"),
-            post_id=publication.post_id,
-            status=publication.status.value,
-            channel=publication.channel,
+        raise _refused_publication(
+            publication, N_("post {post_id} is {status} on {channel}; it cannot be sent again")
         )
     before = publication.status.value
     publication.status, publication.due_at, publication.pinned = (
@@ -1079,11 +1067,9 @@ def confirm_sent(
     if publication.status is PublicationStatus.SENT:
         return Settled(publication, changed=False)
     if publication.status is not PublicationStatus.UNKNOWN:
-        raise InvalidStateError(
+        raise _refused_publication(
+            publication,
             N_("post {post_id} is {status} on {channel}; only an unknown outcome can be confirmed"),
-            post_id=publication.post_id,
-            status=publication.status.value,
-            channel=publication.channel,
         )
     publication.status, publication.finished_at = PublicationStatus.SENT, now
     publication.error = f"confirmed by {by}" if by is not None else "confirmed"

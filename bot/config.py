@@ -321,10 +321,19 @@ class Config:
         """The (first) unit whose officers include this person."""
         return next((u for u in self.settings.units if user_id in u.officers), None)
 
+    def audience_of_channel(self, channel: str) -> str | None:
+        """The id of the unit a channel belongs to; None: the organisation's own."""
+        unit = self.unit_of_channel(channel)
+        return unit.id if unit is not None else None
+
+    def audience_of_officer(self, user_id: int) -> str | None:
+        """The id of the unit whose news this person feeds; None: the organisation's."""
+        unit = self.unit_of_officer(user_id)
+        return unit.id if unit is not None else None
+
     def channels_of(self, unit_id: str | None) -> list[ChannelConfig]:
         """A unit's channels; None: the organisation's own (those in no unit)."""
-        owners = {c.name: self.unit_of_channel(c.name) for c in self.channels}
-        return [c for c in self.channels if (u.id if (u := owners[c.name]) else None) == unit_id]
+        return [c for c in self.channels if self.audience_of_channel(c.name) == unit_id]
 
     def cadence_for(self, channel: str | None) -> Cadence:
         """A channel's cadence: its own ``cadence`` table over its unit's over ``[cadence]``."""

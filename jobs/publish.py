@@ -101,7 +101,9 @@ async def publish_due(
         for publication in unknown:
             repo.refresh_post(session, post_id=publication.post_id)
     for publication in unknown:  # a person must check these: say so, like any other outcome
-        report.notices.append(_unknown_notice(publication))
+        notice = _notice_for(publication)
+        assert notice is not None
+        report.notices.append(notice)
         detail = publication.error or "outcome unknown"
         log.warning("post %s → %s: unknown %s", publication.post_id, publication.channel, detail)
         report.outcomes.append(
@@ -141,9 +143,18 @@ def _outgoing(session: Session, config: Config, post_id: int) -> OutgoingPost:
     return OutgoingPost(id=post_id, draft=draft, photos=photos)
 
 
-def _unknown_notice(publication: Publication) -> OutcomeUnknown:
+def _notice_for(publication: Publication) -> PublishFailed | OutcomeUnknown | None:
+    """What a person must hear about a publication that ended failed or unknown (its error
+    says why); None for any other state."""
+    kinds: dict[PublicationStatus, type[PublishFailed | OutcomeUnknown]] = {
+        PublicationStatus.FAILED: PublishFailed,
+        PublicationStatus.UNKNOWN: OutcomeUnknown,
+    }
+    kind = kinds.get(publication.status)
+    if kind is None:
+        return None
     assert publication.id is not None
-    return OutcomeUnknown(
+    return kind(
         publication.id,
         publication.post_id,
         publication.channel,
@@ -195,27 +206,13 @@ class _Sender:
                     external_id=external_id,
                     error=None if status is PublicationStatus.SENT and not error else detail,
                 )
-                self._tell(finished, detail)
+                notice = _notice_for(finished)
+                if notice is not None:  # a person settles it: say so once
+                    self.report.notices.append(notice)
             if repo.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
                 self.report.notices.append(Published(post.id))
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
-
-    def _tell(self, publication: Publication, detail: str) -> None:
-        """A failure or an unknown outcome is for a person to settle: say so once."""
-        assert publication.id is not None
-        if publication.status is PublicationStatus.UNKNOWN:
-            self.report.notices.append(_unknown_notice(publication))
-        elif publication.status is PublicationStatus.FAILED:
-            self.report.notices.append(
-                PublishFailed(
-                    publication.id,
-                    publication.post_id,
-                    publication.channel,
-                    detail,
-                    publication.attempts,
-                )
-            )
 
     def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
         """The channel needs a person: hold it; this publication waits as if never tried."""

@@ -13,6 +13,7 @@ from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import Recap, RecapPhoto
 from tests import running
+from tests.conftest import Cli
 from tests.factories import png, word_document
 from tests.fakes.telegram import FakeTelegram
 
@@ -29,14 +30,17 @@ PARAGRAPHS = [
 ]
 
 
+def office(tg: FakeTelegram, workdir: Path) -> tuple[Cli, dict[str, str]]:
+    """A channel, an admin, an officer and a follower; the config aimed at the fake."""
+    tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+    for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
+        tg.add_user(user, name)
+    return running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]")
+
+
 def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> None:
     with FakeTelegram() as tg:
-        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
-        for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
-            tg.add_user(user, name)
-        cli, env = running.prepare(
-            workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]"
-        )
+        cli, env = office(tg, workdir)
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(OFFICER, TEXT)
@@ -124,12 +128,7 @@ def test_new_composes_a_post_in_one_message_or_in_reply_and_menus_per_role(
     workdir: Path,
 ) -> None:
     with FakeTelegram() as tg:
-        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
-        for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
-            tg.add_user(user, name)
-        cli, env = running.prepare(
-            workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]"
-        )
+        cli, env = office(tg, workdir)
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             officer_menu = tg.commands({"type": "chat", "chat_id": OFFICER})

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import Result
 from sqlalchemy.engine import Engine
 
 from bot import actions
@@ -125,9 +126,13 @@ def pause_by_hand(engine: Engine, channel: str, *, since: datetime) -> None:
         session.add(ChannelState(name=channel, paused=True, updated_at=since))
 
 
+def report(cli: Cli, *args: str) -> Result:
+    """`goodnews report` over the test's period, with more options."""
+    return cli("report", "--from", str(DAYS[0]), "--to", str(DAYS[-1]), *args)
+
+
 def report_json(cli: Cli, *args: str) -> dict[str, Any]:
-    result = cli("report", "--from", str(DAYS[0]), "--to", str(DAYS[-1]), "--format", "json", *args)
-    data: dict[str, Any] = json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(report(cli, "--format", "json", *args).stdout)
     return data
 
 
@@ -169,22 +174,14 @@ def test_the_report_counts_what_went_out_and_why_the_rest_did_not(cli: Cli) -> N
     ]
     # One unit, and the other formats say the same.
     assert report_json(cli, "--unit", "phuong")["units"] == [phuong]
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                cli(
-                    "report", "--from", str(DAYS[0]), "--to", str(DAYS[-1]), "--format", "csv"
-                ).stdout
-            )
-        )
-    )
+    rows = list(csv.DictReader(io.StringIO(report(cli, "--format", "csv").stdout)))
     assert [
         (r["id"], r["days_published"], r["missed_paused"], r["missed_empty"]) for r in rows
     ] == [
         ("cnvc", "12", "0", "2"),
         ("phuong", "7", "5", "3"),
     ]
-    table = cli("report", "--from", str(DAYS[0]), "--to", str(DAYS[-1]), "--unit", "cnvc").stdout
+    table = report(cli, "--unit", "cnvc").stdout
     assert "Khối Công nhân viên chức" in table and "12/14" in table and "86%" in table
     assert "Thu 2025-03-06  daily   rejected" in table
 
@@ -225,17 +222,7 @@ def test_bad_options_are_one_line_errors(cli: Cli, args: list[str], message: str
 def test_the_html_report_is_one_self_contained_page(cli: Cli, workdir: Path) -> None:
     setup_history(cli)
     page = workdir / "report.html"
-    result = cli(
-        "report",
-        "--from",
-        str(DAYS[0]),
-        "--to",
-        str(DAYS[-1]),
-        "--format",
-        "html",
-        "--output",
-        str(page),
-    )
+    result = report(cli, "--format", "html", "--output", str(page))
     assert result.stdout == "" and "written to" in result.stderr
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
@@ -247,17 +234,7 @@ def test_the_html_report_is_one_self_contained_page(cli: Cli, workdir: Path) -> 
     # In the config's language (Vietnamese by default), or the one asked for.
     assert '<html lang="vi">' in html and "Mỗi ngày 1 tin tốt, mỗi tuần 1 câu chuyện đẹp" in html
     assert "Ngày có tin tốt" in html and "khung giờ trống" in html
-    english = cli(
-        "report",
-        "--from",
-        str(DAYS[0]),
-        "--to",
-        str(DAYS[-1]),
-        "--format",
-        "html",
-        "--language",
-        "en",
-    ).stdout
+    english = report(cli, "--format", "html", "--language", "en").stdout
     assert '<html lang="en">' in english and "Good-news days" in english
     assert "empty slot" in english and "Ngày có tin tốt" not in english
 
@@ -298,17 +275,7 @@ def test_the_html_report_renders_in_a_real_browser(cli: Cli, workdir: Path) -> N
     browser = chromium()
     setup_history(cli)
     page = workdir / "report.html"
-    cli(
-        "report",
-        "--from",
-        str(DAYS[0]),
-        "--to",
-        str(DAYS[-1]),
-        "--format",
-        "html",
-        "--output",
-        str(page),
-    )
+    report(cli, "--format", "html", "--output", str(page))
     shot = workdir / "out.png"
     subprocess.run(
         [

@@ -92,14 +92,17 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or message is None:
         return
     config, engine = _config_engine(context)
-    unit = config.unit_of_officer(user.id)
     with session_scope(engine) as session:
         roles = actions.roles_of(session, config, user.id)
     is_admin = "admin" in roles
     if not roles & {"admin", "officer"}:
         await message.reply_text(reader(context, user).admins_only())
         return
-    shown = None if is_admin else [c.name for c in config.channels_of(unit.id if unit else None)]
+    shown = (
+        None
+        if is_admin
+        else [c.name for c in config.channels_of(config.audience_of_officer(user.id))]
+    )
     with session_scope(engine) as session:
         board = actions.slot_board(session, config, now=datetime.now(UTC), days=14, channels=shown)
     t = reader(context, update.effective_user)

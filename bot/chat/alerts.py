@@ -53,7 +53,7 @@ async def warn_empty_slots(
         return None
     groups: dict[str | None, _Group] = {}
     for slot in empty:
-        group = groups.setdefault(_audience(config, slot.channel), _Group())
+        group = groups.setdefault(config.audience_of_channel(slot.channel), _Group())
         group.slots.append((slot.at, slot.channel, PostKind(slot.kind)))
     for audience, group in groups.items():
         for kind in dict.fromkeys(kind for _, _, kind in group.slots):
@@ -80,8 +80,7 @@ async def warn_empty_slots(
     for user, t in texts_by_user(engine, config, admins).items():
         await _send(bot, user, t.empty_slots(*everything.parts()), None)
     for user, t in texts_by_user(engine, config, officers).items():
-        unit = config.unit_of_officer(user)
-        mine = groups.get(unit.id if unit is not None else None)
+        mine = groups.get(config.audience_of_officer(user))
         if mine is not None:
             await _send(bot, user, t.empty_slots(*mine.parts()), None)
     return text
@@ -131,11 +130,6 @@ async def weekly_summary(
         for admin, t in texts_by_user(engine, config, admins).items():
             await _send(bot, admin, t.weekly_summary(units), None)
     return text
-
-
-def _audience(config: Config, channel: str) -> str | None:
-    unit = config.unit_of_channel(channel)
-    return unit.id if unit is not None else None
 
 
 async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice: Notice) -> bool:

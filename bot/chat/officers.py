@@ -14,7 +14,6 @@ from bot import actions
 from bot.chat import approval
 from bot.chat.people import reader
 from bot.chat.services import services
-from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
@@ -40,15 +39,12 @@ async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None or message.text is None:
         return
-    if not await _may_feed(context, user.id, message):
-        return
-    t = reader(context, user)
-    text = message.text.partition(" ")[2].strip() if " " in message.text.split("\n")[0] else ""
-    text = text or message.text.partition("\n")[2].strip()
-    if not text:
-        await message.reply_text(t.new_post_question(), reply_markup=ForceReply(selective=True))
-        return
-    await compose(update, context, text)
+    command_and_text = message.text.split(maxsplit=1)  # keeps the text's line breaks
+    if len(command_and_text) == 2:
+        await compose(update, context, command_and_text[1].strip())
+    elif await _may_feed(context, user.id, message):
+        question = reader(context, user).new_post_question()
+        await message.reply_text(question, reply_markup=ForceReply(selective=True))
 
 
 async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -73,7 +69,7 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
                 reserve=False,
                 now=now,
                 by=user.id,
-                unit=_unit_of(found.config, user.id),
+                unit=found.config.audience_of_officer(user.id),
             )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
@@ -107,7 +103,7 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 media_dir=found.config.media_dir,
                 submitted_by=user.id,
                 photos=photos,
-                unit=_unit_of(found.config, user.id),
+                unit=found.config.audience_of_officer(user.id),
             )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
@@ -129,12 +125,6 @@ async def _may_feed(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: M
         return True
     await message.reply_text(reader(context, message.from_user).not_an_officer())
     return False
-
-
-def _unit_of(config: Config, user_id: int) -> str | None:
-    """An officer of a unit feeds that unit's news; anyone else, the organisation's."""
-    unit = config.unit_of_officer(user_id)
-    return unit.id if unit is not None else None
 
 
 async def _read(message: Message) -> tuple[bytes, str | None, list[Image]]:

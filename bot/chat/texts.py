@@ -180,11 +180,6 @@ class Texts:
     def unknown_button(self) -> str:
         return self._("This button no longer works.")
 
-    def post_is(self, post_id: int, status: str) -> str:
-        return self._("Post #{post_id} is {status}.").format(
-            post_id=post_id, status=self.status(status)
-        )
-
     def status(self, status: str) -> str:
         names = {
             "pending": self._("waiting for approval"),

@@ -359,9 +359,7 @@ def claim_due(
 
 def retry_later(session: Session, *, publication_id: int, retry_at: datetime, error: str) -> None:
     """Back to scheduled after a retryable failure, not to be claimed before ``retry_at``."""
-    publication = session.get(Publication, publication_id)
-    if publication is None:
-        raise NotFoundError(f"no publication with id {publication_id}")
+    publication = get_publication(session, publication_id=publication_id)
     publication.status, publication.retry_at, publication.error = (
         PublicationStatus.SCHEDULED,
         retry_at,
@@ -467,9 +465,7 @@ def finish_publication(
     external_id: str | None = None,
     error: str | None = None,
 ) -> Publication:
-    publication = session.get(Publication, publication_id)
-    if publication is None:
-        raise NotFoundError(f"no publication with id {publication_id}")
+    publication = get_publication(session, publication_id=publication_id)
     publication.status = status
     publication.external_id = external_id
     publication.error = error
