@@ -15,7 +15,6 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import actions
 from bot.chat.admin import publish_command_menus
 from bot.chat.alerts import send_notice, warn_empty_slots, weekly_summary
 from bot.chat.handlers import register
@@ -24,6 +23,7 @@ from bot.config import Config
 from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
 from bot.publishers import Publishers, open_publishers
+from bot.services import access
 from bot.storage.db import session_scope
 from jobs.scheduler import Worker
 
@@ -114,8 +114,8 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         if application is not None:
             register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
             with session_scope(engine) as session:
-                admins = actions.people_with(session, config, "admin")
-                officers = actions.people_with(session, config, "officer")
+                admins = access.people_with(session, config, "admin")
+                officers = access.people_with(session, config, "officer")
             await publish_command_menus(application, config, admins, officers)
             await application.start()
             assert application.updater is not None

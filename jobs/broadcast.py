@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
 from bot.publishers import OutgoingPost, Publishers
 from bot.publishers.telegram_dm import DirectMessenger
-from bot.storage import repo
+from bot.services.post_rules import as_draft
+from bot.storage import follower_rows, post_rows
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery
 
@@ -71,19 +71,19 @@ async def broadcast_due(
         return report  # no bot token: followers are reached only through channels
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        repo.expire_deliveries(session, now=now)
-        report.created = repo.open_broadcasts(session, published_since=now - FRESH_FOR)
+        follower_rows.expire_deliveries(session, now=now)
+        report.created = follower_rows.open_broadcasts(session, published_since=now - FRESH_FOR)
     posts: dict[int, OutgoingPost] = {}
     while limit is None or report.finished < limit:
         now = datetime.now(UTC)
         size = BATCH if limit is None else min(BATCH, limit - report.finished)
         with session_scope(engine) as session:
-            batch = repo.claim_deliveries(
+            batch = follower_rows.claim_deliveries(
                 session, worker=worker, now=now, lease_until=now + config.lease, limit=size
             )
             for delivery in batch:
                 if delivery.post_id not in posts:
-                    post = repo.get_post(session, post_id=delivery.post_id)
+                    post = post_rows.get_post(session, post_id=delivery.post_id)
                     posts[delivery.post_id] = OutgoingPost(
                         id=delivery.post_id, draft=as_draft(post)
                     )
@@ -121,11 +121,11 @@ async def _deliver(
             retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
     report.count(status)
     with session_scope(engine) as session:
-        repo.finish_delivery(
+        follower_rows.finish_delivery(
             session, delivery_id=delivery.id, status=status, error=error, retry_at=retry_at
         )
         if status == "blocked":
-            repo.unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
+            follower_rows.unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
 
 
 def _status_after(exc: PublishError, attempts: int, max_attempts: int) -> str:

@@ -30,8 +30,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import actions
-from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import (
     AlreadyPublishedError,
@@ -44,7 +42,9 @@ from bot.domain.errors import (
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
 from bot.publishers import OutgoingPost, Photo, Publishers
-from bot.storage import repo
+from bot.services import queued
+from bot.services.post_rules import as_draft
+from bot.storage import channel_rows, post_rows, publication_rows
 from bot.storage.db import session_scope
 from bot.storage.models import Publication
 
@@ -96,10 +96,10 @@ async def publish_due(
     worker = worker or worker_name()
     report = PassReport(at=at)
     with session_scope(engine) as session:
-        report.recovered, unknown = repo.recover_expired(session, now=datetime.now(UTC))
+        report.recovered, unknown = publication_rows.recover_expired(session, now=datetime.now(UTC))
         report.became_unknown = len(unknown)
         for publication in unknown:
-            repo.refresh_post(session, post_id=publication.post_id)
+            post_rows.refresh_post(session, post_id=publication.post_id)
     for publication in unknown:  # a person must check these: say so, like any other outcome
         notice = _notice_for(publication)
         assert notice is not None
@@ -110,19 +110,20 @@ async def publish_due(
             Outcome(publication.post_id, publication.channel, PublicationStatus.UNKNOWN, detail)
         )
     with session_scope(engine) as session:
-        report.filled = actions.fill_from_reserve(session, config, now=at)
+        report.filled = queued.fill_from_reserve(session, config, now=at)
     sender = _Sender(engine, config, publishers, worker, report)
     while True:
         now = datetime.now(UTC)
         with session_scope(engine) as session:
-            batch = repo.claim_due(
+            batch = publication_rows.claim_due(
                 session,
                 worker=worker,
                 due_by=at,
                 now=now,
                 lease_until=now + config.lease,
                 limit=BATCH,
-                skip_channels=repo.paused_channels(session) | set(repo.held_channels(session)),
+                skip_channels=channel_rows.paused_channels(session)
+                | set(channel_rows.held_channels(session)),
             )
             posts = {p.post_id: _outgoing(session, config, p.post_id) for p in batch}
         if not batch:
@@ -137,9 +138,9 @@ def _outgoing(session: Session, config: Config, post_id: int) -> OutgoingPost:
     """The post as publishers take it: its draft and its photos' files in ``media_dir``."""
     photos = tuple(
         Photo(path=config.media_dir / photo.path, mime=photo.mime)
-        for photo in repo.post_photos(session, post_id=post_id)
+        for photo in post_rows.post_photos(session, post_id=post_id)
     )
-    draft = as_draft(repo.get_post(session, post_id=post_id))
+    draft = as_draft(post_rows.get_post(session, post_id=post_id))
     return OutgoingPost(id=post_id, draft=draft, photos=photos)
 
 
@@ -178,10 +179,12 @@ class _Sender:
         assert publication.id is not None
         if publication.channel in self.held:  # held during this pass: do not even try
             with session_scope(self.engine) as session:
-                repo.unclaim(session, publication_id=publication.id)
+                publication_rows.unclaim(session, publication_id=publication.id)
             return None
         with session_scope(self.engine) as session:
-            if not repo.mark_sending(session, publication_id=publication.id, worker=self.worker):
+            if not publication_rows.mark_sending(
+                session, publication_id=publication.id, worker=self.worker
+            ):
                 return None  # our lease ran out and another worker recovered it
         status, detail, external_id, retry_after, error = await self._call(
             publication.channel, post
@@ -193,13 +196,13 @@ class _Sender:
         with session_scope(self.engine) as session:
             if retry_after is not None and attempt < self.config.settings.worker.max_attempts:
                 retry_at = datetime.now(UTC) + timedelta(seconds=backoff(attempt, retry_after))
-                repo.retry_later(
+                publication_rows.retry_later(
                     session, publication_id=publication.id, retry_at=retry_at, error=detail
                 )
                 status = PublicationStatus.SCHEDULED
                 detail = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
             else:
-                finished = repo.finish_publication(
+                finished = publication_rows.finish_publication(
                     session,
                     publication_id=publication.id,
                     status=status,
@@ -209,7 +212,7 @@ class _Sender:
                 notice = _notice_for(finished)
                 if notice is not None:  # a person settles it: say so once
                     self.report.notices.append(notice)
-            if repo.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
+            if post_rows.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
                 self.report.notices.append(Published(post.id))
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
@@ -220,8 +223,10 @@ class _Sender:
         reason = f"{error.label}: {error}"
         now = datetime.now(UTC)
         with session_scope(self.engine) as session:
-            repo.unclaim(session, publication_id=publication.id, error=reason)
-            since = repo.hold_channel(session, channel=publication.channel, reason=reason, now=now)
+            publication_rows.unclaim(session, publication_id=publication.id, error=reason)
+            since = channel_rows.hold_channel(
+                session, channel=publication.channel, reason=reason, now=now
+            )
         self.held.add(publication.channel)
         channel = self.config.channel(publication.channel)
         log.warning("channel %s held until a person acts: %s", channel.name, reason)

@@ -19,12 +19,12 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from bot import actions
 from bot.config import Config
 from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
 from bot.publishers import Publishers
-from bot.storage import repo
+from bot.services import scheduling
+from bot.storage import channel_rows, publication_rows
 from bot.storage.db import session_scope
 from jobs.broadcast import broadcast_due
 from jobs.publish import PassReport, publish_due, worker_name
@@ -68,7 +68,7 @@ class Worker:
         """Release held channels (a restart is how a new token takes effect), catch up on
         missed slots, then sweep now and every ``worker.sweep``."""
         with session_scope(self.engine) as session:
-            released = repo.release_holds(session)
+            released = channel_rows.release_holds(session)
         if released:
             log.info("channels no longer held: %s (they are tried again)", ", ".join(released))
         await self.catch_up()
@@ -117,7 +117,7 @@ class Worker:
 
     async def catch_up(self) -> None:
         with session_scope(self.engine) as session:
-            moved = actions.catch_up(session, self.config, now=datetime.now(UTC))
+            moved = scheduling.catch_up(session, self.config, now=datetime.now(UTC))
         for item in moved:
             log.warning(
                 "post %s on %s missed its slot %s while no worker ran; moved to %s",
@@ -145,7 +145,7 @@ class Worker:
 
     def sync_jobs(self) -> None:
         with session_scope(self.engine) as session:
-            dues = repo.upcoming_due_times(session, after=datetime.now(UTC))
+            dues = publication_rows.upcoming_due_times(session, after=datetime.now(UTC))
         for due in dues:
             self.schedule(0, due)
 

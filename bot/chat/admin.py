@@ -1,5 +1,5 @@
 """Admin commands in chat: /queue, /pending, /pause, /resume. Thin: check the role, call the
-actions, reply."""
+services, reply."""
 
 from __future__ import annotations
 
@@ -18,14 +18,15 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import actions, i18n
+from bot import i18n
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import texts_for
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostStatus
-from bot.storage import repo
+from bot.services import access, queries, scheduling
+from bot.storage import post_rows
 from bot.storage.db import session_scope
 
 
@@ -78,7 +79,7 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     if user is None or message is None:
         return False
     with session_scope(engine) as session:
-        allowed = "admin" in actions.roles_of(session, config, user.id)
+        allowed = "admin" in access.roles_of(session, config, user.id)
     if not allowed:
         await message.reply_text(reader(context, user).admins_only())
         return False
@@ -93,7 +94,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     config, engine = _config_engine(context)
     with session_scope(engine) as session:
-        roles = actions.roles_of(session, config, user.id)
+        roles = access.roles_of(session, config, user.id)
     is_admin = "admin" in roles
     if not roles & {"admin", "officer"}:
         await message.reply_text(reader(context, user).admins_only())
@@ -104,7 +105,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else [c.name for c in config.channels_of(config.audience_of_officer(user.id))]
     )
     with session_scope(engine) as session:
-        board = actions.slot_board(session, config, now=datetime.now(UTC), days=14, channels=shown)
+        board = queries.slot_board(session, config, now=datetime.now(UTC), days=14, channels=shown)
     t = reader(context, update.effective_user)
     lines = [t.board_line(slot) for slot in board]
     empty = sum(1 for s in board if s.post_id is None)
@@ -119,7 +120,7 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     _, engine = _config_engine(context)
     with session_scope(engine) as session:
-        pending = repo.list_posts(session, statuses=[PostStatus.PENDING])
+        pending = post_rows.list_posts(session, statuses=[PostStatus.PENDING])
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
     if not pending:
@@ -148,7 +149,7 @@ async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, *, paused: 
     t = reader(context, update.effective_user)
     try:
         with session_scope(engine) as session:
-            changed = actions.set_paused(
+            changed = scheduling.set_paused(
                 session,
                 config,
                 channel=channel,
@@ -182,7 +183,7 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     config, engine = _config_engine(context)
     try:
         with session_scope(engine) as session:
-            changed = actions.change_role(
+            changed = access.change_role(
                 session,
                 config,
                 owner=user.id,
@@ -202,7 +203,7 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     config, engine = _config_engine(context)
     with session_scope(engine) as session:
-        found = actions.stats(session, config, now=datetime.now(UTC))
+        found = queries.stats(session, config, now=datetime.now(UTC))
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
     await update.effective_message.reply_text(

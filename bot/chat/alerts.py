@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import actions, report
+from bot import report
 from bot.chat import approval
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
@@ -28,7 +28,8 @@ from bot.domain.notices import (
     PublishFailed,
 )
 from bot.domain.posts import PostKind
-from bot.storage import repo
+from bot.services import access, drafter, scheduling
+from bot.storage import audit_rows
 from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ async def warn_empty_slots(
     with session_scope(engine) as session:
         empty = [
             slot
-            for slot in actions.empty_slots_tomorrow(session, config, now=now)
-            if repo.first_time(
+            for slot in scheduling.empty_slots_tomorrow(session, config, now=now)
+            if audit_rows.first_time(
                 session, key=f"empty:{slot.channel}:{slot.kind}:{slot.at:%Y%m%dT%H%M}"
             )
         ]
@@ -59,7 +60,7 @@ async def warn_empty_slots(
         for kind in dict.fromkeys(kind for _, _, kind in group.slots):
             try:
                 with session_scope(engine) as session:
-                    post = actions.draft(session, config, kind=kind, recap_id=None, unit=audience)
+                    post = drafter.draft(session, config, kind=kind, recap_id=None, unit=audience)
                 assert post.id is not None
                 group.drafted.append(post.id)
             except UserError:
@@ -75,8 +76,8 @@ async def warn_empty_slots(
         ):
             log.warning("%s", warning)
     with session_scope(engine) as session:
-        admins = actions.people_with(session, config, "admin")
-        officers = [o for o in actions.people_with(session, config, "officer") if o not in admins]
+        admins = access.people_with(session, config, "admin")
+        officers = [o for o in access.people_with(session, config, "officer") if o not in admins]
     for user, t in texts_by_user(engine, config, admins).items():
         await _send(bot, user, t.empty_slots(*everything.parts()), None)
     for user, t in texts_by_user(engine, config, officers).items():
@@ -121,9 +122,9 @@ async def weekly_summary(
     with session_scope(engine) as session:
         found = report.build(session, config, start=start, end=end, now=now)
         units = [u for u in found.units if u.days_expected or u.weekly_expected]
-        if not units or not repo.first_time(session, key=f"summary:{start.isoformat()}"):
+        if not units or not audit_rows.first_time(session, key=f"summary:{start.isoformat()}"):
             return None
-        admins = actions.people_with(session, config, "admin")
+        admins = access.people_with(session, config, "admin")
     text = texts_for_code(config, None).weekly_summary(units)
     log.info("%s", text)
     if bot is not None:
@@ -135,9 +136,9 @@ async def weekly_summary(
 async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice: Notice) -> bool:
     """Tell the people concerned, once per cause; False when it was already told."""
     with session_scope(engine) as session:
-        if not repo.first_time(session, key=notice.key):
+        if not audit_rows.first_time(session, key=notice.key):
             return False
-        admins = actions.people_with(session, config, "admin")
+        admins = access.people_with(session, config, "admin")
     level = logging.INFO if isinstance(notice, Published) else logging.WARNING
     log.log(level, "%s", render(texts_for_code(config, None), notice)[0])
     if bot is None:

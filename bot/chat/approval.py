@@ -12,13 +12,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot import actions
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.storage import repo
+from bot.services import access, decisions, post_rules
+from bot.storage import post_rows, publication_rows, recap_rows
 from bot.storage.db import session_scope
 from bot.storage.models import ApprovalMessage, Post
 
@@ -114,7 +114,7 @@ def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
         kind=post.kind,
         slot=slot,
         recap_id=post.recap_id,
-        html=render_telegram_html(actions.as_draft(post)),
+        html=render_telegram_html(post_rules.as_draft(post)),
         rotation=rotation_text(t, config, post),
     )
 
@@ -135,7 +135,7 @@ def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
 def decision_text(t: Texts, post: Post, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
-    html = render_telegram_html(actions.as_draft(post))
+    html = render_telegram_html(post_rules.as_draft(post))
     if post.status is PostStatus.SCHEDULED and post.slot is not None:
         return t.approved(post_id=post.id, who=who, slot=post.slot, html=html)
     if post.status is PostStatus.REJECTED:
@@ -148,9 +148,9 @@ async def send_requests(
 ) -> list[str]:
     """Send the draft to every admin. Returns one warning per admin who could not get it."""
     with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        slot = actions.proposed_slot(session, config, post=post, now=now)
-        admins = actions.people_with(session, config, "admin")
+        post = post_rows.get_post(session, post_id=post_id)
+        slot = decisions.proposed_slot(session, config, post=post, now=now)
+        admins = access.people_with(session, config, "admin")
     warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
     for admin, t in texts_by_user(engine, config, admins).items():
         try:
@@ -164,7 +164,7 @@ async def send_requests(
             warnings.append(f"admin {admin} did not get the approval request: {exc}")
             continue
         with session_scope(engine) as session:
-            repo.add_approval_message(
+            post_rows.add_approval_message(
                 session, post_id=post_id, chat_id=message.chat_id, message_id=message.message_id
             )
     await tell_submitter(bot, engine=engine, config=config, post_id=post_id)
@@ -183,9 +183,9 @@ async def refresh_requests(
     """Every admin's copy shows the post as it now reads (after an edit, or with the votes
     so far: names and the number needed); the buttons stay, since it is still undecided."""
     with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        slot = actions.proposed_slot(session, config, post=post, now=now)
-        copies = repo.approval_messages(session, post_id=post_id)
+        post = post_rows.get_post(session, post_id=post_id)
+        slot = decisions.proposed_slot(session, config, post=post, now=now)
+        copies = post_rows.approval_messages(session, post_id=post_id)
 
     def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
         footer = "\n" + t.votes_line(*votes) if votes is not None else ""
@@ -199,8 +199,8 @@ async def update_requests(
 ) -> None:
     """Edit every admin's copy of the request to show the decision, without buttons."""
     with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        copies = repo.approval_messages(session, post_id=post_id)
+        post = post_rows.get_post(session, post_id=post_id)
+        copies = post_rows.approval_messages(session, post_id=post_id)
     await _edit_copies(bot, engine, config, copies, lambda t: (decision_text(t, post, who), None))
 
 
@@ -235,13 +235,13 @@ async def tell_submitter(bot: Bot, *, engine: Engine, config: Config, post_id: i
     """Tell the officer whose recap became this post where it stands: drafted (waiting for
     the admins), approved, rejected, published."""
     with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
+        post = post_rows.get_post(session, post_id=post_id)
         officer = None
         if post.recap_id is not None:
-            officer = repo.get_recap(session, recap_id=post.recap_id).submitted_by
+            officer = recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
         sent_on = [
             p.channel
-            for p in repo.publications(session, post_id=post_id)
+            for p in publication_rows.publications(session, post_id=post_id)
             if p.status is PublicationStatus.SENT
         ]
     if officer is None:

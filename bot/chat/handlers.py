@@ -1,4 +1,4 @@
-"""Chat handlers: read the update, call the actions, reply. One async function per update kind."""
+"""Chat handlers: read the update, call the services, reply. One async function per update kind."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot import actions
 from bot.chat import admin, approval, followers, officers, people
 from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
@@ -25,7 +24,8 @@ from bot.chat.texts import Texts, all_texts
 from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind, PostStatus
-from bot.storage import repo
+from bot.services import access, decisions, following, outcomes, post_rules
+from bot.storage import follower_rows, post_rows
 from bot.storage.db import session_scope
 
 
@@ -65,8 +65,10 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     found = services(context)
     with session_scope(found.engine) as session:
-        new = repo.subscribe(session, chat_id=message.chat_id, language_code=user.language_code)
-        followed = actions.followed_units(session, found.config, chat_id=message.chat_id)
+        new = follower_rows.subscribe(
+            session, chat_id=message.chat_id, language_code=user.language_code
+        )
+        followed = following.followed_units(session, found.config, chat_id=message.chat_id)
     t = reader(context, user)
     text = t.subscribed() if new else t.already_subscribed()
     if not found.config.units or followed is None:
@@ -84,7 +86,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     with session_scope(services(context).engine) as session:
-        left = repo.unsubscribe(session, chat_id=message.chat_id, reason="/stop")
+        left = follower_rows.unsubscribe(session, chat_id=message.chat_id, reason="/stop")
     t = reader(context, update.effective_user)
     await message.reply_text(t.unsubscribed() if left else t.not_subscribed())
 
@@ -98,13 +100,13 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind = PostKind.WEEKLY if message.text.split()[0].startswith("/week") else PostKind.DAILY
     found = services(context)
     with session_scope(found.engine) as session:
-        followed = actions.followed_units(session, found.config, chat_id=message.chat_id)
-        post = repo.latest_published(session, kind=kind, units=followed)
+        followed = following.followed_units(session, found.config, chat_id=message.chat_id)
+        post = post_rows.latest_published(session, kind=kind, units=followed)
     if post is None:
         await message.reply_text(reader(context, update.effective_user).nothing_yet())
         return
     await message.reply_text(
-        render_telegram_html(actions.as_draft(post)), parse_mode=ParseMode.HTML
+        render_telegram_html(post_rules.as_draft(post)), parse_mode=ParseMode.HTML
     )
 
 
@@ -141,13 +143,15 @@ async def _answer_question(
     what, post_id = question
     try:
         with session_scope(found.engine) as session:
-            if "admin" not in actions.roles_of(session, found.config, user.id):
+            if "admin" not in access.roles_of(session, found.config, user.id):
                 return
             if what == "edit":
-                actions.edit_post(session, post_id=post_id, by=user.id, text=answer)
+                decisions.edit_post(session, post_id=post_id, by=user.id, text=answer)
                 officer = None
             else:
-                officer = actions.reject_reason(session, post_id=post_id, by=user.id, reason=answer)
+                officer = decisions.reject_reason(
+                    session, post_id=post_id, by=user.id, reason=answer
+                )
     except UserError as exc:
         await message.reply_text(t.error(exc))
         return
@@ -193,14 +197,14 @@ async def _offer_times(
     free slots, "post now" and back. Edit: the admin is asked for the new text."""
     try:
         with session_scope(found.engine) as session:
-            post = repo.get_post(session, post_id=callback.post_id)
+            post = post_rows.get_post(session, post_id=callback.post_id)
             if post.status is not PostStatus.PENDING:
                 raise UserError(
                     N_("post {post_id} is {status}"),
                     post_id=callback.post_id,
                     status=post.status.value,
                 )
-            slots = actions.free_slots(session, found.config, post=post, now=now, count=3)
+            slots = decisions.free_slots(session, found.config, post=post, now=now, count=3)
     except UserError as exc:
         await query.answer(t.error(exc)[:200], show_alert=True)
         return
@@ -236,7 +240,7 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(t.unknown_button(), show_alert=True)
         return
     with session_scope(found.engine) as session:
-        allowed = "admin" in actions.roles_of(session, found.config, query.from_user.id)
+        allowed = "admin" in access.roles_of(session, found.config, query.from_user.id)
     if not allowed:
         await query.answer(t.not_allowed(), show_alert=True)
         return
@@ -297,11 +301,11 @@ async def _settle(
     try:
         with session_scope(found.engine) as session:
             if callback.action == approval.WENT_OUT:
-                settled = actions.confirm_sent(
+                settled = outcomes.confirm_sent(
                     session, publication_id=publication_id, by=by, now=now
                 )
             else:
-                settled = actions.retry_publication(
+                settled = outcomes.retry_publication(
                     session, publication_id=publication_id, by=by, now=now
                 )
     except UserError as exc:
@@ -330,14 +334,14 @@ def _decide(
     callback: approval.Callback,
     user: User,
     now: datetime,
-) -> tuple[actions.Decision | None, actions.Votes | None]:
+) -> tuple[decisions.Decision | None, decisions.Votes | None]:
     if callback.action == approval.AT:
         at = datetime.fromtimestamp(callback.at, UTC) if callback.at else now
-        return actions.approve_at(
+        return decisions.approve_at(
             session, found.config, post_id=callback.post_id, by=user.id, at=at, now=now
         ), None
     if callback.action == approval.APPROVE:
-        votes = actions.vote_to_approve(
+        votes = decisions.vote_to_approve(
             session,
             found.config,
             post_id=callback.post_id,
@@ -346,10 +350,10 @@ def _decide(
             now=now,
         )
         return votes.decision, votes
-    return actions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
+    return decisions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
 
 
-def _answer(t: Texts, callback: approval.Callback, decision: actions.Decision) -> str:
+def _answer(t: Texts, callback: approval.Callback, decision: decisions.Decision) -> str:
     """What the presser is told, as a toast."""
     post = decision.post
     if callback.action == approval.REJECT:

@@ -10,13 +10,13 @@ from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import actions
 from bot.chat import approval
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
+from bot.services import access, intake, queued
 from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     now = datetime.now(UTC)
     try:
         with session_scope(found.engine) as session:
-            post = actions.queue_post(
+            post = queued.queue_post(
                 session,
                 found.config,
                 text=text,
@@ -93,7 +93,7 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         data, filename, photos = await _read(message)
         with session_scope(found.engine) as session:
-            recap = actions.store_recap(
+            recap = intake.store_recap(
                 session,
                 data=data,
                 source=filename or f"tin nhắn của {user.id}",
@@ -120,7 +120,7 @@ async def _may_feed(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: M
     """Officers (and admins) feed the bot; anyone else is told, in their language."""
     found = services(context)
     with session_scope(found.engine) as session:
-        roles = actions.roles_of(session, found.config, user_id)
+        roles = access.roles_of(session, found.config, user_id)
     if roles & {"officer", "admin"}:
         return True
     await message.reply_text(reader(context, message.from_user).not_an_officer())

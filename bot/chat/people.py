@@ -10,7 +10,7 @@ from bot import i18n
 from bot.chat.services import services
 from bot.chat.texts import Texts, texts_for
 from bot.config import Config
-from bot.storage import repo
+from bot.storage import people_rows
 from bot.storage.db import session_scope
 
 #: Languages already stored this run, so an update costs a write only when one changes.
@@ -31,7 +31,7 @@ async def remember_language(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if user.id in known and known[user.id] == user.language_code:
         return
     with session_scope(services(context).engine) as session:
-        repo.remember_language(session, user_id=user.id, language_code=user.language_code)
+        people_rows.remember_language(session, user_id=user.id, language_code=user.language_code)
     known[user.id] = user.language_code
 
 
@@ -48,5 +48,5 @@ def texts_for_code(config: Config, language_code: str | None) -> Texts:
 def texts_by_user(engine: Engine, config: Config, user_ids: list[int]) -> dict[int, Texts]:
     """Each person's texts, from the language they last wrote in (the default if never)."""
     with session_scope(engine) as session:
-        codes = repo.language_codes(session, user_ids=user_ids)
+        codes = people_rows.language_codes(session, user_ids=user_ids)
     return {user_id: texts_for_code(config, codes.get(user_id)) for user_id in user_ids}

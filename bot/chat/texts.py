@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 
 from bot import i18n
-from bot.actions import BoardSlot
 from bot.domain.compliance import Reason, UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
+from bot.services.queries import BoardSlot
 
 RULE = "───────────────"
 
