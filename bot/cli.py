@@ -234,6 +234,7 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
     from bot.chat import approval
     from bot.domain.drafting import render_plain
     from bot.services import decisions, drafter, post_rules
+    from bot.services.gateway import gateway_for
     from bot.storage import db
 
     state = ctx.ensure_object(State)
@@ -262,7 +263,7 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                 say(why_not)
                 return
             warnings = await approval.send_requests(
-                bot, engine=state.engine, config=config, post_id=post.id, now=now
+                bot, db=gateway_for(state.engine), config=config, post_id=post.id, now=now
             )
             for warning in warnings:
                 say(f"warning: {warning}")
@@ -377,11 +378,16 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
 
 async def _update_admins(state: State, config: Config, post_id: int) -> None:
     from bot.chat import approval
+    from bot.services.gateway import gateway_for
 
     async with admin_bot(config) as (bot, _why_not):
         if bot is not None:
             await approval.update_requests(
-                bot, engine=state.engine, config=config, post_id=post_id, who="goodnews CLI"
+                bot,
+                db=gateway_for(state.engine),
+                config=config,
+                post_id=post_id,
+                who="goodnews CLI",
             )
 
 
@@ -699,9 +705,10 @@ def tick(state: State, at_text: str | None) -> None:
 
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
-    from bot.chat.alerts import send_notice
+    from bot.chat.alerts import dispatch, send_notice
     from bot.publishers import open_publishers
     from bot.services import scheduling
+    from bot.services.gateway import gateway_for
     from bot.storage import db
     from jobs.broadcast import broadcast_due
     from jobs.publish import publish_due, worker_name
@@ -728,8 +735,10 @@ def tick(state: State, at_text: str | None) -> None:
             followers = await broadcast_due(
                 engine=state.engine, config=config, publishers=publishers, worker=worker_name()
             )
-            for told in report.notices:  # told to the admins in chat once, whoever finds it
-                await send_notice(bot, engine=state.engine, config=config, notice=told)
+            for told in report.notices:  # logged; a post now out is told to its officer
+                await send_notice(bot, db=gateway_for(state.engine), config=config, notice=told)
+            if bot is not None:  # the admins' alerts, from the outbox (at least once)
+                await dispatch(bot, db=gateway_for(state.engine), config=config)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:
@@ -767,13 +776,14 @@ def warn(state: State, at_text: str | None) -> None:
     Example: goodnews warn
     """
     from bot.chat.alerts import warn_empty_slots
+    from bot.services.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> str | None:
         async with admin_bot(config) as (bot, _why_not):
-            return await warn_empty_slots(bot, engine=state.engine, config=config, now=at)
+            return await warn_empty_slots(bot, db=gateway_for(state.engine), config=config, now=at)
 
     text = asyncio.run(go())
     say(
@@ -796,13 +806,14 @@ def summary(state: State, at_text: str | None) -> None:
     Example: goodnews summary
     """
     from bot.chat.alerts import weekly_summary
+    from bot.services.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> str | None:
         async with admin_bot(config) as (bot, _why_not):
-            return await weekly_summary(bot, engine=state.engine, config=config, now=at)
+            return await weekly_summary(bot, db=gateway_for(state.engine), config=config, now=at)
 
     text = asyncio.run(go())
     if text is None:

@@ -18,7 +18,6 @@ from bot.chat.services import services
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.services import following
-from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +78,11 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(t.unknown_button(), show_alert=True)
         return
     unit = None if callback.unit == ALL else callback.unit
-    with session_scope(found.engine) as session:
-        followed = following.follow_unit(
+    followed = await found.db.run(
+        lambda session: following.follow_unit(
             session, found.config, chat_id=query.from_user.id, unit=unit
         )
+    )
     if followed is None:
         await query.answer(t.not_subscribed(), show_alert=True)
         return

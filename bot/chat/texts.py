@@ -180,6 +180,15 @@ class Texts:
     def unknown_button(self) -> str:
         return self._("This button no longer works.")
 
+    def saving(self) -> str:
+        return self._("Saving…")
+
+    def busy(self) -> str:
+        return self._("The database is busy; try again in a moment.")
+
+    def bot_trouble(self, cause: str) -> str:
+        return self._("goodnews ran into a problem: {cause}").format(cause=cause)
+
     def status(self, status: str) -> str:
         names = {
             "pending": self._("waiting for approval"),
