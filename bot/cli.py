@@ -706,19 +706,19 @@ def tick(state: State, at_text: str | None) -> None:
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
     from bot.chat.alerts import dispatch, send_notice
+    from bot.domain.notices import Notice
     from bot.publishers import open_publishers
     from bot.services import scheduling
     from bot.services.gateway import gateway_for
-    from bot.storage import db
-    from jobs.broadcast import broadcast_due
-    from jobs.publish import publish_due, worker_name
+    from jobs.one_pass import one_pass
+    from jobs.publish import worker_name
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> None:
-        with db.session_scope(state.engine) as session:
-            moved = scheduling.catch_up(session, config, now=at)
+        gateway = gateway_for(state.engine)
+        moved = await gateway.run(scheduling.catch_up, config, now=at)
         for item in moved:
             say(
                 f"post {item.post_id} on {item.channel} missed "
@@ -729,16 +729,20 @@ def tick(state: State, at_text: str | None) -> None:
             notice = publishers.dry_run_notice(config)
             if notice:
                 say(notice)
-            report = await publish_due(
-                engine=state.engine, config=config, publishers=publishers, at=at
+
+            async def notify(notice: Notice) -> bool:
+                return await send_notice(bot, db=gateway, config=config, notice=notice)
+
+            report, followers = await one_pass(
+                engine=state.engine,
+                config=config,
+                publishers=publishers,
+                at=at,
+                worker=worker_name(),
+                notify=notify,
             )
-            followers = await broadcast_due(
-                engine=state.engine, config=config, publishers=publishers, worker=worker_name()
-            )
-            for told in report.notices:  # logged; a post now out is told to its officer
-                await send_notice(bot, db=gateway_for(state.engine), config=config, notice=told)
             if bot is not None:  # the admins' alerts, from the outbox (at least once)
-                await dispatch(bot, db=gateway_for(state.engine), config=config)
+                await dispatch(bot, db=gateway, config=config)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:

@@ -27,8 +27,8 @@ from bot.publishers import Publishers
 from bot.services import scheduling
 from bot.services.gateway import gateway_for
 from bot.storage import channel_rows, event_rows, publication_rows
-from jobs.broadcast import broadcast_due
-from jobs.publish import PassReport, publish_due, worker_name
+from jobs.one_pass import one_pass
+from jobs.publish import PassReport, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -186,21 +186,14 @@ class Worker:
         if self._stopping:
             return None
         async with self._pass_lock:
-            report = await publish_due(
+            report, sent = await one_pass(
                 engine=self.engine,
                 config=self.config,
                 publishers=self.publishers,
                 at=datetime.now(UTC),
                 worker=self.name,
+                notify=self.notify,
             )
-            sent = await broadcast_due(
-                engine=self.engine,
-                config=self.config,
-                publishers=self.publishers,
-                worker=self.name,
-            )
-        for notice in report.notices:
-            await self.notify(notice)
         await self.deliver_events()
         if report.outcomes:
             log.info("published %d post(s)", len(report.posts))
