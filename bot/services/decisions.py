@@ -12,11 +12,7 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError, RecapError
-from bot.domain.posts import (
-    APPROVABLE,
-    REJECTABLE,
-    PostStatus,
-)
+from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
 from bot.domain.slots import next_free_slot, slots_after
 from bot.services.post_rules import check_fits, refused, target_channels
 from bot.storage import audit_rows, post_rows, publication_rows, recap_rows

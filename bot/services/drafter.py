@@ -11,9 +11,7 @@ from bot import ingest
 from bot.config import Config
 from bot.domain import drafting, ranking, rotation
 from bot.domain.errors import N_, InvalidStateError, NotFoundError
-from bot.domain.posts import (
-    PostKind,
-)
+from bot.domain.posts import PostKind
 from bot.storage import post_rows, recap_rows
 from bot.storage.models import Post, Recap
 

@@ -9,9 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.domain.errors import N_
-from bot.domain.posts import (
-    PublicationStatus,
-)
+from bot.domain.posts import PublicationStatus
 from bot.services.post_rules import refused_publication
 from bot.storage import audit_rows, post_rows, publication_rows
 from bot.storage.models import Publication

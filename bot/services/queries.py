@@ -9,11 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.config import Config
-from bot.domain.posts import (
-    OPEN_STATUSES,
-    PostKind,
-    PostStatus,
-)
+from bot.domain.posts import OPEN_STATUSES, PostKind, PostStatus
 from bot.domain.slots import slots_after
 from bot.storage import channel_rows, post_rows, publication_rows
 from bot.storage.models import Post, Publication

@@ -12,11 +12,7 @@ from sqlmodel import Session
 from bot import ingest
 from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError, RecapError
-from bot.domain.posts import (
-    PostKind,
-    PostStatus,
-    PublicationStatus,
-)
+from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.domain.slots import slots_after
 from bot.services.decisions import approve
 from bot.services.post_rules import check_fits, state_of, target_channels

@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.config import Config
-from bot.domain.posts import (
-    PostKind,
-)
+from bot.domain.posts import PostKind
 from bot.domain.slots import next_free_slot, slots_after
 from bot.storage import audit_rows, channel_rows, post_rows, publication_rows
 

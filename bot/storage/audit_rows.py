@@ -10,15 +10,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.domain.posts import (
-    PostKind,
-)
-from bot.storage.models import (
-    Alert,
-    AuditEntry,
-    Post,
-    utcnow,
-)
+from bot.domain.posts import PostKind
+from bot.storage.models import Alert, AuditEntry, Post, utcnow
 
 
 def first_time(session: Session, *, key: str) -> bool:

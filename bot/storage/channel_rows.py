@@ -10,10 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.storage.models import (
-    ChannelState,
-    utcnow,
-)
+from bot.storage.models import ChannelState, utcnow
 
 
 def paused_since(session: Session) -> dict[str, datetime]:

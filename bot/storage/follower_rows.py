@@ -13,15 +13,8 @@ from sqlmodel import Session, col, select
 
 from bot.domain.errors import NotFoundError
 from bot.domain.following import follows
-from bot.domain.posts import (
-    PostStatus,
-)
-from bot.storage.models import (
-    Delivery,
-    Post,
-    Subscriber,
-    utcnow,
-)
+from bot.domain.posts import PostStatus
+from bot.storage.models import Delivery, Post, Subscriber, utcnow
 
 
 def subscribe(session: Session, *, chat_id: int, language_code: str | None) -> bool:

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.storage.models import (
-    Grant,
-    Person,
-    utcnow,
-)
+from bot.storage.models import Grant, Person, utcnow
 
 
 def remember_language(session: Session, *, user_id: int, language_code: str | None) -> bool:

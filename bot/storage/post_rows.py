@@ -12,20 +12,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import N_, NotFoundError
-from bot.domain.posts import (
-    PostKind,
-    PostStatus,
-    PublicationStatus,
-    post_status_after,
-)
-from bot.storage.models import (
-    ApprovalMessage,
-    Post,
-    PostPhoto,
-    Publication,
-    Vote,
-    utcnow,
-)
+from bot.domain.posts import PostKind, PostStatus, PublicationStatus, post_status_after
+from bot.storage.models import ApprovalMessage, Post, PostPhoto, Publication, Vote, utcnow
 from bot.storage.publication_rows import publications
 
 

@@ -12,16 +12,8 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import N_, NotFoundError
-from bot.domain.posts import (
-    HOLDS_SLOT,
-    PostKind,
-    PublicationStatus,
-)
-from bot.storage.models import (
-    Post,
-    Publication,
-    utcnow,
-)
+from bot.domain.posts import HOLDS_SLOT, PostKind, PublicationStatus
+from bot.storage.models import Post, Publication, utcnow
 
 
 def taken_slots(

@@ -13,15 +13,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain.errors import N_, NotFoundError
-from bot.domain.posts import (
-    PostKind,
-    PostStatus,
-)
-from bot.storage.models import (
-    Post,
-    Recap,
-    RecapPhoto,
-)
+from bot.domain.posts import PostKind, PostStatus
+from bot.storage.models import Post, Recap, RecapPhoto
 
 
 def add_recap(
