@@ -15,6 +15,7 @@ from bot.domain.errors import N_, InvalidStateError, RecapError
 from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
 from bot.domain.slots import next_free_slot, slots_after
 from bot.services.post_rules import check_fits, refused, target_channels
+from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows, recap_rows
 from bot.storage.models import Post
 
@@ -23,7 +24,7 @@ from bot.storage.models import Post
 class Decision:
     """The outcome of approve/reject: the post as it is now, and whether this call changed it."""
 
-    post: Post
+    post: PostView
     changed: bool
 
 
@@ -93,7 +94,7 @@ def approve(
     there (or at its pinned instant). Approving twice is harmless."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.SCHEDULED:
-        return Decision(post, changed=False)
+        return Decision(PostView.of(post), changed=False)
     if post.status not in APPROVABLE:
         raise refused(post, N_("post {post_id} is {status}; it cannot be approved"))
     for _attempt in range(5):  # another worker may take the same slot at the same moment
@@ -125,7 +126,7 @@ def approve(
             before="pending",
             after=f"scheduled {post.slot.isoformat() if post.slot else ''}",
         )
-        return Decision(post, changed=True)
+        return Decision(PostView.of(post), changed=True)
     raise InvalidStateError(
         N_("post {post_id}: could not find a free slot; try again"), post_id=post_id
     )
@@ -135,7 +136,7 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     """Mark a post rejected; its slots are freed. Rejecting twice is harmless."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.REJECTED:
-        return Decision(post, changed=False)
+        return Decision(PostView.of(post), changed=False)
     if post.status not in REJECTABLE:
         raise refused(post, N_("post {post_id} is {status}; it cannot be rejected"))
     before = post.status.value
@@ -153,7 +154,7 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
         after="rejected",
         at=now,  # the compliance report dates the rejection by it
     )
-    return Decision(post, changed=True)
+    return Decision(PostView.of(post), changed=True)
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
     """A scheduled post back to pending; its slots are freed for others."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.PENDING:
-        return Decision(post, changed=False)
+        return Decision(PostView.of(post), changed=False)
     if post.status is not PostStatus.SCHEDULED:
         raise refused(post, N_("post {post_id} is {status}; it cannot be unapproved"))
     publication_rows.cancel_publications(session, post_id=post_id)
@@ -256,4 +257,4 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
     audit_rows.audit(
         session, actor=by, action="unapprove", post_id=post_id, before="scheduled", after="pending"
     )
-    return Decision(post, changed=True)
+    return Decision(PostView.of(post), changed=True)

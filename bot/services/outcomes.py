@@ -11,15 +11,15 @@ from sqlmodel import Session
 from bot.domain.errors import N_
 from bot.domain.posts import PublicationStatus
 from bot.services.post_rules import refused_publication
+from bot.services.views import PublicationView
 from bot.storage import audit_rows, post_rows, publication_rows
-from bot.storage.models import Publication
 
 
 @dataclass(frozen=True)
 class Settled:
     """What became of a publication an admin acted on; ``changed`` False: already done."""
 
-    publication: Publication
+    publication: PublicationView
     changed: bool
 
 
@@ -42,7 +42,7 @@ def retry_publication(
         session, publication_id=publication_id, for_update=True
     )
     if publication.status in _ON_ITS_WAY:  # another admin's press got there first
-        return Settled(publication, changed=False)
+        return Settled(PublicationView.of(publication), changed=False)
     if publication.status not in (PublicationStatus.FAILED, PublicationStatus.UNKNOWN):
         raise refused_publication(
             publication, N_("post {post_id} is {status} on {channel}; it cannot be sent again")
@@ -67,7 +67,7 @@ def retry_publication(
         after="scheduled",
         detail=publication.channel,
     )
-    return Settled(publication, changed=True)
+    return Settled(PublicationView.of(publication), changed=True)
 
 
 def confirm_sent(
@@ -78,7 +78,7 @@ def confirm_sent(
         session, publication_id=publication_id, for_update=True
     )
     if publication.status is PublicationStatus.SENT:
-        return Settled(publication, changed=False)
+        return Settled(PublicationView.of(publication), changed=False)
     if publication.status is not PublicationStatus.UNKNOWN:
         raise refused_publication(
             publication,
@@ -98,4 +98,4 @@ def confirm_sent(
         after="sent",
         detail=publication.channel,
     )
-    return Settled(publication, changed=True)
+    return Settled(PublicationView.of(publication), changed=True)
