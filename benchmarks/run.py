@@ -35,7 +35,7 @@ from bot.config import Config, Secrets, parse_settings
 from bot.domain import drafting, recaps
 from bot.domain.posts import PostKind, PostStatus
 from bot.publishers import open_publishers
-from bot.storage import db, repo
+from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope
 from jobs.publish import publish_due
 from jobs.scheduler import Worker
@@ -186,7 +186,7 @@ def databases(folder: Path) -> Iterator[list[tuple[str, str]]]:
 def seed(engine: Engine, slots: list[datetime]) -> None:
     with session_scope(engine) as session:
         for i, slot in enumerate(slots):
-            post = repo.add_post(
+            post = post_rows.add_post(
                 session,
                 kind=PostKind.DAILY,
                 title=f"Tin tốt số {i}",
@@ -198,7 +198,7 @@ def seed(engine: Engine, slots: list[datetime]) -> None:
             post.slot, post.status = slot, PostStatus.SCHEDULED
             session.add(post)
             for channel in ("tg", "fb"):
-                repo.schedule_publication(
+                publication_rows.schedule_publication(
                     session,
                     post_id=post.id or 0,
                     channel=channel,

@@ -14,31 +14,45 @@ from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
-from bot import actions
 from bot.chat.admin import publish_command_menus
-from bot.chat.alerts import send_notice, warn_empty_slots, weekly_summary
+from bot.chat.alerts import dispatch, send_notice, warn_empty_slots, weekly_summary
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
+from bot.chat.trouble import PollingBot, TokenRefusedError, on_error
 from bot.config import Config
 from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
 from bot.publishers import Publishers, open_publishers
-from bot.storage.db import session_scope
+from bot.services import access
+from bot.services.gateway import gateway_for
 from jobs.scheduler import Worker
 
 log = logging.getLogger(__name__)
 
+#: Connections for the bot's own requests (PTB's default when it builds the bot).
+POOL = 256
+
 
 def build_application(config: Config, token: str) -> Application:  # type: ignore[type-arg]
     api = config.settings.telegram.api_url
-    return (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
-        .build()
+    bot = PollingBot(
+        token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=HTTPXRequest(connection_pool_size=POOL),
+        get_updates_request=HTTPXRequest(),
     )
+    application = ApplicationBuilder().bot(bot).build()
+    application.add_error_handler(on_error)
+    return application
+
+
+def _polling_failed(error: TelegramError) -> None:
+    """getUpdates failed; PTB retries with backoff. A refused token was said once already."""
+    if not isinstance(error, TokenRefusedError):
+        log.warning("receiving updates failed (retrying): %s", error)
 
 
 @dataclass(frozen=True)
@@ -86,15 +100,20 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     webhook: Webhook | None,
 ) -> None:
     bot = application.bot if application is not None else None
+    db = gateway_for(engine)
 
     async def notify(notice: Notice) -> None:
-        await send_notice(bot, engine=engine, config=config, notice=notice)
+        await send_notice(bot, db=db, config=config, notice=notice)
 
     async def warn_empty(now: datetime) -> object:
-        return await warn_empty_slots(bot, engine=engine, config=config, now=now)
+        return await warn_empty_slots(bot, db=db, config=config, now=now)
 
     async def summarise(now: datetime) -> object:
-        return await weekly_summary(bot, engine=engine, config=config, now=now)
+        return await weekly_summary(bot, db=db, config=config, now=now)
+
+    async def deliver() -> datetime | None:
+        assert bot is not None
+        return await dispatch(bot, db=db, config=config)
 
     worker = Worker(
         engine=engine,
@@ -103,6 +122,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         notify=notify,
         warn_empty=warn_empty,
         summarise=summarise,
+        dispatch=deliver if bot is not None else None,  # without chat the events wait
     )
     notice = publishers.dry_run_notice(config)
     if notice:
@@ -112,17 +132,18 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     await worker.start()
     try:
         if application is not None:
-            register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
-            with session_scope(engine) as session:
-                admins = actions.people_with(session, config, "admin")
-                officers = actions.people_with(session, config, "officer")
+            register(application, ChatServices(config, engine, db, on_scheduled=worker.schedule))
+            admins = await db.run(lambda s: access.people_with(s, config, "admin"))
+            officers = await db.run(lambda s: access.people_with(s, config, "officer"))
             await publish_command_menus(application, config, admins, officers)
             await application.start()
             assert application.updater is not None
             allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
             if webhook is None:
                 await application.updater.start_polling(
-                    timeout=config.settings.telegram.poll_timeout, allowed_updates=allowed
+                    timeout=config.settings.telegram.poll_timeout,
+                    allowed_updates=allowed,
+                    error_callback=_polling_failed,
                 )
             else:
                 try:

@@ -1,4 +1,4 @@
-"""The ``goodnews`` command: a thin layer over the actions, one function per command.
+"""The ``goodnews`` command: a thin layer over the services, one function per command.
 
 Ids and JSON go to stdout so scripts can use them; what people read goes to stderr. A user
 error prints one line, ``error: ...``, and exits 1 without a traceback.
@@ -157,14 +157,14 @@ def recap_add(
 
     Example: goodnews recap add hien-mau.txt --url https://example.org/hien-mau
     """
-    from bot import actions
+    from bot.services import intake
     from bot.storage import db
 
     if unit is not None:
         state.config.unit(unit)  # an unknown id is refused before anything is read
     data, source = _read_input(path)
     with db.session_scope(state.engine) as session:
-        stored = actions.store_recap(
+        stored = intake.store_recap(
             session,
             unit=unit,
             data=data,
@@ -231,9 +231,10 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bot import actions
     from bot.chat import approval
     from bot.domain.drafting import render_plain
+    from bot.services import decisions, drafter, post_rules
+    from bot.services.gateway import gateway_for
     from bot.storage import db
 
     state = ctx.ensure_object(State)
@@ -243,10 +244,10 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
         # The bot is checked first: a refused token stops here, before anything is stored.
         async with admin_bot(config) as (bot, why_not):
             with db.session_scope(state.engine) as session:
-                post = actions.draft(
+                post = drafter.draft(
                     session, config, kind=PostKind(kind), recap_id=recap_id, unit=unit
                 )
-                slot = actions.proposed_slot(session, config, post=post, now=now)
+                slot = decisions.proposed_slot(session, config, post=post, now=now)
             assert post.id is not None
             say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
             if post.rotation_waiting is not None:
@@ -256,13 +257,13 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                     f"{format_local(last, config.tz) if last else 'never'}, "
                     f"{post.rotation_waiting} other unit(s) waiting"
                 )
-            say(_indent(render_plain(actions.as_draft(post))))
+            say(_indent(render_plain(post_rules.as_draft(post))))
             click.echo(post.id)
             if bot is None:
                 say(why_not)
                 return
             warnings = await approval.send_requests(
-                bot, engine=state.engine, config=config, post_id=post.id, now=now
+                bot, db=gateway_for(state.engine), config=config, post_id=post.id, now=now
             )
             for warning in warnings:
                 say(f"warning: {warning}")
@@ -351,16 +352,16 @@ def reject(state: State, post_id: int) -> None:
 
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
-    from bot import actions
     from bot.publishers import make_bot
+    from bot.services import decisions
     from bot.storage import db
 
     config, now = state.config, datetime.now(UTC)
     with db.session_scope(state.engine) as session:
         if approve:
-            decision = actions.approve(session, config, post_id=post_id, by=None, now=now)
+            decision = decisions.approve(session, config, post_id=post_id, by=None, now=now)
         else:
-            decision = actions.reject(session, post_id=post_id, by=None, now=now)
+            decision = decisions.reject(session, post_id=post_id, by=None, now=now)
     post = decision.post
     if approve:
         assert post.slot is not None
@@ -377,11 +378,16 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
 
 async def _update_admins(state: State, config: Config, post_id: int) -> None:
     from bot.chat import approval
+    from bot.services.gateway import gateway_for
 
     async with admin_bot(config) as (bot, _why_not):
         if bot is not None:
             await approval.update_requests(
-                bot, engine=state.engine, config=config, post_id=post_id, who="goodnews CLI"
+                bot,
+                db=gateway_for(state.engine),
+                config=config,
+                post_id=post_id,
+                who="goodnews CLI",
             )
 
 
@@ -407,15 +413,15 @@ def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bot import actions
+    from bot.services import queries
     from bot.storage import db
 
     state = ctx.ensure_object(State)
     config = state.config
     with db.session_scope(state.engine) as session:
-        rows = actions.queue(session, include_all=include_all)
+        rows = queries.queue(session, include_all=include_all)
         board = (
-            [] if as_json else actions.slot_board(session, config, now=datetime.now(UTC), days=days)
+            [] if as_json else queries.slot_board(session, config, now=datetime.now(UTC), days=days)
         )
     if as_json:
         click.echo(
@@ -503,9 +509,9 @@ def queue_add(
 
     Example: goodnews queue add --file tet.txt --photo tet.jpg --at 2027-02-17T08:00+07:00
     """
-    from bot import actions
     from bot.domain.recaps import decode_recap
     from bot.ingest import read_photo
+    from bot.services import queued
     from bot.storage import db
 
     if (text is None) == (file_ is None):
@@ -518,7 +524,7 @@ def queue_add(
     config, now = state.config, datetime.now(UTC)
     at = parse_instant(at_text, config) if at_text else None
     with db.session_scope(state.engine) as session:
-        post = actions.queue_post(
+        post = queued.queue_post(
             session,
             config,
             text=text,
@@ -577,11 +583,11 @@ def queue_now(state: State, post_id: int) -> None:
 
     Example: goodnews queue now 12
     """
-    from bot import actions
+    from bot.services import queued
     from bot.storage import db
 
     with db.session_scope(state.engine) as session:
-        actions.post_now(session, state.config, post_id=post_id, now=datetime.now(UTC))
+        queued.post_now(session, state.config, post_id=post_id, now=datetime.now(UTC))
     say(
         f"post {post_id} goes out at the next pass (`goodnews tick`, or within a minute "
         "with `goodnews run`)"
@@ -597,11 +603,11 @@ def queue_swap(state: State, post_id: int) -> None:
 
     Example: goodnews queue swap 12
     """
-    from bot import actions
+    from bot.services import queued
     from bot.storage import db
 
     with db.session_scope(state.engine) as session:
-        post = actions.swap_with_next(session, state.config, post_id=post_id)
+        post = queued.swap_with_next(session, state.config, post_id=post_id)
     assert post.slot is not None
     say(f"post {post_id} now goes out {format_local(post.slot, state.config.tz)}")
 
@@ -615,11 +621,11 @@ def unapprove(state: State, post_id: int) -> None:
 
     Example: goodnews unapprove 12
     """
-    from bot import actions
+    from bot.services import decisions
     from bot.storage import db
 
     with db.session_scope(state.engine) as session:
-        decision = actions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
+        decision = decisions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
     say(f"post {post_id} {'is pending again' if decision.changed else 'was already pending'}")
 
 
@@ -648,18 +654,18 @@ def resume(state: State, channel: str | None) -> None:
 
 
 def _pause(state: State, channel: str | None, *, paused: bool) -> None:
-    from bot import actions
+    from bot.services import scheduling
     from bot.storage import db
 
     with db.session_scope(state.engine) as session:
-        changed = actions.set_paused(session, state.config, channel=channel, paused=paused)
+        changed = scheduling.set_paused(session, state.config, channel=channel, paused=paused)
     verb = "paused" if paused else "resumed"
     say(f"{verb}: {', '.join(changed)}" if changed else f"nothing to do: already {verb}")
 
 
 def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
-    from bot import actions
     from bot.domain.drafting import render_plain
+    from bot.services import post_rules
 
     return {
         "id": post.id,
@@ -667,7 +673,7 @@ def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str,
         "status": post.status.value,
         "slot": post.slot.astimezone(config.tz).isoformat() if post.slot else None,
         "title": post.title,
-        "text": render_plain(actions.as_draft(post)),
+        "text": render_plain(post_rules.as_draft(post)),
         "recap_id": post.recap_id,
         "publications": [
             {
@@ -699,19 +705,20 @@ def tick(state: State, at_text: str | None) -> None:
 
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
-    from bot import actions
-    from bot.chat.alerts import send_notice
+    from bot.chat.alerts import dispatch, send_notice
+    from bot.domain.notices import Notice
     from bot.publishers import open_publishers
-    from bot.storage import db
-    from jobs.broadcast import broadcast_due
-    from jobs.publish import publish_due, worker_name
+    from bot.services import scheduling
+    from bot.services.gateway import gateway_for
+    from jobs.one_pass import one_pass
+    from jobs.publish import worker_name
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> None:
-        with db.session_scope(state.engine) as session:
-            moved = actions.catch_up(session, config, now=at)
+        gateway = gateway_for(state.engine)
+        moved = await gateway.run(scheduling.catch_up, config, now=at)
         for item in moved:
             say(
                 f"post {item.post_id} on {item.channel} missed "
@@ -722,14 +729,20 @@ def tick(state: State, at_text: str | None) -> None:
             notice = publishers.dry_run_notice(config)
             if notice:
                 say(notice)
-            report = await publish_due(
-                engine=state.engine, config=config, publishers=publishers, at=at
+
+            async def notify(notice: Notice) -> bool:
+                return await send_notice(bot, db=gateway, config=config, notice=notice)
+
+            report, followers = await one_pass(
+                engine=state.engine,
+                config=config,
+                publishers=publishers,
+                at=at,
+                worker=worker_name(),
+                notify=notify,
             )
-            followers = await broadcast_due(
-                engine=state.engine, config=config, publishers=publishers, worker=worker_name()
-            )
-            for told in report.notices:  # told to the admins in chat once, whoever finds it
-                await send_notice(bot, engine=state.engine, config=config, notice=told)
+            if bot is not None:  # the admins' alerts, from the outbox (at least once)
+                await dispatch(bot, db=gateway, config=config)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:
@@ -767,13 +780,14 @@ def warn(state: State, at_text: str | None) -> None:
     Example: goodnews warn
     """
     from bot.chat.alerts import warn_empty_slots
+    from bot.services.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> str | None:
         async with admin_bot(config) as (bot, _why_not):
-            return await warn_empty_slots(bot, engine=state.engine, config=config, now=at)
+            return await warn_empty_slots(bot, db=gateway_for(state.engine), config=config, now=at)
 
     text = asyncio.run(go())
     say(
@@ -796,13 +810,14 @@ def summary(state: State, at_text: str | None) -> None:
     Example: goodnews summary
     """
     from bot.chat.alerts import weekly_summary
+    from bot.services.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
 
     async def go() -> str | None:
         async with admin_bot(config) as (bot, _why_not):
-            return await weekly_summary(bot, engine=state.engine, config=config, now=at)
+            return await weekly_summary(bot, db=gateway_for(state.engine), config=config, now=at)
 
     text = asyncio.run(go())
     if text is None:
@@ -822,11 +837,11 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
 
     Example: goodnews audit --post 12
     """
-    from bot.storage import db, repo
+    from bot.storage import audit_rows, db
 
     config = state.config
     with db.session_scope(state.engine) as session:
-        entries = repo.audit_entries(session, post_id=post_id, actor=user_id)
+        entries = audit_rows.audit_entries(session, post_id=post_id, actor=user_id)
     if as_json:
         click.echo(
             json.dumps(
@@ -1042,7 +1057,7 @@ def check(state: State, as_json: bool) -> None:
 def _release_held(state: State, passed: list[str]) -> None:
     """Channels held after a credentials error publish again once their check passes; what
     they missed follows the catch-up policy. Nothing to do without a database yet."""
-    from bot import actions
+    from bot.services import scheduling
     from bot.storage import db
 
     if not passed:
@@ -1052,7 +1067,7 @@ def _release_held(state: State, passed: list[str]) -> None:
     except UserError:
         return  # not initialised: nothing can be held
     with db.session_scope(engine) as session:
-        released, moved = actions.release_channels(
+        released, moved = scheduling.release_channels(
             session, state.config, channels=passed, now=datetime.now(UTC)
         )
     for name in released:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot import actions
 from bot import config as config_module
 from bot.config import Config, Secrets
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
 from bot.publishers import open_publishers
+from bot.services import decisions, drafter, intake
 from bot.storage import db
 from jobs.publish import publish_due
 
@@ -55,10 +55,10 @@ def run_demo(folder: Path, *, out: Callable[[str], None], note: Callable[[str], 
     for filename, kind in SAMPLES:
         data = resources.files("bot").joinpath("samples", filename).read_bytes()
         with db.session_scope(engine) as session:
-            recap = actions.store_recap(session, data=data, source=filename, title=None, url=None)
-            post = actions.draft(session, config, kind=kind, recap_id=recap.id)
+            recap = intake.store_recap(session, data=data, source=filename, title=None, url=None)
+            post = drafter.draft(session, config, kind=kind, recap_id=recap.id)
             assert post.id is not None
-            decision = actions.approve(session, config, post_id=post.id, by=None, now=now)
+            decision = decisions.approve(session, config, post_id=post.id, by=None, now=now)
         slot = decision.post.slot
         assert slot is not None
         note(f"1. recap {recap.id} stored: {recap.title}")

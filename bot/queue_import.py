@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import actions
 from bot.config import Config
 from bot.domain.errors import RecapError, UserError
 from bot.domain.posts import PostKind
 from bot.domain.recaps import decode_recap
+from bot.services import queued
 
 COLUMNS = ("text", "kind", "at", "channel")
 
@@ -36,7 +36,7 @@ def import_csv(
         line = reader.line_num
         try:
             text, kind, at, channels = _fields(row, config)
-            post = actions.queue_post(
+            post = queued.queue_post(
                 session,
                 config,
                 text=text,

@@ -36,7 +36,7 @@ from bot.domain.compliance import (
 )
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
-from bot.storage import repo
+from bot.storage import audit_rows, channel_rows, publication_rows
 
 #: The one unit reported for a config without ``[[units]]``.
 IMPLICIT_ID = "org"
@@ -89,20 +89,20 @@ def build(
     until = _midnight(config, end + timedelta(days=9))
     implicit = not config.units
     outcomes: dict[str | None, list[Outcome]] = defaultdict(list)
-    for owner, publication in repo.outcomes_between(session, since=since, until=until):
+    for owner, publication in publication_rows.outcomes_between(session, since=since, until=until):
         assert publication.due_at is not None
         outcomes[IMPLICIT_ID if implicit else owner].append(
             Outcome(publication.kind, publication.status, publication.due_at, publication.channel)
         )
     rejections: dict[str | None, list[Rejection]] = defaultdict(list)
-    for owner, kind, at in repo.rejections_between(session, since=since, until=until):
+    for owner, kind, at in audit_rows.rejections_between(session, since=since, until=until):
         rejections[IMPLICIT_ID if implicit else owner].append(Rejection(kind, at))
     events = [
         PauseEvent(entry.detail, entry.at, entry.action == "pause")
-        for entry in repo.pause_log(session)
+        for entry in audit_rows.pause_log(session)
         if entry.detail
     ]
-    pauses = pause_intervals(events, paused_now=repo.paused_since(session))
+    pauses = pause_intervals(events, paused_now=channel_rows.paused_since(session))
     results = tuple(
         compliance(
             UnitHistory(

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
 from bot.publishers import OutgoingPost, Publishers
 from bot.publishers.telegram_dm import DirectMessenger
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services.gateway import Gateway, gateway_for
+from bot.services.post_rules import as_draft
+from bot.storage import follower_rows, post_rows
 from bot.storage.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -69,29 +70,31 @@ async def broadcast_due(
     messenger = publishers.direct
     if messenger is None:
         return report  # no bot token: followers are reached only through channels
-    now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        repo.expire_deliveries(session, now=now)
-        report.created = repo.open_broadcasts(session, published_since=now - FRESH_FOR)
+    db = gateway_for(engine)
+    report.created = await db.run(_open)
     posts: dict[int, OutgoingPost] = {}
     while limit is None or report.finished < limit:
-        now = datetime.now(UTC)
         size = BATCH if limit is None else min(BATCH, limit - report.finished)
-        with session_scope(engine) as session:
-            batch = repo.claim_deliveries(
+
+        def claim(session: Session, size: int = size) -> list[Delivery]:
+            now = datetime.now(UTC)
+            batch = follower_rows.claim_deliveries(
                 session, worker=worker, now=now, lease_until=now + config.lease, limit=size
             )
             for delivery in batch:
                 if delivery.post_id not in posts:
-                    post = repo.get_post(session, post_id=delivery.post_id)
+                    post = post_rows.get_post(session, post_id=delivery.post_id)
                     posts[delivery.post_id] = OutgoingPost(
                         id=delivery.post_id, draft=as_draft(post)
                     )
+            return batch
+
+        batch = await db.run(claim)
         if not batch:
             return report
         for delivery in batch:
             await _deliver(
-                engine=engine,
+                db=db,
                 config=config,
                 messenger=messenger,
                 delivery=delivery,
@@ -101,9 +104,16 @@ async def broadcast_due(
     return report
 
 
+def _open(session: Session) -> int:
+    """Expired claims settle; broadcasts open for posts newly published."""
+    now = datetime.now(UTC)
+    follower_rows.expire_deliveries(session, now=now)
+    return follower_rows.open_broadcasts(session, published_since=now - FRESH_FOR)
+
+
 async def _deliver(
     *,
-    engine: Engine,
+    db: Gateway,
     config: Config,
     messenger: DirectMessenger,
     delivery: Delivery,
@@ -111,6 +121,7 @@ async def _deliver(
     report: BroadcastReport,
 ) -> None:
     assert delivery.id is not None
+    delivery_id = delivery.id
     status, error, retry_at = "sent", None, None
     try:
         await messenger.send(delivery.chat_id, post)
@@ -120,12 +131,15 @@ async def _deliver(
         if status == "pending":
             retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
     report.count(status)
-    with session_scope(engine) as session:
-        repo.finish_delivery(
-            session, delivery_id=delivery.id, status=status, error=error, retry_at=retry_at
+
+    def finish(session: Session) -> None:
+        follower_rows.finish_delivery(
+            session, delivery_id=delivery_id, status=status, error=error, retry_at=retry_at
         )
         if status == "blocked":
-            repo.unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
+            follower_rows.unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
+
+    await db.run(finish)
 
 
 def _status_after(exc: PublishError, attempts: int, max_attempts: int) -> str:

@@ -30,8 +30,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import actions
-from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import (
     AlreadyPublishedError,
@@ -44,8 +42,10 @@ from bot.domain.errors import (
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
 from bot.publishers import OutgoingPost, Photo, Publishers
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services import queued
+from bot.services.gateway import Gateway, gateway_for
+from bot.services.post_rules import as_draft
+from bot.storage import channel_rows, event_rows, post_rows, publication_rows
 from bot.storage.models import Publication
 
 log = logging.getLogger(__name__)
@@ -93,13 +93,10 @@ async def publish_due(
     Leases are measured on the real clock, whatever ``at`` says, so ``tick --at`` in the
     future never steals a live worker's claim.
     """
-    worker = worker or worker_name()
+    worker, db = worker or worker_name(), gateway_for(engine)
     report = PassReport(at=at)
-    with session_scope(engine) as session:
-        report.recovered, unknown = repo.recover_expired(session, now=datetime.now(UTC))
-        report.became_unknown = len(unknown)
-        for publication in unknown:
-            repo.refresh_post(session, post_id=publication.post_id)
+    report.recovered, unknown = await db.run(_recover)
+    report.became_unknown = len(unknown)
     for publication in unknown:  # a person must check these: say so, like any other outcome
         notice = _notice_for(publication)
         assert notice is not None
@@ -109,22 +106,25 @@ async def publish_due(
         report.outcomes.append(
             Outcome(publication.post_id, publication.channel, PublicationStatus.UNKNOWN, detail)
         )
-    with session_scope(engine) as session:
-        report.filled = actions.fill_from_reserve(session, config, now=at)
-    sender = _Sender(engine, config, publishers, worker, report)
+    report.filled = await db.run(lambda s: queued.fill_from_reserve(s, config, now=at))
+    sender = _Sender(db, config, publishers, worker, report)
     while True:
-        now = datetime.now(UTC)
-        with session_scope(engine) as session:
-            batch = repo.claim_due(
+
+        def claim(session: Session) -> tuple[list[Publication], dict[int, OutgoingPost]]:
+            now = datetime.now(UTC)
+            batch = publication_rows.claim_due(
                 session,
                 worker=worker,
                 due_by=at,
                 now=now,
                 lease_until=now + config.lease,
                 limit=BATCH,
-                skip_channels=repo.paused_channels(session) | set(repo.held_channels(session)),
+                skip_channels=channel_rows.paused_channels(session)
+                | set(channel_rows.held_channels(session)),
             )
-            posts = {p.post_id: _outgoing(session, config, p.post_id) for p in batch}
+            return batch, {p.post_id: _outgoing(session, config, p.post_id) for p in batch}
+
+        batch, posts = await db.run(claim)
         if not batch:
             return report
         for publication in batch:
@@ -133,13 +133,25 @@ async def publish_due(
                 report.outcomes.append(outcome)
 
 
+def _recover(session: Session) -> tuple[int, list[Publication]]:
+    """Expired claims: never started → scheduled again; started → unknown (and its post's
+    status follows)."""
+    recovered, unknown = publication_rows.recover_expired(session, now=datetime.now(UTC))
+    for publication in unknown:
+        post_rows.refresh_post(session, post_id=publication.post_id)
+        notice = _notice_for(publication)
+        assert notice is not None
+        event_rows.record(session, notice=notice)
+    return recovered, unknown
+
+
 def _outgoing(session: Session, config: Config, post_id: int) -> OutgoingPost:
     """The post as publishers take it: its draft and its photos' files in ``media_dir``."""
     photos = tuple(
         Photo(path=config.media_dir / photo.path, mime=photo.mime)
-        for photo in repo.post_photos(session, post_id=post_id)
+        for photo in post_rows.post_photos(session, post_id=post_id)
     )
-    draft = as_draft(repo.get_post(session, post_id=post_id))
+    draft = as_draft(post_rows.get_post(session, post_id=post_id))
     return OutgoingPost(id=post_id, draft=draft, photos=photos)
 
 
@@ -165,7 +177,7 @@ def _notice_for(publication: Publication) -> PublishFailed | OutcomeUnknown | No
 
 @dataclass
 class _Sender:
-    engine: Engine
+    db: Gateway
     config: Config
     publishers: Publishers
     worker: str
@@ -176,64 +188,74 @@ class _Sender:
         """Mark sending, call the publisher, record the outcome; None if the claim was lost
         or its channel is held."""
         assert publication.id is not None
+        publication_id = publication.id
         if publication.channel in self.held:  # held during this pass: do not even try
-            with session_scope(self.engine) as session:
-                repo.unclaim(session, publication_id=publication.id)
+            await self.db.run(lambda s: publication_rows.unclaim(s, publication_id=publication_id))
             return None
-        with session_scope(self.engine) as session:
-            if not repo.mark_sending(session, publication_id=publication.id, worker=self.worker):
-                return None  # our lease ran out and another worker recovered it
+        if not await self.db.run(
+            lambda s: publication_rows.mark_sending(
+                s, publication_id=publication_id, worker=self.worker
+            )
+        ):
+            return None  # our lease ran out and another worker recovered it
         status, detail, external_id, retry_after, error = await self._call(
             publication.channel, post
         )
         if isinstance(error, NeedsAdminError):
-            self._hold(publication, error)
+            await self._hold(publication, error)
             return Outcome(post.id, publication.channel, PublicationStatus.SCHEDULED, detail)
         attempt = publication.attempts + 1
-        with session_scope(self.engine) as session:
+
+        def record(session: Session) -> tuple[PublicationStatus, str]:
+            status_now, detail_now = status, detail
             if retry_after is not None and attempt < self.config.settings.worker.max_attempts:
                 retry_at = datetime.now(UTC) + timedelta(seconds=backoff(attempt, retry_after))
-                repo.retry_later(
-                    session, publication_id=publication.id, retry_at=retry_at, error=detail
+                publication_rows.retry_later(
+                    session, publication_id=publication_id, retry_at=retry_at, error=detail
                 )
-                status = PublicationStatus.SCHEDULED
-                detail = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
+                status_now = PublicationStatus.SCHEDULED
+                detail_now = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
             else:
-                finished = repo.finish_publication(
+                finished = publication_rows.finish_publication(
                     session,
-                    publication_id=publication.id,
+                    publication_id=publication_id,
                     status=status,
                     external_id=external_id,
                     error=None if status is PublicationStatus.SENT and not error else detail,
                 )
                 notice = _notice_for(finished)
-                if notice is not None:  # a person settles it: say so once
+                if notice is not None:  # a person settles it: said once, from the outbox
+                    event_rows.record(session, notice=notice)
                     self.report.notices.append(notice)
-            if repo.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
+            if post_rows.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
                 self.report.notices.append(Published(post.id))
+            return status_now, detail_now
+
+        status, detail = await self.db.run(record)
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
 
-    def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
+    async def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
         """The channel needs a person: hold it; this publication waits as if never tried."""
         assert publication.id is not None
-        reason = f"{error.label}: {error}"
+        publication_id, reason = publication.id, f"{error.label}: {error}"
         now = datetime.now(UTC)
-        with session_scope(self.engine) as session:
-            repo.unclaim(session, publication_id=publication.id, error=reason)
-            since = repo.hold_channel(session, channel=publication.channel, reason=reason, now=now)
-        self.held.add(publication.channel)
+
         channel = self.config.channel(publication.channel)
-        log.warning("channel %s held until a person acts: %s", channel.name, reason)
-        self.report.notices.append(
-            ChannelHeld(
-                channel.name,
-                channel.type,
-                reason,
-                since,
-                token_expired=isinstance(error, CredentialsError),
+
+        def hold(session: Session) -> ChannelHeld:
+            publication_rows.unclaim(session, publication_id=publication_id, error=reason)
+            since = channel_rows.hold_channel(
+                session, channel=publication.channel, reason=reason, now=now
             )
-        )
+            expired = isinstance(error, CredentialsError)
+            notice = ChannelHeld(channel.name, channel.type, reason, since, token_expired=expired)
+            event_rows.record(session, notice=notice)
+            return notice
+
+        self.report.notices.append(await self.db.run(hold))
+        self.held.add(publication.channel)
+        log.warning("channel %s held until a person acts: %s", channel.name, reason)
 
     async def _call(self, name: str, post: OutgoingPost) -> _Result:
         """(status, detail, external id, retry after seconds when it may be retried, the

@@ -18,16 +18,17 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot import actions
 from bot.config import Config
 from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
 from bot.publishers import Publishers
-from bot.storage import repo
-from bot.storage.db import session_scope
-from jobs.broadcast import broadcast_due
-from jobs.publish import PassReport, publish_due, worker_name
+from bot.services import scheduling
+from bot.services.gateway import gateway_for
+from bot.storage import channel_rows, event_rows, publication_rows
+from jobs.one_pass import one_pass
+from jobs.publish import PassReport, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Worker:
         notify: Notify = _log_only,
         warn_empty: Callable[[datetime], Awaitable[object]] | None = None,
         summarise: Callable[[datetime], Awaitable[object]] | None = None,
+        dispatch: Callable[[], Awaitable[datetime | None]] | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
@@ -59,6 +61,7 @@ class Worker:
         self.notify = notify
         self.warn_empty = warn_empty
         self.summarise = summarise
+        self.dispatch = dispatch
         self.name = worker_name()
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
@@ -67,8 +70,7 @@ class Worker:
     async def start(self) -> None:
         """Release held channels (a restart is how a new token takes effect), catch up on
         missed slots, then sweep now and every ``worker.sweep``."""
-        with session_scope(self.engine) as session:
-            released = repo.release_holds(session)
+        released = await gateway_for(self.engine).run(channel_rows.release_holds)
         if released:
             log.info("channels no longer held: %s (they are tried again)", ", ".join(released))
         await self.catch_up()
@@ -116,8 +118,15 @@ class Worker:
             self.scheduler.shutdown(wait=False)
 
     async def catch_up(self) -> None:
-        with session_scope(self.engine) as session:
-            moved = actions.catch_up(session, self.config, now=datetime.now(UTC))
+
+        def catch_up(session: Session) -> list[scheduling.Moved]:
+            moved = scheduling.catch_up(session, self.config, now=datetime.now(UTC))
+            for item in moved:  # the admins hear it from the outbox, recorded with the move
+                notice = CaughtUp(item.post_id, item.channel, item.missed, item.moved_to)
+                event_rows.record(session, notice=notice)
+            return moved
+
+        moved = await gateway_for(self.engine).run(catch_up)
         for item in moved:
             log.warning(
                 "post %s on %s missed its slot %s while no worker ran; moved to %s",
@@ -127,6 +136,25 @@ class Worker:
                 format_local(item.moved_to, self.config.tz),
             )
             await self.notify(CaughtUp(item.post_id, item.channel, item.missed, item.moved_to))
+        await self.deliver_events()
+
+    async def deliver_events(self) -> None:
+        """Deliver what the outbox holds; come back when a delivery waits for its retry."""
+        if self.dispatch is None or self._stopping:
+            return
+        try:
+            retry_at = await self.dispatch()
+        except Exception:  # a bug or a database error: the events wait for the next pass
+            log.exception("delivering events failed; they wait for the next pass")
+            return
+        if retry_at is not None and not self._stopping:
+            self.scheduler.add_job(
+                self.deliver_events,
+                DateTrigger(run_date=max(retry_at, datetime.now(UTC)), timezone=self.config.tz),
+                id="deliver-events",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
     def schedule(self, _post_id: int, due: datetime) -> None:
         """Make sure a one-shot job fires at ``due`` (one job per distinct instant)."""
@@ -143,35 +171,30 @@ class Worker:
             misfire_grace_time=None,  # late is better than never; claims prevent doubles
         )
 
-    def sync_jobs(self) -> None:
-        with session_scope(self.engine) as session:
-            dues = repo.upcoming_due_times(session, after=datetime.now(UTC))
+    async def sync_jobs(self) -> None:
+        dues = await gateway_for(self.engine).run(
+            lambda s: publication_rows.upcoming_due_times(s, after=datetime.now(UTC))
+        )
         for due in dues:
             self.schedule(0, due)
 
     async def sweep(self) -> None:
-        self.sync_jobs()
+        await self.sync_jobs()
         await self.publish_pass()
 
     async def publish_pass(self) -> PassReport | None:
         if self._stopping:
             return None
         async with self._pass_lock:
-            report = await publish_due(
+            report, sent = await one_pass(
                 engine=self.engine,
                 config=self.config,
                 publishers=self.publishers,
                 at=datetime.now(UTC),
                 worker=self.name,
+                notify=self.notify,
             )
-            sent = await broadcast_due(
-                engine=self.engine,
-                config=self.config,
-                publishers=self.publishers,
-                worker=self.name,
-            )
-        for notice in report.notices:
-            await self.notify(notice)
+        await self.deliver_events()
         if report.outcomes:
             log.info("published %d post(s)", len(report.posts))
         if sent.sent or sent.gone:

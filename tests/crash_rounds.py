@@ -30,9 +30,9 @@ from pathlib import Path
 
 from sqlmodel import Session, col, create_engine, select
 
-from bot import actions
 from bot.config import Config, load
 from bot.domain.posts import PostKind, PublicationStatus
+from bot.services import queries, queued
 from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import Publication
@@ -170,7 +170,7 @@ class CrashRig:
         ids: dict[int, int] = {}
         with session_scope(self.engine) as session:
             for index in range(self.posts):
-                post = actions.queue_post(
+                post = queued.queue_post(
                     session,
                     self.config,
                     text=(
@@ -279,7 +279,7 @@ class CrashRig:
         for key, pub in sorted(publications.items()):
             _judge(result, key, pub, calls.get(key, []), logs)
         with session_scope(self.engine) as session:
-            listed = {post.id for post, _ in actions.queue(session, include_all=False)}
+            listed = {post.id for post, _ in queries.queue(session, include_all=False)}
         for (post_id, channel), pub in publications.items():
             if pub.status is PublicationStatus.UNKNOWN and post_id not in listed:
                 result.problems.append(f"post {post_id} ({channel} unknown) not in `queue`")

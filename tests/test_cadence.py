@@ -275,8 +275,8 @@ def test_unanswered_draft_policy(run_cli: Cli, workdir: Path, policy: str) -> No
 
 
 def test_stats_count_published_posts_and_the_cadence_kept(cli: Cli, workdir: Path) -> None:
-    from bot import actions
     from bot.config import load
+    from bot.services import queries
     from bot.storage import db
     from bot.storage.db import session_scope
 
@@ -286,7 +286,7 @@ def test_stats_count_published_posts_and_the_cadence_kept(cli: Cli, workdir: Pat
     cli("tick", "--at", first.isoformat())
     engine = db.make_engine(load(None, environ={}).database_url)
     with session_scope(engine) as session:
-        later = actions.stats(
+        later = queries.stats(
             session, load(None, environ={}), now=first + timedelta(days=1, hours=1)
         )
     assert later.published_month + later.published_week >= 1

@@ -145,11 +145,11 @@ def test_draft_approve_tick_into_the_outbox(ready: Cli, workdir: Path) -> None:
 
 
 def test_outbox_text_is_the_rendered_post(ready: Cli, workdir: Path) -> None:
-    from bot.actions import as_draft
     from bot.config import load
+    from bot.services.post_rules import as_draft
     from bot.storage import db
     from bot.storage.db import session_scope
-    from bot.storage.repo import get_post
+    from bot.storage.post_rows import get_post
 
     ready("recap", "add", str(SAMPLE))
     ready("draft")

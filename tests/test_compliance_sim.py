@@ -23,10 +23,10 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import actions
 from bot.config import Config, load
 from bot.domain.posts import PostKind
 from bot.domain.slots import local_instant
+from bot.services import decisions, drafter, intake, scheduling
 from bot.storage import db
 from bot.storage.db import session_scope
 from tests.conftest import Cli
@@ -135,12 +135,12 @@ def store_and_draft(
         f"Sáng nay, 50 đoàn viên chi đoàn {unit} dọn sạch con hẻm và trồng thêm 30 cây xanh. "
         "Bà con trong khu phố cùng góp sức và cảm ơn các bạn trẻ.\n"
     )
-    recap = actions.store_recap(
+    recap = intake.store_recap(
         session, data=text.encode(), source=f"{unit}-{day}.txt", title=None, url=None, unit=unit
     )
     ids = {}
     for kind in kinds:
-        post = actions.draft(session, config, kind=kind, recap_id=recap.id, unit=unit)
+        post = drafter.draft(session, config, kind=kind, recap_id=recap.id, unit=unit)
         assert post.id is not None
         ids[kind] = post.id
     return ids
@@ -148,9 +148,9 @@ def store_and_draft(
 
 def decide(session: Any, config: Config, post_id: int, plan: str, now: datetime) -> None:
     if plan == "reject":
-        actions.reject(session, post_id=post_id, by=None, now=now)
+        decisions.reject(session, post_id=post_id, by=None, now=now)
     else:  # publish, fail: approved into the coming slot
-        actions.approve(session, config, post_id=post_id, by=None, now=now)
+        decisions.approve(session, config, post_id=post_id, by=None, now=now)
 
 
 def tick(
@@ -183,9 +183,9 @@ def simulate(cli: Cli, tg: FakeTelegram, config: Config, plan: Plan) -> None:
             for unit in UNITS:
                 name = f"{unit}-tg"
                 if day in plan.paused[unit] and day - timedelta(days=1) not in plan.paused[unit]:
-                    actions.set_paused(session, config, channel=name, paused=True, now=eve)
+                    scheduling.set_paused(session, config, channel=name, paused=True, now=eve)
                 if day not in plan.paused[unit] and day - timedelta(days=1) in plan.paused[unit]:
-                    actions.set_paused(session, config, channel=name, paused=False, now=eve)
+                    scheduling.set_paused(session, config, channel=name, paused=False, now=eve)
         with session_scope(engine) as session:
             failing = 0
             for unit in UNITS:

@@ -16,7 +16,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.storage import db, repo
+from bot.storage import db, publication_rows
 from bot.storage.db import session_scope
 from tests import running
 from tests.crash_rounds import CrashRig, summary
@@ -61,11 +61,13 @@ def test_a_publication_left_sending_by_a_dead_worker_is_reported_not_resent(
         now = datetime.now(UTC)
         engine = db.make_engine(f"sqlite:///{workdir / 'goodnews.db'}")
         with session_scope(engine) as session:  # what a worker killed mid-send leaves behind
-            [claimed] = repo.claim_due(
+            [claimed] = publication_rows.claim_due(
                 session, worker="dead:1", due_by=at, now=now, lease_until=now, limit=1
             )
             assert claimed.id is not None
-            assert repo.mark_sending(session, publication_id=claimed.id, worker="dead:1")
+            assert publication_rows.mark_sending(
+                session, publication_id=claimed.id, worker="dead:1"
+            )
         out = cli("tick", "--at", at.isoformat()).stdout
         assert "post 1 → tg: unknown outcome unknown: worker dead:1 stopped while sending" in out
         later = cli("tick", "--at", (at + timedelta(days=1)).isoformat())

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind, PostStatus
-from bot.storage import db, repo
+from bot.storage import db, follower_rows, post_rows, recap_rows
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery, Post, Subscriber
 from tests import running
@@ -183,7 +183,7 @@ def test_without_units_start_offers_no_buttons(workdir: Path) -> None:
 
 def published(engine: Engine, unit: str | None, recap_id: int | None = None) -> int:
     with session_scope(engine) as session:
-        post = repo.add_post(
+        post = post_rows.add_post(
             session,
             kind=PostKind.DAILY,
             title=f"Tin {unit}",
@@ -211,17 +211,19 @@ def test_deliveries_are_written_only_for_followers_of_the_posts_unit(
         source="test",
     )
     config = Config(settings, Secrets(None, None), None, database_url)
-    from bot import actions
+    from bot.services import following
 
     with session_scope(engine) as session:
         for chat in (1, 2, 3):
-            repo.subscribe(session, chat_id=chat, language_code="vi")
-        actions.follow_unit(session, config, chat_id=2, unit="phuong")  # 2: cnvc and x
+            follower_rows.subscribe(session, chat_id=chat, language_code="vi")
+        following.follow_unit(session, config, chat_id=2, unit="phuong")  # 2: cnvc and x
         for unit in ("cnvc", "x"):  # 3: phuong only
-            actions.follow_unit(session, config, chat_id=3, unit=unit)
-        assert actions.followed_units(session, config, chat_id=3) == {"phuong"}
-        assert actions.follow_unit(session, config, chat_id=9, unit="cnvc") is None
-        recap = repo.add_recap(session, title="R", text="T", source_url=None, source_name=None)
+            following.follow_unit(session, config, chat_id=3, unit=unit)
+        assert following.followed_units(session, config, chat_id=3) == {"phuong"}
+        assert following.follow_unit(session, config, chat_id=9, unit="cnvc") is None
+        recap = recap_rows.add_recap(
+            session, title="R", text="T", source_url=None, source_name=None
+        )
     org, cnvc, phuong = (
         published(engine, None),
         published(engine, "cnvc"),
@@ -231,7 +233,10 @@ def test_deliveries_are_written_only_for_followers_of_the_posts_unit(
     featured_unit = published(engine, "cnvc", recap.id)
     featured_org = published(engine, None, recap.id)
     with session_scope(engine) as session:
-        assert repo.open_broadcasts(session, published_since=datetime.now(UTC) - timedelta(1)) == 10
+        assert (
+            follower_rows.open_broadcasts(session, published_since=datetime.now(UTC) - timedelta(1))
+            == 10
+        )
         rows = session.exec(select(Delivery.post_id, Delivery.chat_id)).all()
     got = {post: sorted(c for p, c in rows if p == post) for post, _ in rows}
     assert got == {
@@ -242,7 +247,7 @@ def test_deliveries_are_written_only_for_followers_of_the_posts_unit(
         featured_org: [3],  # only the follower who did not get it as cnvc's news
     }
     with session_scope(engine) as session:  # nothing is written twice
-        assert repo.open_broadcasts(session, published_since=datetime.now(UTC)) == 0
-        repo.unsubscribe(session, chat_id=3, reason="/stop")
-        repo.subscribe(session, chat_id=3, language_code="vi")  # back: every unit again
-        assert actions.followed_units(session, config, chat_id=3) == {"cnvc", "phuong", "x"}
+        assert follower_rows.open_broadcasts(session, published_since=datetime.now(UTC)) == 0
+        follower_rows.unsubscribe(session, chat_id=3, reason="/stop")
+        follower_rows.subscribe(session, chat_id=3, language_code="vi")  # back: every unit again
+        assert following.followed_units(session, config, chat_id=3) == {"cnvc", "phuong", "x"}

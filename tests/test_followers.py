@@ -19,7 +19,7 @@ from sqlmodel import select
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind
 from bot.publishers import open_publishers
-from bot.storage import db, repo
+from bot.storage import db, follower_rows
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery, Subscriber
 from jobs.broadcast import BroadcastReport, broadcast_due
@@ -38,11 +38,11 @@ class World:
     engine: Engine
 
     def publish_one(self, title: str = "Tin tốt hôm nay") -> int:
-        from bot import actions
+        from bot.services import queued
 
         now = datetime.now(UTC)
         with session_scope(self.engine) as session:
-            post = actions.queue_post(
+            post = queued.queue_post(
                 session,
                 self.config,
                 text=f"{title}\nĐoàn viên trồng 100 cây xanh.",
@@ -100,7 +100,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         db.upgrade(engine)
         with session_scope(engine) as session:
             for chat in FOLLOWERS:
-                repo.subscribe(session, chat_id=chat, language_code="vi")
+                follower_rows.subscribe(session, chat_id=chat, language_code="vi")
         yield World(tg, Config(settings, Secrets(tg.token, None), None, url), engine)
 
 
@@ -138,7 +138,7 @@ def test_a_restart_mid_broadcast_resumes_and_never_repeats(world: World) -> None
     # A worker that died between claiming and finishing: its delivery is left 'sending'.
     now = datetime.now(UTC)
     with session_scope(world.engine) as session:
-        [stuck] = repo.claim_deliveries(
+        [stuck] = follower_rows.claim_deliveries(
             session, worker="dead", now=now, lease_until=now - timedelta(seconds=1), limit=1
         )
     report = world.broadcast(worker="second")

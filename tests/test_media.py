@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot import actions
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.drafting import (
     TELEGRAM_CAPTION_LIMIT,
@@ -27,7 +26,8 @@ from bot.domain.drafting import (
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.ingest import Image
 from bot.publishers import open_publishers
-from bot.storage import db, repo
+from bot.services import decisions, drafter, intake, post_rules, queued
+from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope
 from jobs.publish import PassReport, publish_due
 from tests.conftest import Cli
@@ -59,7 +59,7 @@ class Setup:
         """A post with these photos, approved and pinned a minute from now; its id."""
         now = datetime.now(UTC)
         with session_scope(self.engine) as session:
-            post = actions.queue_post(
+            post = queued.queue_post(
                 session,
                 self.config,
                 text=text,
@@ -88,16 +88,16 @@ class Setup:
 
     def draft(self, post_id: int) -> Draft:
         with session_scope(self.engine) as session:
-            return actions.as_draft(repo.get_post(session, post_id=post_id))
+            return post_rules.as_draft(post_rows.get_post(session, post_id=post_id))
 
     def publications(self, post_id: int) -> dict[str, tuple[PublicationStatus, str, str]]:
         with session_scope(self.engine) as session:
-            pubs = repo.publications(session, post_id=post_id)
+            pubs = publication_rows.publications(session, post_id=post_id)
         return {p.channel: (p.status, p.external_id or "", p.error or "") for p in pubs}
 
     def post_status(self, post_id: int) -> PostStatus:
         with session_scope(self.engine) as session:
-            return repo.get_post(session, post_id=post_id).status
+            return post_rows.get_post(session, post_id=post_id).status
 
 
 def _config(tmp_path: Path, tg: FakeTelegram, graph: FakeGraph, tg_extra: str = "") -> Config:
@@ -267,7 +267,7 @@ def test_link_previews_can_be_turned_off_per_channel(tmp_path: Path) -> None:
 
 def test_a_drafted_post_takes_its_recaps_photos(setup: Setup) -> None:
     with session_scope(setup.engine) as session:
-        recap = actions.store_recap(
+        recap = intake.store_recap(
             session,
             data=SHORT.encode(),
             source="t",
@@ -276,10 +276,10 @@ def test_a_drafted_post_takes_its_recaps_photos(setup: Setup) -> None:
             media_dir=setup.config.media_dir,
             photos=[photo(7), photo(8)],
         )
-        post = actions.draft(session, setup.config, kind=PostKind.DAILY, recap_id=recap.id)
+        post = drafter.draft(session, setup.config, kind=PostKind.DAILY, recap_id=recap.id)
         assert post.id is not None
-        actions.approve(session, setup.config, post_id=post.id, by=1, now=datetime.now(UTC))
-        assert [p.sha256 for p in repo.post_photos(session, post_id=post.id)] == [
+        decisions.approve(session, setup.config, post_id=post.id, by=1, now=datetime.now(UTC))
+        assert [p.sha256 for p in post_rows.post_photos(session, post_id=post.id)] == [
             photo(7).sha256,
             photo(8).sha256,
         ]
@@ -343,7 +343,9 @@ def test_the_outbox_records_the_photos_and_every_request(tmp_path: Path) -> None
         setup.tick()
         assert tg.calls() == [] and graph.calls() == []
     with session_scope(engine) as session:
-        paths = [str(config.media_dir / p.path) for p in repo.post_photos(session, post_id=post_id)]
+        paths = [
+            str(config.media_dir / p.path) for p in post_rows.post_photos(session, post_id=post_id)
+        ]
     outbox = config.outbox_dir
     tg_file = json.loads((outbox / f"post-{post_id}-tg.json").read_text(encoding="utf-8"))
     fb_file = json.loads((outbox / f"post-{post_id}-fb.json").read_text(encoding="utf-8"))
@@ -373,7 +375,7 @@ def _stored(workdir: Path) -> tuple[int, list[str]]:
     """Posts in the database and files under media/."""
     engine = db.make_engine(f"sqlite:///{workdir / 'goodnews.db'}")
     with session_scope(engine) as session:
-        posts = len(repo.list_posts(session))
+        posts = len(post_rows.list_posts(session))
     media = workdir / "media"
     files = sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else []
     return posts, files
@@ -414,7 +416,7 @@ def test_queue_add_with_photos_keeps_them_in_order(ready: Cli, workdir: Path) ->
     post_id = int(result.stdout)
     engine = db.make_engine(f"sqlite:///{workdir / 'goodnews.db'}")
     with session_scope(engine) as session:
-        stored = repo.post_photos(session, post_id=post_id)
+        stored = post_rows.post_photos(session, post_id=post_id)
     assert [p.position for p in stored] == [1, 2]
     assert [(workdir / "media" / p.path).read_bytes() for p in stored] == [
         png(40, 40, 2),

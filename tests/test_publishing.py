@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot import actions
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.notices import ChannelHeld
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.publishers import open_publishers
-from bot.storage import db, repo
+from bot.services import decisions, drafter, intake, scheduling
+from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope
 from jobs.publish import PassReport, publish_due
 from tests.fakes.graph import BAD_GATEWAY_HTML, FakeGraph, rate_limit_body
@@ -38,12 +38,12 @@ class Setup:
     def schedule_post(self) -> tuple[int, datetime]:
         now = datetime.now(UTC)
         with session_scope(self.engine) as session:
-            recap = actions.store_recap(
+            recap = intake.store_recap(
                 session, data=RECAP.encode(), source="t", title=None, url="https://x.example/1"
             )
-            post = actions.draft(session, self.config, kind=PostKind.DAILY, recap_id=recap.id)
+            post = drafter.draft(session, self.config, kind=PostKind.DAILY, recap_id=recap.id)
             assert post.id is not None
-            slot = actions.approve(session, self.config, post_id=post.id, by=1, now=now).post.slot
+            slot = decisions.approve(session, self.config, post_id=post.id, by=1, now=now).post.slot
             assert slot is not None
             return post.id, slot
 
@@ -58,8 +58,8 @@ class Setup:
 
     def state(self, post_id: int) -> tuple[PostStatus, dict[str, tuple[PublicationStatus, str]]]:
         with session_scope(self.engine) as session:
-            post = repo.get_post(session, post_id=post_id)
-            pubs = repo.publications(session, post_id=post_id)
+            post = post_rows.get_post(session, post_id=post_id)
+            pubs = publication_rows.publications(session, post_id=post_id)
         return post.status, {p.channel: (p.status, p.error or "") for p in pubs}
 
 
@@ -170,7 +170,7 @@ def test_bot_removed_from_channel_holds_the_channel_and_tells_once(setup: Setup)
     assert len(setup.tg.calls("sendMessage")) == calls  # held: not even tried again
     setup.tg.set_member(CHANNEL_ID, setup.tg.bot_id, "administrator")
     with session_scope(setup.engine) as session:
-        released, _ = actions.release_channels(
+        released, _ = scheduling.release_channels(
             session, setup.config, channels=None, now=datetime.now(UTC)
         )
     assert released == ["tg"]
@@ -244,7 +244,7 @@ def test_a_token_expiring_mid_queue_holds_the_rest_and_they_go_out_later(
         setup.config.database_url,
     )
     with session_scope(setup.engine) as session:
-        actions.release_channels(session, setup.config, channels=["fb"], now=datetime.now(UTC))
+        scheduling.release_channels(session, setup.config, channels=["fb"], now=datetime.now(UTC))
     setup.tick(last_slot)
     assert all(setup.state(p)[1]["fb"][0] is PublicationStatus.SENT for p, _ in posts)
     assert len(setup.graph.posts(PAGE_ID)) == 5  # each once

@@ -21,10 +21,10 @@ import pytest
 from click.testing import Result
 from sqlalchemy.engine import Engine
 
-from bot import actions
 from bot.config import Config, load
 from bot.domain.posts import PostKind
 from bot.domain.slots import local_instant
+from bot.services import decisions, queued
 from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import ChannelState
@@ -84,7 +84,7 @@ def setup_history(cli: Cli) -> None:
             if day == DAYS[3]:
                 post = queue(session, config, "cnvc", day, eve, approved=False)
                 assert post.id is not None
-                actions.reject(session, post_id=post.id, by=None, now=eve)
+                decisions.reject(session, post_id=post.id, by=None, now=eve)
             elif day != DAYS[8]:
                 queue(session, config, "cnvc", day, eve, approved=True)
             if day < DAYS[7]:
@@ -106,7 +106,7 @@ def queue(
     approved: bool,
     kind: PostKind = PostKind.DAILY,
 ) -> Any:
-    return actions.queue_post(
+    return queued.queue_post(
         session,
         config,
         text=f"Tin tốt {unit} {day}\nĐoàn viên {unit} trồng cây xanh.",

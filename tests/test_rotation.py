@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from bot import actions
 from bot.chat.texts import texts_for
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind, PostStatus
 from bot.domain.rotation import Candidate, Reason, pick_daily, pick_weekly
-from bot.storage import db, repo
+from bot.services import decisions, drafter
+from bot.storage import db, people_rows, post_rows, recap_rows
 from bot.storage.db import session_scope
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
@@ -171,7 +171,7 @@ def test_the_daily_post_prefers_the_unit_featured_longest_ago_then_its_newest_re
     assert choice is not None and choice.reason == Reason("d", None, waiting=4)
 
 
-# -- through the actions and the database ----------------------------------------------------
+# -- through the services and the database ----------------------------------------------------
 
 UNITS_TOML = "".join(f'[[units]]\nid = "{u}"\nname = "Unit {u.upper()}"\n' for u in "abc")
 ORG_CHANNEL = '[[channels]]\nname = "org-tg"\ntype = "telegram"\nchat_id = "@org"\n'
@@ -191,7 +191,7 @@ def engine(database_url: str) -> Engine:
 
 def add_recap(engine: Engine, unit: str | None, created: datetime, title: str) -> int:
     with session_scope(engine) as session:
-        recap = repo.add_recap(
+        recap = recap_rows.add_recap(
             session,
             title=title,
             text="Sáng nay, 50 đoàn viên dọn sạch con hẻm.",
@@ -219,18 +219,18 @@ def test_the_organisations_weekly_story_rotates_through_draft_and_approve(
         for hours, unit in enumerate((None, "c", "b")):  # never featured: the newest first
             add_recap(engine, unit, now - timedelta(days=2, hours=-hours), f"{unit} {week}")
         with session_scope(engine) as session:
-            post = actions.draft(
+            post = drafter.draft(
                 session, config, kind=PostKind.WEEKLY, recap_id=None, now=now, unit=None
             )
             assert post.id is not None and post.rotation_waiting == 3
-            actions.approve(session, config, post_id=post.id, by=None, now=now)
+            decisions.approve(session, config, post_id=post.id, by=None, now=now)
             chosen.append(post.unit)
     assert chosen == ["a", "b", "c", None] * 2 + ["a", "b"]
     with session_scope(engine) as session:
-        featured = repo.last_featured(session, kind=PostKind.WEEKLY)
+        featured = recap_rows.last_featured(session, kind=PostKind.WEEKLY)
         assert set(featured) == {"a", "b", "c", None}
         assert all(at.tzinfo is not None for at in featured.values())
-        assert repo.last_featured(session, kind=PostKind.DAILY) == {}
+        assert recap_rows.last_featured(session, kind=PostKind.DAILY) == {}
 
 
 def test_only_approved_posts_for_the_organisation_count_as_featured(
@@ -243,18 +243,18 @@ def test_only_approved_posts_for_the_organisation_count_as_featured(
     with session_scope(engine) as session:
         made = {}
         for unit in ("a", "b", "c", "d"):
-            [recap] = repo.unused_recaps(
+            [recap] = recap_rows.unused_recaps(
                 session, kind=PostKind.DAILY, since=now - timedelta(days=9), unit=unit
             )
-            made[unit] = actions.draft(
+            made[unit] = drafter.draft(
                 session, config, kind=PostKind.DAILY, recap_id=recap.id, now=now
             )
-        actions.approve(session, config, post_id=made["a"].id or 0, by=None, now=now)
-        actions.reject(session, post_id=made["b"].id or 0, by=None, now=now)  # rejected
+        decisions.approve(session, config, post_id=made["a"].id or 0, by=None, now=now)
+        decisions.reject(session, post_id=made["b"].id or 0, by=None, now=now)  # rejected
         # c: still pending; d: drafted for its own channels is not the organisation's.
         made["d"].audience = "d"
         session.add(made["d"])
-        featured = repo.last_featured(session, kind=PostKind.DAILY)
+        featured = recap_rows.last_featured(session, kind=PostKind.DAILY)
         assert set(featured) == {"a"}
         assert made["a"].slot is not None and featured["a"] == made["a"].slot
 
@@ -264,7 +264,7 @@ def test_without_units_drafting_is_unchanged(engine: Engine, database_url: str) 
     add_recap(engine, None, T0 - timedelta(days=2), "older")
     newest = add_recap(engine, None, T0 - timedelta(days=1), "newer")
     with session_scope(engine) as session:
-        post = actions.draft(session, config, kind=PostKind.DAILY, recap_id=None, now=T0)
+        post = drafter.draft(session, config, kind=PostKind.DAILY, recap_id=None, now=T0)
         assert (post.recap_id, post.rotation_waiting, post.rotation_last_featured) == (
             newest,
             None,
@@ -298,7 +298,7 @@ def test_the_approval_request_explains_the_rotation_in_english_and_vietnamese(
         for unit, days in (("cnvc", 12), ("phuong", 3)):
             recap_id = add_recap(engine, unit, now - timedelta(days=days + 1), f"Cũ {unit}")
             with session_scope(engine) as session:
-                post = repo.add_post(
+                post = post_rows.add_post(
                     session,
                     kind=PostKind.DAILY,
                     title=f"Cũ {unit}",
@@ -313,8 +313,8 @@ def test_the_approval_request_explains_the_rotation_in_english_and_vietnamese(
         add_recap(engine, "cnvc", now - timedelta(hours=5), "Công nhân viên chức hiến máu")
         add_recap(engine, "phuong", now - timedelta(hours=1), "Đoàn phường trồng cây")
         with session_scope(engine) as session:  # the admins' languages, as their apps said
-            repo.remember_language(session, user_id=ANN, language_code="en-US")
-            repo.remember_language(session, user_id=LAN, language_code="vi")
+            people_rows.remember_language(session, user_id=ANN, language_code="en-US")
+            people_rows.remember_language(session, user_id=LAN, language_code="vi")
 
         # phuong's recap is the newest, but cnvc waited longer: cnvc is featured.
         drafted = cli("draft")

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import ConfigError, NotFoundError
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
-from bot.storage import db, repo
+from bot.storage import db, post_rows, publication_rows, recap_rows
 from bot.storage.db import session_scope
 from bot.storage.models import Post, Publication
 
@@ -25,7 +25,7 @@ def engine(database_url: str) -> Engine:
 
 def _post(engine: Engine, **fields: object) -> int:
     with session_scope(engine) as session:
-        post = repo.add_post(
+        post = post_rows.add_post(
             session, kind=PostKind.DAILY, title="T", body="B", link=None, hashtags=(), recap_id=None
         )
         for key, value in fields.items():
@@ -52,7 +52,7 @@ def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
     slot = datetime(2026, 12, 1, 7, 30, tzinfo=timezone(timedelta(hours=7)))
     post_id = _post(engine, slot=slot, status=PostStatus.SCHEDULED)
     with session_scope(engine) as session:
-        stored = repo.get_post(session, post_id=post_id)
+        stored = post_rows.get_post(session, post_id=post_id)
         assert stored.slot == slot
         assert stored.slot is not None and stored.slot.utcoffset() == timedelta(0)
         assert stored.kind is PostKind.DAILY and stored.status is PostStatus.SCHEDULED
@@ -65,7 +65,7 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
 
 def _schedule(engine: Engine, post_id: int, channel: str, due: datetime) -> None:
     with session_scope(engine) as session:
-        repo.schedule_publication(
+        publication_rows.schedule_publication(
             session,
             post_id=post_id,
             channel=channel,
@@ -82,7 +82,7 @@ def test_claims_are_exclusive_and_leases_recover(engine: Engine) -> None:
     _schedule(engine, post_id, "fb", due)
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        first = repo.claim_due(
+        first = publication_rows.claim_due(
             session,
             worker="a",
             due_by=due,
@@ -91,7 +91,7 @@ def test_claims_are_exclusive_and_leases_recover(engine: Engine) -> None:
             limit=1,
         )
     with session_scope(engine) as session:
-        second = repo.claim_due(
+        second = publication_rows.claim_due(
             session,
             worker="b",
             due_by=due,
@@ -99,25 +99,37 @@ def test_claims_are_exclusive_and_leases_recover(engine: Engine) -> None:
             lease_until=now - timedelta(seconds=1),
             limit=5,
         )
-        third = repo.claim_due(session, worker="c", due_by=due, now=now, lease_until=now, limit=5)
+        third = publication_rows.claim_due(
+            session, worker="c", due_by=due, now=now, lease_until=now, limit=5
+        )
     assert [p.channel for p in first] == ["tg"] and [p.channel for p in second] == ["fb"]
     assert third == []
     with session_scope(engine) as session:
-        assert repo.mark_sending(session, publication_id=first[0].id or 0, worker="b") is False
-        assert repo.mark_sending(session, publication_id=second[0].id or 0, worker="b") is True
+        assert (
+            publication_rows.mark_sending(session, publication_id=first[0].id or 0, worker="b")
+            is False
+        )
+        assert (
+            publication_rows.mark_sending(session, publication_id=second[0].id or 0, worker="b")
+            is True
+        )
     # b's lease ran out while sending: unknown, never sent again; a's claim is untouched.
     with session_scope(engine) as session:
-        requeued, unknown = repo.recover_expired(session, now=now)
+        requeued, unknown = publication_rows.recover_expired(session, now=now)
     assert requeued == 0 and [p.channel for p in unknown] == ["fb"]
     with session_scope(engine) as session:
-        statuses = {p.channel: p.status for p in repo.publications(session, post_id=post_id)}
+        statuses = {
+            p.channel: p.status for p in publication_rows.publications(session, post_id=post_id)
+        }
     assert statuses == {"tg": PublicationStatus.CLAIMED, "fb": PublicationStatus.UNKNOWN}
     # a's lease runs out before it started sending: back to scheduled, claimable again.
     with session_scope(engine) as session:
-        requeued, unknown = repo.recover_expired(session, now=now + timedelta(minutes=6))
+        requeued, unknown = publication_rows.recover_expired(
+            session, now=now + timedelta(minutes=6)
+        )
     assert requeued == 1 and unknown == []
     with session_scope(engine) as session:
-        again = repo.claim_due(
+        again = publication_rows.claim_due(
             session,
             worker="d",
             due_by=due,
@@ -144,7 +156,7 @@ def test_two_posts_of_a_kind_cannot_hold_one_slot_on_a_channel(engine: Engine) -
     _schedule(engine, first, "tg", slot)
     _schedule(engine, second, "fb", slot)  # another channel: fine
     with session_scope(engine) as session:
-        repo.cancel_publications(session, post_id=first)
+        publication_rows.cancel_publications(session, post_id=first)
     _schedule(engine, third, "tg", slot)  # a cancelled publication holds nothing
     with pytest.raises(IntegrityError):
         _schedule(engine, first, "tg", slot)
@@ -152,19 +164,19 @@ def test_two_posts_of_a_kind_cannot_hold_one_slot_on_a_channel(engine: Engine) -
 
 def test_unknown_ids_are_clear_errors(engine: Engine) -> None:
     with session_scope(engine) as session, pytest.raises(NotFoundError, match="no post with id 99"):
-        repo.get_post(session, post_id=99)
+        post_rows.get_post(session, post_id=99)
 
 
 def test_session_scope_rolls_back_everything_on_error(engine: Engine) -> None:
     def fail_halfway() -> None:
         with session_scope(engine) as session:
-            repo.add_recap(session, title="t", text="x", source_url=None, source_name=None)
+            recap_rows.add_recap(session, title="t", text="x", source_url=None, source_name=None)
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
         fail_halfway()
     with session_scope(engine) as session:
-        assert repo.newest_unused_recap(session, kind=PostKind.DAILY) is None
+        assert recap_rows.newest_unused_recap(session, kind=PostKind.DAILY) is None
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import load
-from bot.storage import db, repo
+from bot.storage import db, people_rows
 from bot.storage.db import session_scope
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
@@ -59,8 +59,8 @@ def test_the_monday_summary_says_who_kept_the_cadence_and_why_others_slipped(
         cli("init")
         engine = db.make_engine(load(None, environ={}).database_url)
         with session_scope(engine) as session:  # as if both had written to the bot
-            repo.remember_language(session, user_id=ANN, language_code="en")
-            repo.remember_language(session, user_id=LAN, language_code="vi")
+            people_rows.remember_language(session, user_id=ANN, language_code="en")
+            people_rows.remember_language(session, user_id=LAN, language_code="vi")
 
         today = datetime.now(HCM).date()
         monday = today + timedelta(days=7 - today.weekday())  # next week, all in the future

@@ -118,21 +118,21 @@ def test_a_post_queued_for_a_units_channel_is_that_units(cli: Cli) -> None:
         cli("queue", "add", "--text", "Tin vui\nCông đoàn tặng quà", "--channel", "cnvc-tg").stdout
     )
     engine = db.make_engine(load(None, environ={}).database_url)
-    from bot.storage import repo
+    from bot.storage import post_rows
 
     with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
+        post = post_rows.get_post(session, post_id=post_id)
         assert (post.unit, post.audience) == ("cnvc", "cnvc")
 
 
 def test_unit_officers_are_officers(cli: Cli) -> None:
-    from bot import actions
+    from bot.services import access
 
     config = load(None, environ={})
     engine = db.make_engine(config.database_url)
     with session_scope(engine) as session:
-        assert "officer" in actions.roles_of(session, config, 333)
-        assert actions.people_with(session, config, "officer") == [333, 444]
+        assert "officer" in access.roles_of(session, config, 333)
+        assert access.people_with(session, config, "officer") == [333, 444]
     assert config.unit_of_officer(444) is not None
     assert [c.name for c in config.channels_of(None)] == ["org-tg"]
 

@@ -1,12 +1,11 @@
 """Admin commands in chat: /queue, /pending, /pause, /resume. Thin: check the role, call the
-actions, reply."""
+services, reply."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy.engine import Engine
 from telegram import (
     BotCommand,
     BotCommandScope,
@@ -18,15 +17,16 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import actions, i18n
+from bot import i18n
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import texts_for
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostStatus
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services import access, queries, scheduling
+from bot.services.gateway import Gateway
+from bot.storage import post_rows
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -67,18 +67,17 @@ async def publish_command_menus(
         logging.getLogger(__name__).warning("could not set the command menus: %s", exc)
 
 
-def _config_engine(context: ContextTypes.DEFAULT_TYPE) -> tuple[Config, Engine]:
+def _config_db(context: ContextTypes.DEFAULT_TYPE) -> tuple[Config, Gateway]:
     found = services(context)
-    return found.config, found.engine
+    return found.config, found.db
 
 
 async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user, message = update.effective_user, update.effective_message
-    config, engine = _config_engine(context)
+    config, db = _config_db(context)
     if user is None or message is None:
         return False
-    with session_scope(engine) as session:
-        allowed = "admin" in actions.roles_of(session, config, user.id)
+    allowed = await db.run(lambda session: "admin" in access.roles_of(session, config, user.id))
     if not allowed:
         await message.reply_text(reader(context, user).admins_only())
         return False
@@ -91,9 +90,8 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    config, engine = _config_engine(context)
-    with session_scope(engine) as session:
-        roles = actions.roles_of(session, config, user.id)
+    config, db = _config_db(context)
+    roles = await db.run(lambda session: access.roles_of(session, config, user.id))
     is_admin = "admin" in roles
     if not roles & {"admin", "officer"}:
         await message.reply_text(reader(context, user).admins_only())
@@ -103,8 +101,11 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if is_admin
         else [c.name for c in config.channels_of(config.audience_of_officer(user.id))]
     )
-    with session_scope(engine) as session:
-        board = actions.slot_board(session, config, now=datetime.now(UTC), days=14, channels=shown)
+    board = await db.run(
+        lambda session: queries.slot_board(
+            session, config, now=datetime.now(UTC), days=14, channels=shown
+        )
+    )
     t = reader(context, update.effective_user)
     lines = [t.board_line(slot) for slot in board]
     empty = sum(1 for s in board if s.post_id is None)
@@ -117,9 +118,10 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """/pending: drafts waiting for a decision."""
     if not await _admin_only(update, context):
         return
-    _, engine = _config_engine(context)
-    with session_scope(engine) as session:
-        pending = repo.list_posts(session, statuses=[PostStatus.PENDING])
+    _, db = _config_db(context)
+    pending = await db.run(
+        lambda session: post_rows.list_posts(session, statuses=[PostStatus.PENDING])
+    )
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
     if not pending:
@@ -142,19 +144,20 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _pause(update: Update, context: ContextTypes.DEFAULT_TYPE, *, paused: bool) -> None:
     if not await _admin_only(update, context):
         return
-    config, engine = _config_engine(context)
+    config, db = _config_db(context)
     channel = context.args[0] if context.args else None
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
     try:
-        with session_scope(engine) as session:
-            changed = actions.set_paused(
+        changed = await db.run(
+            lambda session: scheduling.set_paused(
                 session,
                 config,
                 channel=channel,
                 paused=paused,
                 by=update.effective_user.id if update.effective_user else None,
             )
+        )
     except UserError as exc:
         await update.effective_message.reply_text(t.error(exc))
         return
@@ -179,10 +182,10 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     if len(args) != 2 or not args[0].lstrip("-").isdigit():
         await message.reply_text(t.role_usage())
         return
-    config, engine = _config_engine(context)
+    config, db = _config_db(context)
     try:
-        with session_scope(engine) as session:
-            changed = actions.change_role(
+        changed = await db.run(
+            lambda session: access.change_role(
                 session,
                 config,
                 owner=user.id,
@@ -190,6 +193,7 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
                 role=args[1].lower(),
                 give=give,
             )
+        )
     except UserError as exc:
         await message.reply_text(t.error(exc))
         return
@@ -200,9 +204,8 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: published this week and month, and the share of daily slots kept."""
     if not await _admin_only(update, context):
         return
-    config, engine = _config_engine(context)
-    with session_scope(engine) as session:
-        found = actions.stats(session, config, now=datetime.now(UTC))
+    config, db = _config_db(context)
+    found = await db.run(lambda session: queries.stats(session, config, now=datetime.now(UTC)))
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
     await update.effective_message.reply_text(

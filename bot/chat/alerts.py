@@ -1,23 +1,28 @@
 """Warnings and notices to people in chat, each in its reader's language, each cause sent
-once (across restarts and workers: the keys are remembered in the database)."""
+once (across restarts and workers). The admins' alerts about publications come from the
+events outbox (:func:`dispatch`), delivered at least once; the empty-slot warning and the
+weekly summary still remember their keys in the database."""
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
-from bot import actions, report
+from bot import report
 from bot.chat import approval
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
+from bot.domain.compliance import UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.notices import (
     CaughtUp,
@@ -28,27 +33,30 @@ from bot.domain.notices import (
     PublishFailed,
 )
 from bot.domain.posts import PostKind
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services import access, drafter, events, scheduling
+from bot.services.gateway import Gateway
+from bot.storage import audit_rows, event_rows
+from bot.storage.models import EventDelivery
 
 log = logging.getLogger(__name__)
 
 
 async def warn_empty_slots(
-    bot: Bot | None, *, engine: Engine, config: Config, now: datetime
+    bot: Bot | None, *, db: Gateway, config: Config, now: datetime
 ) -> str | None:
     """If tomorrow has empty slots: draft from the unused recaps, send the drafts to the
     admins, and tell the admins (every slot) and the officers (their unit's slots, or the
     organisation's for officers of no unit). Returns the warning text in the configured
     language (None: nothing to say)."""
-    with session_scope(engine) as session:
-        empty = [
+    empty = await db.run(
+        lambda session: [
             slot
-            for slot in actions.empty_slots_tomorrow(session, config, now=now)
-            if repo.first_time(
+            for slot in scheduling.empty_slots_tomorrow(session, config, now=now)
+            if audit_rows.first_time(
                 session, key=f"empty:{slot.channel}:{slot.kind}:{slot.at:%Y%m%dT%H%M}"
             )
         ]
+    )
     if not empty:
         return None
     groups: dict[str | None, _Group] = {}
@@ -58,8 +66,7 @@ async def warn_empty_slots(
     for audience, group in groups.items():
         for kind in dict.fromkeys(kind for _, _, kind in group.slots):
             try:
-                with session_scope(engine) as session:
-                    post = actions.draft(session, config, kind=kind, recap_id=None, unit=audience)
+                post = await db.run(drafter.draft, config, kind=kind, recap_id=None, unit=audience)
                 assert post.id is not None
                 group.drafted.append(post.id)
             except UserError:
@@ -71,15 +78,15 @@ async def warn_empty_slots(
         return text
     for post_id in everything.drafted:
         for warning in await approval.send_requests(
-            bot, engine=engine, config=config, post_id=post_id, now=now
+            bot, db=db, config=config, post_id=post_id, now=now
         ):
             log.warning("%s", warning)
-    with session_scope(engine) as session:
-        admins = actions.people_with(session, config, "admin")
-        officers = [o for o in actions.people_with(session, config, "officer") if o not in admins]
-    for user, t in texts_by_user(engine, config, admins).items():
+    admins = await db.run(lambda session: access.people_with(session, config, "admin"))
+    officers = await db.run(lambda session: access.people_with(session, config, "officer"))
+    officers = [o for o in officers if o not in admins]
+    for user, t in (await texts_by_user(db, config, admins)).items():
         await _send(bot, user, t.empty_slots(*everything.parts()), None)
-    for user, t in texts_by_user(engine, config, officers).items():
+    for user, t in (await texts_by_user(db, config, officers)).items():
         mine = groups.get(config.audience_of_officer(user))
         if mine is not None:
             await _send(bot, user, t.empty_slots(*mine.parts()), None)
@@ -111,43 +118,43 @@ class _Group:
 
 
 async def weekly_summary(
-    bot: Bot | None, *, engine: Engine, config: Config, now: datetime
+    bot: Bot | None, *, db: Gateway, config: Config, now: datetime
 ) -> str | None:
     """Last week's cadence per unit (Monday to Sunday, local), to the admins, once a week.
     Returns the text in the configured language (None: already sent, or nothing expected)."""
     today = now.astimezone(config.tz).date()
     end = today - timedelta(days=today.isoweekday())  # last Sunday
     start = end - timedelta(days=6)
-    with session_scope(engine) as session:
+
+    def due(session: Session) -> tuple[list[UnitCompliance], list[int]] | None:
         found = report.build(session, config, start=start, end=end, now=now)
         units = [u for u in found.units if u.days_expected or u.weekly_expected]
-        if not units or not repo.first_time(session, key=f"summary:{start.isoformat()}"):
+        if not units or not audit_rows.first_time(session, key=f"summary:{start.isoformat()}"):
             return None
-        admins = actions.people_with(session, config, "admin")
+        return units, access.people_with(session, config, "admin")
+
+    summary = await db.run(due)
+    if summary is None:
+        return None
+    units, admins = summary
     text = texts_for_code(config, None).weekly_summary(units)
     log.info("%s", text)
     if bot is not None:
-        for admin, t in texts_by_user(engine, config, admins).items():
+        for admin, t in (await texts_by_user(db, config, admins)).items():
             await _send(bot, admin, t.weekly_summary(units), None)
     return text
 
 
-async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice: Notice) -> bool:
-    """Tell the people concerned, once per cause; False when it was already told."""
-    with session_scope(engine) as session:
-        if not repo.first_time(session, key=notice.key):
-            return False
-        admins = actions.people_with(session, config, "admin")
+async def send_notice(bot: Bot | None, *, db: Gateway, config: Config, notice: Notice) -> bool:
+    """Log a notice; a post now out is told to the officer whose recap it was, once (False:
+    told already). The admins' alerts go out from the events outbox (:func:`dispatch`)."""
     level = logging.INFO if isinstance(notice, Published) else logging.WARNING
     log.log(level, "%s", render(texts_for_code(config, None), notice)[0])
-    if bot is None:
+    if bot is None or not isinstance(notice, Published):
         return True
-    if isinstance(notice, Published):
-        await approval.tell_submitter(bot, engine=engine, config=config, post_id=notice.post_id)
-        return True
-    for admin, t in texts_by_user(engine, config, admins).items():
-        text, markup = render(t, notice)
-        await _send(bot, admin, text, markup)
+    if not await db.run(audit_rows.first_time, key=notice.key):
+        return False
+    await approval.tell_submitter(bot, db=db, config=config, post_id=notice.post_id)
     return True
 
 
@@ -173,3 +180,64 @@ async def _send(bot: Bot, user: int, text: str, markup: InlineKeyboardMarkup | N
         await bot.send_message(user, text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except TelegramError as exc:
         log.warning("could not tell %s: %s", user, exc)
+
+
+#: How long a claimed delivery is this dispatcher's before another may send it again.
+DELIVERY_LEASE = timedelta(minutes=2)
+DELIVERY_BATCH = 50
+#: Refusals that another try would not change: the recipient blocked the bot, is unknown.
+_FOR_GOOD = (Forbidden, BadRequest, InvalidToken)
+
+
+async def dispatch(bot: Bot, *, db: Gateway, config: Config) -> datetime | None:
+    """Deliver the recorded events to their recipients, at least once: a delivery is done
+    only after Telegram took the message; a 429, a 5xx or a network error tries it again
+    later. Returns when the next retry is due (None: nothing waits)."""
+    await db.run(events.expand, config, now=datetime.now(UTC))
+    while True:
+        now = datetime.now(UTC)
+        batch = await db.run(
+            event_rows.claim, now=now, lease_until=now + DELIVERY_LEASE, limit=DELIVERY_BATCH
+        )
+        if not batch:
+            return await db.run(event_rows.next_due)
+        for delivery, notice in batch:
+            await _deliver(bot, db, config, delivery, notice)
+
+
+async def _deliver(
+    bot: Bot, db: Gateway, config: Config, delivery: EventDelivery, notice: Notice
+) -> None:
+    assert delivery.id is not None
+    t = (await texts_by_user(db, config, [delivery.recipient]))[delivery.recipient]
+    text, markup = render(t, notice)
+    try:
+        await bot.send_message(
+            delivery.recipient, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except _FOR_GOOD as exc:
+        log.warning("could not tell %s about %s: %s", delivery.recipient, notice.key, exc)
+        await db.run(event_rows.settle, delivery_id=delivery.id, status="failed", error=str(exc))
+        return
+    except TelegramError as exc:
+        wait = _retry_after(exc) or min(900.0, 5.0 * 2**delivery.attempts)
+        log.warning("telling %s failed, again in %.0f s: %s", delivery.recipient, wait, exc)
+        next_at = datetime.now(UTC) + timedelta(seconds=wait)
+        await db.run(
+            event_rows.settle,
+            delivery_id=delivery.id,
+            status="pending",
+            error=str(exc),
+            next_at=next_at,
+        )
+        return
+    await db.run(event_rows.settle, delivery_id=delivery.id, status="done")
+
+
+def _retry_after(exc: TelegramError) -> float:
+    if not isinstance(exc, RetryAfter):
+        return 0.0
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

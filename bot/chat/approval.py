@@ -7,19 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot import actions
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services import access, decisions, post_rules
+from bot.services.gateway import Gateway
+from bot.storage import post_rows, publication_rows, recap_rows
 from bot.storage.models import ApprovalMessage, Post
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
         kind=post.kind,
         slot=slot,
         recap_id=post.recap_id,
-        html=render_telegram_html(actions.as_draft(post)),
+        html=render_telegram_html(post_rules.as_draft(post)),
         rotation=rotation_text(t, config, post),
     )
 
@@ -135,7 +135,7 @@ def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
 def decision_text(t: Texts, post: Post, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
-    html = render_telegram_html(actions.as_draft(post))
+    html = render_telegram_html(post_rules.as_draft(post))
     if post.status is PostStatus.SCHEDULED and post.slot is not None:
         return t.approved(post_id=post.id, who=who, slot=post.slot, html=html)
     if post.status is PostStatus.REJECTED:
@@ -144,15 +144,18 @@ def decision_text(t: Texts, post: Post, who: str) -> str:
 
 
 async def send_requests(
-    bot: Bot, *, engine: Engine, config: Config, post_id: int, now: datetime
+    bot: Bot, *, db: Gateway, config: Config, post_id: int, now: datetime
 ) -> list[str]:
     """Send the draft to every admin. Returns one warning per admin who could not get it."""
-    with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        slot = actions.proposed_slot(session, config, post=post, now=now)
-        admins = actions.people_with(session, config, "admin")
+
+    def read(session: Session) -> tuple[Post, datetime, list[int]]:
+        post = post_rows.get_post(session, post_id=post_id)
+        slot = decisions.proposed_slot(session, config, post=post, now=now)
+        return post, slot, access.people_with(session, config, "admin")
+
+    post, slot, admins = await db.run(read)
     warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
-    for admin, t in texts_by_user(engine, config, admins).items():
+    for admin, t in (await texts_by_user(db, config, admins)).items():
         try:
             message = await bot.send_message(
                 admin,
@@ -163,18 +166,20 @@ async def send_requests(
         except TelegramError as exc:
             warnings.append(f"admin {admin} did not get the approval request: {exc}")
             continue
-        with session_scope(engine) as session:
-            repo.add_approval_message(
-                session, post_id=post_id, chat_id=message.chat_id, message_id=message.message_id
-            )
-    await tell_submitter(bot, engine=engine, config=config, post_id=post_id)
+        await db.run(
+            post_rows.add_approval_message,
+            post_id=post_id,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+        )
+    await tell_submitter(bot, db=db, config=config, post_id=post_id)
     return warnings
 
 
 async def refresh_requests(
     bot: Bot,
     *,
-    engine: Engine,
+    db: Gateway,
     config: Config,
     post_id: int,
     now: datetime,
@@ -182,38 +187,42 @@ async def refresh_requests(
 ) -> None:
     """Every admin's copy shows the post as it now reads (after an edit, or with the votes
     so far: names and the number needed); the buttons stay, since it is still undecided."""
-    with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        slot = actions.proposed_slot(session, config, post=post, now=now)
-        copies = repo.approval_messages(session, post_id=post_id)
+
+    def read(session: Session) -> tuple[Post, datetime, list[ApprovalMessage]]:
+        post = post_rows.get_post(session, post_id=post_id)
+        slot = decisions.proposed_slot(session, config, post=post, now=now)
+        return post, slot, post_rows.approval_messages(session, post_id=post_id)
+
+    post, slot, copies = await db.run(read)
 
     def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
         footer = "\n" + t.votes_line(*votes) if votes is not None else ""
         return request_text(t, config, post, slot) + footer, keyboard(t, post_id)
 
-    await _edit_copies(bot, engine, config, copies, render)
+    await _edit_copies(bot, db, config, copies, render)
 
 
-async def update_requests(
-    bot: Bot, *, engine: Engine, config: Config, post_id: int, who: str
-) -> None:
+async def update_requests(bot: Bot, *, db: Gateway, config: Config, post_id: int, who: str) -> None:
     """Edit every admin's copy of the request to show the decision, without buttons."""
-    with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
-        copies = repo.approval_messages(session, post_id=post_id)
-    await _edit_copies(bot, engine, config, copies, lambda t: (decision_text(t, post, who), None))
+
+    def read(session: Session) -> tuple[Post, list[ApprovalMessage]]:
+        post = post_rows.get_post(session, post_id=post_id)
+        return post, post_rows.approval_messages(session, post_id=post_id)
+
+    post, copies = await db.run(read)
+    await _edit_copies(bot, db, config, copies, lambda t: (decision_text(t, post, who), None))
 
 
 async def _edit_copies(
     bot: Bot,
-    engine: Engine,
+    db: Gateway,
     config: Config,
     copies: list[ApprovalMessage],
     render: Callable[[Texts], tuple[str, InlineKeyboardMarkup | None]],
 ) -> None:
     """Each copy in its reader's language. One failed copy (deleted chat, unchanged text)
     never stops the others."""
-    readers = texts_by_user(engine, config, [c.chat_id for c in copies])
+    readers = await texts_by_user(db, config, [c.chat_id for c in copies])
     for copy in copies:
         text, markup = render(readers[copy.chat_id])
         try:
@@ -231,22 +240,26 @@ async def _edit_copies(
             log.warning("could not update approval message %s: %s", copy.message_id, exc)
 
 
-async def tell_submitter(bot: Bot, *, engine: Engine, config: Config, post_id: int) -> None:
+async def tell_submitter(bot: Bot, *, db: Gateway, config: Config, post_id: int) -> None:
     """Tell the officer whose recap became this post where it stands: drafted (waiting for
     the admins), approved, rejected, published."""
-    with session_scope(engine) as session:
-        post = repo.get_post(session, post_id=post_id)
+
+    def read(session: Session) -> tuple[Post, int | None, list[str]]:
+        post = post_rows.get_post(session, post_id=post_id)
         officer = None
         if post.recap_id is not None:
-            officer = repo.get_recap(session, recap_id=post.recap_id).submitted_by
+            officer = recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
         sent_on = [
             p.channel
-            for p in repo.publications(session, post_id=post_id)
+            for p in publication_rows.publications(session, post_id=post_id)
             if p.status is PublicationStatus.SENT
         ]
+        return post, officer, sent_on
+
+    post, officer, sent_on = await db.run(read)
     if officer is None:
         return
-    t = texts_by_user(engine, config, [officer])[officer]
+    t = (await texts_by_user(db, config, [officer]))[officer]
     recap_id = post.recap_id or 0
     if post.status is PostStatus.PENDING:
         text = t.officer_drafted(recap_id, post_id, post.kind)

@@ -13,12 +13,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import actions
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import Texts
 from bot.config import Config
-from bot.storage.db import session_scope
+from bot.services import following
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +78,11 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(t.unknown_button(), show_alert=True)
         return
     unit = None if callback.unit == ALL else callback.unit
-    with session_scope(found.engine) as session:
-        followed = actions.follow_unit(session, found.config, chat_id=query.from_user.id, unit=unit)
+    followed = await found.db.run(
+        lambda session: following.follow_unit(
+            session, found.config, chat_id=query.from_user.id, unit=unit
+        )
+    )
     if followed is None:
         await query.answer(t.not_subscribed(), show_alert=True)
         return

@@ -1,12 +1,13 @@
-"""Chat handlers: read the update, call the actions, reply. One async function per update kind."""
+"""Chat handlers: read the update, call the services, reply. One async function per update kind."""
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
-from telegram import CallbackQuery, ForceReply, Message, Update, User
+from telegram import ForceReply, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -17,16 +18,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import actions
 from bot.chat import admin, approval, followers, officers, people
+from bot.chat.patience import Tap, patiently
 from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
 from bot.chat.texts import Texts, all_texts
 from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind, PostStatus
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services import access, decisions, following, outcomes, post_rules
+from bot.storage import follower_rows, post_rows
+from bot.storage.models import Post
 
 
 def register(
@@ -63,18 +65,42 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    found = services(context)
-    with session_scope(found.engine) as session:
-        new = repo.subscribe(session, chat_id=message.chat_id, language_code=user.language_code)
-        followed = actions.followed_units(session, found.config, chat_id=message.chat_id)
-    t = reader(context, user)
-    text = t.subscribed() if new else t.already_subscribed()
-    if not found.config.units or followed is None:
-        await message.reply_text(text)
-        return
-    await message.reply_text(
-        f"{text}\n\n{t.choose_units()}",
-        reply_markup=followers.units_keyboard(t, found.config, followed),
+    found, t = services(context), reader(context, user)
+
+    def subscribe(session: Session) -> tuple[bool, set[str] | None]:
+        new = follower_rows.subscribe(
+            session, chat_id=message.chat_id, language_code=user.language_code
+        )
+        return new, following.followed_units(session, found.config, chat_id=message.chat_id)
+
+    async def work() -> None:
+        new, followed = await found.db.run(subscribe)
+        text = t.subscribed() if new else t.already_subscribed()
+        if not found.config.units or followed is None:
+            await message.reply_text(text)
+            return
+        await message.reply_text(
+            f"{text}\n\n{t.choose_units()}",
+            reply_markup=followers.units_keyboard(t, found.config, followed),
+        )
+
+    await _patiently_replying(update, context, message, t, work())
+
+
+async def _patiently_replying(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    t: Texts,
+    work: Coroutine[Any, Any, None],
+) -> None:
+    """A command whose write may wait for a busy database: "saving…" first if it does."""
+    await patiently(
+        update,
+        context,
+        work,
+        early=lambda: message.reply_text(t.saving()),
+        busy=lambda: message.reply_text(t.busy()),
     )
 
 
@@ -83,10 +109,15 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    with session_scope(services(context).engine) as session:
-        left = repo.unsubscribe(session, chat_id=message.chat_id, reason="/stop")
     t = reader(context, update.effective_user)
-    await message.reply_text(t.unsubscribed() if left else t.not_subscribed())
+
+    async def work() -> None:
+        left = await services(context).db.run(
+            lambda s: follower_rows.unsubscribe(s, chat_id=message.chat_id, reason="/stop")
+        )
+        await message.reply_text(t.unsubscribed() if left else t.not_subscribed())
+
+    await _patiently_replying(update, context, message, t, work())
 
 
 async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -97,14 +128,17 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     kind = PostKind.WEEKLY if message.text.split()[0].startswith("/week") else PostKind.DAILY
     found = services(context)
-    with session_scope(found.engine) as session:
-        followed = actions.followed_units(session, found.config, chat_id=message.chat_id)
-        post = repo.latest_published(session, kind=kind, units=followed)
+
+    def latest(session: Session) -> Post | None:
+        followed = following.followed_units(session, found.config, chat_id=message.chat_id)
+        return post_rows.latest_published(session, kind=kind, units=followed)
+
+    post = await found.db.run(latest)
     if post is None:
         await message.reply_text(reader(context, update.effective_user).nothing_yet())
         return
     await message.reply_text(
-        render_telegram_html(actions.as_draft(post)), parse_mode=ParseMode.HTML
+        render_telegram_html(post_rules.as_draft(post)), parse_mode=ParseMode.HTML
     )
 
 
@@ -139,22 +173,26 @@ async def _answer_question(
     assert message is not None and user is not None
     found, t = services(context), reader(context, user)
     what, post_id = question
+
+    def write(session: Session) -> tuple[bool, int | None]:
+        if "admin" not in access.roles_of(session, found.config, user.id):
+            return False, None
+        if what == "edit":
+            decisions.edit_post(session, post_id=post_id, by=user.id, text=answer)
+            return True, None
+        return True, decisions.reject_reason(session, post_id=post_id, by=user.id, reason=answer)
+
     try:
-        with session_scope(found.engine) as session:
-            if "admin" not in actions.roles_of(session, found.config, user.id):
-                return
-            if what == "edit":
-                actions.edit_post(session, post_id=post_id, by=user.id, text=answer)
-                officer = None
-            else:
-                officer = actions.reject_reason(session, post_id=post_id, by=user.id, reason=answer)
+        allowed, officer = await found.db.run(write)
     except UserError as exc:
         await message.reply_text(t.error(exc))
+        return
+    if not allowed:
         return
     if what == "edit":
         await approval.refresh_requests(
             context.bot,
-            engine=found.engine,
+            db=found.db,
             config=found.config,
             post_id=post_id,
             now=datetime.now(UTC),
@@ -162,7 +200,7 @@ async def _answer_question(
         await message.reply_text(t.edited())
         return
     if officer is not None:
-        to_officer = people.texts_by_user(found.engine, found.config, [officer])[officer]
+        to_officer = (await people.texts_by_user(found.db, found.config, [officer]))[officer]
         await context.bot.send_message(officer, to_officer.officer_reason(post_id, answer))
     await message.reply_text(t.reason_relayed() if officer is not None else t.reason_kept())
 
@@ -181,7 +219,7 @@ def _question(text: str, found: ChatServices) -> tuple[str, int] | None:
 
 
 async def _offer_times(
-    query: CallbackQuery,
+    tap: Tap,
     context: ContextTypes.DEFAULT_TYPE,
     found: ChatServices,
     callback: approval.Callback,
@@ -191,21 +229,25 @@ async def _offer_times(
 ) -> None:
     """Buttons that ask before deciding. Reschedule: this copy's buttons become the next
     free slots, "post now" and back. Edit: the admin is asked for the new text."""
+    query = tap.query
+
+    def offer(session: Session) -> list[datetime]:
+        post = post_rows.get_post(session, post_id=callback.post_id)
+        if post.status is not PostStatus.PENDING:
+            raise UserError(
+                N_("post {post_id} is {status}"),
+                post_id=callback.post_id,
+                status=post.status.value,
+            )
+        return decisions.free_slots(session, found.config, post=post, now=now, count=3)
+
     try:
-        with session_scope(found.engine) as session:
-            post = repo.get_post(session, post_id=callback.post_id)
-            if post.status is not PostStatus.PENDING:
-                raise UserError(
-                    N_("post {post_id} is {status}"),
-                    post_id=callback.post_id,
-                    status=post.status.value,
-                )
-            slots = actions.free_slots(session, found.config, post=post, now=now, count=3)
+        slots = await found.db.run(offer)
     except UserError as exc:
-        await query.answer(t.error(exc)[:200], show_alert=True)
+        await tap.answer(t.error(exc)[:200], show_alert=True)
         return
     if callback.action == approval.EDIT:
-        await query.answer()
+        await tap.answer()
         await context.bot.send_message(
             query.from_user.id,
             t.ask_edit(callback.post_id),
@@ -217,7 +259,7 @@ async def _offer_times(
         if callback.action == approval.RESCHEDULE
         else approval.keyboard(t, callback.post_id)
     )
-    await query.answer(t.pick_a_time() if callback.action == approval.RESCHEDULE else "")
+    await tap.answer(t.pick_a_time() if callback.action == approval.RESCHEDULE else "")
     await query.edit_message_reply_markup(markup)
 
 
@@ -230,46 +272,58 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None:
         return
-    found, t = services(context), reader(context, query.from_user)
+    t = reader(context, query.from_user)
     callback = approval.Callback.parse(query.data)
     if callback is None:
         await query.answer(t.unknown_button(), show_alert=True)
         return
-    with session_scope(found.engine) as session:
-        allowed = "admin" in actions.roles_of(session, found.config, query.from_user.id)
-    if not allowed:
-        await query.answer(t.not_allowed(), show_alert=True)
+    tap = Tap(query)
+    await patiently(
+        update,
+        context,
+        _decide_if_allowed(tap, context, callback, t),
+        early=lambda: tap.answer(t.saving()),
+        busy=lambda: tap.answer(t.busy(), show_alert=True),
+    )
+
+
+async def _decide_if_allowed(
+    tap: Tap, context: ContextTypes.DEFAULT_TYPE, callback: approval.Callback, t: Texts
+) -> None:
+    found, user = services(context), tap.query.from_user
+    roles = await found.db.run(lambda s: access.roles_of(s, found.config, user.id))
+    if "admin" not in roles:
+        await tap.answer(t.not_allowed(), show_alert=True)
         return
     now = datetime.now(UTC)
     if callback.action in approval.PUBLICATION_ACTIONS:
-        await _settle(query, found, callback, now, t)
+        await _settle(tap, found, callback, now, t)
     elif callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
-        await _offer_times(query, context, found, callback, now=now, t=t)
+        await _offer_times(tap, context, found, callback, now=now, t=t)
     else:
-        await _decide_and_tell(query, context, callback, now, t)
+        await _decide_and_tell(tap, context, callback, now, t)
 
 
 async def _decide_and_tell(
-    query: CallbackQuery,
+    tap: Tap,
     context: ContextTypes.DEFAULT_TYPE,
     callback: approval.Callback,
     now: datetime,
     t: Texts,
 ) -> None:
     """Approve (a vote, or the decision once the quorum is met), a time, or Reject."""
-    found = services(context)
+    found, user = services(context), tap.query.from_user
     try:
-        with session_scope(found.engine) as session:
-            decision, votes = _decide(session, found, callback, query.from_user, now)
+        decision, votes = await found.db.run(lambda s: _decide(s, found, callback, user, now))
     except UserError as exc:
-        await query.answer(t.error(exc)[:200], show_alert=True)
+        await tap.answer(t.error(exc)[:200], show_alert=True)
         return
     if decision is None:  # short of the quorum: count the vote, show it to every admin
         assert votes is not None
-        await query.answer(t.vote_counted(len(votes.names), votes.needed))
+        await tap.answer(t.vote_counted(len(votes.names), votes.needed))
         await approval.refresh_requests(
             context.bot,
-            engine=found.engine,
+            db=found.db,
             config=found.config,
             post_id=callback.post_id,
             now=now,
@@ -279,13 +333,13 @@ async def _decide_and_tell(
     post = decision.post
     if post.status is PostStatus.SCHEDULED and post.slot is not None and post.id is not None:
         found.on_scheduled(post.id, post.slot)  # the worker adds its job now
-    await query.answer(_answer(t, callback, decision))
+    await tap.answer(_answer(t, callback, decision))
     if decision.changed:
-        await _announce(context, found, callback, query.from_user)
+        await _announce(context, found, callback, user)
 
 
 async def _settle(
-    query: CallbackQuery,
+    tap: Tap,
     found: ChatServices,
     callback: approval.Callback,
     now: datetime,
@@ -293,27 +347,27 @@ async def _settle(
 ) -> None:
     """Retry (a failed publication), It went out / Send again (an unknown one). The
     pressed message keeps its text, loses its buttons and says who settled it."""
+    query = tap.query
     publication_id, by = callback.post_id, query.from_user.id
+    settle = (
+        outcomes.confirm_sent
+        if callback.action == approval.WENT_OUT
+        else outcomes.retry_publication
+    )
     try:
-        with session_scope(found.engine) as session:
-            if callback.action == approval.WENT_OUT:
-                settled = actions.confirm_sent(
-                    session, publication_id=publication_id, by=by, now=now
-                )
-            else:
-                settled = actions.retry_publication(
-                    session, publication_id=publication_id, by=by, now=now
-                )
+        settled = await found.db.run(
+            lambda s: settle(s, publication_id=publication_id, by=by, now=now)
+        )
     except UserError as exc:
-        await query.answer(t.error(exc)[:200], show_alert=True)
+        await tap.answer(t.error(exc)[:200], show_alert=True)
         return
     if not settled.changed:
-        await query.answer(t.answer_settled())
+        await tap.answer(t.answer_settled())
     elif callback.action == approval.WENT_OUT:
-        await query.answer(t.answer_confirmed())
+        await tap.answer(t.answer_confirmed())
     else:
         found.on_scheduled(settled.publication.post_id, now)
-        await query.answer(t.answer_retrying())
+        await tap.answer(t.answer_retrying())
     message = query.message
     if isinstance(message, Message) and message.text and settled.changed:
         text = t.settled(
@@ -330,14 +384,14 @@ def _decide(
     callback: approval.Callback,
     user: User,
     now: datetime,
-) -> tuple[actions.Decision | None, actions.Votes | None]:
+) -> tuple[decisions.Decision | None, decisions.Votes | None]:
     if callback.action == approval.AT:
         at = datetime.fromtimestamp(callback.at, UTC) if callback.at else now
-        return actions.approve_at(
+        return decisions.approve_at(
             session, found.config, post_id=callback.post_id, by=user.id, at=at, now=now
         ), None
     if callback.action == approval.APPROVE:
-        votes = actions.vote_to_approve(
+        votes = decisions.vote_to_approve(
             session,
             found.config,
             post_id=callback.post_id,
@@ -346,10 +400,10 @@ def _decide(
             now=now,
         )
         return votes.decision, votes
-    return actions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
+    return decisions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
 
 
-def _answer(t: Texts, callback: approval.Callback, decision: actions.Decision) -> str:
+def _answer(t: Texts, callback: approval.Callback, decision: decisions.Decision) -> str:
     """What the presser is told, as a toast."""
     post = decision.post
     if callback.action == approval.REJECT:
@@ -369,13 +423,13 @@ async def _announce(
     """Every admin's copy shows the decision; the officer hears it; a rejection asks why."""
     await approval.update_requests(
         context.bot,
-        engine=found.engine,
+        db=found.db,
         config=found.config,
         post_id=callback.post_id,
         who=user.full_name,
     )
     await approval.tell_submitter(
-        context.bot, engine=found.engine, config=found.config, post_id=callback.post_id
+        context.bot, db=found.db, config=found.config, post_id=callback.post_id
     )
     if callback.action == approval.REJECT:
         t = reader(context, user)

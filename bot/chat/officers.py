@@ -10,14 +10,13 @@ from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import actions
 from bot.chat import approval
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
-from bot.storage.db import session_scope
+from bot.services import access, intake, queued
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,8 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     found, t = services(context), reader(context, user)
     now = datetime.now(UTC)
     try:
-        with session_scope(found.engine) as session:
-            post = actions.queue_post(
+        post = await found.db.run(
+            lambda session: queued.queue_post(
                 session,
                 found.config,
                 text=text,
@@ -71,13 +70,14 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
                 by=user.id,
                 unit=found.config.audience_of_officer(user.id),
             )
+        )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
         return
     assert post.id is not None
     await message.reply_text(t.post_drafted(post.id))
     for warning in await approval.send_requests(
-        context.bot, engine=found.engine, config=found.config, post_id=post.id, now=now
+        context.bot, db=found.db, config=found.config, post_id=post.id, now=now
     ):
         log.warning("%s", warning)
 
@@ -92,8 +92,8 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found, t = services(context), reader(context, user)
     try:
         data, filename, photos = await _read(message)
-        with session_scope(found.engine) as session:
-            recap = actions.store_recap(
+        recap = await found.db.run(
+            lambda session: intake.store_recap(
                 session,
                 data=data,
                 source=filename or f"tin nhắn của {user.id}",
@@ -105,6 +105,7 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 photos=photos,
                 unit=found.config.audience_of_officer(user.id),
             )
+        )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
         return
@@ -119,8 +120,7 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _may_feed(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: Message) -> bool:
     """Officers (and admins) feed the bot; anyone else is told, in their language."""
     found = services(context)
-    with session_scope(found.engine) as session:
-        roles = actions.roles_of(session, found.config, user_id)
+    roles = await found.db.run(lambda session: access.roles_of(session, found.config, user_id))
     if roles & {"officer", "admin"}:
         return True
     await message.reply_text(reader(context, message.from_user).not_an_officer())

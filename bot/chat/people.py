@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
 from telegram import Update, User
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -10,8 +9,8 @@ from bot import i18n
 from bot.chat.services import services
 from bot.chat.texts import Texts, texts_for
 from bot.config import Config
-from bot.storage import repo
-from bot.storage.db import session_scope
+from bot.services.gateway import Gateway
+from bot.storage import people_rows
 
 #: Languages already stored this run, so an update costs a write only when one changes.
 _KNOWN = "known_languages"
@@ -30,9 +29,16 @@ async def remember_language(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     known: dict[int, str | None] = context.bot_data.setdefault(_KNOWN, {})
     if user.id in known and known[user.id] == user.language_code:
         return
-    with session_scope(services(context).engine) as session:
-        repo.remember_language(session, user_id=user.id, language_code=user.language_code)
     known[user.id] = user.language_code
+    # Not awaited: no update waits for this write (the database may be busy for a while).
+    context.application.create_task(
+        services(context).db.run(
+            lambda s: people_rows.remember_language(
+                s, user_id=user.id, language_code=user.language_code
+            )
+        ),
+        update=update,
+    )
 
 
 def reader(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> Texts:
@@ -45,8 +51,7 @@ def texts_for_code(config: Config, language_code: str | None) -> Texts:
     return texts_for(i18n.negotiate(language_code, config.settings.language), config.tz)
 
 
-def texts_by_user(engine: Engine, config: Config, user_ids: list[int]) -> dict[int, Texts]:
+async def texts_by_user(db: Gateway, config: Config, user_ids: list[int]) -> dict[int, Texts]:
     """Each person's texts, from the language they last wrote in (the default if never)."""
-    with session_scope(engine) as session:
-        codes = repo.language_codes(session, user_ids=user_ids)
+    codes = await db.run(lambda s: people_rows.language_codes(s, user_ids=user_ids))
     return {user_id: texts_for_code(config, codes.get(user_id)) for user_id in user_ids}

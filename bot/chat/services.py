@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from telegram.ext import ContextTypes
 
 from bot.config import Config
+from bot.services.gateway import Gateway
 
 KEY = "goodnews"
 
@@ -19,6 +20,7 @@ KEY = "goodnews"
 class ChatServices:
     config: Config
     engine: Engine
+    db: Gateway
     #: Called with (post id, slot) when a post gets scheduled, so the worker adds its job now.
     on_scheduled: Callable[[int, datetime], None]
 

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 
 from bot import i18n
-from bot.actions import BoardSlot
 from bot.domain.compliance import Reason, UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
+from bot.services.queries import BoardSlot
 
 RULE = "───────────────"
 
@@ -179,6 +179,15 @@ class Texts:
 
     def unknown_button(self) -> str:
         return self._("This button no longer works.")
+
+    def saving(self) -> str:
+        return self._("Saving…")
+
+    def busy(self) -> str:
+        return self._("The database is busy; try again in a moment.")
+
+    def bot_trouble(self, cause: str) -> str:
+        return self._("goodnews ran into a problem: {cause}").format(cause=cause)
 
     def status(self, status: str) -> str:
         names = {

@@ -5,7 +5,8 @@ many times the worker meets it (the keys are remembered in the database).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 
@@ -80,3 +81,23 @@ class Published:
 
 
 Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | Published
+
+#: Notices the admins hear about, delivered from the events outbox (a Published notice goes
+#: to the officer as the post's story, not from the outbox).
+ADMIN_NOTICES = (CaughtUp, PublishFailed, OutcomeUnknown, ChannelHeld)
+_BY_NAME: dict[str, type[Notice]] = {kind.__name__: kind for kind in (*ADMIN_NOTICES, Published)}
+
+
+def to_payload(notice: Notice) -> str:
+    """The notice as stored with its event: its kind and fields, instants in ISO 8601."""
+    data = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(notice).items()}
+    return json.dumps({"kind": type(notice).__name__, **data}, ensure_ascii=False)
+
+
+def from_payload(text: str) -> Notice:
+    data = json.loads(text)
+    kind = _BY_NAME[data.pop("kind")]
+    for field in fields(kind):
+        if field.type == "datetime":
+            data[field.name] = datetime.fromisoformat(data[field.name])
+    return kind(**data)

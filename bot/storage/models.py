@@ -270,3 +270,34 @@ class ApprovalMessage(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Event(SQLModel, table=True):
+    """Something people must hear about (the outbox), recorded in the transaction of the
+    change that caused it; one cause (``key``) gives one event, on any worker."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=40)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    expanded: bool = Field(default=False, index=True)  # its deliveries are listed
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class EventDelivery(SQLModel, table=True):
+    """One event to one recipient of one subscriber (the admins' alerts …): ``done`` only
+    after the message went out, retried with backoff until then."""
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscriber", "recipient", name="uq_event_delivery"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    subscriber: str = Field(max_length=40)
+    recipient: int = Field(sa_type=BigInteger)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending, done, failed
+    attempts: int = Field(default=0)
+    next_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_column=Column(Text))

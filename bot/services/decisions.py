@@ -1,0 +1,260 @@
+"""The admins' decisions on a draft: approve (by quorum or at a chosen time), reject,
+edit, unapprove; and the slots a post would take."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.domain.errors import N_, InvalidStateError, RecapError
+from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
+from bot.domain.slots import next_free_slot, slots_after
+from bot.services.post_rules import check_fits, refused, target_channels
+from bot.services.views import PostView
+from bot.storage import audit_rows, post_rows, publication_rows, recap_rows
+from bot.storage.models import Post
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of approve/reject: the post as it is now, and whether this call changed it."""
+
+    post: PostView
+    changed: bool
+
+
+def free_slots(
+    session: Session, config: Config, *, post: Post, now: datetime, count: int
+) -> list[datetime]:
+    """The next ``count`` free slots of the post's kind on its first channel."""
+    assert post.id is not None
+    channels = target_channels(config, post)
+    name = channels[0] if channels else None
+    taken = (
+        publication_rows.taken_slots(session, channel=name, kind=post.kind, exclude_post_id=post.id)
+        if name
+        else []
+    )
+    cadence = config.cadence_for(name)
+    found: list[datetime] = []
+    for slot in slots_after(post.kind, cadence, now):
+        if slot not in set(taken):
+            found.append(slot)
+        if len(found) == count:
+            break
+    return found
+
+
+def _slot_on(
+    session: Session,
+    config: Config,
+    post: Post,
+    channel: str,
+    now: datetime,
+    *,
+    wanted: datetime | None = None,
+) -> datetime:
+    """The post's time on ``channel``: its pinned instant, else ``wanted`` if that is a free
+    slot there, else the next free slot (after ``wanted`` when one was asked for)."""
+    assert post.id is not None
+    if post.pinned_at is not None:
+        return post.pinned_at
+    taken = publication_rows.taken_slots(
+        session, channel=channel, kind=post.kind, exclude_post_id=post.id
+    )
+    after = now if wanted is None else max(now, wanted - timedelta(microseconds=1))
+    return next_free_slot(post.kind, config.cadence_for(channel), after=after, taken=taken)
+
+
+def proposed_slot(session: Session, config: Config, *, post: Post, now: datetime) -> datetime:
+    """When the post would first go out if approved now: its own slot if it has one."""
+    if post.slot is not None and post.status is PostStatus.SCHEDULED:
+        return post.slot
+    channels = target_channels(config, post)
+    if not channels:
+        return post.pinned_at or next_free_slot(post.kind, config.cadence, after=now, taken=())
+    return min(_slot_on(session, config, post, channel, now) for channel in channels)
+
+
+def approve(
+    session: Session,
+    config: Config,
+    *,
+    post_id: int,
+    by: int | None,
+    now: datetime,
+    wanted: datetime | None = None,
+) -> Decision:
+    """Schedule a pending post on each of its channels, in the next free slot of its kind
+    there (or at its pinned instant). Approving twice is harmless."""
+    post = post_rows.get_post(session, post_id=post_id, for_update=True)
+    if post.status is PostStatus.SCHEDULED:
+        return Decision(PostView.of(post), changed=False)
+    if post.status not in APPROVABLE:
+        raise refused(post, N_("post {post_id} is {status}; it cannot be approved"))
+    for _attempt in range(5):  # another worker may take the same slot at the same moment
+        try:
+            with session.begin_nested():
+                dues = [
+                    publication_rows.schedule_publication(
+                        session,
+                        post_id=post_id,
+                        channel=channel,
+                        kind=post.kind,
+                        due_at=_slot_on(session, config, post, channel, now, wanted=wanted),
+                        pinned=post.pinned_at is not None,
+                    ).due_at
+                    for channel in target_channels(config, post)
+                ]
+                post.slot = min((d for d in dues if d is not None), default=post.pinned_at)
+                post.status = PostStatus.SCHEDULED
+                post.decided_by, post.decided_at, post.updated_at = by, now, now
+                session.add(post)
+        except IntegrityError:
+            session.refresh(post)
+            continue
+        audit_rows.audit(
+            session,
+            actor=by,
+            action="approve",
+            post_id=post_id,
+            before="pending",
+            after=f"scheduled {post.slot.isoformat() if post.slot else ''}",
+        )
+        return Decision(PostView.of(post), changed=True)
+    raise InvalidStateError(
+        N_("post {post_id}: could not find a free slot; try again"), post_id=post_id
+    )
+
+
+def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> Decision:
+    """Mark a post rejected; its slots are freed. Rejecting twice is harmless."""
+    post = post_rows.get_post(session, post_id=post_id, for_update=True)
+    if post.status is PostStatus.REJECTED:
+        return Decision(PostView.of(post), changed=False)
+    if post.status not in REJECTABLE:
+        raise refused(post, N_("post {post_id} is {status}; it cannot be rejected"))
+    before = post.status.value
+    publication_rows.cancel_publications(session, post_id=post_id)
+    post.status, post.slot = PostStatus.REJECTED, None
+    post.decided_by, post.decided_at, post.updated_at = by, now, now
+    session.add(post)
+    session.flush()
+    audit_rows.audit(
+        session,
+        actor=by,
+        action="reject",
+        post_id=post_id,
+        before=before,
+        after="rejected",
+        at=now,  # the compliance report dates the rejection by it
+    )
+    return Decision(PostView.of(post), changed=True)
+
+
+@dataclass(frozen=True)
+class Votes:
+    """Where a draft stands toward the quorum; ``decision`` is set once it is approved."""
+
+    names: list[str]
+    needed: int
+    decision: Decision | None
+
+
+def vote_to_approve(
+    session: Session, config: Config, *, post_id: int, by: int, name: str, now: datetime
+) -> Votes:
+    """An admin approves in chat: the draft is scheduled once ``telegram.quorum`` admins have."""
+    post = post_rows.get_post(session, post_id=post_id, for_update=True)
+    needed = config.settings.telegram.quorum
+    if post.status is PostStatus.PENDING:
+        new = post_rows.add_vote(session, post_id=post_id, user_id=by, name=name)
+        cast = post_rows.votes(session, post_id=post_id)
+        names = [v.name for v in cast]
+        if len(cast) < needed:
+            if new:
+                audit_rows.audit(
+                    session,
+                    actor=by,
+                    action="vote",
+                    post_id=post_id,
+                    detail=f"{len(cast)}/{needed}",
+                )
+            return Votes(names, needed, None)
+        return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
+    names = [v.name for v in post_rows.votes(session, post_id=post_id)]
+    return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
+
+
+def approve_at(
+    session: Session, config: Config, *, post_id: int, by: int, at: datetime, now: datetime
+) -> Decision:
+    """An admin picks the time: one of the free slots offered (the post takes it, or the
+    next free one where a channel has it taken meanwhile), or now (pinned to this instant).
+    Quorum does not apply: choosing the time is the decision."""
+    post = post_rows.get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.PENDING:
+        raise refused(post, N_("post {post_id} is {status}; it cannot be rescheduled"))
+    if at <= now:  # "post now": an instant, not a slot
+        post.pinned_at = now
+        session.add(post)
+        session.flush()
+        return approve(session, config, post_id=post_id, by=by, now=now)
+    return approve(session, config, post_id=post_id, by=by, now=now, wanted=at)
+
+
+def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> Post:
+    """An admin rewrites a pending draft: first line the title, the rest the body."""
+    post = post_rows.get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.PENDING:
+        raise refused(post, N_("post {post_id} is {status}; it cannot be edited"))
+    title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
+    if not title.strip() or not body.strip():
+        raise RecapError(N_("send the title on the first line and the text below it"))
+    before = post.title
+    post.title, post.body, post.updated_at = title.strip(), body.strip(), datetime.now(UTC)
+    check_fits(post)
+    session.add(post)
+    session.flush()
+    audit_rows.audit(
+        session,
+        actor=by,
+        action="edit",
+        post_id=post_id,
+        before=before[:200],
+        after=post.title[:200],
+    )
+    return post
+
+
+def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
+    """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
+    post = post_rows.get_post(session, post_id=post_id)
+    if post.status is not PostStatus.REJECTED:
+        raise refused(post, N_("post {post_id} is {status}, not rejected"))
+    audit_rows.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
+    if post.recap_id is None:
+        return None
+    return recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
+
+
+def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None = None) -> Decision:
+    """A scheduled post back to pending; its slots are freed for others."""
+    post = post_rows.get_post(session, post_id=post_id, for_update=True)
+    if post.status is PostStatus.PENDING:
+        return Decision(PostView.of(post), changed=False)
+    if post.status is not PostStatus.SCHEDULED:
+        raise refused(post, N_("post {post_id} is {status}; it cannot be unapproved"))
+    publication_rows.cancel_publications(session, post_id=post_id)
+    post.status, post.slot, post.updated_at = PostStatus.PENDING, None, now
+    session.add(post)
+    session.flush()
+    audit_rows.audit(
+        session, actor=by, action="unapprove", post_id=post_id, before="scheduled", after="pending"
+    )
+    return Decision(PostView.of(post), changed=True)

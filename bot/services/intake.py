@@ -1,0 +1,94 @@
+"""Recap intake: read, validate and store a recap with its photos."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot import ingest
+from bot.domain import recaps
+from bot.domain.errors import N_, RecapError
+from bot.storage import recap_rows
+from bot.storage.media import save_photo
+from bot.storage.models import Recap
+
+#: A title longer than this is not a title but a paragraph pasted on the first line.
+MAX_TITLE_CHARS = 300
+
+
+def store_recap(
+    session: Session,
+    *,
+    data: bytes,
+    source: str,
+    title: str | None,
+    url: str | None,
+    filename: str | None = None,
+    media_dir: Path | None = None,
+    submitted_by: int | None = None,
+    photos: Sequence[ingest.Image] = (),
+    unit: str | None = None,
+) -> Recap:
+    """Read, validate and store a recap with its photos; nothing is written when it is unusable.
+
+    Text, Markdown, saved news pages (HTML) and Word documents are read; the original bytes
+    are kept beside the text that was read and the cleaned paragraphs.
+    """
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise RecapError(f"--url must start with http:// or https://, got {url!r}")
+    extracted = ingest.extract(data, source=source, filename=filename)
+    title, body = _title_and_body(extracted.text, title, source)
+    cleaned = recaps.clean_body(body, title=title)
+    if not cleaned:
+        raise RecapError(
+            f"{source}: nothing is left once captions, bylines and footers are removed"
+        )
+    recap = recap_rows.add_recap(
+        session,
+        title=title,
+        text=body,
+        cleaned="\n\n".join(cleaned),
+        format=extracted.format,
+        original=data,
+        source_url=url or extracted.url,
+        source_name=source,
+        submitted_by=submitted_by,
+        unit=unit,
+    )
+    assert recap.id is not None
+    for position, image in enumerate([*extracted.images, *photos], start=1):
+        path = None
+        if image.data and media_dir is not None:
+            path = save_photo(media_dir, image)
+        elif not image.url:
+            continue  # an embedded photo with nowhere to keep it
+        recap_rows.add_recap_photo(
+            session,
+            recap_id=recap.id,
+            position=position,
+            mime=image.mime,
+            sha256=image.sha256 if image.data else None,
+            path=path,
+            url=image.url,
+        )
+    return recap
+
+
+def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str]:
+    """The given title, or the first line; a title that is really a paragraph is refused."""
+    if title is None:
+        title, body = recaps.split_title(text)
+    else:
+        title, body = title.strip(), text
+    if not title:
+        raise RecapError(N_("{source}: the recap has no title line; pass --title"), source=source)
+    if len(title) > MAX_TITLE_CHARS:
+        raise RecapError(
+            f"{source}: the first line is {len(title)} characters, too long for a title; "
+            "put the title on its own first line or pass --title"
+        )
+    if not body.strip():
+        raise RecapError(N_("{source}: the recap has a title but no text"), source=source)
+    return title, body

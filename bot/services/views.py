@@ -1,0 +1,52 @@
+"""Plain, immutable views of stored rows, for what a service hands back: no live row, no
+session behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Self
+
+from bot.domain.posts import PostKind, PostStatus, PublicationStatus
+
+
+class _View:
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        """The view of a row: its columns as they are now."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PostView(_View):
+    id: int
+    kind: PostKind
+    status: PostStatus
+    title: str
+    body: str
+    link: str | None
+    hashtags: str
+    recap_id: int | None
+    channels: str | None
+    unit: str | None
+    audience: str | None
+    slot: datetime | None
+    pinned_at: datetime | None
+    reserve: bool
+    decided_by: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PublicationView(_View):
+    id: int
+    post_id: int
+    channel: str
+    kind: PostKind
+    status: PublicationStatus
+    due_at: datetime | None
+    attempts: int
+    external_id: str | None
+    error: str | None
+    finished_at: datetime | None

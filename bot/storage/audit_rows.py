@@ -1,0 +1,86 @@
+"""The audit log, and the alerts already given.
+
+Keyword-only functions, each taking the session it works in; they do not commit (the
+caller's ``session_scope`` does), so a multi-step change is all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.domain.posts import PostKind
+from bot.storage.models import Alert, AuditEntry, Post, utcnow
+
+
+def first_time(session: Session, *, key: str) -> bool:
+    """Record the alert ``key``; False when it was already recorded (by any worker)."""
+    if session.get(Alert, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Alert(key=key))
+    except IntegrityError:  # another worker recorded it at the same moment
+        return False
+    return True
+
+
+def audit(
+    session: Session,
+    *,
+    actor: int | None,
+    action: str,
+    post_id: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    detail: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Record a change; ``at``: the instant the action ran at (default: now)."""
+    session.add(
+        AuditEntry(
+            at=at if at is not None else utcnow(),
+            actor=actor,
+            action=action,
+            post_id=post_id,
+            before=before,
+            after=after,
+            detail=detail[:500] if detail else None,
+        )
+    )
+    session.flush()
+
+
+def audit_entries(
+    session: Session, *, post_id: int | None, actor: int | None, limit: int = 1000
+) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if post_id is not None:
+        query = query.where(AuditEntry.post_id == post_id)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    return list(session.exec(query.order_by(col(AuditEntry.id)).limit(limit)).all())
+
+
+def rejections_between(
+    session: Session, *, since: datetime, until: datetime
+) -> list[tuple[str | None, PostKind, datetime]]:
+    """(unit, kind, when) of every rejection in [since, until), from the audit log."""
+    query = (
+        select(Post.unit, Post.kind, AuditEntry.at)
+        .join(Post, col(Post.id) == col(AuditEntry.post_id))
+        .where(
+            AuditEntry.action == "reject",
+            col(AuditEntry.at) >= since,
+            col(AuditEntry.at) < until,
+        )
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
+    )
+    return [(unit, PostKind(kind), at) for unit, kind, at in session.exec(query).all()]
+
+
+def pause_log(session: Session) -> list[AuditEntry]:
+    """Every pause and resume in the audit log (the channel is the detail), oldest first."""
+    query = select(AuditEntry).where(col(AuditEntry.action).in_(["pause", "resume"]))
+    return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())

@@ -1,0 +1,169 @@
+"""Recap rows: stored recaps, their photos, and which are still unused for a kind.
+
+Keyword-only functions, each taking the session it works in; they do not commit (the
+caller's ``session_scope`` does), so a multi-step change is all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.domain.errors import N_, NotFoundError
+from bot.domain.posts import PostKind, PostStatus
+from bot.storage.models import Post, Recap, RecapPhoto
+
+
+def add_recap(
+    session: Session,
+    *,
+    title: str,
+    text: str,
+    source_url: str | None,
+    source_name: str | None,
+    cleaned: str = "",
+    format: str = "text",
+    original: bytes | None = None,
+    submitted_by: int | None = None,
+    unit: str | None = None,
+) -> Recap:
+    recap = Recap(
+        submitted_by=submitted_by,
+        unit=unit,
+        title=title,
+        text=text,
+        cleaned=cleaned,
+        format=format,
+        original=original,
+        source_url=source_url,
+        source_name=source_name,
+    )
+    session.add(recap)
+    session.flush()
+    return recap
+
+
+def add_recap_photo(
+    session: Session,
+    *,
+    recap_id: int,
+    position: int,
+    mime: str,
+    sha256: str | None,
+    path: str | None,
+    url: str | None,
+) -> RecapPhoto:
+    photo = RecapPhoto(
+        recap_id=recap_id, position=position, mime=mime, sha256=sha256, path=path, url=url
+    )
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def recap_photos(session: Session, *, recap_id: int) -> list[RecapPhoto]:
+    """A recap's photos in their order in the recap."""
+    query = (
+        select(RecapPhoto).where(RecapPhoto.recap_id == recap_id).order_by(col(RecapPhoto.position))
+    )
+    return list(session.exec(query).all())
+
+
+def get_recap(session: Session, *, recap_id: int) -> Recap:
+    recap = session.get(Recap, recap_id)
+    if recap is None:
+        raise NotFoundError(N_("no recap with id {recap_id}"), recap_id=recap_id)
+    return recap
+
+
+def same_audience(audience: str | None) -> Any:
+    return col(Post.audience).is_(None) if audience is None else Post.audience == audience
+
+
+def _unused(
+    kind: PostKind, audience: str | None, unit: str | Literal["any"] | None
+) -> SelectOfScalar[Recap]:
+    """Recaps no post of ``kind`` for ``audience`` was drafted from (of ``unit`` unless any)."""
+    used = select(Post.recap_id).where(
+        Post.kind == kind, col(Post.recap_id).is_not(None), same_audience(audience)
+    )
+    query = select(Recap).where(col(Recap.id).not_in(used))
+    if unit != "any":
+        query = query.where(col(Recap.unit).is_(None) if unit is None else Recap.unit == unit)
+    return query.order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
+
+
+def newest_unused_recap(
+    session: Session,
+    *,
+    kind: PostKind,
+    audience: str | None = None,
+    unit: str | Literal["any"] | None = "any",
+) -> Recap | None:
+    """The freshest recap that no post of ``kind`` for ``audience`` was drafted from yet."""
+    return session.exec(_unused(kind, audience, unit)).first()
+
+
+def unused_recaps(
+    session: Session,
+    *,
+    kind: PostKind,
+    since: datetime,
+    audience: str | None = None,
+    unit: str | Literal["any"] | None = "any",
+) -> list[Recap]:
+    """Recaps stored since ``since`` that no post of ``kind`` for ``audience`` was drafted
+    from, newest first."""
+    query = _unused(kind, audience, unit).where(col(Recap.created_at) >= since)
+    return list(session.exec(query).all())
+
+
+def newest_unused_per_unit(
+    session: Session, *, kind: PostKind, audience: str | None = None
+) -> list[Recap]:
+    """The newest recap of each unit (and of the organisation's own) that no post of
+    ``kind`` for ``audience`` was drafted from yet: one query per unit that has one."""
+    used = select(Post.recap_id).where(
+        Post.kind == kind, col(Post.recap_id).is_not(None), same_audience(audience)
+    )
+    units = session.exec(select(Recap.unit).where(col(Recap.id).not_in(used)).distinct()).all()
+    found = (session.exec(_unused(kind, audience, unit)).first() for unit in units)
+    return [recap for recap in found if recap is not None]
+
+
+#: A post in these states was approved: it features its unit (at its slot).
+_FEATURING = (
+    PostStatus.SCHEDULED,
+    PostStatus.PUBLISHING,
+    PostStatus.PUBLISHED,
+    PostStatus.FAILED,
+    PostStatus.UNKNOWN,
+)
+
+
+def last_featured(session: Session, *, kind: PostKind) -> dict[str | None, datetime]:
+    """Each unit's latest slot among the approved posts of ``kind`` for the organisation's
+    channels (key None: the organisation's own news). Units never featured are absent."""
+    query = (
+        select(Post.unit, func.max(Post.slot))
+        .where(
+            Post.kind == kind,
+            col(Post.audience).is_(None),
+            col(Post.status).in_(_FEATURING),
+            col(Post.slot).is_not(None),
+        )
+        .group_by(col(Post.unit))
+    )
+    return {unit: at for unit, at in session.exec(query).all() if at is not None}
+
+
+def recap_used_for(
+    session: Session, *, recap_id: int, kind: PostKind, audience: str | None = None
+) -> bool:
+    query = select(func.count()).where(
+        Post.recap_id == recap_id, Post.kind == kind, same_audience(audience)
+    )
+    return session.exec(query).one() > 0

@@ -1,0 +1,99 @@
+"""The events outbox (#11): what the admins must hear is recorded with the change that caused
+it and delivered at least once, each recipient once. A send refused for now (429, 500) is
+tried again later (#17.3); a `tick` SIGKILLed between the change and the message leaves the
+message to the next run, which sends it once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests import running
+from tests.conftest import Cli
+from tests.fakes.telegram import FakeTelegram
+
+LAN, CHANNEL = 4102, -100410
+TEXT = "Tin tốt: {n} bạn trẻ dọn sạch bờ sông\nSáng nay {n} đoàn viên nhặt rác ven sông Tô Lịch."
+FAILED = "🚫 Bài #{n} chưa đăng được lên tg"
+
+
+def setup(tg: FakeTelegram, workdir: Path) -> tuple[Cli, dict[str, str]]:
+    tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+    tg.add_user(LAN, "Lan")
+    return running.prepare(workdir, tg, CHANNEL, f"admins = [{LAN}]\n")
+
+
+def alerts(tg: FakeTelegram, n: int) -> list[str]:
+    return [
+        m["plain_text"] for m in tg.messages(LAN) if m["plain_text"].startswith(FAILED.format(n=n))
+    ]
+
+
+def tick_until(cli: Cli, at: str, done: object, what: str, timeout: float = 30) -> None:
+    """`goodnews tick` again and again (as cron would) until ``done()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not done():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+        cli("tick", "--at", at)
+        time.sleep(0.2)  # the retry is due after Telegram's retry_after: polled with a deadline
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [(429, "Too Many Requests: retry after 1"), (500, "Internal Server Error")],
+)
+def test_an_alert_refused_for_now_is_delivered_later_once(
+    workdir: Path, status: int, description: str
+) -> None:
+    with FakeTelegram() as tg:
+        cli, _env = setup(tg, workdir)
+        cli("queue", "add", "--text", TEXT.format(n=1), "--approved")
+        [post] = json.loads(cli("queue", "--json").stdout)
+        tg.fail_next("sendMessage", status=400, description="Bad Request: message is too long")
+        tg.fail_next("sendMessage", status=status, description=description)  # the alert
+        cli("tick", "--at", post["slot"])
+        assert alerts(tg, 1) == []  # refused for now, not forgotten
+        tick_until(cli, post["slot"], lambda: alerts(tg, 1), "the alert's second try")
+        cli("tick", "--at", post["slot"])
+        assert len(alerts(tg, 1)) == 1
+        assert tg.messages(CHANNEL) == []
+
+
+def test_a_tick_killed_between_the_change_and_its_message_sends_it_once_after(
+    workdir: Path,
+) -> None:
+    with FakeTelegram() as tg:
+        cli, env = setup(tg, workdir)
+        start = datetime.now().astimezone() + timedelta(hours=1)
+        for n, at in ((1, start), (2, start + timedelta(minutes=1))):
+            cli("queue", "add", "--text", TEXT.format(n=n), "--at", at.isoformat(), "--approved")
+        due = (start + timedelta(minutes=2)).isoformat()
+        # Post 1 fails (its alert is recorded with the failure); post 2 goes out but Telegram
+        # holds the answer, and the tick is SIGKILLed while it waits: before any alert.
+        tg.fail_next("sendMessage", status=400, description="Bad Request: message is too long")
+        tg.delay_next("sendMessage", 60)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "tick", "--at", due],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            tg.wait_for_messages(CHANNEL, 1, timeout=30)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert alerts(tg, 1) == []
+        cli("tick", "--at", due)  # the next cron tick
+        assert len(alerts(tg, 1)) == 1
+        cli("tick", "--at", due)
+        assert len(alerts(tg, 1)) == 1
+        assert len(tg.messages(CHANNEL)) == 1  # post 2 was not sent twice either
