@@ -23,7 +23,7 @@ from bot.chat.services import ChatServices
 from bot.config import Config
 from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
-from bot.publishers import Publishers, open_publishers
+from bot.platforms.publishers import Publishers, open_publishers
 from bot.storage.db import session_scope
 from jobs.scheduler import Worker
 

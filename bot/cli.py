@@ -313,7 +313,7 @@ def draft_preview(
 @asynccontextmanager
 async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
     """A started Bot for messaging admins, or None and the reason it is not possible."""
-    from bot.publishers import make_bot, start_bot
+    from bot.platforms.telegram.client import make_bot, start_bot
 
     bot = make_bot(config)
     if bot is None:
@@ -352,7 +352,7 @@ def reject(state: State, post_id: int) -> None:
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
     from bot import actions
-    from bot.publishers import make_bot
+    from bot.platforms.telegram.client import make_bot
     from bot.storage import db
 
     config, now = state.config, datetime.now(UTC)
@@ -701,7 +701,7 @@ def tick(state: State, at_text: str | None) -> None:
     """
     from bot import actions
     from bot.chat.alerts import send_notice
-    from bot.publishers import open_publishers
+    from bot.platforms.publishers import open_publishers
     from bot.storage import db
     from jobs.broadcast import broadcast_due
     from jobs.publish import publish_due, worker_name

@@ -8,11 +8,13 @@ key, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import tomllib
 from dataclasses import dataclass
 from datetime import time, timedelta
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -173,34 +175,71 @@ class DraftingConfig(_Section):
         return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
 
 
-class ChannelConfig(_Section):
+class ChannelOptions(_Section):
+    """The keys of a ``[[channels]]`` table that belong to its platform (``chat_id``,
+    ``page_id``, …): each platform's ``schema.py`` subclasses this."""
+
+    @property
+    def target(self) -> str:
+        """Where the channel posts: a chat, a Page id."""
+        raise NotImplementedError
+
+
+@cache
+def channel_schemas() -> dict[str, type[ChannelOptions]]:
+    """Each channel type's keys, from ``bot/platforms/<type>/schema.py`` (its ``SCHEMA``).
+
+    Found by folder, so that a new platform is one new folder. The schema modules import only
+    this module and pydantic, never their platform's library.
+    """
+    folder = Path(__file__).with_name("platforms")
+    return {
+        path.parent.name: importlib.import_module(f"bot.platforms.{path.parent.name}.schema").SCHEMA
+        for path in sorted(folder.glob("*/schema.py"))
+    }
+
+
+class ChannelConfig(BaseModel):
+    """A ``[[channels]]`` table: its name, type and cadence here, the other keys checked by
+    its platform's schema (:func:`channel_schemas`) and kept in :attr:`options`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-    type: Literal["telegram", "facebook"]
-    chat_id: str | int | None = None
-    page_id: str | None = None
+    type: str
     cadence: CadenceOverride | None = None
-    #: Telegram: whether a text message shows the preview of its link (None: Telegram's
-    #: default, shown).
-    link_preview: bool | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        types = sorted(channel_schemas())
+        if value not in types:
+            known = " or ".join(repr(t) for t in types)
+            raise ValueError(f"Input should be {known}, got {value!r}")
+        return value
 
     @model_validator(mode="after")
-    def _target_present(self) -> ChannelConfig:
-        if self.type == "telegram" and self.chat_id in (None, ""):
-            raise ValueError('a telegram channel needs chat_id (such as "@your_channel")')
-        if self.type == "facebook" and not self.page_id:
-            raise ValueError("a facebook channel needs page_id")
-        if self.type == "telegram" and self.page_id is not None:
-            raise ValueError("page_id belongs to facebook channels")
-        if self.type == "facebook" and self.chat_id is not None:
-            raise ValueError("chat_id belongs to telegram channels")
-        if self.type == "facebook" and self.link_preview is not None:
-            raise ValueError("link_preview belongs to telegram channels")
+    def _platform_keys(self) -> ChannelConfig:
+        schemas = channel_schemas()
+        schema = schemas[self.type]
+        keys = self.model_extra or {}
+        for key in keys:
+            owner = next((t for t, s in schemas.items() if key in s.model_fields), None)
+            if key not in schema.model_fields and owner is not None:
+                raise ValueError(f"{key} belongs to {owner} channels")
+        schema.model_validate(keys)
         return self
+
+    @property
+    def options(self) -> ChannelOptions:
+        """The platform's keys, validated by its schema (again: ``model_copy`` may have
+        changed them without validating)."""
+        return channel_schemas()[self.type].model_validate(self.model_extra or {})
 
     @property
     def target(self) -> str:
         """Where the channel posts: the Telegram chat or the Facebook Page id."""
-        return str(self.chat_id if self.type == "telegram" else self.page_id)
+        return self.options.target
 
 
 class UnitConfig(_Section):

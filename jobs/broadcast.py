@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
-from bot.publishers import OutgoingPost, Publishers
-from bot.publishers.telegram_dm import DirectMessenger
+from bot.platforms.publishers import OutgoingPost, Publishers
+from bot.platforms.telegram.dm import DirectMessenger
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery

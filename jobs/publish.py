@@ -43,7 +43,7 @@ from bot.domain.errors import (
 )
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.publishers import OutgoingPost, Photo, Publishers
+from bot.platforms.publishers import OutgoingPost, Photo, Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Publication

@@ -23,7 +23,7 @@ from bot import actions
 from bot.config import Config
 from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
-from bot.publishers import Publishers
+from bot.platforms.publishers import Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
 from jobs.broadcast import broadcast_due

@@ -26,7 +26,7 @@ from bot.domain.drafting import (
 )
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.ingest import Image
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.storage import db, repo
 from bot.storage.db import session_scope
 from jobs.publish import PassReport, publish_due

@@ -17,7 +17,7 @@ from bot import actions
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.notices import ChannelHeld
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.storage import db, repo
 from bot.storage.db import session_scope
 from jobs.publish import PassReport, publish_due
