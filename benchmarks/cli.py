@@ -34,10 +34,6 @@ def cpu_seconds(argv: Sequence[str], *, cwd: Path, env: dict[str, str]) -> float
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def median_cpu(argv: Sequence[str], runs: int, *, cwd: Path, env: dict[str, str]) -> float:
-    return statistics.median(cpu_seconds(argv, cwd=cwd, env=env) for _ in range(runs))
-
-
 def project(folder: Path) -> dict[str, str]:
     """A fresh project in ``folder`` (config.toml, SQLite database) and an environment
     without tokens, so nothing can reach a platform."""
@@ -61,11 +57,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             "draft preview": [*GOODNEWS, "draft", "preview", str(SAMPLE)],
             "tick (nothing due)": [*GOODNEWS, "tick"],
         }
-        bare = median_cpu([sys.executable, "-c", "pass"], args.runs, cwd=folder, env=env)
+        bare_argv = [sys.executable, "-c", "pass"]
+        times: dict[str, list[float]] = {name: [] for name in ["bare", *commands]}
+        for _ in range(args.runs):  # interleaved: each command and the bare start see one load
+            times["bare"].append(cpu_seconds(bare_argv, cwd=folder, env=env))
+            for name, command in commands.items():
+                times[name].append(cpu_seconds(command, cwd=folder, env=env))
+        bare = statistics.median(times["bare"])
         print(f"CPU time (user+sys), median of {args.runs} runs; bare `python -c pass`")
         print(f"{'command':<22}{'CPU ms':>9}{'bare ms':>9}{'ratio':>8}{'target':>9}")
-        for name, command in commands.items():
-            cpu = median_cpu(command, args.runs, cwd=folder, env=env)
+        for name in commands:
+            cpu = statistics.median(times[name])
             target = f"≤ {TARGETS[name]:g}×" if name in TARGETS else ""
             print(f"{name:<22}{cpu * 1000:>9.0f}{bare * 1000:>9.0f}{cpu / bare:>7.1f}×{target:>9}")
 

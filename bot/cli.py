@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from bot import config as config_module
-from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
@@ -32,10 +30,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from telegram import Bot
 
+    from bot.config import Config
     from bot.storage.models import Post, Publication
 
-# Commands import the database, Telegram and Facebook libraries when they need them, so
-# `goodnews --help` and `goodnews draft preview` start fast.
+# Commands import the config (pydantic), the database, Telegram and Facebook libraries when
+# they need them, so `goodnews --help` and `goodnews draft preview` start fast
+# (`python -m benchmarks.cli`; tests/test_cli_imports.py checks what each one loads).
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,6 +72,8 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from bot import config as config_module
+
             self._config = config_module.load(self.config_path)
         return self._config
 
@@ -116,6 +118,7 @@ def init(state: State) -> None:
 
     Example: goodnews init
     """
+    from bot import config as config_module
     from bot.storage import db
 
     path = config_module.resolve_path(state.config_path) or config_module.DEFAULT_PATH
@@ -292,11 +295,13 @@ def draft_preview(
 
     Example: goodnews draft preview recaps/*.docx --kind weekly --json
     """
+    from bot.config_file import read_drafting
     from bot.preview import preview_file
 
+    settings = read_drafting(state.config_path)  # the [drafting] table alone: no pydantic
     failed = 0
     for path in paths:
-        result = preview_file(path, config=state.config, kind=PostKind(kind), max_chars=max_chars)
+        result = preview_file(path, settings=settings, kind=PostKind(kind), max_chars=max_chars)
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         elif "error" in result:
@@ -313,12 +318,13 @@ def draft_preview(
 @asynccontextmanager
 async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
     """A started Bot for messaging admins, or None and the reason it is not possible."""
+    if not config.secrets.telegram_bot_token:  # checked first: no token, no Telegram import
+        yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
+        return
     from bot.platforms.telegram.client import make_bot, start_bot
 
     bot = make_bot(config)
-    if bot is None:
-        yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
-        return
+    assert bot is not None
     await start_bot(bot)
     try:
         yield bot, ""
@@ -700,7 +706,6 @@ def tick(state: State, at_text: str | None) -> None:
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
     from bot import actions
-    from bot.chat.alerts import send_notice
     from bot.platforms.publishers import open_publishers
     from bot.storage import db
     from jobs.broadcast import broadcast_due
@@ -729,6 +734,8 @@ def tick(state: State, at_text: str | None) -> None:
                 engine=state.engine, config=config, publishers=publishers, worker=worker_name()
             )
             for told in report.notices:  # told to the admins in chat once, whoever finds it
+                from bot.chat.alerts import send_notice  # the chat loads only to say something
+
                 await send_notice(bot, engine=state.engine, config=config, notice=told)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -18,10 +19,12 @@ from bot.actions import as_draft
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
 from bot.platforms.publishers import OutgoingPost, Publishers
-from bot.platforms.telegram.dm import DirectMessenger
 from bot.storage import repo
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery
+
+if TYPE_CHECKING:  # python-telegram-bot loads only when there is someone to message
+    from bot.platforms.telegram.dm import DirectMessenger
 
 log = logging.getLogger(__name__)
 

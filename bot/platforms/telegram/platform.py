@@ -44,6 +44,9 @@ class Telegram:
     @asynccontextmanager
     async def open_publisher(self, shared: Shared) -> AsyncIterator[Publisher | None]:
         """The channels' publisher on the shared bot, or on one started (and shut down) here."""
+        if shared.bot is None and not shared.config.secrets.telegram_bot_token:
+            yield None  # the dry run, without loading python-telegram-bot
+            return
         from bot.platforms.telegram.client import make_bot, start_bot
         from bot.platforms.telegram.publisher import Pacer, TelegramChannelPublisher
 
