@@ -6,18 +6,17 @@ error prints one line, ``error: ...``, and exits 1 without a traceback.
 
 from __future__ import annotations
 
-import asyncio
+import importlib.util
 import json
-import logging
 import os
 import re
-import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
@@ -26,12 +25,34 @@ from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
 
+
+def _lazy(name: str) -> ModuleType:
+    """``name``, loaded on first use (importlib's LazyLoader): asyncio alone is a third of
+    what ``goodnews --help`` costs, and only the commands that run something use it."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
 if TYPE_CHECKING:
+    import asyncio
+    import logging
+    import secrets
+
     from sqlalchemy.engine import Engine
     from telegram import Bot
 
     from bot.config import Config
     from bot.storage.models import Post, Publication
+else:
+    asyncio, logging, secrets = _lazy("asyncio"), _lazy("logging"), _lazy("secrets")
 
 # Commands import the config (pydantic), the database, Telegram and Facebook libraries when
 # they need them, so `goodnews --help` and `goodnews draft preview` start fast
