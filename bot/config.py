@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -540,6 +539,8 @@ def _with_dotenv(env: dict[str, str]) -> dict[str, str]:
     dotenv = Path(".env")
     if not dotenv.is_file():
         return env
+    from dotenv import dotenv_values  # only when there is a .env to read
+
     merged = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
     merged.update(env)
     return merged
