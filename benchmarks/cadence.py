@@ -29,7 +29,7 @@ from benchmarks.databases import database
 from benchmarks.run import bench_lateness, ms, percentile
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.storage import db
 from bot.storage.models import Post, Publication
 from jobs.broadcast import broadcast_due

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Config, Secrets, parse_settings
 from bot.domain import drafting, recaps
 from bot.domain.posts import PostKind, PostStatus
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope
 from jobs.publish import publish_due

@@ -24,7 +24,7 @@ from bot.chat.trouble import PollingBot, TokenRefusedError, on_error
 from bot.config import Config
 from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
-from bot.publishers import Publishers, open_publishers
+from bot.platforms.publishers import Publishers, open_publishers
 from bot.services import access
 from bot.services.gateway import gateway_for
 from jobs.scheduler import Worker

@@ -2,7 +2,7 @@
 
 :func:`check_channels` is the entry point for programs too (the worker may call it to release
 channels held after an expired token); the probing itself lives in
-:mod:`bot.publishers.checks`, next to the adapters.
+each platform's ``check`` (``bot/platforms/<type>/check.py``), next to its publisher.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import asyncio
 from typing import Any
 
 from bot.config import Config
-from bot.publishers.checks import ChannelCheck, Finding, check_facebook, check_telegram
+from bot.platforms.base import ChannelCheck, Finding
+from bot.platforms.registry import used_by
 
 __all__ = ["ChannelCheck", "Finding", "as_json", "check_channels", "describe", "summary"]
 
 
 async def check_channels(config: Config) -> list[ChannelCheck]:
-    """Ask Telegram and Facebook about every channel of ``config``, in config order.
+    """Ask each channel's platform about every channel of ``config``, in config order.
 
     Read-only (``getMe``, ``getChat``, ``getChatMember``; Graph ``GET /{page-id}`` and
     ``GET /me``); never raises for what a platform answers or for network trouble: each
@@ -26,12 +27,11 @@ async def check_channels(config: Config) -> list[ChannelCheck]:
     caller's event loop (Telegram and Facebook are asked concurrently; the Facebook SDK
     runs in a worker thread).
     """
-    telegram = [c for c in config.channels if c.type == "telegram"]
-    facebook = [c for c in config.channels if c.type == "facebook"]
-    on_telegram, on_facebook = await asyncio.gather(
-        check_telegram(config, telegram), check_facebook(config, facebook)
+    platforms = used_by(config)
+    answers = await asyncio.gather(
+        *(p.check(config, [c for c in config.channels if c.type == p.name]) for p in platforms)
     )
-    found = {check.channel: check for check in [*on_telegram, *on_facebook]}
+    found = {check.channel: check for checks in answers for check in checks}
     return [found[c.name] for c in config.channels]
 
 

@@ -6,36 +6,57 @@ error prints one line, ``error: ...``, and exits 1 without a traceback.
 
 from __future__ import annotations
 
-import asyncio
+import importlib.util
 import json
-import logging
 import os
 import re
-import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from bot import config as config_module
-from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
 
+
+def _lazy(name: str) -> ModuleType:
+    """``name``, loaded on first use (importlib's LazyLoader): asyncio alone is a third of
+    what ``goodnews --help`` costs, and only the commands that run something use it."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
 if TYPE_CHECKING:
+    import asyncio
+    import logging
+    import secrets
+
     from sqlalchemy.engine import Engine
     from telegram import Bot
 
+    from bot.config import Config
     from bot.storage.models import Post, Publication
+else:
+    asyncio, logging, secrets = _lazy("asyncio"), _lazy("logging"), _lazy("secrets")
 
-# Commands import the database, Telegram and Facebook libraries when they need them, so
-# `goodnews --help` and `goodnews draft preview` start fast.
+# Commands import the config (pydantic), the database, Telegram and Facebook libraries when
+# they need them, so `goodnews --help` and `goodnews draft preview` start fast
+# (`python -m benchmarks.cli`; tests/test_cli_imports.py checks what each one loads).
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,6 +93,8 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from bot import config as config_module
+
             self._config = config_module.load(self.config_path)
         return self._config
 
@@ -116,6 +139,7 @@ def init(state: State) -> None:
 
     Example: goodnews init
     """
+    from bot import config as config_module
     from bot.storage import db
 
     path = config_module.resolve_path(state.config_path) or config_module.DEFAULT_PATH
@@ -293,11 +317,13 @@ def draft_preview(
 
     Example: goodnews draft preview recaps/*.docx --kind weekly --json
     """
+    from bot.config_file import read_drafting
     from bot.preview import preview_file
 
+    settings = read_drafting(state.config_path)  # the [drafting] table alone: no pydantic
     failed = 0
     for path in paths:
-        result = preview_file(path, config=state.config, kind=PostKind(kind), max_chars=max_chars)
+        result = preview_file(path, settings=settings, kind=PostKind(kind), max_chars=max_chars)
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         elif "error" in result:
@@ -314,12 +340,13 @@ def draft_preview(
 @asynccontextmanager
 async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
     """A started Bot for messaging admins, or None and the reason it is not possible."""
-    from bot.publishers import make_bot, start_bot
-
-    bot = make_bot(config)
-    if bot is None:
+    if not config.secrets.telegram_bot_token:  # checked first: no token, no Telegram import
         yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
         return
+    from bot.platforms.telegram.client import make_bot, start_bot
+
+    bot = make_bot(config)
+    assert bot is not None
     await start_bot(bot)
     try:
         yield bot, ""
@@ -352,7 +379,7 @@ def reject(state: State, post_id: int) -> None:
 
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
-    from bot.publishers import make_bot
+    from bot.platforms.telegram.client import make_bot
     from bot.services import decisions
     from bot.storage import db
 
@@ -705,9 +732,8 @@ def tick(state: State, at_text: str | None) -> None:
 
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
-    from bot.chat.alerts import dispatch, send_notice
     from bot.domain.notices import Notice
-    from bot.publishers import open_publishers
+    from bot.platforms.publishers import open_publishers
     from bot.services import scheduling
     from bot.services.gateway import gateway_for
     from jobs.one_pass import one_pass
@@ -731,6 +757,8 @@ def tick(state: State, at_text: str | None) -> None:
                 say(notice)
 
             async def notify(notice: Notice) -> bool:
+                from bot.chat.alerts import send_notice  # the chat loads only to say something
+
                 return await send_notice(bot, db=gateway, config=config, notice=notice)
 
             report, followers = await one_pass(
@@ -742,6 +770,8 @@ def tick(state: State, at_text: str | None) -> None:
                 notify=notify,
             )
             if bot is not None:  # the admins' alerts, from the outbox (at least once)
+                from bot.chat.alerts import dispatch
+
                 await dispatch(bot, db=gateway, config=config)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")

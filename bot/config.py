@@ -8,17 +8,16 @@ key, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import time, timedelta
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,15 +29,27 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_file import (
+    DAILY_HASHTAGS,
+    DAILY_MAX_CHARS,
+    WEEKLY_HASHTAGS,
+    WEEKLY_MAX_CHARS,
+    parse_toml,
+    read_toml,
+)
+
+# Re-exported: callers find them in the config module.
+from bot.config_file import DEFAULT_PATH as DEFAULT_PATH  # noqa: PLC0414
+from bot.config_file import ENV_CONFIG as ENV_CONFIG  # noqa: PLC0414
+from bot.config_file import default_config_text as default_config_text  # noqa: PLC0414
+from bot.config_file import resolve_path as resolve_path  # noqa: PLC0414
 from bot.domain.errors import N_, ConfigError
 from bot.domain.posts import PostKind
 from bot.domain.slots import Cadence, parse_skip_dates, weekday_number
 
-ENV_CONFIG = "GOODNEWS_CONFIG"
 ENV_DATABASE_URL = "DATABASE_URL"
 ENV_TELEGRAM_TOKEN = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
 ENV_FACEBOOK_TOKEN = "FACEBOOK_PAGE_TOKEN"  # noqa: S105
-DEFAULT_PATH = Path("config.toml")
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -67,7 +78,7 @@ Url = Annotated[str, AfterValidator(_check_url)]
 class _Section(BaseModel):
     """Unknown keys are errors: a typo must not silently fall back to a default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class TelegramConfig(_Section):
@@ -159,12 +170,17 @@ class WorkerConfig(_Section):
 
 
 class DraftingConfig(_Section):
-    daily_max_chars: int = Field(default=600, ge=80, le=3500)
-    # 1,000 fits a Telegram photo caption (1,024 with the title); a text-only story may
-    # go up to 4,000, under Telegram's 4,096 for a message.
-    weekly_max_chars: int = Field(default=1000, ge=200, le=4000)
-    daily_hashtags: list[str] = Field(default_factory=lambda: ["#MoiNgayMotTinTot"])
-    weekly_hashtags: list[str] = Field(default_factory=lambda: ["#MoiTuanMotCauChuyenDep"])
+    """Bounds and defaults from :mod:`bot.config_file`, which reads this table alone for
+    ``draft preview``."""
+
+    daily_max_chars: int = Field(
+        default=DAILY_MAX_CHARS[0], ge=DAILY_MAX_CHARS[1], le=DAILY_MAX_CHARS[2]
+    )
+    weekly_max_chars: int = Field(
+        default=WEEKLY_MAX_CHARS[0], ge=WEEKLY_MAX_CHARS[1], le=WEEKLY_MAX_CHARS[2]
+    )
+    daily_hashtags: list[str] = Field(default_factory=lambda: list(DAILY_HASHTAGS))
+    weekly_hashtags: list[str] = Field(default_factory=lambda: list(WEEKLY_HASHTAGS))
 
     def hashtags_for(self, kind: PostKind) -> list[str]:
         return self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags
@@ -173,34 +189,71 @@ class DraftingConfig(_Section):
         return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
 
 
-class ChannelConfig(_Section):
+class ChannelOptions(_Section):
+    """The keys of a ``[[channels]]`` table that belong to its platform (``chat_id``,
+    ``page_id``, …): each platform's ``schema.py`` subclasses this."""
+
+    @property
+    def target(self) -> str:
+        """Where the channel posts: a chat, a Page id."""
+        raise NotImplementedError
+
+
+@cache
+def channel_schemas() -> dict[str, type[ChannelOptions]]:
+    """Each channel type's keys, from ``bot/platforms/<type>/schema.py`` (its ``SCHEMA``).
+
+    Found by folder, so that a new platform is one new folder. The schema modules import only
+    this module and pydantic, never their platform's library.
+    """
+    folder = Path(__file__).with_name("platforms")
+    return {
+        path.parent.name: importlib.import_module(f"bot.platforms.{path.parent.name}.schema").SCHEMA
+        for path in sorted(folder.glob("*/schema.py"))
+    }
+
+
+class ChannelConfig(BaseModel):
+    """A ``[[channels]]`` table: its name, type and cadence here, the other keys checked by
+    its platform's schema (:func:`channel_schemas`) and kept in :attr:`options`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True, defer_build=True)
+
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-    type: Literal["telegram", "facebook"]
-    chat_id: str | int | None = None
-    page_id: str | None = None
+    type: str
     cadence: CadenceOverride | None = None
-    #: Telegram: whether a text message shows the preview of its link (None: Telegram's
-    #: default, shown).
-    link_preview: bool | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        types = sorted(channel_schemas())
+        if value not in types:
+            known = " or ".join(repr(t) for t in types)
+            raise ValueError(f"Input should be {known}, got {value!r}")
+        return value
 
     @model_validator(mode="after")
-    def _target_present(self) -> ChannelConfig:
-        if self.type == "telegram" and self.chat_id in (None, ""):
-            raise ValueError('a telegram channel needs chat_id (such as "@your_channel")')
-        if self.type == "facebook" and not self.page_id:
-            raise ValueError("a facebook channel needs page_id")
-        if self.type == "telegram" and self.page_id is not None:
-            raise ValueError("page_id belongs to facebook channels")
-        if self.type == "facebook" and self.chat_id is not None:
-            raise ValueError("chat_id belongs to telegram channels")
-        if self.type == "facebook" and self.link_preview is not None:
-            raise ValueError("link_preview belongs to telegram channels")
+    def _platform_keys(self) -> ChannelConfig:
+        schemas = channel_schemas()
+        schema = schemas[self.type]
+        keys = self.model_extra or {}
+        for key in keys:
+            owner = next((t for t, s in schemas.items() if key in s.model_fields), None)
+            if key not in schema.model_fields and owner is not None:
+                raise ValueError(f"{key} belongs to {owner} channels")
+        schema.model_validate(keys)
         return self
+
+    @property
+    def options(self) -> ChannelOptions:
+        """The platform's keys, validated by its schema (again: ``model_copy`` may have
+        changed them without validating)."""
+        return channel_schemas()[self.type].model_validate(self.model_extra or {})
 
     @property
     def target(self) -> str:
         """Where the channel posts: the Telegram chat or the Facebook Page id."""
-        return str(self.chat_id if self.type == "telegram" else self.page_id)
+        return self.options.target
 
 
 class UnitConfig(_Section):
@@ -406,35 +459,11 @@ def _merge(first: CadenceOverride | None, then: CadenceOverride | None) -> Caden
     )
 
 
-def default_config_text() -> str:
-    """The commented config ``goodnews init`` writes; it also applies when there is no file."""
-    return resources.files("bot").joinpath("config.default.toml").read_text(encoding="utf-8")
-
-
-def resolve_path(explicit: Path | None, environ: dict[str, str] | None = None) -> Path | None:
-    """The config file to read: the option, else $GOODNEWS_CONFIG, else ./config.toml if present."""
-    env = os.environ if environ is None else environ
-    if explicit is not None:
-        return explicit
-    if env.get(ENV_CONFIG):
-        return Path(env[ENV_CONFIG])
-    return DEFAULT_PATH if DEFAULT_PATH.exists() else None
-
-
 def load(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Read, validate and combine the config file, ``.env`` and the environment."""
     env = dict(os.environ if environ is None else environ)
     path = resolve_path(explicit, env)
-    if path is None:
-        source, text = "embedded defaults", default_config_text()
-    else:
-        source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such config file (run `goodnews init`)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    source, text, _ = read_toml(path)
     settings = parse_settings(text, source=source)
     env = _with_dotenv(env)
     return Config(
@@ -450,10 +479,7 @@ def load(explicit: Path | None = None, environ: dict[str, str] | None = None) ->
 
 def parse_settings(text: str, *, source: str) -> Settings:
     """Validate TOML text; the first problem becomes a one-line ConfigError naming the key."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    data = parse_toml(text, source)
     _refuse_secrets(data, source)
     try:
         return Settings.model_validate(data)
@@ -513,6 +539,8 @@ def _with_dotenv(env: dict[str, str]) -> dict[str, str]:
     dotenv = Path(".env")
     if not dotenv.is_file():
         return env
+    from dotenv import dotenv_values  # only when there is a .env to read
+
     merged = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
     merged.update(env)
     return merged

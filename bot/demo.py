@@ -14,7 +14,7 @@ from bot import config as config_module
 from bot.config import Config, Secrets
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.services import decisions, drafter, intake
 from bot.storage import db
 from jobs.publish import publish_due

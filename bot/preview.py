@@ -1,7 +1,7 @@
 """Drafting from files without storing anything, for ``goodnews draft preview``.
 
-Only the domain and the format readers are used here, so previewing hundreds of files starts
-fast and touches no database.
+Only the domain, the format readers and the config file's ``[drafting]`` table are used here,
+so previewing hundreds of files starts fast: no database, no pydantic.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import ingest
-from bot.config import Config
+from bot.config_file import Drafting
 from bot.domain import drafting, recaps
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 
 
 def preview_file(
-    path: str, *, config: Config, kind: PostKind, max_chars: int | None
+    path: str, *, settings: Drafting, kind: PostKind, max_chars: int | None
 ) -> dict[str, Any]:
     """The draft of one file as a JSON-ready dict, or ``{"path", "error"}``."""
     try:
@@ -28,7 +28,6 @@ def preview_file(
     try:
         extracted = ingest.extract(data, source=path, filename=None if path == "-" else path)
         title, body = recaps.split_title(extracted.text)
-        settings = config.settings.drafting
         draft = drafting.draft_post(
             kind=kind,
             title=title,

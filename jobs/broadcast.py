@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
-from bot.publishers import OutgoingPost, Publishers
-from bot.publishers.telegram_dm import DirectMessenger
+from bot.platforms.publishers import OutgoingPost, Publishers
 from bot.services.gateway import Gateway, gateway_for
 from bot.services.post_rules import as_draft
 from bot.storage import follower_rows, post_rows
 from bot.storage.models import Delivery
+
+if TYPE_CHECKING:  # python-telegram-bot loads only when there is someone to message
+    from bot.platforms.telegram.dm import DirectMessenger
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Config
 from bot.domain.notices import Notice
-from bot.publishers import Publishers
+from bot.platforms.publishers import Publishers
 from jobs.broadcast import BroadcastReport, broadcast_due
 from jobs.publish import PassReport, publish_due
 

@@ -41,7 +41,7 @@ from bot.domain.errors import (
 )
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.publishers import OutgoingPost, Photo, Publishers
+from bot.platforms.publishers import OutgoingPost, Photo, Publishers
 from bot.services import queued
 from bot.services.gateway import Gateway, gateway_for
 from bot.services.post_rules import as_draft

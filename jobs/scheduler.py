@@ -23,7 +23,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
-from bot.publishers import Publishers
+from bot.platforms.publishers import Publishers
 from bot.services import scheduling
 from bot.services.gateway import gateway_for
 from bot.storage import channel_rows, event_rows, publication_rows

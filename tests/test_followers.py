@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.storage import db, follower_rows
 from bot.storage.db import session_scope
 from bot.storage.models import Delivery, Subscriber

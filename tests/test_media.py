@@ -25,7 +25,7 @@ from bot.domain.drafting import (
 )
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.ingest import Image
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.services import decisions, drafter, intake, post_rules, queued
 from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope
@@ -193,7 +193,7 @@ def test_twelve_photos_send_the_first_ten_and_say_so(
     setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
     post_id = setup.queue(SHORT, [photo(n) for n in range(1, 13)], channels=("tg",))
-    with caplog.at_level(logging.WARNING, logger="bot.publishers"):
+    with caplog.at_level(logging.WARNING, logger="bot.platforms"):
         setup.tick()
     [call] = setup.tg.calls("sendMediaGroup")
     assert call.ok

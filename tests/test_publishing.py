@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.notices import ChannelHeld
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
-from bot.publishers import open_publishers
+from bot.platforms.publishers import open_publishers
 from bot.services import decisions, drafter, intake, scheduling
 from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope

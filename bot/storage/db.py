@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
 
 from bot.domain.errors import ConfigError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+# Alembic is imported only to migrate (``goodnews init``): every other command checks the
+# schema's revision with one query and the migration files' text (see check_schema).
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 30_000
@@ -80,6 +84,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -88,6 +94,8 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Create or upgrade the schema to the newest revision; returns (before, after)."""
+    from alembic import command
+
     before = current_revision(engine)
     cfg = alembic_config(engine)
     with engine.begin() as connection:
@@ -97,20 +105,43 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in ``alembic_version`` (what Alembic itself reads), None when the
+    database has no goodnews tables yet."""
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
         raise ConfigError(f"database: cannot connect: {_first_line(exc)}") from None
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+_REVISION = re.compile(r"^(down_)?revision\b[^=]*=\s*[\"']?([\w.-]+|None)", re.MULTILINE)
+
+
+def head_revision(_engine: Engine | None = None) -> str | None:
+    """The newest migration: the revision no other one revises, read from the files' text
+    (``revision = "0013"``, ``down_revision = "0012"``) without importing Alembic. (The
+    engine is not needed: the migrations are the same for every database.)"""
+    return _head()
+
+
+@cache
+def _head() -> str | None:
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revised if down else revisions).add(value)
+    heads = sorted(revisions - revised)
+    if len(heads) > 1:
+        raise ConfigError(f"migrations: several heads {heads}: chain them one after another")
+    return heads[0] if heads else None
 
 
 def check_schema(engine: Engine) -> None:
     """Refuse to work on a database that ``goodnews init`` has not brought up to date."""
-    current, head = current_revision(engine), head_revision(engine)
+    current, head = current_revision(engine), _head()
     if current != head:
         state = "has no goodnews tables" if current is None else f"is at revision {current}"
         raise ConfigError(f"database {state}; run `goodnews init` to create or upgrade it")

@@ -8,31 +8,26 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.config import ChannelConfig
-from bot.publishers import payloads
-from bot.publishers.base import OutgoingPost, PublishResult
+from bot.config import ChannelConfig, Config
+from bot.platforms.base import OutgoingPost, PublishResult
+from bot.platforms.registry import platform_of
 
 
 class OutboxPublisher:
     """Writes ``<outbox>/post-<id>-<channel>.json`` instead of calling a platform."""
 
-    def __init__(self, folder: Path, *, telegram_api_url: str, graph_url: str, version: str):
-        self.folder = folder
-        self.telegram_api_url = telegram_api_url
-        self.graph_url = graph_url
-        self.version = version
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.folder = config.outbox_dir
 
     def request_for(self, post: OutgoingPost, channel: ChannelConfig) -> dict[str, Any]:
         """The first request at the top level (the only one for a text post), the ones that
-        would follow it in ``then``, and the photo files uploaded in ``media``."""
-        if channel.type == "telegram":
-            base = f"{self.telegram_api_url}/bot<TELEGRAM_BOT_TOKEN>"
-            calls = payloads.telegram_requests(post, channel)
-            media = post.photos[: payloads.TELEGRAM_ALBUM_LIMIT]
-        else:
-            base = f"{self.graph_url}/{self.version}/{channel.page_id}"
-            calls = payloads.facebook_requests(post, channel)
-            media = post.photos
+        would follow it in ``then``, and the photo files uploaded in ``media``; each platform
+        renders its own requests."""
+        platform = platform_of(channel)
+        base = platform.dry_run_url(self.config, channel)
+        calls = platform.render(post, channel)
+        media = platform.media(post)
         first, *then = [
             {"method": "POST", "url": f"{base}/{name}", "params": params} for name, params in calls
         ]

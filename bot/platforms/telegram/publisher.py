@@ -1,38 +1,19 @@
-"""Telegram channels through python-telegram-bot; library errors become ours here, only here."""
+"""Telegram channels through python-telegram-bot; its errors become ours in :mod:`.errors`."""
 
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from functools import partial
 
-import httpx
 from telegram import Bot, InputFile, InputMediaPhoto, LinkPreviewOptions
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.warnings import PTBDeprecationWarning
+from telegram.error import TelegramError
 
 from bot.config import ChannelConfig
-from bot.domain.errors import (
-    CredentialsError,
-    NeedsAdminError,
-    PermanentError,
-    PublishError,
-    RetryableError,
-    UnknownOutcomeError,
-)
-from bot.publishers import payloads
-from bot.publishers.base import OutgoingPost, Photo, PublishResult, read_photos
+from bot.domain.errors import PublishError, RetryableError, UnknownOutcomeError
+from bot.platforms.base import OutgoingPost, Photo, PublishResult, SendBudget, read_photos
+from bot.platforms.telegram import render as payloads
+from bot.platforms.telegram.errors import translate_error
 
 #: Tries at the text that follows a post's photos, within one publication (see
 #: ``TelegramChannelPublisher._follow_up``), and the waits between them: Telegram's
@@ -40,9 +21,6 @@ from bot.publishers.base import OutgoingPost, Photo, PublishResult, read_photos
 FOLLOW_UP_ATTEMPTS = 3
 FOLLOW_UP_BACKOFF = 0.5
 FOLLOW_UP_MAX_WAIT = 30.0
-
-#: BadRequest descriptions that mean the channel is misconfigured, not the post.
-_ADMIN_BAD_REQUESTS = ("chat not found", "not enough rights", "need administrator rights")
 
 
 class Pacer:
@@ -67,7 +45,7 @@ class TelegramChannelPublisher:
     """Sends a post to a channel: one HTML message, a photo or an album with the post as its
     caption, or (a text too long for a caption) the photos and then the text."""
 
-    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: SendBudget | None = None) -> None:
         self.bot = bot
         self.pacer = pacer
 
@@ -92,7 +70,7 @@ class TelegramChannelPublisher:
         try:
             return await call()
         except TelegramError as exc:
-            raise translate_error(exc, channel) from exc
+            raise translate_error(exc, _where(channel)) from exc
 
     async def _send_text(self, post: OutgoingPost, channel: ChannelConfig) -> str:
         params = payloads.telegram_send_message(post, channel)
@@ -111,10 +89,11 @@ class TelegramChannelPublisher:
     ) -> str:
         """sendPhoto for one photo, sendMediaGroup for several; the first message's id."""
         mode = "HTML" if caption is not None else None
-        assert channel.chat_id is not None
+        chat_id = payloads.options(channel).chat_id
+        assert chat_id is not None
         if len(album) == 1:
             message = await self.bot.send_photo(
-                chat_id=channel.chat_id,
+                chat_id=chat_id,
                 photo=InputFile(contents[0], filename=album[0].path.name),
                 caption=caption,
                 parse_mode=mode,
@@ -128,7 +107,7 @@ class TelegramChannelPublisher:
             )
             for index, (photo, data) in enumerate(zip(album, contents, strict=True))
         ]
-        messages = await self.bot.send_media_group(chat_id=channel.chat_id, media=media)
+        messages = await self.bot.send_media_group(chat_id=chat_id, media=media)
         return str(messages[0].message_id)
 
     async def _follow_up(
@@ -172,38 +151,4 @@ class TelegramChannelPublisher:
 
 
 def _where(channel: ChannelConfig) -> str:
-    return f"telegram channel {channel.name} ({channel.chat_id})"
-
-
-def translate_error(exc: TelegramError, channel: ChannelConfig) -> PublishError:
-    """Sort a python-telegram-bot error into retry later / needs an admin / permanent / unknown."""
-    where = _where(channel)
-    if isinstance(exc, RetryAfter):
-        with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        return RetryableError(
-            f"{where}: rate limited, retry after {seconds:g}s", retry_after=seconds
-        )
-    if isinstance(exc, Forbidden | InvalidToken | ChatMigrated):
-        needs = CredentialsError if isinstance(exc, InvalidToken) else NeedsAdminError
-        return needs(f"{where}: {exc.message}")
-    if isinstance(exc, BadRequest):
-        if any(text in exc.message.lower() for text in _ADMIN_BAD_REQUESTS):
-            return NeedsAdminError(f"{where}: {exc.message}")
-        return PermanentError(f"{where}: Telegram refused the post: {exc.message}")
-    if isinstance(exc, TimedOut | NetworkError) and _not_sent(exc):
-        return RetryableError(f"{where}: could not reach Telegram: {exc.message}")
-    # A timeout or a broken connection after sending, or a 5xx: it may have gone out.
-    return UnknownOutcomeError(f"{where}: no answer from Telegram, the post may be out: {exc}")
-
-
-def _not_sent(exc: TelegramError) -> bool:
-    """True when the request surely did not take effect: httpx failed before it left
-    (connect errors, pool timeout), or Telegram refused it as a flood (a 429 without
-    ``retry_after``, which python-telegram-bot reports as a bare NetworkError)."""
-    if exc.message.startswith("Too Many Requests"):
-        return True
-    cause = exc.__cause__
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return f"telegram channel {channel.name} ({channel.target})"

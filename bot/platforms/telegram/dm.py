@@ -5,17 +5,16 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
-from bot.config import ChannelConfig
 from bot.domain.drafting import render_telegram_html
-from bot.domain.errors import PublishError, RecipientGoneError
-from bot.publishers.base import OutgoingPost
-from bot.publishers.telegram_channel import Pacer, translate_error
+from bot.domain.errors import RecipientGoneError
+from bot.platforms.base import OutgoingPost, SendBudget
+from bot.platforms.telegram.errors import translate_error
 
 
 class DirectMessenger:
     """Sends posts to followers' private chats, within the bot's shared send budget."""
 
-    def __init__(self, bot: Bot, pacer: Pacer) -> None:
+    def __init__(self, bot: Bot, pacer: SendBudget) -> None:
         self.bot = bot
         self.pacer = pacer
 
@@ -29,10 +28,5 @@ class DirectMessenger:
         except Forbidden as exc:  # blocked, deactivated, or never started the bot
             raise RecipientGoneError(f"follower {chat_id}: {exc.message}") from exc
         except TelegramError as exc:
-            raise _translate(exc, chat_id) from exc
+            raise translate_error(exc, f"telegram channel follower ({chat_id})") from exc
         return str(message.message_id)
-
-
-def _translate(exc: TelegramError, chat_id: int) -> PublishError:
-    follower = ChannelConfig(name="follower", type="telegram", chat_id=chat_id)
-    return translate_error(exc, follower)

@@ -1,0 +1,223 @@
+"""What every platform provides, and the small types they share.
+
+A platform lives in ``bot/platforms/<type>/`` (``<type>`` is the channel's ``type`` in the
+config) and exposes :class:`Platform` as ``PLATFORM`` in its ``platform.py``; the registry
+finds it there. Its modules import their platform's library only where they talk to it (the
+publisher, the check), so loading the registry costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.config import ChannelConfig, ChannelOptions, Config
+from bot.domain.drafting import Draft
+from bot.domain.errors import NeedsAdminError
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+#: One request: the API method or edge, and its parameters without the token. An uploaded
+#: file appears as its local path; on the wire it is a multipart part.
+Request = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo to upload with a post: a local file (in ``media_dir``) and its type."""
+
+    path: Path
+    mime: str
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """What a publisher needs: the post's id (for idempotency and file names), its draft and
+    its photos in order."""
+
+    id: int
+    draft: Draft
+    photos: tuple[Photo, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """The platform's id for what was published (a message id, a Page post id, a file path)."""
+
+    external_id: str
+    dry_run: bool = False
+
+
+class Publisher(Protocol):
+    """Deliver one post to one channel.
+
+    Raises only our own errors from :mod:`bot.domain.errors`: ``RetryableError``,
+    ``PermanentError``, ``NeedsAdminError`` or ``UnknownOutcomeError``.
+    """
+
+    async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a platform takes in one post: characters of text (in its own count), of a photo's
+    caption (None: the text is the caption, whatever its length) and photos."""
+
+    text: int
+    caption: int | None
+    photos: int | None
+
+
+class Finding(StrEnum):
+    """What a check found, for programs; people read ``problem`` and ``fix``."""
+
+    OK = "ok"
+    DRY_RUN = "dry_run"  # no token: posts go to the outbox
+    TOKEN_REFUSED = "token_refused"  # noqa: S105 - wrong or revoked token
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 - a finding's name, not a secret
+    TOKEN_OF_OTHER_PAGE = "token_of_other_page"  # noqa: S105 - a finding's name, not a secret
+    MISSING_PERMISSION = "missing_permission"
+    CHAT_NOT_FOUND = "chat_not_found"
+    CHAT_MIGRATED = "chat_migrated"
+    NOT_ADMIN = "not_admin"
+    CANNOT_POST = "cannot_post"  # an admin without the Post messages right, or muted
+    WRONG_PAGE = "wrong_page"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"  # network error, 5xx, an error page: try again
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class ChannelCheck:
+    """The verdict on one configured channel.
+
+    ``ok`` is True only when the channel can publish for real right now. Otherwise
+    ``problem`` says what is wrong and ``fix`` what to do, in plain English; a channel
+    without a token is not ok (``finding`` is ``DRY_RUN``): its posts go to the outbox.
+    ``detail`` says what was verified when ``ok``.
+    """
+
+    channel: str
+    platform: str  # the channel's type: "telegram", "facebook"
+    target: str  # the chat_id or page_id, as configured
+    ok: bool
+    finding: Finding
+    problem: str = ""
+    fix: str = ""
+    detail: str = ""
+    #: How people name the channel: ``tg-main (telegram, @channel)``.
+    label: str = ""
+
+    @property
+    def dry_run(self) -> bool:
+        return self.finding is Finding.DRY_RUN
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """A platform's checks' verdicts, each naming its channel by the platform's ``label``."""
+
+    label: Callable[[ChannelConfig], str]
+
+    def ok(self, channel: ChannelConfig, detail: str) -> ChannelCheck:
+        """A channel that can publish for real."""
+        return ChannelCheck(
+            channel.name,
+            channel.type,
+            channel.target,
+            True,
+            Finding.OK,
+            detail=detail,
+            label=self.label(channel),
+        )
+
+    def bad(self, channel: ChannelConfig, finding: Finding, problem: str, fix: str) -> ChannelCheck:
+        """A channel that cannot publish for real: what is wrong and what to do."""
+        return ChannelCheck(
+            channel.name,
+            channel.type,
+            channel.target,
+            False,
+            finding,
+            problem,
+            fix,
+            label=self.label(channel),
+        )
+
+
+class SendBudget(Protocol):
+    """Spaces a bot's sends (Telegram's ``Pacer``)."""
+
+    async def wait(self) -> None: ...
+
+
+@dataclass
+class Shared:
+    """What the platforms opened for one publishing session share: the config, and the
+    Telegram bot (the chat's, or one the Telegram platform started) with its send budget,
+    which the followers' direct messages use too."""
+
+    config: Config
+    bot: Bot | None = None
+    pacer: SendBudget | None = None
+
+
+class Platform(Protocol):
+    """One kind of channel. Everything the rest of the bot knows about it goes through here."""
+
+    #: The channel's ``type`` in the config, and the folder's name.
+    name: str
+    #: The keys of a ``[[channels]]`` table of this type (besides name, type, cadence).
+    options: type[ChannelOptions]
+    #: The environment variable holding its token (never in the config).
+    token_env: str
+    limits: Limits
+
+    def label(self, channel: ChannelConfig) -> str:
+        """How people name the channel: ``tg-main (telegram, @channel)``."""
+        ...
+
+    def render(self, post: OutgoingPost, channel: ChannelConfig) -> list[Request]:
+        """Every request the post takes, in order, as the dry run records them."""
+        ...
+
+    def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
+        """The URL the requests go to, without the token, for the dry run's record."""
+        ...
+
+    def media(self, post: OutgoingPost) -> tuple[Photo, ...]:
+        """The photos that would be uploaded."""
+        ...
+
+    def open_publisher(self, shared: Shared) -> AbstractAsyncContextManager[Publisher | None]:
+        """The real publisher for the session, or None without a token (then the dry run)."""
+        ...
+
+    async def check(self, config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
+        """Whether each channel can publish for real, asked read-only; never raises."""
+        ...
+
+
+def quote(text: str, token: str, width: int = 200) -> str:
+    """A platform's or library's message, on one line, shortened, never with the token."""
+    line = " ".join(text.replace(token, "<token>").split()).rstrip(".")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def read_photos(photos: Sequence[Photo], where: str) -> list[bytes]:
+    """Every photo's bytes, read before the first request so that a missing file stops the
+    post before anything of it is sent. A missing file needs a person (restore it)."""
+    contents = []
+    for photo in photos:
+        try:
+            contents.append(photo.path.read_bytes())
+        except OSError as exc:
+            raise NeedsAdminError(
+                f"{where}: cannot read the photo {photo.path}: {exc.strerror or exc}"
+            ) from exc
+    return contents

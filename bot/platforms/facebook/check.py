@@ -1,0 +1,167 @@
+"""Can each Facebook Page publish for real? ``GET /{page-id}`` and ``GET /me`` with the Page
+token (is the token valid, is the page right, is the token that page's own). Nothing is sent
+or changed.
+
+Library errors become a :class:`ChannelCheck` here and never escape. No message built here
+contains a token: requests' connection errors can quote it (in the URL), so their text is
+never shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import facebook
+import requests
+
+from bot.config import ENV_FACEBOOK_TOKEN, ChannelConfig, Config
+from bot.platforms.base import ChannelCheck, Finding, Verdicts
+from bot.platforms.base import quote as _quote
+from bot.platforms.facebook.client import make_graph
+from bot.platforms.facebook.errors import ADMIN_CODES, RETRY_CODES
+from bot.platforms.facebook.platform import PLATFORM
+
+_verdicts = Verdicts(PLATFORM.label)
+_ok = _verdicts.ok
+_bad = _verdicts.bad
+
+
+_PERMISSIONS = "pages_manage_posts and pages_read_engagement"
+_NEW_TOKEN_FIX = (
+    "create a new long-lived Page access token: in the Graph API Explorer, get a user token "
+    f"with {_PERMISSIONS} (by a person with full control of the Page), exchange it for a "
+    "long-lived one (GET /oauth/access_token with grant_type=fb_exchange_token), then "
+    "GET /me/accounts and copy the access_token of page {page_id}; put it in "
+    f"{ENV_FACEBOOK_TOKEN} in the environment or in .env, and restart the worker (goodnews run)"
+)
+_SESSION_EXPIRED = 463
+
+
+async def check_facebook(config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
+    """One check per Facebook channel, in order; the SDK runs in a worker thread."""
+    if not channels:
+        return []
+    token = config.secrets.facebook_page_token
+    if not token:
+        return [_facebook_dry_run(config, c) for c in channels]
+    fb = config.settings.facebook
+    graph = make_graph(
+        token=token, graph_url=fb.graph_url, version=fb.api_version, timeout=fb.timeout
+    )
+    return [await asyncio.to_thread(_check_page, graph, c, fb.graph_url, token) for c in channels]
+
+
+def _facebook_dry_run(config: Config, channel: ChannelConfig) -> ChannelCheck:
+    return _bad(
+        channel,
+        Finding.DRY_RUN,
+        f"dry-run mode: {ENV_FACEBOOK_TOKEN} is not set, so posts are written to "
+        f"{config.outbox_dir}/ instead of being published on the Page",
+        f"create a Page access token of page {channel.target} with "
+        f"{_PERMISSIONS}, put {ENV_FACEBOOK_TOKEN}=<token> in the environment or in .env, and run "
+        "goodnews check again",
+    )
+
+
+def _check_page(graph: Any, channel: ChannelConfig, graph_url: str, token: str) -> ChannelCheck:
+    try:
+        page = graph.get_object(channel.target, fields="id,name")
+        owner = graph.get_object("me", fields="id,name")
+    except facebook.GraphAPIError as exc:
+        return _graph_error(exc, channel, graph_url, token)
+    except requests.RequestException as exc:  # its text may hold the URL, token included
+        what = "timed out" if isinstance(exc, requests.Timeout) else "the connection failed"
+        return _bad(
+            channel,
+            Finding.UNREACHABLE,
+            f"cannot reach Facebook at {graph_url} ({what})",
+            "check the network (and facebook.graph_url in the config), then try again in a "
+            "few minutes",
+        )
+    except (KeyError, ValueError, TypeError) as exc:  # facebook-sdk trips on odd answers
+        return _bad(  # (no Content-Type, a body that is not JSON): never a traceback
+            channel,
+            Finding.UNREACHABLE,
+            f"Facebook at {graph_url} gave an answer that cannot be read ({type(exc).__name__})",
+            "try again in a few minutes; if it persists, check facebook.graph_url in the config",
+        )
+    name = page.get("name") or channel.target
+    if str(owner.get("id")) != str(page.get("id")):
+        return _bad(
+            channel,
+            Finding.TOKEN_OF_OTHER_PAGE,
+            f'{ENV_FACEBOOK_TOKEN} is not a token of "{name}": it belongs to '
+            f'"{owner.get("name")}" (id {owner.get("id")}), so it cannot post on this page',
+            f"put the Page access token of page {channel.target} in {ENV_FACEBOOK_TOKEN} "
+            "(GET /me/accounts with your user token lists each Page's token) or correct "
+            "page_id in the config, and restart the worker (goodnews run)",
+        )
+    return _ok(channel, f'the Page token is valid and belongs to "{name}"')
+
+
+def _graph_error(exc: Any, channel: ChannelConfig, graph_url: str, token: str) -> ChannelCheck:
+    """A Graph error, sorted by its code as the publisher sorts them."""
+    code = exc.code
+    error = exc.result.get("error") if isinstance(exc.result, dict) else None
+    error = error if isinstance(error, dict) else {}
+    said = _quote(str(exc.message), token) if code is not None else ""
+    if code in (190, 102):
+        return _token_error(channel, said, error.get("error_subcode"))
+    if code in ADMIN_CODES:  # 10, 200-299 (368: the Page is blocked from posting)
+        return _bad(
+            channel,
+            Finding.MISSING_PERMISSION,
+            f"the Page token lacks a permission Facebook requires (Facebook: {said})",
+            f"create the token again with {_PERMISSIONS}, by a person with full control of "
+            f"page {channel.target}; put it in {ENV_FACEBOOK_TOKEN} and restart the worker",
+        )
+    if code == 100 and (error.get("error_subcode") == 33 or "does not exist" in said):
+        return _bad(
+            channel,
+            Finding.WRONG_PAGE,
+            f"Facebook knows no Page with id {channel.target} that this token can see",
+            "correct page_id in the config: the Page's id is under About → Page transparency, "
+            "or GET /me with the Page's token",
+        )
+    if code in RETRY_CODES or error.get("is_transient"):
+        return _bad(
+            channel,
+            Finding.RATE_LIMITED if code in (4, 17, 32, 613) else Finding.UNREACHABLE,
+            f"Facebook asks to try again later (Facebook: {said})",
+            "wait a few minutes and run goodnews check again",
+        )
+    if code is None:  # not Graph's JSON: a proxy's error page (502), a 5xx
+        return _bad(
+            channel,
+            Finding.UNREACHABLE,
+            f"Facebook at {graph_url} answered with an error page instead of the Graph API: "
+            "it is probably down for a moment",
+            "try again in a few minutes; if it persists, check facebook.graph_url in the config",
+        )
+    return _bad(
+        channel,
+        Finding.UNEXPECTED,
+        f"Facebook refused the request (#{code}: {said})",
+        f"check page_id of channel {channel.name} and the Page token's permissions "
+        f"({_PERMISSIONS})",
+    )
+
+
+def _token_error(channel: ChannelConfig, said: str, subcode: object) -> ChannelCheck:
+    """Code 190: the Page token expired (subcode 463) or is invalid; both need a new one."""
+    fix = _NEW_TOKEN_FIX.format(page_id=channel.target)
+    if subcode == _SESSION_EXPIRED or "expired" in said.lower():
+        return _bad(
+            channel,
+            Finding.TOKEN_EXPIRED,
+            f"the Page token ({ENV_FACEBOOK_TOKEN}) has expired (Facebook: {said})",
+            fix,
+        )
+    return _bad(
+        channel,
+        Finding.TOKEN_REFUSED,
+        f"Facebook refused {ENV_FACEBOOK_TOKEN}: the token is wrong or was revoked "
+        f"(Facebook: {said})",
+        fix,
+    )

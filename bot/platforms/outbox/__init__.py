@@ -1,0 +1,1 @@
+"""The dry run: what would be sent, written to files instead (:mod:`.publisher`)."""
