@@ -26,6 +26,7 @@ from bot.domain.slots import format_local
 from bot.publishers import Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
+from bot.storage.heartbeat import write_heartbeat
 from jobs.broadcast import broadcast_due
 from jobs.publish import PassReport, publish_due, worker_name
 
@@ -152,6 +153,8 @@ class Worker:
     async def sweep(self) -> None:
         self.sync_jobs()
         await self.publish_pass()
+        if not self._stopping:  # the sweep came round: `goodnews health` and /healthz see it
+            write_heartbeat(self.engine, worker=self.name, now=datetime.now(UTC))
 
     async def publish_pass(self) -> PassReport | None:
         if self._stopping:

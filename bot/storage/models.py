@@ -270,3 +270,10 @@ class ApprovalMessage(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Heartbeat(SQLModel, table=True):
+    """The last sweep of each worker (and `tick`), for `goodnews health` and /healthz."""
+
+    worker: str = Field(primary_key=True, max_length=200)  # host:pid (host for tick)
+    beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

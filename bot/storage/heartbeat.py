@@ -1,0 +1,27 @@
+"""The workers' heartbeat: written every sweep, read by `goodnews health` and /healthz."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, delete, select
+
+from bot.storage.db import session_scope
+from bot.storage.models import Heartbeat
+
+FORGET_AFTER = timedelta(days=1)  # a restarted worker has a new name; its old row goes
+
+
+def write_heartbeat(engine: Engine, *, worker: str, now: datetime) -> None:
+    """Record that ``worker`` finished a sweep at ``now``; forget workers silent for a day."""
+    with session_scope(engine) as session:
+        session.merge(Heartbeat(worker=worker, beat_at=now))
+        session.exec(delete(Heartbeat).where(col(Heartbeat.beat_at) < now - FORGET_AFTER))
+
+
+def last_heartbeat(engine: Engine) -> datetime | None:
+    """The newest beat of any worker, or None when none has beaten yet."""
+    newest = select(Heartbeat.beat_at).order_by(col(Heartbeat.beat_at).desc()).limit(1)
+    with session_scope(engine) as session:
+        return session.exec(newest).first()
