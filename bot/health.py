@@ -25,10 +25,14 @@ class Health:
 def check_health(engine: Engine, *, now: datetime, max_age: timedelta) -> Health:
     """Healthy when the newest heartbeat is at most ``max_age`` old."""
     try:
-        beat = last_heartbeat(engine)
+        with engine.connect():
+            pass
     except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc) or exc.__class__.__name__).strip().splitlines()
-        return Health(False, f"database unreachable: {first[0] if first else exc!r}", None)
+        return Health(False, f"database unreachable: {_first_line(exc)}", None)
+    try:
+        beat = last_heartbeat(engine)
+    except SQLAlchemyError as exc:  # reachable, but without the heartbeat table
+        return Health(False, f"database not ready (`goodnews init`): {_first_line(exc)}", None)
     if beat is None:
         return Health(False, "no heartbeat yet: is the worker (`goodnews run`) running?", None)
     age = (now - beat).total_seconds()
@@ -49,3 +53,8 @@ def _span(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds // 60}m"
     return f"{seconds // 3600}h"
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else exc.__class__.__name__

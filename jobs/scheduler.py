@@ -100,7 +100,9 @@ class Worker:
                 misfire_grace_time=6 * 3600,  # a worker that starts late on Monday still sends it
             )
         self.scheduler.start()
-        log.info("worker %s started: a sweep every %s", self.name, self.config.sweep)
+        log.info(
+            "worker %s started: a sweep every %gs", self.name, self.config.sweep.total_seconds()
+        )
 
     async def _summarise(self) -> None:
         assert self.summarise is not None

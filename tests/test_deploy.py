@@ -12,6 +12,7 @@ import click
 import pytest
 
 from bot.cli import cli
+from tests.conftest import Cli
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
@@ -131,3 +132,22 @@ def test_systemd_units_run_the_worker_and_a_nightly_backup() -> None:
     ] == [["goodnews", "run"], ["goodnews", "backup"]]
     for argv in starts:
         _parses(argv)
+
+
+def test_release_migrates_only_postgres(run_cli: Cli, workdir: Path, pg_url: str) -> None:
+    sqlite = run_cli("init", "--if-postgres")
+    assert "database is SQLite: nothing to migrate" in sqlite.stderr
+    assert not (workdir / "goodnews.db").exists() and not (workdir / "config.toml").exists()
+    postgres = Cli({"DATABASE_URL": pg_url})
+    assert "migrated to" in postgres("init", "--if-postgres").stderr
+    assert "up to date" in postgres("init", "--if-postgres").stderr
+    postgres("queue")  # the schema is the current one
+
+
+def test_sqlite_on_an_ephemeral_host_is_warned_about(run_cli: Cli, workdir: Path) -> None:
+    assert "ephemeral" not in run_cli("init").stderr
+    dyno = Cli({"DYNO": "worker.1"})
+    warned = dyno("init").stderr
+    assert "warning: SQLite on an ephemeral host ($DYNO is set)" in warned
+    assert "set DATABASE_URL to a PostgreSQL database" in warned
+    # `run` warns too: tests/test_health.py starts a worker with $DYNO set.

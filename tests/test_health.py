@@ -64,6 +64,15 @@ def test_an_unreachable_database_is_unhealthy(url: str) -> None:
     assert result.reason.startswith("database unreachable: ") and "\n" not in result.reason
 
 
+def test_a_database_without_the_tables_is_not_ready(tmp_path: Path) -> None:
+    result = check_health(
+        db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}"), now=NOW, max_age=timedelta(1)
+    )
+    assert result == Health(
+        False, "database not ready (`goodnews init`): no such table: heartbeat", None
+    )
+
+
 def test_health_command_exit_status_and_one_line(run_cli: Cli, workdir: Path) -> None:
     missing = run_cli("health", ok=False)
     assert missing.exit_code == 1
@@ -97,7 +106,7 @@ def _until(deadline: float, check: object) -> None:
 def test_a_running_worker_is_healthy_and_logs_json_quietly(run_cli: Cli, workdir: Path) -> None:
     run_cli("init")
     env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN",)}
-    env |= {"GOODNEWS_LOG_FORMAT": "json", "GOODNEWS_LOG_LEVEL": "info"}
+    env |= {"GOODNEWS_LOG_FORMAT": "json", "GOODNEWS_LOG_LEVEL": "info", "DYNO": "worker.1"}
     log = workdir / "worker.log"
     with log.open("w") as stderr:
         proc = subprocess.Popen(
@@ -116,7 +125,9 @@ def test_a_running_worker_is_healthy_and_logs_json_quietly(run_cli: Cli, workdir
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = log.read_text().splitlines()
+    assert any(line.startswith("warning: SQLite on an ephemeral host") for line in lines)
+    records = [json.loads(line) for line in lines if line.startswith("{")]
     assert any(r["message"].startswith("worker ") and "started" in r["message"] for r in records)
     for record in records:
         assert set(record) >= {"time", "level", "logger", "message"}

@@ -69,8 +69,9 @@ def test_the_lock_was_made_by_the_documented_command() -> None:
 
 def test_the_lock_names_exactly_what_pyproject_needs() -> None:
     pins, needed = _pins(), _needed(_declared())
-    assert not needed - set(pins), f"missing from the lock (run `{REGENERATE}`)"
-    assert not set(pins) - needed, f"in the lock but not needed (run `{REGENERATE}`)"
+    missing, extra = sorted(needed - set(pins)), sorted(set(pins) - needed)
+    assert not missing, f"missing from the lock: {missing} (run `{REGENERATE}`)"
+    assert not extra, f"in the lock but not needed: {extra} (run `{REGENERATE}`)"
 
 
 def test_each_pin_satisfies_pyproject_and_is_what_is_installed() -> None:
