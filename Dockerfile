@@ -25,9 +25,11 @@ ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/opt/goodnews/bin:$PATH \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /data --create-home goodnews
+ && useradd --system --uid 10001 --home-dir /data --create-home goodnews \
+ && install -d -o goodnews -g goodnews /data/media /data/outbox
 COPY --from=build /opt/goodnews /opt/goodnews
-# The database (SQLite by default), media_dir and outbox live in /data: mount a volume there.
+# The database (SQLite by default), media_dir and outbox live in /data: mount a volume there
+# (a volume on /data/media alone starts with the goodnews user's ownership, made above).
 # A config.toml in /data is read; without one, the embedded defaults apply.
 WORKDIR /data
 USER goodnews

@@ -4,8 +4,11 @@ user with a health check; compose has the database, worker and web with their vo
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -83,6 +86,8 @@ def test_dockerfile_is_slim_multi_stage_non_root_with_a_health_check() -> None:
     users = re.findall(r"^USER (\S+)$", DOCKERFILE, re.M)
     assert users and users[-1] not in ("root", "0")
     assert re.search(rf"useradd .*\b{users[-1]}\b", DOCKERFILE)
+    # compose mounts a volume on /data/media: it must exist, the user's, before the mount.
+    assert re.search(rf"install -d -o {users[-1]} -g {users[-1]} /data/media", DOCKERFILE)
     healthcheck = re.search(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$", DOCKERFILE, re.M)
     assert healthcheck
     health = re.findall(r'"([^"]*)"', healthcheck[1])
@@ -151,3 +156,18 @@ def test_sqlite_on_an_ephemeral_host_is_warned_about(run_cli: Cli, workdir: Path
     assert "warning: SQLite on an ephemeral host ($DYNO is set)" in warned
     assert "set DATABASE_URL to a PostgreSQL database" in warned
     # `run` warns too: tests/test_health.py starts a worker with $DYNO set.
+
+
+def test_alembic_reads_the_configured_database(run_cli: Cli, workdir: Path) -> None:
+    run_cli("init")
+    alembic = [sys.executable, "-m", "alembic", "-c", str(REPO / "alembic.ini")]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    current = subprocess.run(
+        [*alembic, "current"], cwd=workdir, env=env, capture_output=True, text=True, check=True
+    )
+    head = sorted(p.name[:4] for p in (REPO / "bot/storage/migrations/versions").glob("0*.py"))
+    assert current.stdout.strip() == f"{head[-1]} (head)"
+    history = subprocess.run(
+        [*alembic, "history"], cwd=workdir, env=env, capture_output=True, text=True, check=True
+    )
+    assert "heartbeat" in history.stdout and "<base> -> 0001" in history.stdout
