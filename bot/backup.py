@@ -100,7 +100,7 @@ def _sqlite_backup(source: Path, target: Path) -> None:
         raise UserError(f"{source}: has no goodnews tables; run `goodnews init` first")
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst)  # pages in steps; a writer in between restarts it from a fresh snapshot
+        src.backup(dst)  # one step: one read snapshot of the WAL database, no writer blocked
     finally:
         dst.close()
         src.close()
