@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,6 +53,19 @@ def test_a_worker_silent_for_a_day_is_forgotten(engine: Engine) -> None:
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT worker FROM heartbeat").scalars().all()
     assert rows == ["here:1"]
+
+
+def test_concurrent_ticks_on_one_host_share_their_row(engine: Engine) -> None:
+    """Ticks started together by cron: the same key written at once from many connections."""
+
+    def beat(n: int) -> None:
+        for i in range(15):
+            write_heartbeat(engine, worker="host:tick", now=NOW + timedelta(seconds=n * 100 + i))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(beat, range(8)))  # an IntegrityError in any thread is raised here
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM heartbeat").scalar_one() == 1
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import col, delete, select
 
@@ -15,8 +16,15 @@ FORGET_AFTER = timedelta(days=1)  # a restarted worker has a new name; its old r
 
 def write_heartbeat(engine: Engine, *, worker: str, now: datetime) -> None:
     """Record that ``worker`` finished a sweep at ``now``; forget workers silent for a day."""
+    # An upsert, not a read then a write: concurrent ticks on one host share a row, and two
+    # inserts of it racing on PostgreSQL would fail one of them.
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    beat = insert(Heartbeat).values(worker=worker, beat_at=now)
+    beat = beat.on_conflict_do_update(
+        index_elements=["worker"], set_={"beat_at": beat.excluded.beat_at}
+    )
     with session_scope(engine) as session:
-        session.merge(Heartbeat(worker=worker, beat_at=now))
+        session.execute(beat)
         session.exec(delete(Heartbeat).where(col(Heartbeat.beat_at) < now - FORGET_AFTER))
 
 
