@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
+from bot import logs
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.domain.slots import format_local
@@ -96,6 +97,8 @@ class State:
             from bot import config as config_module
 
             self._config = config_module.load(self.config_path)
+            secrets = self._config.secrets
+            logs.hide(secrets.telegram_bot_token, secrets.facebook_page_token)
         return self._config
 
     @property
@@ -120,21 +123,47 @@ pass_state = click.make_pass_decorator(State)
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file (default: $GOODNEWS_CONFIG, else ./config.toml, else embedded defaults).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(logs.LEVELS),
+    envvar=logs.ENV_LEVEL,
+    help="Log level ($GOODNEWS_LOG_LEVEL; default: info for run and web, warning for the rest).",
+)
 @click.version_option(package_name="goodnews")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> None:
     """goodnews: one good news a day, one beautiful story a week.
 
     Stores event recaps, drafts posts, gets them approved by admins in Telegram and
     publishes them to Telegram channels and Facebook Pages at their slots.
     """
+    _setup_logging(log_level, ctx.invoked_subcommand)
     ctx.obj = State(config_path)
 
 
+# --- Logs (issue #16) ----------------------------------------------------------------------
+
+SERVICES = ("run", "web")  # long-running: their info lines are the service's record
+
+
+def _setup_logging(level: str | None, command: str | None) -> None:
+    """One scrubbed handler for every command; one-shot commands print their own lines and
+    show log records from warning up, unless a level is asked for."""
+    fmt = os.environ.get(logs.ENV_FORMAT, "text").strip().lower() or "text"
+    if fmt not in logs.FORMATS:
+        raise click.UsageError(f"{logs.ENV_FORMAT}: expected text or json, got {fmt!r}")
+    logs.setup(level or ("info" if command in SERVICES else "warning"), fmt)
+
+
 @cli.command()
+@click.option(
+    "--if-postgres",
+    is_flag=True,
+    help="Only migrate, and only when the database is PostgreSQL (a Procfile's release step).",
+)
 @pass_state
 @user_errors
-def init(state: State) -> None:
+def init(state: State, if_postgres: bool) -> None:
     """Write a commented config.toml if there is none; create or upgrade the database.
 
     Example: goodnews init
@@ -142,6 +171,9 @@ def init(state: State) -> None:
     from bot import config as config_module
     from bot.storage import db
 
+    if if_postgres:
+        _migrate_if_postgres(state)
+        return
     path = config_module.resolve_path(state.config_path) or config_module.DEFAULT_PATH
     if path.exists():
         say(f"{path}: kept (it exists)")
@@ -150,6 +182,7 @@ def init(state: State) -> None:
         say(f"{path}: written; edit it, then put tokens in .env or the environment")
     state.config_path = path
     config = state.config
+    _warn_ephemeral_sqlite(config)
     engine = db.make_engine(config.database_url)
     before, after = db.upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
@@ -722,20 +755,24 @@ def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str,
     metavar="ISO-8601",
     help="Act as if the clock read this instant (default: now), e.g. 2026-12-01T07:30+07:00.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Also say so when nothing is due.")
 @pass_state
 @user_errors
-def tick(state: State, at_text: str | None) -> None:
+def tick(state: State, at_text: str | None, verbose: bool) -> None:
     """Run one scheduling pass: publish whatever is due by then, and exit.
 
     For cron-style hosts and for tests; running it twice for the same instant publishes
-    nothing twice.
+    nothing twice. Silent when nothing is due (cron mails any output), unless -v.
 
     Example: goodnews tick --at 2026-12-01T07:30:00+07:00
     """
+    import socket
+
     from bot.domain.notices import Notice
     from bot.platforms.publishers import open_publishers
     from bot.services import scheduling
     from bot.services.gateway import gateway_for
+    from bot.storage.heartbeat import write_heartbeat
     from jobs.one_pass import one_pass
     from jobs.publish import worker_name
 
@@ -753,8 +790,6 @@ def tick(state: State, at_text: str | None) -> None:
             )
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
             notice = publishers.dry_run_notice(config)
-            if notice:
-                say(notice)
 
             async def notify(notice: Notice) -> bool:
                 from bot.chat.alerts import send_notice  # the chat loads only to say something
@@ -773,6 +808,9 @@ def tick(state: State, at_text: str | None) -> None:
                 from bot.chat.alerts import dispatch
 
                 await dispatch(bot, db=gateway, config=config)
+        write_heartbeat(state.engine, worker=f"{socket.gethostname()}:tick", now=datetime.now(UTC))
+        if notice and (verbose or report.outcomes):
+            say(notice)
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:
@@ -780,7 +818,7 @@ def tick(state: State, at_text: str | None) -> None:
                 f"post {outcome.post_id} → {outcome.channel}: {outcome.status.value} "
                 f"{outcome.detail}"
             )
-        if not report.outcomes:
+        if verbose and not report.outcomes:
             say(f"nothing due by {format_local(at, config.tz)}")
 
     asyncio.run(go())
@@ -1042,11 +1080,8 @@ def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: 
         secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
         webhook = Webhook(url=webhook_url, listen=listen, port=port, secret=secret)
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs contain the bot token
     config, engine = state.config, state.engine
+    _warn_ephemeral_sqlite(config)
     asyncio.run(
         run_worker(config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say)
     )
@@ -1132,6 +1167,120 @@ def demo(folder: Path) -> None:
     from bot.demo import run_demo
 
     run_demo(folder, out=click.echo, note=say)
+
+
+# --- Operating it as a service (issue #16): health, backups, release-time migration ---------
+
+
+def _is_sqlite(config: Config) -> bool:
+    from bot.storage import db
+
+    return db.normalise_url(config.database_url).startswith("sqlite")
+
+
+def _warn_ephemeral_sqlite(config: Config) -> None:
+    """Heroku-style hosts ($DYNO) throw the disk away on every restart and deploy."""
+    if os.environ.get("DYNO") and _is_sqlite(config):
+        say(
+            "warning: SQLite on an ephemeral host ($DYNO is set): the database is lost at "
+            "the next restart; set DATABASE_URL to a PostgreSQL database"
+        )
+
+
+def _migrate_if_postgres(state: State) -> None:
+    """The release step: migrate PostgreSQL; on SQLite do nothing (a release machine's disk
+    is not the worker's, so a database made there would be thrown away)."""
+    from bot.storage import db
+
+    config = state.config
+    if _is_sqlite(config):
+        say("database is SQLite: nothing to migrate at release (`goodnews init` on its host)")
+        return
+    engine = db.make_engine(config.database_url)
+    before, after = db.upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    say(f"database {where}: " + ("up to date" if before == after else f"migrated to {after}"))
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``2m``, ``1h`` or plain seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match or float(match[1]) <= 0:
+        raise click.BadParameter(f"not a duration: {text!r} (e.g. 90s, 2m, 1h)")
+    return timedelta(seconds=float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]])
+
+
+@cli.command()
+@click.option(
+    "--max-age",
+    default="2m",
+    show_default=True,
+    metavar="DURATION",
+    help="Oldest heartbeat that counts as alive (90s, 2m, 1h).",
+)
+@pass_state
+def health(state: State, max_age: str) -> None:
+    """Is the worker alive? Exit 0 when its heartbeat is fresh and the database answers.
+
+    The worker beats once per sweep (`worker.sweep` in the config), `tick` once per run.
+    One line says why; exit status 1 otherwise. For Docker's HEALTHCHECK and monitors.
+
+    Example: goodnews health --max-age 2m
+    """
+    from bot.health import check_health
+    from bot.storage import db
+
+    limit = parse_duration(max_age)
+    try:
+        engine = db.make_engine(state.config.database_url)
+        db.check_schema(engine)
+    except UserError as exc:
+        say(f"unhealthy: {str(exc).splitlines()[0]}")
+        raise click.exceptions.Exit(1) from None
+    result = check_health(engine, now=datetime.now(UTC), max_age=limit)
+    say(result.reason if result.ok else f"unhealthy: {result.reason}")
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@pass_state
+@user_errors
+def backup_cmd(state: State, path: Path) -> None:
+    """Back up the database to PATH and the photos to PATH.media.tar, while the worker runs.
+
+    SQLite: the online backup API (a consistent copy, unlike copying a WAL database's
+    file). PostgreSQL: pg_dump's custom format (needs the PostgreSQL client installed).
+    Never overwrites PATH.
+
+    Example: goodnews backup backups/goodnews-2026-12-01.db
+    """
+    from bot.backup import backup
+    from bot.storage import db
+
+    # Not state.engine: its schema check would queue behind a busy writer (BEGIN IMMEDIATE).
+    config = state.config
+    backup(db.make_engine(config.database_url), config.media_dir, path, say=say)
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@pass_state
+@user_errors
+def restore_cmd(state: State, path: Path, force: bool) -> None:
+    """Restore a `goodnews backup` (PATH and PATH.media.tar) into the configured database.
+
+    Stop the worker first. The database is then migrated to this version.
+
+    Example: goodnews restore backups/goodnews-2026-12-01.db
+    """
+    from bot.backup import restore
+    from bot.storage import db
+
+    config = state.config
+    restore(db.make_engine(config.database_url), config.media_dir, path, force=force, say=say)
 
 
 def _indent(text: str) -> str:

@@ -27,6 +27,7 @@ from bot.platforms.publishers import Publishers
 from bot.services import scheduling
 from bot.services.gateway import gateway_for
 from bot.storage import channel_rows, event_rows, publication_rows
+from bot.storage.heartbeat import beat
 from jobs.one_pass import one_pass
 from jobs.publish import PassReport, worker_name
 
@@ -101,6 +102,9 @@ class Worker:
                 misfire_grace_time=6 * 3600,  # a worker that starts late on Monday still sends it
             )
         self.scheduler.start()
+        log.info(
+            "worker %s started: a sweep every %gs", self.name, self.config.sweep.total_seconds()
+        )
 
     async def _summarise(self) -> None:
         assert self.summarise is not None
@@ -181,6 +185,8 @@ class Worker:
     async def sweep(self) -> None:
         await self.sync_jobs()
         await self.publish_pass()
+        if not self._stopping:  # the sweep came round: `goodnews health` and /healthz see it
+            await gateway_for(self.engine).run(beat, worker=self.name, now=datetime.now(UTC))
 
     async def publish_pass(self) -> PassReport | None:
         if self._stopping:

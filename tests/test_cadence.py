@@ -85,7 +85,9 @@ def test_pinned_post_goes_out_at_its_instant_and_takes_no_slot(cli: Cli, workdir
     slot = dues(regular)["fb"]
     assert slot.astimezone(HCM).strftime("%H:%M") == "07:30"
     assert slot < at + timedelta(days=1)  # the pinned post did not take the next slot
-    assert "nothing due" in cli("tick", "--at", (at - timedelta(seconds=1)).isoformat()).stderr
+    assert (
+        "nothing due" in cli("tick", "-v", "--at", (at - timedelta(seconds=1)).isoformat()).stderr
+    )
     cli("tick", "--at", at.isoformat())
     assert outbox(workdir) == (
         ["post-1-fb.json"] if slot > at else ["post-1-fb.json", "post-2-fb.json"]
@@ -184,7 +186,7 @@ def test_reserve_fills_a_slot_that_would_go_empty(cli: Cli, workdir: Path) -> No
     result = cli("tick", "--at", (slot + timedelta(minutes=5)).isoformat())
     assert "post 1 → fb: sent" in result.stdout and "post 2 → fb: sent" in result.stdout
     assert posts(cli)[1]["status"] == "published"
-    assert "nothing due" in cli("tick", "--at", (slot + timedelta(days=1)).isoformat()).stderr
+    assert "nothing due" in cli("tick", "-v", "--at", (slot + timedelta(days=1)).isoformat()).stderr
 
 
 def test_swap_post_now_and_unapprove(cli: Cli, workdir: Path) -> None:
@@ -265,7 +267,7 @@ def test_unanswered_draft_policy(run_cli: Cli, workdir: Path, policy: str) -> No
     run_cli("queue", "add", "--text", "Dự phòng\nBài dự phòng.", "--reserve")
     run_cli("queue", "add", "--text", "Nháp\nBản nháp chưa ai duyệt.")  # left pending
     slot = datetime.now(HCM).replace(hour=7, minute=30, second=0, microsecond=0) + timedelta(days=1)
-    result = run_cli("tick", "--at", (slot + timedelta(minutes=1)).isoformat())
+    result = run_cli("tick", "-v", "--at", (slot + timedelta(minutes=1)).isoformat())
     sent = outbox(workdir)
     assert "post-2-fb.json" not in sent  # an unapproved draft never goes out
     if policy == "reserve":

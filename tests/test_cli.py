@@ -115,7 +115,9 @@ def test_draft_approve_tick_into_the_outbox(ready: Cli, workdir: Path) -> None:
     assert _queue(ready)[0]["slot"] == post["slot"]
 
     early = ready("tick", "--at", (slot - timedelta(minutes=1)).isoformat())
-    assert "nothing due" in early.stderr
+    assert early.stdout == early.stderr == ""  # silent when nothing is due: cron mails output
+    verbose = ready("tick", "-v", "--at", (slot - timedelta(minutes=1)).isoformat())
+    assert "nothing due" in verbose.stderr and "dry run for" in verbose.stderr
     assert not (workdir / "outbox").exists()
 
     done = ready("tick", "--at", slot.isoformat())
@@ -132,7 +134,7 @@ def test_draft_approve_tick_into_the_outbox(ready: Cli, workdir: Path) -> None:
     assert fb["params"]["link"] == "https://example.org/hien-mau"
     assert tg["params"]["text"].startswith("<b>")
 
-    again = ready("tick", "--at", slot.isoformat())
+    again = ready("tick", "-v", "--at", slot.isoformat())
     assert "nothing due" in again.stderr
     assert len(list((workdir / "outbox").iterdir())) == 2
     assert _queue(ready) == []

@@ -70,6 +70,6 @@ def test_a_publication_left_sending_by_a_dead_worker_is_reported_not_resent(
             )
         out = cli("tick", "--at", at.isoformat()).stdout
         assert "post 1 → tg: unknown outcome unknown: worker dead:1 stopped while sending" in out
-        later = cli("tick", "--at", (at + timedelta(days=1)).isoformat())
+        later = cli("tick", "-v", "--at", (at + timedelta(days=1)).isoformat())
         assert "nothing due" in later.output
         assert tg.calls("sendMessage") == []  # it may have gone out: never sent again

@@ -301,3 +301,10 @@ class EventDelivery(SQLModel, table=True):
     next_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Heartbeat(SQLModel, table=True):
+    """The last sweep of each worker (and `tick`), for `goodnews health` and /healthz."""
+
+    worker: str = Field(primary_key=True, max_length=200)  # host:pid (host for tick)
+    beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

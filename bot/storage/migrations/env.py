@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from logging.config import fileConfig
 from typing import Any, Literal
 
 from alembic import context
@@ -26,6 +27,14 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     return False
 
 
+def _configured_url() -> str:
+    """The database of config.toml / $GOODNEWS_CONFIG, .env and $DATABASE_URL."""
+    from bot.config import load
+    from bot.storage.db import normalise_url
+
+    return normalise_url(load().database_url)
+
+
 def run_migrations(connection: Any) -> None:
     context.configure(
         connection=connection,
@@ -42,8 +51,10 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    url = context.config.get_main_option("sqlalchemy.url")
-    assert url, "set sqlalchemy.url or pass a connection"
+    # The `alembic` command (alembic.ini): goodnews's own database unless the ini names one.
+    if context.config.config_file_name:
+        fileConfig(context.config.config_file_name, disable_existing_loggers=False)
+    url = context.config.get_main_option("sqlalchemy.url") or _configured_url()
     with create_engine(url).connect() as conn:
         run_migrations(conn)
         conn.commit()
