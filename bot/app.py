@@ -25,6 +25,7 @@ from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
 from bot.publishers import Publishers, open_publishers
 from bot.storage.db import session_scope
+from jobs.engagement import Collector
 from jobs.scheduler import Worker
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     async def summarise(now: datetime) -> object:
         return await weekly_summary(bot, engine=engine, config=config, now=now)
 
+    collector = Collector(engine, config, bot=bot, notify=notify)
     worker = Worker(
         engine=engine,
         config=config,
@@ -103,6 +105,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         notify=notify,
         warn_empty=warn_empty,
         summarise=summarise,
+        collect=collector.run,
     )
     notice = publishers.dry_run_notice(config)
     if notice:
@@ -119,7 +122,8 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             await publish_command_menus(application, config, admins, officers)
             await application.start()
             assert application.updater is not None
-            allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+            # Reaction counts are not sent unless asked for (the channels' posts' reactions).
+            allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION_COUNT]
             if webhook is None:
                 await application.updater.start_polling(
                     timeout=config.settings.telegram.poll_timeout, allowed_updates=allowed

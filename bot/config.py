@@ -158,6 +158,14 @@ class WorkerConfig(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
 
 
+class AnalyticsConfig(_Section):
+    #: When to read a publication's reactions, comments, shares and views back, after it
+    #: went out (each is one measurement in its time series).
+    collect_after: Annotated[list[Duration], Field(min_length=1)] = Field(
+        default_factory=lambda: ["1h", "24h", "7d"]
+    )
+
+
 class DraftingConfig(_Section):
     daily_max_chars: int = Field(default=600, ge=80, le=3500)
     # 1,000 fits a Telegram photo caption (1,024 with the title); a text-only story may
@@ -226,6 +234,7 @@ class Settings(_Section):
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
     units: list[UnitConfig] = Field(default_factory=list)
 
@@ -374,6 +383,10 @@ class Config:
     @property
     def sweep(self) -> timedelta:
         return parse_duration(self.settings.worker.sweep)
+
+    @property
+    def collect_after(self) -> list[timedelta]:
+        return sorted(parse_duration(d) for d in self.settings.analytics.collect_after)
 
     @property
     def channels(self) -> list[ChannelConfig]:

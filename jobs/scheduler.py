@@ -27,6 +27,7 @@ from bot.publishers import Publishers
 from bot.storage import repo
 from bot.storage.db import session_scope
 from jobs.broadcast import broadcast_due
+from jobs.engagement import EVERY as COLLECT_EVERY
 from jobs.publish import PassReport, publish_due, worker_name
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Worker:
         notify: Notify = _log_only,
         warn_empty: Callable[[datetime], Awaitable[object]] | None = None,
         summarise: Callable[[datetime], Awaitable[object]] | None = None,
+        collect: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
@@ -59,6 +61,7 @@ class Worker:
         self.notify = notify
         self.warn_empty = warn_empty
         self.summarise = summarise
+        self.collect = collect  # reactions and views read back (jobs.engagement)
         self.name = worker_name()
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
@@ -98,7 +101,23 @@ class Worker:
                 max_instances=1,
                 misfire_grace_time=6 * 3600,  # a worker that starts late on Monday still sends it
             )
+        if self.collect is not None:
+            self.scheduler.add_job(
+                self._collect,
+                IntervalTrigger(seconds=COLLECT_EVERY.total_seconds(), timezone=self.config.tz),
+                id="collect-engagement",
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+            )
         self.scheduler.start()
+
+    async def _collect(self) -> None:
+        assert self.collect is not None
+        try:
+            await self.collect(datetime.now(UTC))
+        except Exception:  # a bug in reading metrics back must not stop publishing
+            log.exception("engagement collection failed; tried again at the next run")
 
     async def _summarise(self) -> None:
         assert self.summarise is not None

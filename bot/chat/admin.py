@@ -12,6 +12,7 @@ from telegram import (
     BotCommandScope,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
@@ -19,10 +20,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import actions, i18n
+from bot.chat.engagement import EngagementTexts, this_week
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import texts_for
 from bot.config import Config
+from bot.domain.engagement import top_posts
 from bot.domain.errors import UserError
 from bot.domain.posts import PostStatus
 from bot.storage import repo
@@ -201,11 +204,17 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _admin_only(update, context):
         return
     config, engine = _config_engine(context)
+    now = datetime.now(UTC)
     with session_scope(engine) as session:
-        found = actions.stats(session, config, now=datetime.now(UTC))
+        found = actions.stats(session, config, now=now)
+        week = this_week(session, config, now=now)
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
+    said = EngagementTexts(t)
+    text = t.stats(found.published_week, found.published_month, found.kept_week, found.kept_month)
+    liked = said.most_liked(top_posts(week))
     await update.effective_message.reply_text(
-        t.stats(found.published_week, found.published_month, found.kept_week, found.kept_month),
+        "\n".join(filter(None, [text, said.week_engagement(week), liked])),
         parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardMarkup
@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 
 from bot import actions, report
 from bot.chat import approval
+from bot.chat.engagement import EngagementTexts, week_of
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
@@ -22,6 +23,7 @@ from bot.domain.errors import UserError
 from bot.domain.notices import (
     CaughtUp,
     ChannelHeld,
+    CollectionHeld,
     Notice,
     OutcomeUnknown,
     Published,
@@ -124,12 +126,24 @@ async def weekly_summary(
         if not units or not repo.first_time(session, key=f"summary:{start.isoformat()}"):
             return None
         admins = actions.people_with(session, config, "admin")
-    text = texts_for_code(config, None).weekly_summary(units)
+        liked = week_of(
+            session, config, start=_midnight(start, config), end=_midnight(end, config, 1)
+        )
+
+    def summary(t: Texts) -> str:
+        parts = [t.weekly_summary(units), EngagementTexts(t).most_liked(liked)]
+        return "\n\n".join(p for p in parts if p)
+
+    text = summary(texts_for_code(config, None))
     log.info("%s", text)
     if bot is not None:
         for admin, t in texts_by_user(engine, config, admins).items():
-            await _send(bot, admin, t.weekly_summary(units), None)
+            await _send(bot, admin, summary(t), None)
     return text
+
+
+def _midnight(day: date, config: Config, days: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=days), time(0), tzinfo=config.tz)
 
 
 async def send_notice(bot: Bot | None, *, engine: Engine, config: Config, notice: Notice) -> bool:
@@ -165,6 +179,8 @@ def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         return t.channel_held(
             notice.channel, notice.platform, notice.reason, notice.token_expired
         ), None
+    if isinstance(notice, CollectionHeld):
+        return EngagementTexts(t).collection_held(notice.channel, notice.reason), None
     return t.published_log(notice.post_id), None
 
 

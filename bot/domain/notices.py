@@ -69,6 +69,20 @@ class ChannelHeld:
 
 
 @dataclass(frozen=True)
+class CollectionHeld:
+    """Reading a channel's reactions and views back needs a person (a token, a right);
+    its collection waits, publishing goes on."""
+
+    channel: str
+    reason: str
+    since: datetime
+
+    @property
+    def key(self) -> str:
+        return f"collection-held:{self.channel}:{self.since:%Y%m%dT%H%M%S}"
+
+
+@dataclass(frozen=True)
 class Published:
     """A post is out on all its channels: the officer whose recap it came from hears it."""
 
@@ -79,4 +93,4 @@ class Published:
         return f"published:{self.post_id}"
 
 
-Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | Published
+Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | CollectionHeld | Published
