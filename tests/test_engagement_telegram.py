@@ -16,7 +16,7 @@ from bot.storage.db import session_scope
 from tests import running
 from tests.fakes.telegram import FakeTelegram
 
-CHANNEL, FOLLOWER = -1001500, 4201
+CHANNEL, FOLLOWER, ADMIN = -1001500, 4201, 4202
 TEXT = "Tin tốt: 40 bạn trẻ sửa nhà cho cụ Tư\nSáng nay đoàn viên phường 5 sửa mái nhà."
 
 
@@ -41,7 +41,8 @@ def test_reactions_subscribers_and_followers_reach_end_to_end(workdir: Path) -> 
         tg.add_channel(CHANNEL, None, "Tin tốt phường 5")  # private: t.me/c/ links
         tg.set_subscribers(CHANNEL, 250)
         tg.add_user(FOLLOWER, "Hoa")
-        cli, env = running.prepare(workdir, tg, CHANNEL)
+        tg.add_user(ADMIN, "Ann", language_code="en")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]")
         cli("queue", "add", "--text", TEXT, "--approved")
         [post] = json.loads(cli("queue", "--json").stdout)
         with running.worker(workdir, env) as proc:
@@ -98,3 +99,14 @@ def test_reactions_subscribers_and_followers_reach_end_to_end(workdir: Path) -> 
 
         table = cli("stats").stdout
         assert "Telegram gives bots no view counts" in table
+
+        with running.worker(workdir, env, log="again.log"):
+            tg.wait_for_poller(timeout=20)
+            before = len(tg.messages(ADMIN))
+            tg.push_message(ADMIN, "/stats")
+            reply = tg.wait_for_messages(ADMIN, before + 1, timeout=20)[-1]["plain_text"]
+        assert "This week: 9 reactions · reach 1" in reply
+        assert (
+            "❤️ Most liked this week\n1. Tin tốt: 40 bạn trẻ sửa nhà cho cụ Tư · 9 reactions"
+            in reply
+        )

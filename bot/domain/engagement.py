@@ -83,7 +83,8 @@ class PostEngagement:
 
     def sum(self, metric: str) -> int | None:
         values = [p.get(metric) for p in self.publications]
-        return total([*values, self.followers] if metric == REACH else values)
+        # No follower by DM adds nothing known: a channel's readers are not counted as 0.
+        return total([*values, self.followers or None] if metric == REACH else values)
 
     @property
     def url(self) -> str | None:
