@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -77,7 +76,7 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     import facebook
 
     monkeypatch.setattr(facebook, "FACEBOOK_GRAPH_URL", facebook.FACEBOOK_GRAPH_URL)  # restored
@@ -95,7 +94,7 @@ page_id = "{PAGE_ID}"
 """,
             source="test",
         )
-        url = f"sqlite:///{tmp_path / 'e.db'}"
+        url = database_url
         engine = db.make_engine(url)
         db.upgrade(engine)
         yield World(graph, Config(settings, Secrets(None, PAGE_TOKEN), None, url), engine)

@@ -128,17 +128,17 @@ def _store(
     engine: Engine, publications: list[Publication], reading: PageReading, report: CollectReport
 ) -> None:
     gone: Values = dict.fromkeys((REACTIONS, COMMENTS, SHARES, VIEWS, REACH))
+    found: dict[int, Values] = {}
+    for publication in publications:
+        assert publication.id is not None
+        values = reading.values.get(str(publication.external_id))
+        if values is not None:
+            found[publication.id] = values
+        elif str(publication.external_id) in reading.gone:
+            found[publication.id] = gone  # deleted on the Page: nothing to read any more
     with session_scope(engine) as session:
-        for publication in publications:
-            assert publication.id is not None
-            values = reading.values.get(str(publication.external_id))
-            if values is None and str(publication.external_id) not in reading.gone:
-                continue
-            # A post deleted on the Page: nothing can be read any more, said as such.
-            metrics.record(
-                session, publication_id=publication.id, values=values or gone, at=report.at
-            )
-            report.measured += 1
+        metrics.record_many(session, found, at=report.at)
+    report.measured += len(found)
 
 
 def _hold(engine: Engine, channel: str, reason: str, report: CollectReport) -> None:
@@ -162,12 +162,15 @@ def _snapshot_telegram(
         totals = metrics.reactions_of(
             session, channel=channel.name, message_ids=message_ids.values()
         )
-        for publication_id, message_id in message_ids.items():
-            reactions = sum(totals.get(message_id, {}).values())
-            values: Values = {REACTIONS: reactions, COMMENTS: None, SHARES: None, VIEWS: None}
-            values[REACH] = None
-            metrics.record(session, publication_id=publication_id, values=values, at=at)
-            report.measured += 1
+        found: dict[int, Values] = {
+            publication_id: {
+                REACTIONS: sum(totals.get(message_id, {}).values()),
+                **dict.fromkeys((COMMENTS, SHARES, VIEWS, REACH)),
+            }
+            for publication_id, message_id in message_ids.items()
+        }
+        metrics.record_many(session, found, at=at)
+    report.measured += len(found)
 
 
 async def _count_subscribers(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Column, Index, Text, delete, func
+from sqlalchemy import BigInteger, Column, Index, Text, delete, func, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.domain.engagement import collection_due, collection_window
@@ -115,11 +115,21 @@ def due_for_collection(
 def record(
     session: Session, *, publication_id: int, values: Mapping[str, int | None], at: datetime
 ) -> None:
-    session.add_all(
-        Measurement(publication_id=publication_id, metric=m, value=v, measured_at=at)
-        for m, v in values.items()
-    )
-    session.flush()
+    record_many(session, {publication_id: values}, at=at)
+
+
+def record_many(
+    session: Session, values: Mapping[int, Mapping[str, int | None]], *, at: datetime
+) -> None:
+    """One measurement of many publications (publication id → metric → value), in one
+    statement."""
+    rows = [
+        {"publication_id": pid, "metric": m, "value": v, "measured_at": at}
+        for pid, by_metric in values.items()
+        for m, v in by_metric.items()
+    ]
+    if rows:
+        session.execute(insert(Measurement), rows)
 
 
 def latest(
