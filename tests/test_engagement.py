@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.analytics.collect import CollectReport, collect, graph_for
+from bot.chat.alerts import render, send_notice
+from bot.chat.people import texts_for_code
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.engagement import (
     PostEngagement,
@@ -201,6 +203,13 @@ def test_an_expired_token_holds_collection_and_tells_once(world: World) -> None:
     first = world.collect(PUBLISHED + timedelta(hours=1))
     assert first.measured == 0 and len(first.notices) == 1
     assert "expired" in first.notices[0].reason
+    told = [
+        asyncio.run(send_notice(None, engine=world.engine, config=world.config, notice=n))
+        for n in (first.notices[0], first.notices[0])
+    ]
+    assert told == [True, False]  # one cause, one message
+    text, _ = render(texts_for_code(world.config, "vi"), first.notices[0])
+    assert text.startswith("⏸ <b>Tạm ngừng đọc lượt tương tác và lượt xem trên fb</b>")
     mark = world.graph.mark()
     second = world.collect(PUBLISHED + timedelta(hours=2))
     assert second.notices == [] and "fb" in second.skipped
