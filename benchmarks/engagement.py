@@ -23,17 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import col
-
+from benchmarks.cadence import insert_posts
 from bot.analytics.collect import collect, graph_for
 from bot.analytics.facebook import FIELDS, parse_post
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.engagement import INSIGHTS
-from bot.domain.posts import PostKind, PostStatus, PublicationStatus
+from bot.domain.posts import PostStatus, PublicationStatus
 from bot.storage import db, metrics
 from bot.storage.db import session_scope
-from bot.storage.models import Post, Publication
 from tests.fakes.graph import FakeGraph
 
 PAGE, TOKEN = "5550001", "EAAGbench"
@@ -61,39 +58,20 @@ def seed(graph: FakeGraph, url: str, n: int, published: datetime) -> None:
         )
     engine = db.make_engine(url)
     db.upgrade(engine)
-    now = datetime.now(UTC)
-    posts = [
-        {
-            "kind": PostKind.DAILY,
-            "status": PostStatus.PUBLISHED,
-            "title": f"Tin {i}",
-            "body": "Đoàn viên trồng cây.",
-            "hashtags": "",
-            "reserve": False,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in range(n)
-    ]
-    with engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(insert(Post).returning(col(Post.id)), posts)]
-        conn.execute(
-            insert(Publication),
-            [
-                {
-                    "post_id": pid,
-                    "channel": "fb",
-                    "kind": PostKind.DAILY,
-                    "status": PublicationStatus.SENT,
-                    "external_id": fb_id,
-                    "due_at": published,
-                    "finished_at": published,
-                    "pinned": True,
-                    "attempts": 0,
-                }
-                for pid, fb_id in zip(ids, fb_ids, strict=True)
-            ],
-        )
+    insert_posts(
+        engine,
+        n,
+        PostStatus.PUBLISHED,
+        slot=None,
+        publication=lambda i: {
+            "channel": "fb",
+            "status": PublicationStatus.SENT,
+            "external_id": fb_ids[i],
+            "due_at": published,
+            "finished_at": published,
+            "pinned": True,
+        },
+    )
     engine.dispose()
 
 
