@@ -21,6 +21,7 @@ from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.storage import db, metrics
 from bot.storage.db import session_scope
 from bot.storage.models import Post, Publication
+from tests.conftest import Cli
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # Monday 10:00 in Ho Chi Minh City
 LAST_WEEK = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # last Tuesday
@@ -146,3 +147,16 @@ def test_stats_keeps_not_available_apart_from_zero_in_every_format(
         {"name": "tg", "subscribers": None},
         {"name": "fb", "subscribers": None},
     ]
+
+
+def test_stats_refuses_bad_input_in_one_line(run_cli: Cli) -> None:
+    run_cli("init")
+    backwards = run_cli("stats", "--from", "2026-12-05", "--to", "2026-12-01", ok=False)
+    assert backwards.exit_code == 1
+    assert backwards.stderr == "Error: --from 2026-12-05 is after --to 2026-12-01\n"
+    bad = run_cli("stats", "--from", "hôm qua", ok=False)
+    assert bad.stderr == "Error: --from: not a date YYYY-MM-DD: 'hôm qua'\n"
+    at = run_cli("stats", "collect", "--at", "mai", ok=False)
+    assert "--at: not an ISO 8601 instant" in at.stderr
+    empty = run_cli("stats", "collect")  # no token: nothing to read, said plainly
+    assert empty.stdout == "0 publication(s) measured, 0 Graph call(s)\n"
