@@ -18,8 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -49,35 +51,51 @@ def telegram_config(tg: FakeTelegram, channels: int, url: str) -> Config:
 
 
 def seed_due(engine: Engine, channels: int, at: datetime) -> None:
+    insert_posts(
+        engine,
+        channels,
+        PostStatus.SCHEDULED,
+        slot=at,
+        publication=lambda n: {
+            "channel": f"c{n}",
+            "status": PublicationStatus.SCHEDULED,
+            "due_at": at,
+            "pinned": False,
+        },
+    )
+
+
+def insert_posts(
+    engine: Engine,
+    count: int,
+    status: PostStatus,
+    *,
+    slot: datetime | None,
+    publication: Callable[[int], dict[str, Any]],
+) -> None:
+    """``count`` daily posts in one statement, each with the publication ``publication(n)``
+    describes (its channel, status, times), in another."""
     now = datetime.now(UTC)
     posts = [
         {
             "kind": PostKind.DAILY,
-            "status": PostStatus.SCHEDULED,
+            "status": status,
             "title": f"Tin {n}",
             "body": "Đoàn viên trồng cây.",
             "hashtags": "",
-            "slot": at,
+            "slot": slot,
             "reserve": False,
             "created_at": now,
             "updated_at": now,
         }
-        for n in range(channels)
+        for n in range(count)
     ]
     with engine.begin() as conn:
         ids = [r[0] for r in conn.execute(insert(Post).returning(col(Post.id)), posts)]
         conn.execute(
             insert(Publication),
             [
-                {
-                    "post_id": pid,
-                    "channel": f"c{n}",
-                    "kind": PostKind.DAILY,
-                    "status": PublicationStatus.SCHEDULED,
-                    "due_at": at,
-                    "pinned": False,
-                    "attempts": 0,
-                }
+                {"post_id": pid, "kind": PostKind.DAILY, "attempts": 0, **publication(n)}
                 for n, pid in enumerate(ids)
             ],
         )

@@ -27,6 +27,7 @@ from bot.domain.notices import Notice
 from bot.platforms.publishers import Publishers, open_publishers
 from bot.services import access
 from bot.services.gateway import gateway_for
+from jobs.engagement import Collector
 from jobs.scheduler import Worker
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         assert bot is not None
         return await dispatch(bot, db=db, config=config)
 
+    collector = Collector(engine, config, bot=bot, notify=notify)
     worker = Worker(
         engine=engine,
         config=config,
@@ -123,6 +125,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         warn_empty=warn_empty,
         summarise=summarise,
         dispatch=deliver if bot is not None else None,  # without chat the events wait
+        collect=collector.run,
     )
     notice = publishers.dry_run_notice(config)
     if notice:
@@ -138,7 +141,8 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             await publish_command_menus(application, config, admins, officers)
             await application.start()
             assert application.updater is not None
-            allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+            # Reaction counts are not sent unless asked for (the channels' posts' reactions).
+            allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION_COUNT]
             if webhook is None:
                 await application.updater.start_polling(
                     timeout=config.settings.telegram.poll_timeout,

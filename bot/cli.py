@@ -891,7 +891,7 @@ def summary(state: State, at_text: str | None) -> None:
     if text is None:
         say("last week was summarised already (or nothing was expected)")
         return
-    click.echo(re.sub(r"</?b>", "", text))
+    click.echo(re.sub(r"</?(?:b|a)\b[^>]*>", "", text))
 
 
 @cli.command()
@@ -942,6 +942,16 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
         say("no entries")
 
 
+def _period_options(command: Callable[P, R]) -> Callable[P, R]:
+    """--from and --to: local days, both included (``bot.report.period`` fills them in)."""
+    command = click.option(
+        "--to", "to_text", metavar="DATE", help="Last day, included (default: today)."
+    )(command)
+    return click.option(
+        "--from", "from_text", metavar="DATE", help="First day (default: 30 days before --to)."
+    )(command)
+
+
 def _local_date(option: str, text: str | None) -> date | None:
     if text is None:
         return None
@@ -953,10 +963,7 @@ def _local_date(option: str, text: str | None) -> date | None:
 
 @cli.command()
 @click.option("--unit", "unit_id", metavar="ID", help="Only this unit ([[units]] id).")
-@click.option(
-    "--from", "from_text", metavar="DATE", help="First day (default: 30 days before --to)."
-)
-@click.option("--to", "to_text", metavar="DATE", help="Last day, included (default: today).")
+@_period_options
 @click.option(
     "--format",
     "fmt",
@@ -1034,6 +1041,89 @@ def report(
     except OSError as exc:
         raise UserError(f"--output {output}: cannot write: {exc.strerror}") from None
     say(f"report for {len(result.units)} unit(s), {start} to {end}, written to {output}")
+
+
+@cli.group("stats", invoke_without_command=True)
+@click.option("--unit", "unit_id", metavar="ID", help="Only this unit's posts ([[units]] id).")
+@_period_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),  # bot.analytics.show.FORMATS, imported late
+    default="table",
+    show_default=True,
+)
+@click.pass_context
+@user_errors
+def stats(
+    ctx: click.Context, unit_id: str | None, from_text: str | None, to_text: str | None, fmt: str
+) -> None:
+    """How the good news did: reactions, comments, shares, views and reach, latest measured.
+
+    The posts that went out in the period (local days, both included), most liked first,
+    totals per unit and each channel's subscribers. Metrics are read back at
+    analytics.collect_after (+1h, +24h, +7d) by the worker, or by `goodnews stats collect`.
+    A number a platform does not give is null ("—" in the table), never 0: Telegram gives
+    bots no views, a Page under 100 likes no insights.
+
+    --format json prints {"from", "to", "posts": [{"id", "title", "unit", "kind",
+    "publications": [{"channel", "url", "external_id", "reactions", "comments", "shares",
+    "views", "measured_at"}]}], "units": [{"id", "posts", "reactions", "comments", "shares",
+    "views", "reach"}], "channels": [{"name", "subscribers"}]}; csv one row per publication.
+
+    Example: goodnews stats --from 2026-11-01 --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot import report as reporting
+    from bot.analytics import show
+    from bot.storage import db
+
+    state = ctx.ensure_object(State)
+    config = state.config
+    start, end = reporting.period(
+        config,
+        start=_local_date("--from", from_text),
+        end=_local_date("--to", to_text),
+        now=datetime.now(UTC),
+    )
+    with db.session_scope(state.engine) as session:
+        found = show.build(session, config, start=start, end=end, unit=unit_id)
+    click.echo(show.render(found, fmt, config))
+
+
+@stats.command("collect")
+@click.option("--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant.")
+@pass_state
+@user_errors
+def stats_collect(state: State, at_text: str | None) -> None:
+    """Read reactions, comments, shares and views back once, for what is due, and exit.
+
+    Each publication is measured at analytics.collect_after after it went out; each channel's
+    subscribers once a day. The worker does this by itself; this is for cron-style hosts.
+
+    Example: goodnews stats collect
+    """
+    from bot.analytics.collect import collect, graph_for
+    from bot.services.gateway import gateway_for
+
+    config = state.config
+    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
+
+    async def go() -> None:
+        async with admin_bot(config) as (bot, _):
+            found = await collect(state.engine, config, at=at, graph=graph_for(config), bot=bot)
+            if bot is not None:  # a held collection is told from the events outbox
+                from bot.chat.alerts import dispatch
+
+                await dispatch(bot, db=gateway_for(state.engine), config=config)
+        for channel, why in found.skipped.items():
+            say(f"{channel}: skipped: {why}")
+        for channel, count in found.subscribers.items():
+            say(f"{channel}: {count} subscribers")
+        click.echo(f"{found.measured} publication(s) measured, {found.graph_calls} Graph call(s)")
+
+    asyncio.run(go())
 
 
 @cli.command()
@@ -1123,7 +1213,7 @@ def _release_held(state: State, passed: list[str]) -> None:
     """Channels held after a credentials error publish again once their check passes; what
     they missed follows the catch-up policy. Nothing to do without a database yet."""
     from bot.services import scheduling
-    from bot.storage import db
+    from bot.storage import db, metrics
 
     if not passed:
         return
@@ -1135,6 +1225,8 @@ def _release_held(state: State, passed: list[str]) -> None:
         released, moved = scheduling.release_channels(
             session, state.config, channels=passed, now=datetime.now(UTC)
         )
+        for name in metrics.release_collection(session, channels=passed):
+            say(f"{name}: reactions and views are read back again")
     for name in released:
         say(f"{name}: no longer held; its waiting posts go out at the next pass")
     for item in moved:

@@ -169,6 +169,14 @@ class WorkerConfig(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
 
 
+class AnalyticsConfig(_Section):
+    #: When to read a publication's reactions, comments, shares and views back, after it
+    #: went out (each is one measurement in its time series).
+    collect_after: Annotated[list[Duration], Field(min_length=1)] = Field(
+        default_factory=lambda: ["1h", "24h", "7d"]
+    )
+
+
 class DraftingConfig(_Section):
     """Bounds and defaults from :mod:`bot.config_file`, which reads this table alone for
     ``draft preview``."""
@@ -279,6 +287,7 @@ class Settings(_Section):
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
     units: list[UnitConfig] = Field(default_factory=list)
 
@@ -427,6 +436,10 @@ class Config:
     @property
     def sweep(self) -> timedelta:
         return parse_duration(self.settings.worker.sweep)
+
+    @property
+    def collect_after(self) -> list[timedelta]:
+        return sorted(parse_duration(d) for d in self.settings.analytics.collect_after)
 
     @property
     def channels(self) -> list[ChannelConfig]:

@@ -13,8 +13,8 @@ import io
 import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Any
@@ -23,6 +23,7 @@ from babel.dates import format_date
 from sqlmodel import Session
 
 from bot import i18n
+from bot.analytics import query
 from bot.config import Config
 from bot.domain.compliance import (
     Outcome,
@@ -34,6 +35,7 @@ from bot.domain.compliance import (
     compliance,
     pause_intervals,
 )
+from bot.domain.engagement import UnitEngagement, total, unit_totals
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.storage import audit_rows, channel_rows, publication_rows
@@ -55,6 +57,8 @@ class Report:
     end: date
     timezone: str
     units: tuple[UnitCompliance, ...]
+    #: Reach and reactions of each unit's posts out in the period (by unit id).
+    engagement: Mapping[str, UnitEngagement] = field(default_factory=dict)
 
 
 def period(
@@ -120,7 +124,20 @@ def build(
         )
         for u in units
     )
-    return Report(start=start, end=end, timezone=config.settings.timezone, units=results)
+    posts = query.posts_between(
+        session, config, since=_midnight(config, start), until=_midnight(config, end + timedelta(1))
+    )
+    engagement = {
+        IMPLICIT_ID if implicit else (u.unit or ""): u
+        for u in unit_totals(replace(p, unit=None) if implicit else p for p in posts)
+    }
+    return Report(
+        start=start,
+        end=end,
+        timezone=config.settings.timezone,
+        units=results,
+        engagement=engagement,
+    )
 
 
 @dataclass(frozen=True)
@@ -328,7 +345,7 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
     total_pub = sum(u.days_published for u in report.units)
     total_weeks = sum(u.weekly_expected for u in report.units)
     total_weekly = sum(u.weekly_published for u in report.units)
-    rows = "\n".join(_summary_row(u) for u in report.units)
+    rows = "\n".join(_summary_row(u, report.engagement.get(u.id)) for u in report.units)
     cards = "\n".join(_unit_card(u, w) for u in report.units)
     when = (
         " " + _("Generated {when}.").format(when=f"{generated:%Y-%m-%d %H:%M %Z}")
@@ -351,6 +368,8 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
         _("Streak"),
         _("Longest"),
         *(w.reason(r)[:1].upper() + w.reason(r)[1:] for r in _SUMMARY_REASONS),
+        _("Reach"),
+        _("Reactions"),
     ]
     head_row = "".join(f"<th>{escape(h)}</th>" for h in heads)
     # Outside the f-string below: Babel's extractor does not look inside one.
@@ -385,7 +404,7 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
 <td>{_percent(total_pub, total_days)}</td><td>{total_weekly} / {total_weeks}</td>
 <td></td><td></td>{
         "".join(f"<td>{sum(u.missed(r) for u in report.units)}</td>" for r in _SUMMARY_REASONS)
-    }</tr></tfoot>
+    }{_engagement_cells(report.engagement.values())}</tr></tfoot>
 </table>
 </section>
 <section class="units">
@@ -401,7 +420,16 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
 _SUMMARY_REASONS = (Reason.PAUSED, Reason.FAILED, Reason.REJECTED, Reason.EMPTY)
 
 
-def _summary_row(u: UnitCompliance) -> str:
+def _engagement_cells(units: Iterable[UnitEngagement]) -> str:
+    """Reach and reactions, summed; "—" when no platform gave the number."""
+    found = list(units)
+    return "".join(
+        f"<td>{'—' if value is None else value}</td>"
+        for value in (total(u.reach for u in found), total(u.reactions for u in found))
+    )
+
+
+def _summary_row(u: UnitCompliance, engagement: UnitEngagement | None = None) -> str:
     share = 100 * u.days_published / u.days_expected if u.days_expected else 0
     return (
         f"<tr><td>{escape(u.id)}</td><td>{escape(u.name)}</td>"
@@ -411,6 +439,7 @@ def _summary_row(u: UnitCompliance) -> str:
         f"<td>{u.weekly_published} / {u.weekly_expected}</td>"
         f"<td>{u.streak}</td><td>{u.longest_streak}</td>"
         + "".join(f"<td>{u.missed(r)}</td>" for r in _SUMMARY_REASONS)
+        + _engagement_cells([engagement] if engagement else [])
         + "</tr>"
     )
 

@@ -28,6 +28,7 @@ from bot.services import scheduling
 from bot.services.gateway import gateway_for
 from bot.storage import channel_rows, event_rows, publication_rows
 from bot.storage.heartbeat import beat
+from jobs.engagement import EVERY as COLLECT_EVERY
 from jobs.one_pass import one_pass
 from jobs.publish import PassReport, worker_name
 
@@ -55,6 +56,7 @@ class Worker:
         warn_empty: Callable[[datetime], Awaitable[object]] | None = None,
         summarise: Callable[[datetime], Awaitable[object]] | None = None,
         dispatch: Callable[[], Awaitable[datetime | None]] | None = None,
+        collect: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
@@ -63,6 +65,7 @@ class Worker:
         self.warn_empty = warn_empty
         self.summarise = summarise
         self.dispatch = dispatch
+        self.collect = collect  # reactions and views read back (jobs.engagement)
         self.name = worker_name()
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
@@ -101,10 +104,26 @@ class Worker:
                 max_instances=1,
                 misfire_grace_time=6 * 3600,  # a worker that starts late on Monday still sends it
             )
+        if self.collect is not None:
+            self.scheduler.add_job(
+                self._collect,
+                IntervalTrigger(seconds=COLLECT_EVERY.total_seconds(), timezone=self.config.tz),
+                id="collect-engagement",
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+            )
         self.scheduler.start()
         log.info(
             "worker %s started: a sweep every %gs", self.name, self.config.sweep.total_seconds()
         )
+
+    async def _collect(self) -> None:
+        assert self.collect is not None
+        try:
+            await self.collect(datetime.now(UTC))
+        except Exception:  # a bug in reading metrics back must not stop publishing
+            log.exception("engagement collection failed; tried again at the next run")
 
     async def _summarise(self) -> None:
         assert self.summarise is not None

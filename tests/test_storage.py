@@ -201,6 +201,7 @@ def test_the_migrations_build_exactly_the_models(database_url: str) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    import bot.storage.metrics  # the engagement tables, too
     import bot.storage.models  # noqa: F401 - registers every table on SQLModel.metadata
 
     engine = db.make_engine(database_url)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from sqlmodel import Session
 from telegram import (
     BotCommand,
     BotCommandScope,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
@@ -18,10 +20,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import i18n
+from bot.chat.engagement import EngagementTexts, this_week
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import texts_for
 from bot.config import Config
+from bot.domain.engagement import PostEngagement, top_posts
 from bot.domain.errors import UserError
 from bot.domain.posts import PostStatus
 from bot.services import access, queries, scheduling
@@ -205,10 +209,19 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _admin_only(update, context):
         return
     config, db = _config_db(context)
-    found = await db.run(lambda session: queries.stats(session, config, now=datetime.now(UTC)))
+    now = datetime.now(UTC)
+
+    def read(session: Session) -> tuple[queries.Stats, list[PostEngagement]]:
+        return queries.stats(session, config, now=now), this_week(session, config, now=now)
+
+    found, week = await db.run(read)
     assert update.effective_message is not None
     t = reader(context, update.effective_user)
+    said = EngagementTexts(t)
+    text = t.stats(found.published_week, found.published_month, found.kept_week, found.kept_month)
+    liked = said.most_liked(top_posts(week))
     await update.effective_message.reply_text(
-        t.stats(found.published_week, found.published_month, found.kept_week, found.kept_month),
+        "\n".join(filter(None, [text, said.week_engagement(week), liked])),
         parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
     )

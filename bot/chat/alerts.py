@@ -9,7 +9,7 @@ import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
@@ -19,14 +19,17 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot import report
 from bot.chat import approval
+from bot.chat.engagement import EngagementTexts, week_of
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.compliance import UnitCompliance
+from bot.domain.engagement import PostEngagement
 from bot.domain.errors import UserError
 from bot.domain.notices import (
     CaughtUp,
     ChannelHeld,
+    CollectionHeld,
     Notice,
     OutcomeUnknown,
     Published,
@@ -126,23 +129,38 @@ async def weekly_summary(
     end = today - timedelta(days=today.isoweekday())  # last Sunday
     start = end - timedelta(days=6)
 
-    def due(session: Session) -> tuple[list[UnitCompliance], list[int]] | None:
+    def due(
+        session: Session,
+    ) -> tuple[list[UnitCompliance], list[int], list[PostEngagement]] | None:
         found = report.build(session, config, start=start, end=end, now=now)
         units = [u for u in found.units if u.days_expected or u.weekly_expected]
         if not units or not audit_rows.first_time(session, key=f"summary:{start.isoformat()}"):
             return None
-        return units, access.people_with(session, config, "admin")
+        admins = access.people_with(session, config, "admin")
+        liked = week_of(
+            session, config, start=_midnight(start, config), end=_midnight(end, config, 1)
+        )
+        return units, admins, liked
 
-    summary = await db.run(due)
-    if summary is None:
+    found = await db.run(due)
+    if found is None:
         return None
-    units, admins = summary
-    text = texts_for_code(config, None).weekly_summary(units)
+    units, admins, liked = found
+
+    def summary(t: Texts) -> str:
+        parts = [t.weekly_summary(units), EngagementTexts(t).most_liked(liked)]
+        return "\n\n".join(p for p in parts if p)
+
+    text = summary(texts_for_code(config, None))
     log.info("%s", text)
     if bot is not None:
         for admin, t in (await texts_by_user(db, config, admins)).items():
-            await _send(bot, admin, t.weekly_summary(units), None)
+            await _send(bot, admin, summary(t), None)
     return text
+
+
+def _midnight(day: date, config: Config, days: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=days), time(0), tzinfo=config.tz)
 
 
 async def send_notice(bot: Bot | None, *, db: Gateway, config: Config, notice: Notice) -> bool:
@@ -172,6 +190,8 @@ def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         return t.channel_held(
             notice.channel, notice.platform, notice.reason, notice.token_expired
         ), None
+    if isinstance(notice, CollectionHeld):
+        return EngagementTexts(t).collection_held(notice.channel, notice.reason), None
     return t.published_log(notice.post_id), None
 
 

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, approval, followers, officers, people
+from bot.chat import admin, approval, followers, officers, people, reactions
 from bot.chat.patience import Tap, patiently
 from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
@@ -36,6 +36,7 @@ def register(
 ) -> None:
     application.bot_data[KEY] = chat_services
     people.register(application)
+    reactions.register(application)
     # Followers' unit buttons first: the approval buttons' handler takes any other press.
     application.add_handler(CallbackQueryHandler(followers.on_follow, pattern=followers.PATTERN))
     application.add_handler(CallbackQueryHandler(on_decision))

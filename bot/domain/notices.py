@@ -70,6 +70,20 @@ class ChannelHeld:
 
 
 @dataclass(frozen=True)
+class CollectionHeld:
+    """Reading a channel's reactions and views back needs a person (a token, a right);
+    its collection waits, publishing goes on."""
+
+    channel: str
+    reason: str
+    since: datetime
+
+    @property
+    def key(self) -> str:
+        return f"collection-held:{self.channel}:{self.since:%Y%m%dT%H%M%S}"
+
+
+@dataclass(frozen=True)
 class Published:
     """A post is out on all its channels: the officer whose recap it came from hears it."""
 
@@ -80,11 +94,11 @@ class Published:
         return f"published:{self.post_id}"
 
 
-Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | Published
+Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | CollectionHeld | Published
 
 #: Notices the admins hear about, delivered from the events outbox (a Published notice goes
 #: to the officer as the post's story, not from the outbox).
-ADMIN_NOTICES = (CaughtUp, PublishFailed, OutcomeUnknown, ChannelHeld)
+ADMIN_NOTICES = (CaughtUp, PublishFailed, OutcomeUnknown, ChannelHeld, CollectionHeld)
 _BY_NAME: dict[str, type[Notice]] = {kind.__name__: kind for kind in (*ADMIN_NOTICES, Published)}
 
 

@@ -182,7 +182,17 @@ _POST_FIELDS = (
     "permalink_url",
     "is_published",
     "link",
+    "reactions",
+    "comments",
+    "shares",
+    "insights",
 )
+#: Post insights metrics Graph serves (until :meth:`FakeGraph.retire_metric`).
+INSIGHT_METRICS = ("post_media_view", "post_total_media_view_unique", "post_clicks")
+INVALID_METRIC = "(#100) The value must be a valid insights metric"
+MAX_IDS = 50
+#: Pages with fewer likes get no insights: Graph answers an empty ``data``.
+INSIGHTS_MIN_FANS = 100
 _PHOTO_FIELDS = ("id", "created_time", "name", "link", "width", "height", "page_story_id")
 
 
@@ -205,6 +215,7 @@ class FakeGraph(FakeServer):
         self._photos: dict[str, JSON] = {}
         self._calls: list[GraphCall] = []
         self._faults: list[_Fault] = []
+        self._metrics = set(INSIGHT_METRICS)
         self._post_seq = itertools.count(122_100_000_000_000_001)
         self._photo_seq = itertools.count(122_200_000_000_000_001)
 
@@ -222,11 +233,60 @@ class FakeGraph(FakeServer):
 
     # -- world setup -----------------------------------------------------------------------
 
-    def add_page(self, page_id: str, token: str, name: str = "Test Page") -> None:
-        """A Page and a Page access token with pages_manage_posts on it."""
+    def add_page(
+        self, page_id: str, token: str, name: str = "Test Page", *, fans: int = 1200
+    ) -> None:
+        """A Page and a Page access token with pages_manage_posts and pages_read_engagement
+        on it; under ``INSIGHTS_MIN_FANS`` likes the Page has no insights."""
         with self.cond:
-            self._pages[page_id] = {"id": page_id, "name": name, "token": token}
+            self._pages[page_id] = {"id": page_id, "name": name, "token": token, "fans": fans}
             self._tokens[token] = page_id
+
+    def add_published_post(self, page_id: str, message: str = "Tin tốt") -> str:
+        """A post already on the Page (as if published long ago); its id."""
+        with self.cond:
+            post_id = f"{page_id}_{next(self._post_seq)}"
+            self._posts[post_id] = {
+                "id": post_id,
+                "page_id": page_id,
+                "message": message,
+                "link": None,
+                "published": True,
+                "scheduled_publish_time": None,
+                "attached_media": [],
+                "photo_id": None,
+                "created_time": self._now(),
+                "deleted": False,
+                "params": {},
+            }
+            return post_id
+
+    def set_engagement(
+        self,
+        post_id: str,
+        *,
+        reactions: dict[str, int] | None = None,
+        comments: int | None = None,
+        shares: int | None = None,
+        insights: dict[str, int] | None = None,
+    ) -> None:
+        """What people did with a post: reactions by type (LIKE, LOVE, ...), comments,
+        shares, and insights values by metric name."""
+        with self.cond:
+            post = self._posts[post_id]
+            if reactions is not None:
+                post["reactions"] = dict(reactions)
+            if comments is not None:
+                post["comments"] = comments
+            if shares is not None:
+                post["shares"] = shares
+            if insights is not None:
+                post.setdefault("insights", {}).update(insights)
+
+    def retire_metric(self, metric: str) -> None:
+        """From now on asking for ``metric`` fails the whole request, as Graph does."""
+        with self.cond:
+            self._metrics.discard(metric)
 
     def add_token(self, token: str, page_id: str) -> None:
         """Another valid Page token for an existing page."""
@@ -438,7 +498,7 @@ class FakeGraph(FakeServer):
 
     # -- routing ---------------------------------------------------------------------------
 
-    def _route(self, request: HttpRequest, params: JSON, token: str | None) -> JSON:
+    def _route(self, request: HttpRequest, params: JSON, token: str | None) -> JSON:  # noqa: PLR0911
         parts = [p for p in request.path.split("/") if p]
         got = parts[0] if parts and _VERSION.match(parts[0]) else "unversioned"
         if got != self.version:
@@ -453,6 +513,9 @@ class FakeGraph(FakeServer):
         rest = parts[1:]
         verb = request.method.upper()
         page_id = self._authenticate(token)
+        read = self._engagement_read(rest, verb, params, page_id)
+        if read is not None:
+            return read
         if not rest:
             raise _error(400, 100, "(#100) Missing node id", subcode=None)
         node_id = page_id if rest[0] == "me" else rest[0]
@@ -535,7 +598,7 @@ class FakeGraph(FakeServer):
         raw = str(params.get("fields") or "").strip()
         if not raw:
             return None
-        fields = [re.sub(r"\{.*\}$|\.[a-z_]+\(.*\)$", "", f.strip()) for f in raw.split(",")]
+        fields = [re.split(r"[.{]", f, maxsplit=1)[0] for f in _split_fields(raw)]
         fields = [f for f in fields if f]
         for name in fields:
             if name not in allowed:
@@ -554,8 +617,8 @@ class FakeGraph(FakeServer):
                 "name": obj["name"],
                 "link": f"https://www.facebook.com/{obj['id']}",
                 "category": "Community",
-                "fan_count": 0,
-                "followers_count": 0,
+                "fan_count": obj["fans"],
+                "followers_count": obj["fans"],
                 "access_token": obj["token"],
             }
             out = {f: full[f] for f in fields if f != "id"}
@@ -563,7 +626,9 @@ class FakeGraph(FakeServer):
             return out
         if kind == "post":
             post_fields = self._fields(params, _POST_FIELDS, "PagePost")
-            return self._post_view(obj, tuple(post_fields or ("created_time", "message", "id")))
+            view = self._post_view(obj, tuple(post_fields or ("created_time", "message", "id")))
+            view.update(self._engagement(obj, str(params.get("fields") or "")))
+            return view
         fields = self._fields(params, _PHOTO_FIELDS, "Photo") or ["created_time", "name", "id"]
         full = {
             "created_time": obj["created_time"],
@@ -590,6 +655,103 @@ class FakeGraph(FakeServer):
         out = {f: full[f] for f in fields if f != "id" and full.get(f) is not None}
         out["id"] = post["id"]
         return out
+
+    def _engagement_read(
+        self, rest: list[str], verb: str, params: JSON, page_id: str
+    ) -> JSON | None:
+        """``GET /?ids=...`` and ``GET /{post-id}/insights``; None for any other request."""
+        if not rest and params.get("ids") and verb == "GET":
+            return self._read_many(str(params["ids"]), params, page_id)
+        if len(rest) == 2 and rest[1] == "insights" and verb == "GET":
+            node = self._lookup(rest[0])
+            if node is not None and node[0] == "post":
+                return {"data": self._insights(node[1], str(params.get("metric") or ""))}
+        return None
+
+    def _read_many(self, ids_text: str, params: JSON, token_page_id: str) -> JSON:
+        """``GET /?ids=a,b&fields=...``: one object per id; one bad id or field fails all."""
+        ids = [i.strip() for i in ids_text.split(",") if i.strip()]
+        if len(ids) > MAX_IDS:
+            raise _error(
+                400, 100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Provided: {len(ids)}."
+            )
+        missing = [i for i in ids if self._lookup(i) is None]
+        if missing:
+            raise _error(
+                404, 803, f"(#803) Some of the aliases you requested do not exist: {missing[0]}"
+            )
+        out: JSON = {}
+        for node_id in ids:
+            node = self._lookup(node_id)
+            assert node is not None
+            if node[1].get("page_id", node[1]["id"]) != token_page_id:
+                raise _error(
+                    403,
+                    10,
+                    "(#10) This endpoint requires the 'pages_read_engagement' "
+                    "permission or the 'Page Public Content Access' feature.",
+                )
+            out[node_id] = self._read_node(node[0], node[1], params)
+        return out
+
+    def _engagement(self, post: JSON, raw_fields: str) -> JSON:
+        """The engagement fields asked for, laid out as Graph does: edges with a ``summary``
+        when asked (``.summary(true)``), ``shares`` only once someone shared."""
+        out: JSON = {}
+        for spec in _split_fields(raw_fields):
+            name = re.split(r"[.{]", spec, maxsplit=1)[0]
+            if name == "reactions":
+                counts = post.get("reactions", {})
+                edge: JSON = {
+                    "data": []
+                    if ".limit(0)" in spec
+                    else [
+                        {"id": str(10_000 + i), "name": f"Người {i}", "type": kind}
+                        for i, (kind, n) in enumerate(
+                            (k, n) for k, n in counts.items() for _ in range(n)
+                        )
+                    ][:25]
+                }
+                if ".summary(" in spec:
+                    edge["summary"] = {
+                        "total_count": sum(counts.values()),
+                        "viewer_reaction": "NONE",
+                    }
+                out["reactions"] = edge
+            elif name == "comments":
+                edge = {"data": []}
+                if ".summary(" in spec:
+                    edge["summary"] = {
+                        "order": "ranked",
+                        "total_count": post.get("comments", 0),
+                        "can_comment": True,
+                    }
+                out["comments"] = edge
+            elif name == "shares" and post.get("shares"):
+                out["shares"] = {"count": post["shares"]}
+            elif name == "insights":
+                match = re.search(r"\.metric\(([^)]*)\)", spec)
+                out["insights"] = {"data": self._insights(post, match.group(1) if match else "")}
+        return out
+
+    def _insights(self, post: JSON, metrics_text: str) -> list[JSON]:
+        metrics = [m.strip() for m in metrics_text.split(",") if m.strip()]
+        if not metrics or any(m not in self._metrics for m in metrics):
+            raise _error(400, 100, INVALID_METRIC)
+        if self._pages[post["page_id"]]["fans"] < INSIGHTS_MIN_FANS:
+            return []
+        values = post.get("insights", {})
+        return [
+            {
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": values.get(m, 0)}],
+                "title": m.replace("_", " ").capitalize(),
+                "description": f"Lifetime: {m}",
+                "id": f"{post['id']}/insights/{m}/lifetime",
+            }
+            for m in metrics
+        ]
 
     def _require_page_token(self, page: JSON, token_page_id: str) -> None:
         if page["id"] != token_page_id:
@@ -687,6 +849,24 @@ class FakeGraph(FakeServer):
 
 
 _EDGES = frozenset({"feed", "photos", "posts", "published_posts"})
+
+
+def _split_fields(raw: str) -> list[str]:
+    """Top-level fields of a ``fields=`` value (commas inside ``(...)`` or ``{...}`` stay)."""
+    out, depth, current = [], 0, ""
+    for ch in raw:
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    if current.strip():
+        out.append(current.strip())
+    return out
 
 
 def _suffix(path_suffix: str) -> str:

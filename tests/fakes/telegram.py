@@ -1112,6 +1112,8 @@ class _Chat:
     first_name: str | None = None
     last_name: str | None = None
     members: dict[int, JSON] = field(default_factory=dict)
+    #: Subscribers of a channel beyond the members the fake knows by id (getChatMemberCount).
+    subscribers: int = 0
 
     def to_json(self) -> JSON:
         out: JSON = {"id": self.id}
@@ -1481,6 +1483,34 @@ class FakeTelegram(FakeServer):
             self._callbacks[query_id] = {"answered": False, "answer": None, "query": query}
             return self._push({"callback_query": query})
 
+    def set_subscribers(self, chat_id: int, count: int) -> None:
+        """How many people follow a channel (what getChatMemberCount answers, bot included)."""
+        with self.cond:
+            self._chat(chat_id).subscribers = count
+
+    def push_reaction_count(self, chat_id: int, message_id: int, totals: dict[str, int]) -> JSON:
+        """People reacted to a channel post: the ``message_reaction_count`` update Telegram
+        sends the channel's admin bots (only when asked for in ``allowed_updates``), with
+        every reaction's new total. ``custom:<id>`` keys are custom emoji, ``paid`` stars."""
+        with self.cond:
+            chat = self._chat(chat_id)
+            if chat.type != "channel" or message_id not in self._messages.get(chat_id, {}):
+                raise KeyError(f"no message {message_id} in channel {chat_id}")
+            reactions = [
+                {"type": _reaction_type(key), "total_count": count}
+                for key, count in sorted(totals.items(), key=lambda kv: -kv[1])
+                if count > 0
+            ]
+            update = {
+                "message_reaction_count": {
+                    "chat": chat.to_json(),
+                    "message_id": message_id,
+                    "date": int(self._clock()),
+                    "reactions": reactions,
+                }
+            }
+            return self._push(update)
+
     def push_update(self, update: JSON) -> JSON:
         """Queue any raw update (``update_id`` is assigned).  Returns it; wakes long polls."""
         with self.cond:
@@ -1824,6 +1854,7 @@ class FakeTelegram(FakeServer):
             "deletemycommands": self._delete_my_commands,
             "getchat": self._get_chat,
             "getchatmember": self._get_chat_member,
+            "getchatmembercount": self._get_chat_member_count,
             "sendchataction": self._send_chat_action,
             "sendphoto": self._send_photo,
             "sendmediagroup": self._send_media_group,
@@ -2405,6 +2436,12 @@ class FakeTelegram(FakeServer):
         record = chat.members.get(user_id, {"status": "left"})
         return _member_json(record, user, channel=chat.type == "channel")
 
+    def _get_chat_member_count(self, params: _Params) -> int:
+        chat = self._resolve_chat(params)
+        if chat.type == "private":
+            return 2
+        return max(chat.subscribers, len(chat.members))
+
     def _send_chat_action(self, params: _Params) -> bool:
         chat = self._resolve_chat(params)
         self._check_can_write(chat)
@@ -2686,6 +2723,14 @@ def _blank_record(message_id: int, chat_id: int, date: int, *, outgoing: bool) -
         "params": {},
         "message": None,
     }
+
+
+def _reaction_type(key: str) -> JSON:
+    if key == "paid":
+        return {"type": "paid"}
+    if key.startswith("custom:"):
+        return {"type": "custom_emoji", "custom_emoji_id": key.removeprefix("custom:")}
+    return {"type": "emoji", "emoji": key}
 
 
 def _bare(username: str | None) -> str | None:

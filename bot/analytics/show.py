@@ -1,0 +1,157 @@
+"""``goodnews stats``: the period's posts with their latest metrics, totals per unit and the
+channels' subscribers, as a table, CSV or JSON. "Not available" is ``null`` in JSON, empty
+in CSV and "—" in the table; never 0."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.analytics import query
+from bot.config import Config
+from bot.domain.engagement import (
+    METRICS,
+    PostEngagement,
+    UnitEngagement,
+    unit_totals,
+)
+
+FORMATS = ("table", "csv", "json")
+#: The table shows this many posts, most liked first; JSON and CSV show them all.
+TABLE_POSTS = 10
+
+
+@dataclass(frozen=True)
+class Stats:
+    start: date
+    end: date
+    posts: tuple[PostEngagement, ...]  # most liked first
+    units: tuple[UnitEngagement, ...]
+    channels: tuple[tuple[str, int | None], ...]
+
+
+def build(
+    session: Session, config: Config, *, start: date, end: date, unit: str | None = None
+) -> Stats:
+    """What went out from ``start`` to ``end`` (local days, both included)."""
+    since = datetime.combine(start, time(0), tzinfo=config.tz).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=config.tz).astimezone(UTC)
+    if unit is not None and config.units:
+        config.unit(unit)  # an unknown unit is an error, not an empty answer
+    posts = query.posts_between(session, config, since=since, until=until, unit=unit)
+    ranked = sorted(posts, key=lambda p: (-(p.reactions or 0), p.post_id))
+    return Stats(
+        start=start,
+        end=end,
+        posts=tuple(ranked),
+        units=tuple(unit_totals(posts)),
+        channels=tuple(query.subscribers(session, config)),
+    )
+
+
+def render(stats: Stats, fmt: str, config: Config) -> str:
+    if fmt == "json":
+        return as_json(stats, config)
+    if fmt == "csv":
+        return as_csv(stats)
+    return as_table(stats)
+
+
+def as_json(stats: Stats, config: Config) -> str:
+    def when(at: datetime | None) -> str | None:
+        return at.astimezone(config.tz).isoformat() if at else None
+
+    doc: dict[str, Any] = {
+        "from": stats.start.isoformat(),
+        "to": stats.end.isoformat(),
+        "posts": [
+            {
+                "id": p.post_id,
+                "title": p.title,
+                "unit": p.unit,
+                "kind": p.kind,
+                "publications": [
+                    {
+                        "channel": m.channel,
+                        "url": m.url,
+                        "external_id": m.external_id,
+                        "reactions": m.reactions,
+                        "comments": m.comments,
+                        "shares": m.shares,
+                        "views": m.views,
+                        "measured_at": when(m.measured_at),
+                    }
+                    for m in p.publications
+                ],
+            }
+            for p in stats.posts
+        ],
+        "units": [
+            {"id": u.unit, "posts": u.posts, **{m: getattr(u, m) for m in METRICS}}
+            for u in stats.units
+        ],
+        "channels": [{"name": name, "subscribers": count} for name, count in stats.channels],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def as_csv(stats: Stats) -> str:
+    """One row per publication: the post, the channel and its latest metrics."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["post", "title", "unit", "kind", "channel", "url", *METRICS, "measured_at"])
+    for p in stats.posts:
+        for m in p.publications:
+            writer.writerow(
+                [
+                    p.post_id,
+                    p.title,
+                    p.unit or "",
+                    p.kind,
+                    m.channel,
+                    m.url or "",
+                    *("" if m.get(x) is None else m.get(x) for x in METRICS),
+                    m.measured_at.isoformat() if m.measured_at else "",
+                ]
+            )
+    return out.getvalue().rstrip("\n")
+
+
+def _n(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def as_table(stats: Stats) -> str:
+    heads = ["post", "title", *METRICS]
+    lines = [f"Top posts {stats.start} – {stats.end} (— : not available)"]
+    lines.append(f"{heads[0]:>5}  {heads[1]:<40} " + " ".join(f"{h:>9}" for h in METRICS))
+    for p in stats.posts[:TABLE_POSTS]:
+        title = p.title if len(p.title) <= 40 else p.title[:39] + "…"
+        lines.append(
+            f"{p.post_id:>5}  {title:<40} " + " ".join(f"{_n(p.sum(m)):>9}" for m in METRICS)
+        )
+    if not stats.posts:
+        lines.append("(nothing published in this period)")
+    lines += ["", f"{'unit':<20} {'posts':>5} " + " ".join(f"{h:>9}" for h in METRICS)]
+    for u in stats.units:
+        lines.append(
+            f"{u.unit or 'org':<20} {u.posts:>5} "
+            + " ".join(f"{_n(getattr(u, m)):>9}" for m in METRICS)
+        )
+    lines += ["", f"{'channel':<20} {'subscribers':>11}"]
+    lines += [f"{name:<20} {_n(count):>11}" for name, count in stats.channels]
+    lines += ["", TELEGRAM_VIEWS]
+    return "\n".join(lines)
+
+
+TELEGRAM_VIEWS = (
+    "Telegram gives bots no view counts for channel posts: their views are not available "
+    "(null), never guessed. Reach counts Facebook's unique viewers and the followers who got "
+    "the post by direct message."
+)
