@@ -158,6 +158,13 @@ class WorkerConfig(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
 
 
+class WebConfig(_Section):
+    # A Telegram login (the widget's auth_date) older than this is refused.
+    login_max_age: Duration = "1d"
+    # How long a dashboard session lasts before logging in again.
+    session_max_age: Duration = "7d"
+
+
 class DraftingConfig(_Section):
     daily_max_chars: int = Field(default=600, ge=80, le=3500)
     # 1,000 fits a Telegram photo caption (1,024 with the title); a text-only story may
@@ -226,6 +233,7 @@ class Settings(_Section):
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
     units: list[UnitConfig] = Field(default_factory=list)
 
@@ -374,6 +382,14 @@ class Config:
     @property
     def sweep(self) -> timedelta:
         return parse_duration(self.settings.worker.sweep)
+
+    @property
+    def login_max_age(self) -> timedelta:
+        return parse_duration(self.settings.web.login_max_age)
+
+    @property
+    def session_max_age(self) -> timedelta:
+        return parse_duration(self.settings.web.session_max_age)
 
     @property
     def channels(self) -> list[ChannelConfig]:

@@ -270,3 +270,13 @@ class ApprovalMessage(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time dashboard login printed by ``goodnews web --login-link``: only a digest of
+    its secret is kept, and ``used_at`` is set by the one request that may use it."""
+
+    digest: str = Field(primary_key=True, max_length=64)  # SHA-256 of the link's secret
+    user_id: int = Field(sa_type=BigInteger)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
