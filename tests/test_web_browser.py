@@ -74,7 +74,8 @@ def test_log_in_open_a_post_and_approve_it_with_a_click(workdir: Path) -> None:
             cli("draft")
             copies = [tg.wait_for_messages(admin, 1)[0] for admin in (ANN, BINH)]
             fields = {"id": str(ANN), "first_name": "Ann", "auth_date": str(int(time.time()))}
-            login = f"{base}/auth/telegram?{urlencode({**fields, 'hash': auth.widget_hash(fields, tg.token)})}"
+            signed = {**fields, "hash": auth.widget_hash(fields, tg.token)}
+            login = f"{base}/auth/telegram?{urlencode(signed)}"
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=browser_path,
