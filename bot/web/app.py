@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +36,7 @@ from bot.storage import logins
 from bot.storage.db import session_scope
 from bot.web import actions as web_actions
 from bot.web import auth, pages
+from bot.web.cells import day_cells
 
 COOKIE, LANG_COOKIE = "goodnews_session", "goodnews_lang"
 STATIC = Path(__file__).parent / "static"
@@ -111,7 +112,8 @@ class Web:
             viewer=viewer,
             request=request,
             kinds=PostKind,
-            day_label=lambda day: format_date(day, "EEE dd/MM", locale=t.language),
+            day_cells=day_cells,
+            day_label=lambda day: f"{_weekday(t.language, day.weekday())} {day:%d/%m}",
             **ctx,
         )
         return HTMLResponse(html, status_code=status)
@@ -191,6 +193,12 @@ def page(need: str | None = None) -> Callable[[View], Callable[..., Awaitable[Re
         return gated
 
     return wrap
+
+
+@cache
+def _weekday(language: str, weekday: int) -> str:
+    """The short name of a weekday (0: Monday) in ``language``: "Thứ 2", "Mon"."""
+    return format_date(date(2026, 11, 30) + timedelta(days=weekday), "EEE", locale=language)
 
 
 async def healthz(request: Request) -> Response:
