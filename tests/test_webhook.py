@@ -93,7 +93,7 @@ def test_webhook_mode_checks_the_secret_token(workdir: Path, web: list[str]) -> 
             assert tg.calls("getUpdates") == []  # no long polling in webhook mode
             if web:  # the dashboard answers on the same port
                 health = f"http://127.0.0.1:{port}/healthz"
-                with urllib.request.urlopen(health, timeout=5) as answer:  # noqa: S310
+                with urllib.request.urlopen(health, timeout=5) as answer:
                     assert json.loads(answer.read())["ok"] is True
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0
