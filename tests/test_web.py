@@ -232,3 +232,68 @@ def test_pages_for_admins_and_health(cli: Cli, client: TestClient) -> None:
     assert "<svg" in client.get("/report").text
     english = client.get("/lang/en", headers={"referer": "http://testserver/"})
     assert english.status_code == 200 and "Week" in english.text
+
+
+def test_the_preview_follows_telegrams_caption_and_album_rules() -> None:
+    from bot.domain.drafting import Draft
+    from bot.domain.posts import PostKind
+    from bot.web.preview import preview, telegram_to_browser
+
+    short = Draft(PostKind.DAILY, "Tiêu đề <1>", "Nội dung ngắn.", "https://a.vn/x", ("#Tot",))
+    shown = preview(1, short, ["a.jpg", "b.jpg", "c.jpg"])
+    assert shown.telegram_photos == 3 and shown.telegram_caption  # an album, text as caption
+    assert shown.telegram_html.startswith("<b>Tiêu đề &lt;1&gt;</b>")
+    assert '<a href="https://a.vn/x"' in shown.telegram_html
+    long = Draft(PostKind.WEEKLY, "Tiêu đề", "Một câu rất dài. " * 100, None, ())
+    over = preview(2, long, [f"{n}.jpg" for n in range(12)])
+    assert over.telegram_photos == 10 and not over.telegram_caption  # text after, 10 at most
+    assert over.photos == 12  # Facebook takes them all
+    assert preview(3, short, []).telegram_photos == 0
+    unsafe = telegram_to_browser('<a href="javascript:alert(1)">x</a><img src=x onerror=y>')
+    assert unsafe == '<a href="#" rel="noopener noreferrer" target="_blank">x</a>'
+
+
+def test_an_officer_sees_their_units_channels_and_uploads_recaps_as_its_news(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "config.toml").write_text(
+        f"[telegram]\nadmins = [{ADMIN}]\n"
+        + "".join(
+            f'[[channels]]\nname = "{n}"\ntype = "telegram"\nchat_id = "@{n}"\n'
+            for n in ("org", "a1", "b1")
+        )
+        + f'[[units]]\nid = "a"\nname = "Đơn vị A"\nofficers = [{OFFICER}]\nchannels = ["a1"]\n'
+        + '[[units]]\nid = "b"\nname = "Đơn vị B"\nchannels = ["b1"]\n',
+        encoding="utf-8",
+    )
+    Cli({"TELEGRAM_BOT_TOKEN": ""})("init")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("GOODNEWS_WEB_SECRET", raising=False)
+    config = config_module.load()
+    web = make_web(config, db.make_engine(config.database_url), bot=None)
+    with TestClient(create_app(web)) as client:
+        token = log_in(client, OFFICER)
+        calendar = client.get("/").text
+        assert '<span class="ch">a1</span>' in calendar
+        assert '<span class="ch">b1</span>' not in calendar
+        assert '<span class="ch">org</span>' not in calendar
+        upload = client.post(
+            "/recaps/upload",
+            data={"csrf": token},
+            files={"file": ("hien-mau.txt", SAMPLE.read_bytes(), "text/plain")},
+            follow_redirects=False,
+        )
+        assert upload.status_code == 303
+        empty = client.post(
+            "/recaps/upload", data={"csrf": token}, files={"file": ("x.txt", b"", "text/plain")}
+        )
+        assert empty.status_code == 400 and "flash error" in empty.text
+        recaps = client.get("/recaps").text
+        assert "<td>Đơn vị A</td>" in recaps
+        assert "/recaps/1/draft" not in recaps  # drafting is for admins
+    with session_scope(web.desk.engine) as session:
+        from bot.storage.models import Recap
+
+        stored = session.get(Recap, 1)
+        assert stored is not None and stored.unit == "a" and stored.submitted_by == OFFICER
+        assert session.get(Recap, 2) is None  # the empty file stored nothing

@@ -141,10 +141,12 @@ def recaps_data(desk: Desk, user_id: int, admin: bool) -> dict[str, Any]:
     for post in posts:
         if post.recap_id is not None:
             drafted.setdefault(post.recap_id, []).append(post)
+    names = {u.id: u.name for u in desk.config.units}
     rows = [
         {
             "recap": r,
             "posts": drafted.get(r.id or 0, []),
+            "unit": names.get(r.unit, r.unit) if r.unit else None,
             "tone": getattr(r, "tone", None),
             "duplicate_of": getattr(r, "duplicate_of", None),
         }
