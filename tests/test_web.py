@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot import config as config_module
@@ -149,7 +150,7 @@ def test_a_post_without_the_csrf_token_changes_nothing(cli: Cli, client: TestCli
     assert done.status_code == 303 and done.headers["location"] == "/posts/1?done=approve"
     assert status_of(client, 1) == "scheduled"
     with session_scope(client.app.state.web.desk.engine) as session:  # type: ignore[attr-defined]
-        entry = session.query(AuditEntry).filter_by(action="approve").one()
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "approve")).one()
     assert entry.actor == ADMIN
 
 
