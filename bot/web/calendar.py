@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, type_coerce
@@ -109,12 +110,8 @@ def build(
         )
         for n in range((span.last - span.first).days + 1)
     }
-    slots: dict[Cadence, list[tuple[PostKind, datetime, date]]] = {}
     for channel in channels:
-        cadence = config.cadence_for(channel)
-        if cadence not in slots:  # channels mostly share a cadence: its slots once
-            slots[cadence] = _slots(cadence, start, end)
-        for kind, slot, local in slots[cadence]:
+        for kind, slot, local in _slots(config.cadence_for(channel), start, end):
             cell = held.pop((channel, kind, slot), None) or Cell(channel, kind, slot)
             days[local].cells.append(cell)
     for cell in held.values():  # pinned to an instant, or a slot the cadence no longer has
@@ -124,17 +121,19 @@ def build(
     return list(days.values())
 
 
+@lru_cache(maxsize=64)
 def _slots(
     cadence: Cadence, start: datetime, end: datetime
-) -> list[tuple[PostKind, datetime, date]]:
-    """Each slot of the cadence in [start, end): its kind, instant and local date."""
+) -> tuple[tuple[PostKind, datetime, date], ...]:
+    """Each slot of the cadence in [start, end): its kind, instant and local date. The
+    config does not change while the app runs, so a period's slots are computed once."""
     found = []
     for kind in PostKind:
         for slot in slots_after(kind, cadence, start - timedelta(microseconds=1)):
             if slot >= end:
                 break
             found.append((kind, slot, _local_date(slot, cadence.timezone)))
-    return found
+    return tuple(found)
 
 
 def _local_date(instant: datetime, tz: ZoneInfo) -> date:
