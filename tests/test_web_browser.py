@@ -6,7 +6,11 @@ tests/artifacts/web/ and checked not blank."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.error import URLError
@@ -17,6 +21,7 @@ import pytest
 
 from bot.web import auth
 from tests import running
+from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 from tests.test_report import chromium, png_rows
 
@@ -131,3 +136,30 @@ def shoot(page: object, name: str) -> None:
 @pytest.fixture(autouse=True)
 def _no_web_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOODNEWS_WEB_SECRET", raising=False)
+
+
+def test_goodnews_web_serves_alone_and_stops_on_ctrl_c(workdir: Path) -> None:
+    """`goodnews web` without a token: the dashboard answers, the login page says how to get
+    a one-time link, and Ctrl-C stops it cleanly."""
+    Cli({"TELEGRAM_BOT_TOKEN": ""})("init")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    with (workdir / "web.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web", "--port", str(port)],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        with urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as answer:
+            page = answer.read().decode()
+        assert "--login-link" in page and "telegram-widget" not in page
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "stopped cleanly" in (workdir / "web.log").read_text(encoding="utf-8")
