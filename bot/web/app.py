@@ -127,7 +127,7 @@ class Web:
             return None
         roles = frozenset(web_actions.roles_of(self.desk, session.user_id))
         t = texts_for(self.language(request, session.user_id), config.tz)
-        name = request.cookies.get("goodnews_name") or f"#{session.user_id}"
+        name = session.name or f"#{session.user_id}"
         return Viewer(session.user_id, name, roles, self.signer.csrf(session), t)
 
     async def gate(
@@ -154,7 +154,7 @@ class Web:
 
     def login_response(self, user_id: int, name: str, target: str = "/") -> Response:
         now = self.clock()
-        session = auth.new_session(user_id, now)
+        session = auth.new_session(user_id, now, name)
         response = RedirectResponse(target if target.startswith("/") else "/", 303)
         secure = self.secure
         age = int(self.desk.config.session_max_age.total_seconds())
@@ -165,9 +165,6 @@ class Web:
             httponly=True,
             samesite="lax",
             secure=secure,
-        )
-        response.set_cookie(
-            "goodnews_name", quote(name), max_age=age, httponly=True, samesite="lax", secure=secure
         )
         return response
 
@@ -265,7 +262,6 @@ async def logout(request: Request) -> Response:
         return web.refuse(request, viewer)
     response = RedirectResponse("/login", 303)
     response.delete_cookie(COOKIE)
-    response.delete_cookie("goodnews_name")
     return response
 
 
