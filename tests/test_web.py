@@ -127,6 +127,11 @@ def test_a_valid_login_sets_a_signed_httponly_lax_cookie(client: TestClient) -> 
     value = client.cookies["goodnews_session"]
     client.cookies.set("goodnews_session", value[:-2] + ("AA" if value[-2:] != "AA" else "BB"))
     assert client.get("/", follow_redirects=False).status_code == 303
+    # Reached over https (a TLS proxy in front): the cookie is Secure too.
+    behind_tls = client.get(
+        "https://testserver/auth/telegram", params=widget(ADMIN), follow_redirects=False
+    )
+    assert "Secure" in behind_tls.headers["set-cookie"]
 
 
 def test_someone_without_a_role_gets_a_polite_page_and_nothing_more(client: TestClient) -> None:

@@ -152,11 +152,11 @@ class Web:
     def refuse(self, request: Request, viewer: Viewer | None) -> HTMLResponse:
         return self.render(request, "denied.html", viewer, status=403)
 
-    def login_response(self, user_id: int, name: str, target: str = "/") -> Response:
+    def login_response(self, request: Request, user_id: int, name: str) -> Response:
         now = self.clock()
         session = auth.new_session(user_id, now, name)
-        response = RedirectResponse(target if target.startswith("/") else "/", 303)
-        secure = self.secure
+        response = RedirectResponse("/", 303)
+        secure = self.secure or request.url.scheme == "https"  # behind a TLS proxy too
         age = int(self.desk.config.session_max_age.total_seconds())
         response.set_cookie(
             COOKIE,
@@ -236,7 +236,7 @@ async def auth_telegram(request: Request) -> Response:
     except auth.LoginError as exc:
         return web.render(request, "login.html", None, status=403, error=exc, bot_username=None)
     name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name"))))
-    return web.login_response(user_id, name or f"#{user_id}")
+    return web.login_response(request, user_id, name or f"#{user_id}")
 
 
 async def auth_link(request: Request) -> Response:
@@ -251,7 +251,7 @@ async def auth_link(request: Request) -> Response:
     if user_id is None:
         error = auth.LoginError(N_("this login link is unknown, used or expired"))
         return web.render(request, "login.html", None, status=403, error=error, bot_username=None)
-    return web.login_response(user_id, f"#{user_id}")
+    return web.login_response(request, user_id, f"#{user_id}")
 
 
 async def logout(request: Request) -> Response:
