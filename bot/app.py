@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
@@ -66,6 +67,16 @@ class Webhook:
     secret: str  # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; others get 403
 
 
+@dataclass(frozen=True)
+class WebOptions:
+    """Serve the dashboard beside the worker (``goodnews run --web``): where it listens,
+    and whether it is reached over https (Secure cookies)."""
+
+    host: str
+    port: int
+    secure: bool = False
+
+
 async def run_worker(
     config: Config,
     *,
@@ -74,8 +85,12 @@ async def run_worker(
     webhook: Webhook | None = None,
     stop: asyncio.Event | None = None,
     announce: Callable[[str], None] = print,
+    web: WebOptions | None = None,
 ) -> None:
-    """Run until ``stop`` is set (SIGINT/SIGTERM set it when we own the loop's signals)."""
+    """Run until ``stop`` is set (SIGINT/SIGTERM set it when we own the loop's signals).
+
+    With ``web``, the dashboard is served on the same loop; with a webhook too, Telegram's
+    updates arrive through the dashboard's server on the webhook URL's path."""
     stop = stop or _stop_on_signals()
     token = config.secrets.telegram_bot_token
     application = build_application(config, token) if (with_bot and token) else None
@@ -85,7 +100,7 @@ async def run_worker(
         async with open_publishers(
             config, bot=application.bot if application is not None else None
         ) as publishers:
-            await _serve(config, engine, application, publishers, stop, announce, webhook)
+            await _serve(config, engine, application, publishers, stop, announce, webhook, web)
     finally:
         if application is not None:
             await application.shutdown()
@@ -99,6 +114,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     stop: asyncio.Event,
     announce: Callable[[str], None],
     webhook: Webhook | None,
+    web: WebOptions | None = None,
 ) -> None:
     bot = application.bot if application is not None else None
     db = gateway_for(engine)
@@ -143,7 +159,10 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             assert application.updater is not None
             # Reaction counts are not sent unless asked for (the channels' posts' reactions).
             allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION_COUNT]
-            if webhook is None:
+            if webhook is not None and web is not None:
+                await _webhook_through_web(application, webhook, allowed)
+                announce(f"receiving updates at {webhook.url} (the dashboard's port {web.port})")
+            elif webhook is None:
                 await application.updater.start_polling(
                     timeout=config.settings.telegram.poll_timeout,
                     allowed_updates=allowed,
@@ -163,6 +182,8 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
                     raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
                 announce(f"receiving updates at {webhook.url} (port {webhook.port})")
         announce("goodnews is running; Ctrl-C stops it")
+        if web is not None:
+            await _serve_web(config, engine, application, worker, stop, announce, webhook, web)
         await stop.wait()
     finally:
         announce("stopping: finishing the publication in flight")
@@ -172,6 +193,82 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             if application.running:
                 await application.stop()
         await worker.stop()
+
+
+async def _webhook_through_web(
+    application: Application,  # type: ignore[type-arg]
+    webhook: Webhook,
+    allowed: list[str],
+) -> None:
+    """Tell Telegram where to post updates; the dashboard's server receives them."""
+    try:
+        await application.bot.set_webhook(
+            webhook.url, secret_token=webhook.secret, allowed_updates=allowed
+        )
+    except TelegramError as exc:
+        raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+
+
+async def _serve_web(  # noqa: PLR0917 - a private step of _serve, called once
+    config: Config,
+    engine: Engine,
+    application: Application | None,  # type: ignore[type-arg]
+    worker: Worker,
+    stop: asyncio.Event,
+    announce: Callable[[str], None],
+    webhook: Webhook | None,
+    web: WebOptions,
+) -> None:
+    """The dashboard until ``stop``: decisions reach the worker's schedule and the bot."""
+    from bot.web.app import Webhook as WebHook
+    from bot.web.server import make_web, serve
+
+    hook = None
+    if webhook is not None and application is not None:
+        app = application
+
+        async def deliver(data: dict[str, Any]) -> None:
+            await app.update_queue.put(Update.de_json(data, app.bot))
+
+        hook = WebHook(urlsplit(webhook.url).path or "/", webhook.secret, deliver)
+    dashboard = make_web(
+        config,
+        engine,
+        bot=application.bot if application is not None else None,
+        on_scheduled=worker.schedule,
+        webhook=hook,
+        secure=web.secure,
+    )
+    announce(f"dashboard at http://{web.host}:{web.port}/")
+    await serve(dashboard, host=web.host, port=web.port, stop=stop)
+
+
+async def run_web(
+    config: Config,
+    *,
+    engine: Engine,
+    web: WebOptions,
+    stop: asyncio.Event | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """The dashboard alone (``goodnews web``): decisions edit the admins' chat copies with
+    the bot token when one is set; the worker picks the schedule up at its next sweep."""
+    from bot.platforms.telegram.client import make_bot, start_bot
+    from bot.web.server import make_web, serve
+
+    stop = stop or _stop_on_signals()
+    bot = make_bot(config)
+    if bot is not None:
+        await start_bot(bot)
+    else:
+        announce("no TELEGRAM_BOT_TOKEN: log in with --login-link; chat copies are not updated")
+    try:
+        dashboard = make_web(config, engine, bot=bot, secure=web.secure)
+        announce(f"dashboard at http://{web.host}:{web.port}/ ; Ctrl-C stops it")
+        await serve(dashboard, host=web.host, port=web.port, stop=stop)
+    finally:
+        if bot is not None:
+            await bot.shutdown()
 
 
 def _stop_on_signals() -> asyncio.Event:

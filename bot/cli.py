@@ -1148,17 +1148,26 @@ def stats_collect(state: State, at_text: str | None) -> None:
     show_default=True,
     help="Address the webhook server binds.",
 )
+@click.option(
+    "--web",
+    "with_web",
+    is_flag=True,
+    help="Also serve the dashboard (on --listen/--port), and receive the webhook there.",
+)
 @pass_state
 @user_errors
-def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: str) -> None:
+def run(
+    state: State, no_bot: bool, webhook_url: str | None, port: int, listen: str, with_web: bool
+) -> None:
     """Run the worker: the Telegram bot and the scheduler, until Ctrl-C.
 
     Long polling by default; --webhook for platforms with an HTTP router (Telegram's secret
     token, from TELEGRAM_WEBHOOK_SECRET or made at start, is checked on every request).
+    --web serves the dashboard beside them on the same port.
 
-    Example: goodnews run --webhook https://goodnews.example.org/telegram
+    Example: goodnews run --web --webhook https://goodnews.example.org/telegram
     """
-    from bot.app import Webhook, run_worker
+    from bot.app import Webhook, WebOptions, run_worker
 
     webhook = None
     if webhook_url is not None:
@@ -1172,9 +1181,65 @@ def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: 
 
     config, engine = state.config, state.engine
     _warn_ephemeral_sqlite(config)
+    web = None
+    if with_web:
+        web = WebOptions(host=listen, port=port, secure=bool(webhook_url))
     asyncio.run(
-        run_worker(config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say)
+        run_worker(
+            config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say, web=web
+        )
     )
+    say("stopped cleanly")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option(
+    "--login-link",
+    "login_user",
+    type=int,
+    metavar="USER_ID",
+    help="Print a one-time login link for this Telegram user (valid 10 minutes) and exit.",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The dashboard's address for --login-link (default: http://HOST:PORT).",
+)
+@click.option("--https", "secure", is_flag=True, help="Served behind https: Secure cookies.")
+@pass_state
+@user_errors
+def web(
+    state: State, host: str, port: int, login_user: int | None, base_url: str | None, secure: bool
+) -> None:
+    """Serve the web dashboard: the calendar, posts, approvals, recaps, report, audit log.
+
+    People log in with Telegram (the Login Widget); where the widget cannot be used (no
+    public domain), --login-link prints a one-time link. For the worker and the dashboard
+    in one process, use `goodnews run --web`.
+
+    Example: goodnews web --login-link 123456789
+    """
+    if login_user is not None:
+        from bot.web.server import login_link
+
+        link = login_link(
+            state.engine, user_id=login_user, base_url=base_url or f"http://{host}:{port}"
+        )
+        say(f"one-time login for {login_user}, valid 10 minutes:")
+        click.echo(link)
+        return
+    from bot.app import WebOptions, run_web
+
+    options = WebOptions(host=host, port=port, secure=secure)
+    asyncio.run(run_web(state.config, engine=state.engine, web=options, announce=say))
     say("stopped cleanly")
 
 

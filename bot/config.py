@@ -177,6 +177,13 @@ class AnalyticsConfig(_Section):
     )
 
 
+class WebConfig(_Section):
+    # A Telegram login (the widget's auth_date) older than this is refused.
+    login_max_age: Duration = "1d"
+    # How long a dashboard session lasts before logging in again.
+    session_max_age: Duration = "7d"
+
+
 class DraftingConfig(_Section):
     """Bounds and defaults from :mod:`bot.config_file`, which reads this table alone for
     ``draft preview``."""
@@ -288,6 +295,8 @@ class Settings(_Section):
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     drafting: DraftingConfig = Field(default_factory=DraftingConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+
+    web: WebConfig = Field(default_factory=WebConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
     units: list[UnitConfig] = Field(default_factory=list)
 
@@ -440,6 +449,14 @@ class Config:
     @property
     def collect_after(self) -> list[timedelta]:
         return sorted(parse_duration(d) for d in self.settings.analytics.collect_after)
+
+    @property
+    def login_max_age(self) -> timedelta:
+        return parse_duration(self.settings.web.login_max_age)
+
+    @property
+    def session_max_age(self) -> timedelta:
+        return parse_duration(self.settings.web.session_max_age)
 
     @property
     def channels(self) -> list[ChannelConfig]:

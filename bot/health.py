@@ -20,6 +20,7 @@ class Health:
     ok: bool
     reason: str  # one line for people
     heartbeat_age: float | None  # seconds since the newest beat; None without one
+    database_ok: bool = True  # the database answered (the web process itself can serve)
 
 
 def check_health(engine: Engine, *, now: datetime, max_age: timedelta) -> Health:
@@ -28,11 +29,13 @@ def check_health(engine: Engine, *, now: datetime, max_age: timedelta) -> Health
         with engine.connect():
             pass
     except SQLAlchemyError as exc:
-        return Health(False, f"database unreachable: {_first_line(exc)}", None)
+        return Health(False, f"database unreachable: {_first_line(exc)}", None, False)
     try:
         beat = last_heartbeat(engine)
     except SQLAlchemyError as exc:  # reachable, but without the heartbeat table
-        return Health(False, f"database not ready (`goodnews init`): {_first_line(exc)}", None)
+        return Health(
+            False, f"database not ready (`goodnews init`): {_first_line(exc)}", None, False
+        )
     if beat is None:
         return Health(False, "no heartbeat yet: is the worker (`goodnews run`) running?", None)
     age = (now - beat).total_seconds()

@@ -62,8 +62,12 @@ def extract() -> Catalog:
     """Every translatable string in the package, as Babel's extractor finds it."""
     template = Catalog(domain=DOMAIN, project="goodnews")
     root = Path(__file__).parents[1]
-    method_map = [("bot/**.py", "python"), ("jobs/**.py", "python")]
-    options = {"**.py": {"encoding": "utf-8"}}
+    method_map = [
+        ("bot/**.py", "python"),
+        ("jobs/**.py", "python"),
+        ("bot/web/templates/**.html", "jinja2"),  # the dashboard's `_("…")` calls
+    ]
+    options = {"**.py": {"encoding": "utf-8"}, "**.html": {"encoding": "utf-8"}}
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map=method_map, options_map=options, keywords=_KEYWORDS
     ):

@@ -83,7 +83,7 @@ def test_a_database_without_the_tables_is_not_ready(tmp_path: Path) -> None:
         db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}"), now=NOW, max_age=timedelta(1)
     )
     assert result == Health(
-        False, "database not ready (`goodnews init`): no such table: heartbeat", None
+        False, "database not ready (`goodnews init`): no such table: heartbeat", None, False
     )
 
 

@@ -14,6 +14,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
@@ -40,7 +42,9 @@ def post(url: str, update: dict[str, object], secret: str | None) -> int:
         return 0  # not listening yet
 
 
-def test_webhook_mode_checks_the_secret_token(workdir: Path) -> None:
+@pytest.mark.parametrize("web", [[], ["--web"]], ids=["worker", "worker-and-dashboard"])
+def test_webhook_mode_checks_the_secret_token(workdir: Path, web: list[str]) -> None:
+    """Alone, or through the dashboard's server (`run --web`): the same answers."""
     port = free_port()
     public = "https://goodnews.example.org/telegram"  # TLS ends at the platform's router
     url = f"http://127.0.0.1:{port}/telegram"
@@ -66,6 +70,7 @@ def test_webhook_mode_checks_the_secret_token(workdir: Path) -> None:
                 str(port),
                 "--listen",
                 "127.0.0.1",
+                *web,
             ],
             cwd=workdir,
             env={**os.environ, **env},
@@ -86,6 +91,10 @@ def test_webhook_mode_checks_the_secret_token(workdir: Path) -> None:
             [welcome] = tg.wait_for_messages(USER, 1)
             assert welcome["plain_text"].startswith("Chào bạn!")
             assert tg.calls("getUpdates") == []  # no long polling in webhook mode
+            if web:  # the dashboard answers on the same port
+                health = f"http://127.0.0.1:{port}/healthz"
+                with urllib.request.urlopen(health, timeout=5) as answer:
+                    assert json.loads(answer.read())["ok"] is True
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0
         finally:

@@ -308,3 +308,13 @@ class Heartbeat(SQLModel, table=True):
 
     worker: str = Field(primary_key=True, max_length=200)  # host:pid (host for tick)
     beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time dashboard login printed by ``goodnews web --login-link``: only a digest of
+    its secret is kept, and ``used_at`` is set by the one request that may use it."""
+
+    digest: str = Field(primary_key=True, max_length=64)  # SHA-256 of the link's secret
+    user_id: int = Field(sa_type=BigInteger)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,182 @@
+"""The dashboard's decisions, through the very functions chat uses, and the same follow-up:
+every admin's chat copy of the approval request is edited, the officer is told.
+
+Kept in this one module so the calls into ``bot.services`` and ``bot.chat`` stay together.
+The async decisions reach the database through the gateway, as chat does: one transaction
+each, in the database's thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.chat import approval, people
+from bot.config import Config
+from bot.domain.posts import PostKind, PostStatus
+from bot.services import access, decisions, drafter, intake
+from bot.services.gateway import Gateway, gateway_for
+from bot.services.views import PostView
+from bot.storage import post_rows
+from bot.storage.db import session_scope
+from bot.storage.models import Recap
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What a decision needs besides the post: the database, the config, the bot to edit
+    the admins' copies (None: no token, chat is not updated) and the worker's hook."""
+
+    engine: Engine
+    config: Config
+    bot: Bot | None
+    on_scheduled: Callable[[int, datetime], None] | None = None
+
+    @property
+    def db(self) -> Gateway:
+        return gateway_for(self.engine)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a web decision did: the post now, and the votes so far when short of quorum."""
+
+    post: PostView
+    changed: bool
+    votes: tuple[int, int] | None = None  # (cast, needed)
+
+
+def roles_of(desk: Desk, user_id: int) -> set[str]:
+    with session_scope(desk.engine) as session:
+        return access.roles_of(session, desk.config, user_id)
+
+
+async def approve(desk: Desk, *, post_id: int, by: int, name: str, now: datetime) -> Outcome:
+    """A vote, as the Approve button is: the post is scheduled once the quorum is met."""
+    votes = await desk.db.run(
+        decisions.vote_to_approve, desk.config, post_id=post_id, by=by, name=name, now=now
+    )
+    if votes.decision is None:
+        if desk.bot is not None:
+            await approval.refresh_requests(
+                desk.bot,
+                db=desk.db,
+                config=desk.config,
+                post_id=post_id,
+                now=now,
+                votes=(votes.names, votes.needed),
+            )
+        post = await desk.db.run(_view, post_id=post_id)
+        return Outcome(post, changed=True, votes=(len(votes.names), votes.needed))
+    return await _decided(desk, votes.decision, who=name)
+
+
+async def approve_at(
+    desk: Desk, *, post_id: int, by: int, name: str, at: datetime, now: datetime
+) -> Outcome:
+    """Reschedule: approve for one of the free slots offered (or now)."""
+    decision = await desk.db.run(
+        decisions.approve_at, desk.config, post_id=post_id, by=by, at=at, now=now
+    )
+    return await _decided(desk, decision, who=name)
+
+
+async def reject(
+    desk: Desk, *, post_id: int, by: int, name: str, reason: str, now: datetime
+) -> Outcome:
+    """Reject, with the reason chat asks for afterwards given at once (relayed likewise)."""
+
+    def decide(session: Session) -> tuple[decisions.Decision, int | None]:
+        decision = decisions.reject(session, post_id=post_id, by=by, now=now)
+        officer = None
+        if decision.changed and reason.strip():
+            officer = decisions.reject_reason(
+                session, post_id=post_id, by=by, reason=reason.strip()
+            )
+        return decision, officer
+
+    decision, officer = await desk.db.run(decide)
+    outcome = await _decided(desk, decision, who=name)
+    if officer is not None and desk.bot is not None:
+        t = (await people.texts_by_user(desk.db, desk.config, [officer]))[officer]
+        # The decision stands if the officer cannot be reached; the reason is in the log.
+        with suppress(TelegramError):
+            await desk.bot.send_message(officer, t.officer_reason(post_id, reason.strip()))
+    return outcome
+
+
+async def edit(desk: Desk, *, post_id: int, by: int, text: str, now: datetime) -> PostView:
+    """New text for a pending draft; every admin's copy re-renders, buttons kept."""
+
+    def rewrite(session: Session) -> PostView:
+        return PostView.of(decisions.edit_post(session, post_id=post_id, by=by, text=text))
+
+    post = await desk.db.run(rewrite)
+    if desk.bot is not None:
+        await approval.refresh_requests(
+            desk.bot, db=desk.db, config=desk.config, post_id=post_id, now=now
+        )
+    return post
+
+
+def _view(session: Session, *, post_id: int) -> PostView:
+    return PostView.of(post_rows.get_post(session, post_id=post_id))
+
+
+async def _decided(desk: Desk, decision: decisions.Decision, *, who: str) -> Outcome:
+    post = decision.post
+    if post.status is PostStatus.SCHEDULED and post.slot is not None and desk.on_scheduled:
+        desk.on_scheduled(post.id, post.slot)
+    if decision.changed and desk.bot is not None:
+        await approval.update_requests(
+            desk.bot, db=desk.db, config=desk.config, post_id=post.id, who=who
+        )
+        await approval.tell_submitter(desk.bot, db=desk.db, config=desk.config, post_id=post.id)
+    return Outcome(post, decision.changed)
+
+
+def free_slots(desk: Desk, *, post_id: int, now: datetime, count: int = 6) -> list[datetime]:
+    with session_scope(desk.engine) as session:
+        post = post_rows.get_post(session, post_id=post_id)
+        if post.status is not PostStatus.PENDING:
+            return []
+        return decisions.free_slots(session, desk.config, post=post, now=now, count=count)
+
+
+def store_recap(desk: Desk, *, data: bytes, filename: str, by: int, unit: str | None) -> Recap:
+    """An uploaded file, read and stored as ``goodnews recap add`` does."""
+    with session_scope(desk.engine) as session:
+        return intake.store_recap(
+            session,
+            data=data,
+            source=filename,
+            title=None,
+            url=None,
+            filename=filename,
+            media_dir=desk.config.media_dir,
+            submitted_by=by,
+            unit=unit,
+        )
+
+
+async def draft(desk: Desk, *, recap_id: int, kind: PostKind, now: datetime) -> PostView:
+    """Draft from one recap and send the approval request to every admin, as `draft` does."""
+
+    def make(session: Session) -> PostView:
+        return PostView.of(
+            drafter.draft(session, desk.config, kind=kind, recap_id=recap_id, now=now)
+        )
+
+    post = await desk.db.run(make)
+    if desk.bot is not None:
+        await approval.send_requests(
+            desk.bot, db=desk.db, config=desk.config, post_id=post.id, now=now
+        )
+    return post

@@ -1,0 +1,495 @@
+"""The dashboard as a Starlette app: login with Telegram, the calendar, posts, recaps, the
+report and the audit log; decisions through :mod:`bot.web.actions`.
+
+Every page is rendered on the server (Jinja2); htmx, served from ``/static``, only makes
+links and forms swap the page body. Every POST carries the session's CSRF token, checked
+before anything else: without it nothing changes (403).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from babel.dates import format_date
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot import i18n
+from bot.chat.texts import Texts, texts_for
+from bot.domain.errors import N_, UserError
+from bot.domain.posts import PostKind
+from bot.health import check_health
+from bot.storage import logins
+from bot.storage.db import session_scope
+from bot.web import actions as web_actions
+from bot.web import auth, pages
+from bot.web.cells import day_cells
+
+COOKIE, LANG_COOKIE = "goodnews_session", "goodnews_lang"
+STATIC = Path(__file__).parent / "static"
+#: The largest recap file the dashboard takes (the CLI's limit too).
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Telegram's updates received on this app: the URL's path, the secret Telegram echoes
+    in X-Telegram-Bot-Api-Secret-Token, and where each update goes."""
+
+    path: str
+    secret: str
+    deliver: Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person at the browser, their roles and their language."""
+
+    user_id: int
+    name: str
+    roles: frozenset[str]
+    csrf: str
+    t: Texts
+
+    @property
+    def admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def officer(self) -> bool:
+        return "officer" in self.roles
+
+
+@dataclass
+class Web:
+    desk: web_actions.Desk
+    signer: auth.Signer
+    bot_username: str | None = None
+    webhook: Webhook | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    env: Environment = field(
+        default_factory=lambda: Environment(
+            loader=PackageLoader("bot.web", "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    )
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def language(self, request: Request, user_id: int | None) -> str:
+        chosen = request.cookies.get(LANG_COOKIE)
+        if chosen in i18n.LANGUAGES:
+            return str(chosen)
+        default = self.desk.config.settings.language
+        if user_id is None:
+            return default
+        return pages.remembered_language(self.desk, user_id) or default
+
+    def render(
+        self, request: Request, name: str, viewer: Viewer | None, status: int = 200, **ctx: Any
+    ) -> HTMLResponse:
+        t = viewer.t if viewer else texts_for(self.language(request, None), self.desk.config.tz)
+        catalog = i18n.translations(t.language)
+        html = self.env.get_template(name).render(
+            _=catalog.gettext,
+            ngettext=catalog.ngettext,
+            t=t,
+            viewer=viewer,
+            request=request,
+            kinds=PostKind,
+            day_cells=day_cells,
+            day_label=lambda day: f"{_weekday(t.language, day.weekday())} {day:%d/%m}",
+            **ctx,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def viewer(self, request: Request) -> Viewer | None:
+        config = self.desk.config
+        session = self.signer.session(
+            request.cookies.get(COOKIE), now=self.clock(), max_age=config.session_max_age
+        )
+        if session is None:
+            return None
+        roles = frozenset(web_actions.roles_of(self.desk, session.user_id))
+        t = texts_for(self.language(request, session.user_id), config.tz)
+        name = session.name or f"#{session.user_id}"
+        return Viewer(session.user_id, name, roles, self.signer.csrf(session), t)
+
+    async def gate(
+        self, request: Request, *, need: str | None = None
+    ) -> tuple[Viewer | None, Response | None]:
+        """The viewer allowed here, or the response instead: the login page, a polite
+        refusal (no role, or not the role needed), or 403 for a POST without its token."""
+        viewer = self.viewer(request)
+        if viewer is None:
+            if request.method != "GET":
+                return None, self.refuse(request, None)
+            return None, RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+        if request.method == "POST":
+            form = await request.form(max_part_size=MAX_UPLOAD)
+            sent = form.get("csrf") or request.headers.get("x-csrf-token")
+            if not isinstance(sent, str) or not hmac.compare_digest(sent, viewer.csrf):
+                return None, self.refuse(request, viewer)
+        if not viewer.roles & {"admin", "officer"} or (need and need not in viewer.roles):
+            return None, self.refuse(request, viewer)
+        return viewer, None
+
+    def refuse(self, request: Request, viewer: Viewer | None) -> HTMLResponse:
+        return self.render(request, "denied.html", viewer, status=403)
+
+    def login_response(self, request: Request, user_id: int, name: str) -> Response:
+        now = self.clock()
+        session = auth.new_session(user_id, now, name)
+        response = RedirectResponse("/", 303)
+        secure = self.secure or request.url.scheme == "https"  # behind a TLS proxy too
+        age = int(self.desk.config.session_max_age.total_seconds())
+        response.set_cookie(
+            COOKIE,
+            self.signer.cookie(session),
+            max_age=age,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+        return response
+
+    secure: bool = False  # Secure cookies: set when served behind https
+
+
+View = Callable[..., Awaitable[Response]]
+
+
+def page(need: str | None = None) -> Callable[[View], Callable[..., Awaitable[Response]]]:
+    """A view for people with a role (``need``: that one): the gate runs first (login,
+    role, CSRF for a POST) and the view gets the app's :class:`Web` and the viewer."""
+
+    def wrap(view: View) -> Callable[..., Awaitable[Response]]:
+        @wraps(view)
+        async def gated(request: Request, **extra: Any) -> Response:
+            web: Web = request.app.state.web
+            viewer, refused = await web.gate(request, need=need)
+            if refused is not None or viewer is None:
+                return refused or web.refuse(request, None)
+            return await view(request, web, viewer, **extra)
+
+        return gated
+
+    return wrap
+
+
+@cache
+def _weekday(language: str, weekday: int) -> str:
+    """The short name of a weekday (0: Monday) in ``language``: "Thứ 2", "Mon"."""
+    return format_date(date(2026, 11, 30) + timedelta(days=weekday), "EEE", locale=language)
+
+
+async def healthz(request: Request) -> Response:
+    """200 while the database answers (the web process can serve), whatever the worker does:
+    a host must not restart the dashboard for a stopped worker. The body says what
+    `goodnews health` says: ``ok`` is the worker's heartbeat being fresh."""
+    web: Web = request.app.state.web
+    health = await run_in_threadpool(
+        check_health, web.desk.engine, now=web.clock(), max_age=timedelta(minutes=5)
+    )
+    body = {"ok": health.ok, "reason": health.reason, "heartbeat_age": health.heartbeat_age}
+    return JSONResponse(body, status_code=200 if health.database_ok else 503)
+
+
+# -- login -------------------------------------------------------------------------------------
+
+
+async def login_page(request: Request) -> Response:
+    web: Web = request.app.state.web
+    target = request.query_params.get("next", "/")
+    return web.render(
+        request,
+        "login.html",
+        None,
+        bot_username=web.bot_username,
+        auth_url=str(request.url_for("auth_telegram")),
+        target=target,
+    )
+
+
+async def auth_telegram(request: Request) -> Response:
+    web: Web = request.app.state.web
+    token = web.desk.config.secrets.telegram_bot_token
+    fields = dict(request.query_params.items())
+    try:
+        if not token:
+            raise auth.LoginError(N_("no TELEGRAM_BOT_TOKEN: the Telegram login cannot be checked"))
+        user_id = auth.verify_widget(
+            fields, bot_token=token, now=web.clock(), max_age=web.desk.config.login_max_age
+        )
+    except auth.LoginError as exc:
+        return web.render(request, "login.html", None, status=403, error=exc, bot_username=None)
+    name = " ".join(filter(None, (fields.get("first_name"), fields.get("last_name"))))
+    return web.login_response(request, user_id, name or f"#{user_id}")
+
+
+async def auth_link(request: Request) -> Response:
+    web: Web = request.app.state.web
+    digest = auth.link_digest(request.path_params["secret"])
+
+    def use() -> int | None:
+        with session_scope(web.desk.engine) as session:
+            return logins.use_login_link(session, digest=digest, now=web.clock())
+
+    user_id = await run_in_threadpool(use)
+    if user_id is None:
+        error = auth.LoginError(N_("this login link is unknown, used or expired"))
+        return web.render(request, "login.html", None, status=403, error=error, bot_username=None)
+    return web.login_response(request, user_id, f"#{user_id}")
+
+
+async def logout(request: Request) -> Response:
+    web: Web = request.app.state.web
+    viewer = web.viewer(request)
+    form = await request.form()
+    if viewer is None or not hmac.compare_digest(str(form.get("csrf", "")), viewer.csrf):
+        return web.refuse(request, viewer)
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+async def set_language(request: Request) -> Response:
+    language = request.path_params["language"]
+    back = request.headers.get("referer") or "/"
+    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", 303)
+    if language in i18n.LANGUAGES:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+@page()
+async def calendar_page(request: Request, web: Web, viewer: Viewer) -> Response:
+    view = request.query_params.get("view", "week")
+    try:
+        anchor = date.fromisoformat(request.query_params.get("date", ""))
+    except ValueError:
+        anchor = web.clock().astimezone(web.desk.config.tz).date()
+    unit = request.query_params.get("unit") or None
+    data = await run_in_threadpool(
+        lambda: pages.calendar_data(
+            web.desk, viewer.user_id, admin=viewer.admin, view=view, anchor=anchor, unit=unit
+        )
+    )
+    return web.render(request, "calendar.html", viewer, **data)
+
+
+@page()
+async def post_page(
+    request: Request, web: Web, viewer: Viewer, error: UserError | None = None, status: int = 200
+) -> Response:
+    post_id = int(request.path_params["post_id"])
+    data = await run_in_threadpool(pages.post_data, web.desk, post_id, web.clock())
+    if data is None or not pages.may_see(web.desk, viewer.user_id, viewer.admin, data["post"]):
+        return web.render(request, "denied.html", viewer, status=404)
+    done = request.query_params.get("done")
+    return web.render(request, "post.html", viewer, status=status, error=error, done=done, **data)
+
+
+@page()
+async def post_photo(request: Request, web: Web, viewer: Viewer) -> Response:
+    found = await run_in_threadpool(
+        pages.photo_file,
+        web.desk,
+        int(request.path_params["post_id"]),
+        int(request.path_params["position"]),
+    )
+    if found is None:
+        return Response(status_code=404)
+    path, mime = found
+    return FileResponse(path, media_type=mime)
+
+
+@page(need="admin")
+async def decide(request: Request, web: Web, viewer: Viewer) -> Response:
+    """Approve, reject (with a reason), reschedule, edit: admins only, CSRF first."""
+    post_id, what = int(request.path_params["post_id"]), request.path_params["action"]
+    form = await request.form()
+    now, desk = web.clock(), web.desk
+    try:
+        if what == "approve":
+            await web_actions.approve(
+                desk, post_id=post_id, by=viewer.user_id, name=viewer.name, now=now
+            )
+        elif what == "reject":
+            await web_actions.reject(
+                desk,
+                post_id=post_id,
+                by=viewer.user_id,
+                name=viewer.name,
+                reason=_text(form, "reason"),
+                now=now,
+            )
+        elif what == "reschedule":
+            at = _instant(_text(form, "at"), now)
+            await web_actions.approve_at(
+                desk, post_id=post_id, by=viewer.user_id, name=viewer.name, at=at, now=now
+            )
+        elif what == "edit":
+            await web_actions.edit(
+                desk, post_id=post_id, by=viewer.user_id, text=_text(form, "text"), now=now
+            )
+        else:
+            return Response(status_code=404)
+    except UserError as exc:
+        request.scope["method"] = "GET"  # render the page as a GET with the refusal on it
+        return await post_page(request, error=exc, status=400)
+    return RedirectResponse(f"/posts/{post_id}?done={what}", 303)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _instant(value: str, now: datetime) -> datetime:
+    """A slot offered on the page (unix seconds), or "0": now."""
+    if not value.isdigit():
+        raise UserError(N_("pick one of the times offered"))
+    seconds = int(value)
+    return datetime.fromtimestamp(seconds, UTC) if seconds else now
+
+
+@page()
+async def recaps_page(
+    request: Request, web: Web, viewer: Viewer, error: UserError | None = None, status: int = 200
+) -> Response:
+    data = await run_in_threadpool(pages.recaps_data, web.desk, viewer.user_id, viewer.admin)
+    done = request.query_params.get("done")
+    return web.render(request, "recaps.html", viewer, status=status, error=error, done=done, **data)
+
+
+@page()
+async def recap_upload(request: Request, web: Web, viewer: Viewer) -> Response:
+    form = await request.form(max_part_size=MAX_UPLOAD)
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise UserError(N_("choose a file to upload"))
+        data = await upload.read(MAX_UPLOAD + 1)
+        unit = None if viewer.admin else web.desk.config.audience_of_officer(viewer.user_id)
+        recap = await run_in_threadpool(
+            web_actions.store_recap,
+            web.desk,
+            data=data,
+            filename=Path(upload.filename).name,
+            by=viewer.user_id,
+            unit=unit,
+        )
+    except UserError as exc:
+        request.scope["method"] = "GET"
+        return await recaps_page(request, error=exc, status=400)
+    return RedirectResponse(f"/recaps?done={recap.id}", 303)
+
+
+@page(need="admin")
+async def recap_draft(request: Request, web: Web, viewer: Viewer) -> Response:
+    form = await request.form()
+    kind = PostKind.WEEKLY if _text(form, "kind") == "weekly" else PostKind.DAILY
+    try:
+        post = await web_actions.draft(
+            web.desk, recap_id=int(request.path_params["recap_id"]), kind=kind, now=web.clock()
+        )
+    except UserError as exc:
+        request.scope["method"] = "GET"
+        return await recaps_page(request, error=exc, status=400)
+    return RedirectResponse(f"/posts/{post.id}?done=draft", 303)
+
+
+@page()
+async def report_page(request: Request, web: Web, viewer: Viewer) -> Response:
+    query = request.query_params
+    unit, now = query.get("unit") or None, web.clock()
+    if not viewer.admin:
+        unit = (
+            web.desk.config.audience_of_officer(viewer.user_id) if web.desk.config.units else None
+        )
+    try:
+        start = date.fromisoformat(query["from"]) if query.get("from") else None
+        end = date.fromisoformat(query["to"]) if query.get("to") else None
+        html = await run_in_threadpool(
+            lambda: pages.report_html(
+                web.desk, start=start, end=end, unit=unit, language=viewer.t.language, now=now
+            )
+        )
+    except (UserError, ValueError) as exc:
+        error = exc if isinstance(exc, UserError) else UserError(str(exc))
+        return web.render(request, "denied.html", viewer, status=400, error=error)
+    return HTMLResponse(html)
+
+
+@page(need="admin")
+async def audit_page(request: Request, web: Web, viewer: Viewer) -> Response:
+    query = request.query_params
+    post = query.get("post", "")
+    user = query.get("user", "")
+    action = query.get("action", "")
+    entries = await run_in_threadpool(
+        pages.audit_data,
+        web.desk,
+        int(post) if post.isdigit() else None,
+        int(user) if user.lstrip("-").isdigit() else None,
+        action or None,
+    )
+    return web.render(
+        request, "audit.html", viewer, entries=entries, post=post, user=user, action=action
+    )
+
+
+async def telegram_webhook(request: Request) -> Response:
+    """Telegram's update, taken only with the secret Telegram was given."""
+    web: Web = request.app.state.web
+    hook = web.webhook
+    sent = request.headers.get("x-telegram-bot-api-secret-token", "")
+    if hook is None or not hmac.compare_digest(sent, hook.secret):
+        return Response(status_code=403)
+    await hook.deliver(await request.json())
+    return Response(status_code=200)
+
+
+def create_app(web: Web) -> Starlette:
+    routes = [
+        Route("/healthz", healthz),
+        Route("/login", login_page),
+        Route("/auth/telegram", auth_telegram, name="auth_telegram"),
+        Route("/auth/link/{secret}", auth_link),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/lang/{language}", set_language),
+        Route("/", calendar_page),
+        Route("/posts/{post_id:int}", post_page),
+        Route("/posts/{post_id:int}/photos/{position:int}", post_photo),
+        Route("/posts/{post_id:int}/{action}", decide, methods=["POST"]),
+        Route("/recaps", recaps_page),
+        Route("/recaps/upload", recap_upload, methods=["POST"]),
+        Route("/recaps/{recap_id:int}/draft", recap_draft, methods=["POST"]),
+        Route("/report", report_page),
+        Route("/audit", audit_page),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    if web.webhook is not None:
+        routes.insert(0, Route(web.webhook.path, telegram_webhook, methods=["POST"]))
+    app = Starlette(routes=routes)
+    app.state.web = web
+    return app
