@@ -18,8 +18,14 @@ from sqlmodel import Session
 
 from bot import ingest
 from bot.config import Config
-from bot.domain import drafting, ranking, recaps, rotation
-from bot.domain.errors import N_, InvalidStateError, NotFoundError, RecapError
+from bot.domain import drafting, duplicates, ranking, recaps, rotation, tone
+from bot.domain.errors import (
+    N_,
+    DuplicateRecapError,
+    InvalidStateError,
+    NotFoundError,
+    RecapError,
+)
 from bot.domain.posts import (
     APPROVABLE,
     OPEN_STATUSES,
@@ -154,11 +160,19 @@ def store_recap(
         raise RecapError(
             f"{source}: nothing is left once captions, bylines and footers are removed"
         )
+    # Tone and no story twice (issue #12): an identical recap is refused, a near one marked.
+    joined = "\n\n".join(cleaned)
+    repeated = repo.repeated_recap(session, title=title, cleaned=joined, now=datetime.now(UTC))
+    if repeated is not None and repeated.kind is duplicates.Kind.IDENTICAL:
+        raise DuplicateRecapError(repeated.ref)
     recap = repo.add_recap(
         session,
+        judgement=tone.judge(title, joined),
+        content_hash=duplicates.content_hash(joined),
+        duplicate_of=repeated.ref if repeated is not None else None,
         title=title,
         text=body,
-        cleaned="\n\n".join(cleaned),
+        cleaned=joined,
         format=extracted.format,
         original=data,
         source_url=url or extracted.url,
@@ -260,10 +274,11 @@ def draft(
         unit=recap.unit,
         audience=unit,
     )
+    post.tone, post.tone_reasons = recap.tone, recap.tone_reasons  # issue #12: shown to admins
     if reason is not None:
         post.rotation_waiting, post.rotation_last_featured = reason.waiting, reason.last_featured
-        session.add(post)
-        session.flush()
+    session.add(post)
+    session.flush()
     assert post.id is not None and recap.id is not None
     _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
     return post
@@ -319,7 +334,8 @@ def _rotate(
 
 
 def _story_potential(recap: Recap) -> float:
-    return ranking.story_potential(recap.cleaned.split("\n\n"))
+    potential = ranking.story_potential(recap.cleaned.split("\n\n"))
+    return potential * tone.story_factor(recap.tone)  # issue #12: good news first
 
 
 def _photos_from_recap(session: Session, *, post_id: int, recap_id: int) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import ingest
 from bot.config import Config
-from bot.domain import drafting, recaps
+from bot.domain import drafting, recaps, tone
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 
@@ -39,6 +39,7 @@ def preview_file(
         )
     except UserError as exc:
         return {"path": path, "error": str(exc)}
+    judged = tone.judge(title, "\n\n".join(recaps.clean_body(body, title=title)))
     return {
         "path": path,
         "kind": kind.value,
@@ -48,4 +49,7 @@ def preview_file(
         "sentences": list(draft.sentences),
         "body_chars": len(draft.body),
         "photos": len(extracted.images),
+        "tone": judged.tone.value,
+        "tone_reasons": list(judged.reasons),
+        "mixed": judged.mixed,
     }

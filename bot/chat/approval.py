@@ -16,6 +16,7 @@ from bot import actions
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
+from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus, PublicationStatus
 from bot.storage import repo
@@ -116,7 +117,20 @@ def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
         recap_id=post.recap_id,
         html=render_telegram_html(actions.as_draft(post)),
         rotation=rotation_text(t, config, post),
+        warning=tone_warning(t, post),
     )
+
+
+def tone_warning(t: Texts, post: Post) -> str | None:
+    """The warning ("May not be good news: tai nạn, tử vong") for a negative draft."""
+    if post.tone is None:  # written by hand: judged from its own text
+        judged = tone.judge(post.title, post.body)
+        label, reasons = judged.tone.value, judged.reasons
+    else:
+        label, reasons = post.tone, tuple(r for r in post.tone_reasons.split("\n") if r)
+    if label != tone.Tone.NEGATIVE.value:
+        return None
+    return t.tone_warning(reasons)
 
 
 def rotation_text(t: Texts, config: Config, post: Post) -> str | None:

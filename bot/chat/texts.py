@@ -223,6 +223,7 @@ class Texts:
         recap_id: int | None,
         html: str,
         rotation: str | None = None,
+        warning: str | None = None,
     ) -> str:
         source = (
             self._(" · from recap #{recap_id}").format(recap_id=recap_id)
@@ -234,7 +235,14 @@ class Texts:
         )
         due = self._("To be published: {when}").format(when=escape(self.when(slot)))
         why = f"\n{rotation}" if rotation else ""
+        why += f"\n{warning}" if warning else ""
         return f"{head}\n{due}{why}\n{RULE}\n{html}"
+
+    def tone_warning(self, reasons: Sequence[str]) -> str:
+        """A draft that reads as bad news: the words that make it so, for the admin to judge."""
+        return self._("⚠️ May not be good news: {reasons}").format(
+            reasons=escape(", ".join(reasons))
+        )
 
     def organisation(self) -> str:
         """The organisation's own news, named among its units."""

@@ -1,0 +1,46 @@
+"""recap and post tone and its reasons; content hash and duplicate_of for no story twice
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("recap") as batch:
+        batch.add_column(sa.Column("tone", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("tone_reasons", sa.Text(), server_default="", nullable=False))
+        batch.add_column(sa.Column("tone_mixed", sa.Boolean(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("content_hash", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
+        batch.create_index("ix_recap_content_hash", ["content_hash"])
+        batch.create_foreign_key("fk_recap_duplicate_of", "recap", ["duplicate_of"], ["id"])
+    with op.batch_alter_table("post") as batch:
+        batch.add_column(sa.Column("tone", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("tone_reasons", sa.Text(), server_default="", nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("post") as batch:
+        batch.drop_column("tone_reasons")
+        batch.drop_column("tone")
+    with op.batch_alter_table("recap") as batch:
+        batch.drop_constraint("fk_recap_duplicate_of", type_="foreignkey")
+        batch.drop_index("ix_recap_content_hash")
+        batch.drop_column("duplicate_of")
+        batch.drop_column("content_hash")
+        batch.drop_column("tone_mixed")
+        batch.drop_column("tone_reasons")
+        batch.drop_column("tone")
