@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import ingest
+from bot import ingest, rewriting
 from bot.config import Config
 from bot.domain import drafting, duplicates, ranking, recaps, rotation, tone
 from bot.domain.errors import (
@@ -255,14 +255,27 @@ def draft(
         if repo.recap_used_for(session, recap_id=recap_id, kind=kind, audience=unit):
             raise InvalidStateError(f"recap {recap_id} was already drafted as a {kind.value} post")
     settings = config.settings.drafting
+    whose = next((u for u in config.units if u.id == recap.unit), None)
+    unit_tags = whose.post_hashtags if whose is not None else []
     result = drafting.draft_post(
         kind=kind,
         title=recap.title,
         text=recap.text,
         link=recap.source_url,
-        hashtags=settings.hashtags_for(kind),
+        hashtags=[*settings.hashtags_for(kind), *unit_tags],
         max_chars=settings.max_chars_for(kind),
+        lead_with=tone.positive_element(recap.tone_reasons, mixed=recap.tone_mixed),
+        opening=settings.opening_for(kind),  # issue #12: the kind's template
+        closing=settings.closing_for(kind),
     )
+    rewritten = rewriting.rewrite_draft(  # issue #12: optional, off by default
+        settings.rewrite,
+        result,
+        source=recap.text,
+        max_chars=settings.max_chars_for(kind),
+        closing=settings.closing_for(kind),
+    )
+    result = rewritten.draft
     post = repo.add_post(
         session,
         kind=kind,
@@ -275,6 +288,7 @@ def draft(
         audience=unit,
     )
     post.tone, post.tone_reasons = recap.tone, recap.tone_reasons  # issue #12: shown to admins
+    post.extractive_body, post.rewrite_note = rewritten.extractive, rewritten.note or None
     if reason is not None:
         post.rotation_waiting, post.rotation_last_featured = reason.waiting, reason.last_featured
     session.add(post)

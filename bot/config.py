@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from datetime import time, timedelta
 from importlib import resources
@@ -158,16 +159,46 @@ class WorkerConfig(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
 
 
+class RewriteConfig(_Section):
+    """Optional rewriting by an OpenAI-compatible server; the key only from the environment
+    (GOODNEWS_REWRITE_API_KEY)."""
+
+    enabled: bool = False
+    base_url: str = ""  # e.g. "http://localhost:11434/v1" (Ollama)
+    model: str = ""
+    timeout: float = Field(default=20.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RewriteConfig:
+        if self.enabled and not (self.base_url.startswith(("http://", "https://")) and self.model):
+            raise ValueError("drafting.rewrite needs base_url (http:// or https://) and model")
+        return self
+
+
 class DraftingConfig(_Section):
-    daily_max_chars: int = Field(default=600, ge=80, le=3500)
+    daily_max_chars: int = Field(default=350, ge=80, le=3500)
     # 1,000 fits a Telegram photo caption (1,024 with the title); a text-only story may
     # go up to 4,000, under Telegram's 4,096 for a message.
     weekly_max_chars: int = Field(default=1000, ge=200, le=4000)
     daily_hashtags: list[str] = Field(default_factory=lambda: ["#MoiNgayMotTinTot"])
     weekly_hashtags: list[str] = Field(default_factory=lambda: ["#MoiTuanMotCauChuyenDep"])
+    # Templates: an opening before the title (an emoji) and a closing call to action after
+    # the body, per kind; "" for none. `goodnews init` writes Vietnamese ones (see
+    # config.default.toml); a config written before them keeps its posts as they were.
+    daily_opening: str = Field(default="", max_length=20)
+    weekly_opening: str = Field(default="", max_length=20)
+    daily_closing: str = Field(default="", max_length=300)
+    weekly_closing: str = Field(default="", max_length=300)
+    rewrite: RewriteConfig = Field(default_factory=RewriteConfig)
 
     def hashtags_for(self, kind: PostKind) -> list[str]:
         return self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags
+
+    def opening_for(self, kind: PostKind) -> str:
+        return self.daily_opening if kind is PostKind.DAILY else self.weekly_opening
+
+    def closing_for(self, kind: PostKind) -> str:
+        return self.daily_closing if kind is PostKind.DAILY else self.weekly_closing
 
     def max_chars_for(self, kind: PostKind) -> int:
         return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
@@ -203,6 +234,13 @@ class ChannelConfig(_Section):
         return str(self.chat_id if self.type == "telegram" else self.page_id)
 
 
+def _ascii_words(name: str) -> list[str]:
+    """The name's words without diacritics: hashtags people type on any keyboard."""
+    folded = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.findall(r"[A-Za-z0-9]+", bare)
+
+
 class UnitConfig(_Section):
     """A member unit: its own officers and channels, and optionally its own cadence."""
 
@@ -211,6 +249,15 @@ class UnitConfig(_Section):
     officers: list[int] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     cadence: CadenceOverride | None = None
+    #: Added to the kind's hashtags on this unit's posts; None: one made from the name
+    #: ("Đoàn Khối CNVC" → "#DoanKhoiCNVC"), [] for none.
+    hashtags: list[str] | None = None
+
+    @property
+    def post_hashtags(self) -> list[str]:
+        if self.hashtags is not None:
+            return self.hashtags
+        return ["#" + "".join(w[:1].upper() + w[1:] for w in _ascii_words(self.name))]
 
 
 class Settings(_Section):

@@ -36,6 +36,8 @@ def preview_file(
             link=extracted.url,
             hashtags=settings.hashtags_for(kind),
             max_chars=max_chars or settings.max_chars_for(kind),
+            opening=settings.opening_for(kind),
+            closing=settings.closing_for(kind),
         )
     except UserError as exc:
         return {"path": path, "error": str(exc)}

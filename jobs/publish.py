@@ -33,6 +33,7 @@ from sqlmodel import Session
 from bot import actions
 from bot.actions import as_draft
 from bot.config import Config
+from bot.domain import duplicates
 from bot.domain.errors import (
     AlreadyPublishedError,
     CredentialsError,
@@ -180,6 +181,9 @@ class _Sender:
             with session_scope(self.engine) as session:
                 repo.unclaim(session, publication_id=publication.id)
             return None
+        repeated = self._repeated(publication)
+        if repeated is not None:
+            return repeated
         with session_scope(self.engine) as session:
             if not repo.mark_sending(session, publication_id=publication.id, worker=self.worker):
                 return None  # our lease ran out and another worker recovered it
@@ -213,6 +217,39 @@ class _Sender:
                 self.report.notices.append(Published(post.id))
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
+
+    def _repeated(self, publication: Publication) -> Outcome | None:
+        """A post whose text went out on the channel in the last 30 days is held for a person
+        (issue #12): it ends failed, with the reason, and the admins hear it and may send it
+        anyway (a publication sent again by a person, ``finished_at`` set, is not held)."""
+        assert publication.id is not None
+        if publication.finished_at is not None:
+            return None
+        since = datetime.now(UTC) - timedelta(days=duplicates.REPOST_WINDOW_DAYS)
+        with session_scope(self.engine) as session:
+            post = repo.get_post(session, post_id=publication.post_id)
+            earlier = repo.repeated_publication(
+                session, post=post, channel=publication.channel, since=since
+            )
+            if earlier is None:
+                return None
+            detail = (
+                f"held: the same text as post {earlier[0]}, published on {publication.channel} "
+                f"at {earlier[1]:%Y-%m-%d %H:%M} UTC; send it again to publish it anyway"
+            )
+            finished = repo.finish_publication(
+                session,
+                publication_id=publication.id,
+                status=PublicationStatus.FAILED,
+                external_id=None,
+                error=detail,
+            )
+            notice = _notice_for(finished)
+            assert notice is not None
+            self.report.notices.append(notice)
+            repo.refresh_post(session, post_id=publication.post_id)
+        log.warning("post %s → %s: %s", publication.post_id, publication.channel, detail)
+        return Outcome(publication.post_id, publication.channel, PublicationStatus.FAILED, detail)
 
     def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
         """The channel needs a person: hold it; this publication waits as if never tried."""

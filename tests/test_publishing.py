@@ -265,3 +265,47 @@ def test_a_missing_channel_is_needs_admin(setup: Setup) -> None:
         pubs["tg"][1].startswith("needs an admin: ") and "chat not found" in pubs["tg"][1].lower()
     )
     assert [type(n) for n in report.notices] == [ChannelHeld]
+
+
+def test_a_post_repeating_one_published_on_the_channel_is_held_for_a_person(
+    setup: Setup,
+) -> None:
+    """The same text again on a channel within 30 days does not go out: the admins hear why
+    and may send it anyway."""
+    first, slot = setup.schedule_post()
+    setup.tick(slot)
+    with session_scope(setup.engine) as session:
+        published = repo.get_post(session, post_id=first)
+        again = repo.add_post(
+            session,
+            kind=PostKind.DAILY,
+            title="Một tiêu đề khác",
+            body=published.body,
+            link=None,
+            hashtags=(),
+            recap_id=None,
+        )
+        assert again.id is not None
+        second = again.id
+        later = actions.approve(
+            session, setup.config, post_id=second, by=1, now=slot + timedelta(minutes=1)
+        ).post.slot
+    assert later is not None
+    report = setup.tick(later)
+    _status, pubs = setup.state(second)
+    assert {channel: state for channel, (state, _error) in pubs.items()} == {
+        "tg": PublicationStatus.FAILED,
+        "fb": PublicationStatus.FAILED,
+    }
+    assert f"the same text as post {first}, published on tg" in pubs["tg"][1]
+    assert len(report.notices) == 2  # the admins hear about each channel
+    assert len(setup.tg.messages(CHANNEL_ID)) == 1  # nothing went out again
+    with session_scope(setup.engine) as session:
+        for publication in repo.publications(session, post_id=second):
+            assert publication.id is not None
+            actions.retry_publication(
+                session, publication_id=publication.id, by=1, now=datetime.now(UTC)
+            )
+    setup.tick(datetime.now(UTC) + timedelta(days=1))
+    assert setup.state(second)[1]["tg"][0] is PublicationStatus.SENT  # a person decided
+    assert len(setup.tg.messages(CHANNEL_ID)) == 2

@@ -152,13 +152,7 @@ async def _answer_question(
         await message.reply_text(t.error(exc))
         return
     if what == "edit":
-        await approval.refresh_requests(
-            context.bot,
-            engine=found.engine,
-            config=found.config,
-            post_id=post_id,
-            now=datetime.now(UTC),
-        )
+        await _refresh(context, post_id)
         await message.reply_text(t.edited())
         return
     if officer is not None:
@@ -221,6 +215,34 @@ async def _offer_times(
     await query.edit_message_reply_markup(markup)
 
 
+async def _use_extractive(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, post_id: int, t: Texts
+) -> None:
+    """The admin prefers the extractive draft to the model's rewrite: every copy shows it."""
+    found = services(context)
+    refused: UserError | None = None
+    with session_scope(found.engine) as session:
+        try:
+            repo.use_extractive(session, post_id=post_id, by=query.from_user.id)
+        except UserError as exc:
+            refused = exc
+    await query.answer(t.error(refused)[:200] if refused else "", show_alert=bool(refused))
+    if refused is None:
+        await _refresh(context, post_id)
+
+
+async def _refresh(context: ContextTypes.DEFAULT_TYPE, post_id: int) -> None:
+    """Every admin's copy of the request shows the post as it now reads."""
+    found = services(context)
+    await approval.refresh_requests(
+        context.bot,
+        engine=found.engine,
+        config=found.config,
+        post_id=post_id,
+        now=datetime.now(UTC),
+    )
+
+
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button under an approval request: Approve, Reschedule (then a time), Reject.
 
@@ -243,6 +265,8 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     now = datetime.now(UTC)
     if callback.action in approval.PUBLICATION_ACTIONS:
         await _settle(query, found, callback, now, t)
+    elif callback.action == approval.EXTRACTIVE:
+        await _use_extractive(query, context, callback.post_id, t)
     elif callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
         await _offer_times(query, context, found, callback, now=now, t=t)
     else:

@@ -204,6 +204,13 @@ _VIETNAMESE_LETTERS = frozenset(
 STORY_FACTOR = {Tone.POSITIVE.value: 1.5, Tone.NEUTRAL.value: 1.0, Tone.NEGATIVE.value: 0.1}
 
 
+def positive_element(reasons: str, *, mixed: bool) -> tuple[str, ...]:
+    """The words of a mixed recap's positive element, from its stored reasons (one per line;
+    a mixed judgement's last reason is its positive element), for its draft to lead with."""
+    lines = [line for line in reasons.split("\n") if line]
+    return tuple(lines[-1:]) if mixed else ()
+
+
 def story_factor(tone: str | None) -> float:
     return STORY_FACTOR.get(tone or Tone.NEUTRAL.value, 1.0)
 

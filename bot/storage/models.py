@@ -104,6 +104,10 @@ class Post(SQLModel, table=True):
     #: it; None: a post written by hand, judged from its own text when shown.
     tone: str | None = Field(default=None, max_length=16)
     tone_reasons: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    #: Optional rewriting (:mod:`bot.rewriting`): the extractive body while ``body`` is the
+    #: model's rewrite, and a note on which version the body is and why (JSON; None: off).
+    extractive_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    rewrite_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     #: When the followers' deliveries were created (once published); None: not yet.
     broadcast_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None, sa_type=BigInteger)  # Telegram user id

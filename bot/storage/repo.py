@@ -6,6 +6,7 @@ multi-step change is all-or-nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -1100,3 +1101,52 @@ def delete_recap(session: Session, *, recap_id: int) -> None:
     session.flush()
     session.delete(recap)
     session.flush()
+
+
+def repeated_publication(
+    session: Session, *, post: Post, channel: str, since: datetime
+) -> tuple[int, datetime] | None:
+    """A post whose text (identical or near: :mod:`bot.domain.duplicates`) went out on
+    ``channel`` since ``since``, other than ``post``: (its id, when it went out)."""
+    query = (
+        select(Post.id, Post.body, Publication.finished_at)
+        .join(Publication, col(Publication.post_id) == col(Post.id))
+        .where(
+            Publication.channel == channel,
+            Publication.status == PublicationStatus.SENT,
+            col(Publication.finished_at) >= since,
+            Post.id != post.id,
+        )
+        .order_by(col(Publication.finished_at).desc())
+    )
+    rows = session.exec(query).all()
+    sent_at = {post_id: when for post_id, _body, when in rows if post_id and when}
+    candidate = duplicates.fingerprint("", post.body)
+    stored = (
+        (post_id, duplicates.fingerprint("", body))
+        for post_id, body, _when in rows
+        if post_id in sent_at
+    )
+    match = duplicates.find(candidate, stored)
+    if match is None or match.kind is duplicates.Kind.HEADLINE:
+        return None
+    return match.ref, sent_at[match.ref]
+
+
+def use_extractive(session: Session, *, post_id: int, by: int | None) -> Post:
+    """A pending draft takes back its extractive body instead of the model's rewrite."""
+    post = get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.PENDING or post.extractive_body is None:
+        raise InvalidStateError(
+            N_("post {post_id} has no rewrite to undo ({status})"),
+            post_id=post_id,
+            status=post.status.value,
+        )
+    post.body, post.extractive_body = post.extractive_body, None
+    post.rewrite_note = json.dumps(
+        {"template": N_("📄 Extractive draft, chosen by an admin"), "detail": ""}
+    )
+    session.add(post)
+    session.flush()
+    audit(session, actor=by, action="extractive", post_id=post_id, before="", after="")
+    return post

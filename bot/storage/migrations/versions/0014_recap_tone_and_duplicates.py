@@ -1,4 +1,4 @@
-"""recap and post tone and its reasons; content hash and duplicate_of for no story twice
+"""tone and reasons of recaps and posts; no story twice; a rewrite beside its extractive body
 
 Revision ID: 0014
 Revises: 0013
@@ -30,10 +30,14 @@ def upgrade() -> None:
     with op.batch_alter_table("post") as batch:
         batch.add_column(sa.Column("tone", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("tone_reasons", sa.Text(), server_default="", nullable=False))
+        batch.add_column(sa.Column("extractive_body", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("rewrite_note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("post") as batch:
+        batch.drop_column("rewrite_note")
+        batch.drop_column("extractive_body")
         batch.drop_column("tone_reasons")
         batch.drop_column("tone")
     with op.batch_alter_table("recap") as batch:
