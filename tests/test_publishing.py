@@ -21,6 +21,7 @@ from bot.publishers import open_publishers
 from bot.storage import db, repo
 from bot.storage.db import session_scope
 from jobs.publish import PassReport, publish_due
+from tests.factories import distinct_recap
 from tests.fakes.graph import BAD_GATEWAY_HTML, FakeGraph, rate_limit_body
 from tests.fakes.telegram import FakeTelegram
 
@@ -34,12 +35,15 @@ class Setup:
     graph: FakeGraph
     config: Config
     engine: Engine
+    stored: int = 0
 
     def schedule_post(self) -> tuple[int, datetime]:
         now = datetime.now(UTC)
+        self.stored += 1  # each post its own story: the same text twice would be refused
+        data = (RECAP if self.stored == 1 else distinct_recap(self.stored)).encode()
         with session_scope(self.engine) as session:
             recap = actions.store_recap(
-                session, data=RECAP.encode(), source="t", title=None, url="https://x.example/1"
+                session, data=data, source="t", title=None, url="https://x.example/1"
             )
             post = actions.draft(session, self.config, kind=PostKind.DAILY, recap_id=recap.id)
             assert post.id is not None
@@ -279,7 +283,7 @@ def test_a_post_repeating_one_published_on_the_channel_is_held_for_a_person(
         again = repo.add_post(
             session,
             kind=PostKind.DAILY,
-            title="Một tiêu đề khác",
+            title=published.title,
             body=published.body,
             link=None,
             hashtags=(),

@@ -35,7 +35,7 @@ ANAPHOR = re.compile(
     r"|khi đó|lúc đó|lúc này|tuy nhiên|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế|cũng theo"
     r"|cũng trong|thế nhưng|nhưng|trong khi đó|tại đây|ở đây|đồng thời|mặt khác|như vậy"
     r"|cùng với đó|không chỉ vậy|hơn nữa|ngay sau đó|từ đó|nhờ đó|qua đó|trước tình hình"
-    r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí"
+    r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
     r"|(?:ông|bà|anh|chị|em|cô|chú|người|nhân vật|chuyên gia|đối tượng|cơ quan|đơn vị"
     r"|nữ sinh|nam sinh|cậu bé|cô bé|cháu|vị|giáo sư|bác sĩ|cụ|nghi phạm|nạn nhân|tổ chức"
     r"|công ty|doanh nghiệp|trường|nhóm|gia đình|cặp đôi|hai người|những người)"
@@ -107,7 +107,7 @@ def unglue(text: str) -> str:
 _CONNECTIVE = re.compile(
     r"^(?:theo đó|trước đó|sau đó|tuy nhiên|tuy vậy|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế"
     r"|như vậy|trong khi đó|đồng thời|mặt khác|hơn nữa|cùng với đó|thế nhưng|từ đó|nhờ đó"
-    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế),\s+"
+    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế|cụ thể),?\s+"
     r"|^(?:nhưng|còn|cũng)\s+(?=\S)",
     re.IGNORECASE,
 )
@@ -119,7 +119,7 @@ _POINTING_CLAUSE = re.compile(r"^[^,;:.!?]{3,80}\s(?:này|đó|ấy|nói trên),
 #: punctuation, show where a subheading was glued on ("Thị trường ảm đạm Theo CBRE, ...").
 _OPENERS = frozenset(
     {"Theo", "Dù", "Tuy", "Trong", "Tại", "Khi", "Sau", "Với", "Hiện", "Ngày", "Sáng",
-     "Chiều", "Tối", "Trưa", "Đêm", "Hôm", "Vừa", "Nhưng", "Nếu"}
+     "Chiều", "Tối", "Trưa", "Đêm", "Hôm", "Vừa", "Nhưng", "Nếu", "Ngay"}
 )  # fmt: skip
 _SUBHEADING_MAX_WORDS = 12
 _SPEECH_VERBS = frozenset({"biết", "nói", "hay", "rằng", "là", "kể", "định", "nhấn"})

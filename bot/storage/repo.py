@@ -1106,10 +1106,10 @@ def delete_recap(session: Session, *, recap_id: int) -> None:
 def repeated_publication(
     session: Session, *, post: Post, channel: str, since: datetime
 ) -> tuple[int, datetime] | None:
-    """A post whose text (identical or near: :mod:`bot.domain.duplicates`) went out on
-    ``channel`` since ``since``, other than ``post``: (its id, when it went out)."""
+    """A post whose text, title and body (identical or near: :mod:`bot.domain.duplicates`),
+    went out on ``channel`` since ``since``, other than ``post``: (its id, when it went out)."""
     query = (
-        select(Post.id, Post.body, Publication.finished_at)
+        select(Post.id, Post.title, Post.body, Publication.finished_at)
         .join(Publication, col(Publication.post_id) == col(Post.id))
         .where(
             Publication.channel == channel,
@@ -1120,11 +1120,11 @@ def repeated_publication(
         .order_by(col(Publication.finished_at).desc())
     )
     rows = session.exec(query).all()
-    sent_at = {post_id: when for post_id, _body, when in rows if post_id and when}
-    candidate = duplicates.fingerprint("", post.body)
+    sent_at = {post_id: when for post_id, _title, _body, when in rows if post_id and when}
+    candidate = duplicates.fingerprint("", f"{post.title}\n{post.body}")
     stored = (
-        (post_id, duplicates.fingerprint("", body))
-        for post_id, body, _when in rows
+        (post_id, duplicates.fingerprint("", f"{title}\n{body}"))
+        for post_id, title, body, _when in rows
         if post_id in sent_at
     )
     match = duplicates.find(candidate, stored)
