@@ -13,6 +13,7 @@ from bot.config import RewriteConfig
 from bot.domain.drafting import draft_post
 from bot.domain.posts import PostKind
 from bot.rewriting import KEY_VARIABLE, REWRITTEN, rewrite_draft
+from bot.storage import db, repo
 from tests.conftest import Cli
 from tests.fakes._http import HttpResponse
 from tests.fakes.completions import FakeCompletions
@@ -123,17 +124,18 @@ def test_draft_with_rewriting_on_stores_both_versions(
     run_cli("init")
     config = workdir / "config.toml"
     text = config.read_text(encoding="utf-8")
+    written = 'enabled = false\nbase_url = "http://localhost:11434/v1"\nmodel = "qwen2.5:7b"\n'
+    assert written in text  # `goodnews init` writes the section, off
     config.write_text(
-        text + f'\n[drafting.rewrite]\nenabled = true\nbase_url = "{server.base_url}"\n'
-        f'model = "{server.model}"\ntimeout = 2\n',
+        text.replace(
+            written, f'enabled = true\nbase_url = "{server.base_url}"\nmodel = "{server.model}"\n'
+        ),
         encoding="utf-8",
     )
     (workdir / "tin.txt").write_text(f"{TITLE}\n{TEXT}\n", encoding="utf-8")
     run_cli("recap", "add", "tin.txt")
     server.answer(GOOD)
     run_cli("draft")
-    from bot.storage import db, repo  # the stored post, as the approval message shows it
-
     engine = db.make_engine(f"sqlite:///{workdir / 'goodnews.db'}")
     with db.session_scope(engine) as session:
         stored = repo.get_post(session, post_id=1)
