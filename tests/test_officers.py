@@ -57,9 +57,9 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             photo = png(seed=11)
             tg.push_photo(OFFICER, photo, caption=TEXT.replace("80", "90"))
             assert tg.wait_for_messages(OFFICER, 3)[2]["plain_text"].startswith("Đã nhận recap #3")
-            tg.push_message(OFFICER, "Chỉ một dòng")
-            assert tg.wait_for_messages(OFFICER, 4)[3]["plain_text"].startswith(
-                "Chưa lưu được recap:"
+            tg.push_message(OFFICER, TEXT)  # the same story again: refused, naming the first
+            assert tg.wait_for_messages(OFFICER, 4)[3]["plain_text"] == (
+                "Chưa lưu được recap: trùng với recap #1"
             )
             tg.push_message(FOLLOWER, TEXT)
             assert tg.wait_for_messages(FOLLOWER, 1)[0]["plain_text"].startswith(
