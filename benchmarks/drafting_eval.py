@@ -33,12 +33,14 @@ import statistics
 import sys
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.rouge import score, tokenize
+from bot.domain import tone
 from bot.domain.drafting import draft_post
 from bot.domain.posts import PostKind
 from bot.domain.recaps import clean_body, split_sentences
@@ -346,6 +348,124 @@ def percent(share: float | None) -> str:
     return "n/a" if share is None else f"{share:.1f}"
 
 
+# --------------------------------------------------------------------------------------------
+# Craft: what an editor would not publish, per 200 daily drafts at the default budget
+# --------------------------------------------------------------------------------------------
+
+#: A photo credit left in a post ("- Ảnh: Minh Phượng", "(Ảnh: TTXVN)").
+CREDIT = re.compile(
+    r"(?:[-–—|(]\s*|^)(?:Ảnh|Video|Clip|Nguồn ảnh)\s*:", re.IGNORECASE | re.MULTILINE
+)
+#: An opening that refers back to what the post never said (counted independently of the
+#: drafting's own rule, with the commonest forms an editor flags).
+DANGLING = re.compile(
+    r"^[“\"]?(?:theo đó|đó là|đây là|điều này|trước đó|sau đó|tuy nhiên|ngoài ra|bên cạnh đó"
+    r"|do đó|vì vậy|cũng theo|trong khi đó|tại đây|(?:ông|bà|anh|chị|người|chuyên gia|cơ quan"
+    r"|đối tượng) (?:này|đó|ấy|nói trên))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Craft:
+    drafts: int
+    repeated: int
+    credits: int
+    dangling: int
+    questions: int
+    median_chars: float
+
+
+def craft(articles: Sequence[Article], budget: int | None) -> Craft:
+    """Faults an editor reads in the daily drafts (``budget`` None: the default budget)."""
+    repeated = credits = dangling = questions = 0
+    lengths = []
+    for article in articles:
+        draft = draft_post(
+            kind=PostKind.DAILY, title=article.title, text=article.body, max_chars=budget
+        )
+        keys = [" ".join(tokenize(s)) for s in split_sentences(draft.body)]
+        repeated += len(set(keys)) < len(keys)
+        credits += bool(CREDIT.search(draft.body))
+        dangling += bool(DANGLING.match(draft.body.strip()))
+        questions += draft.body.rstrip("”\"’'») ").endswith("?")
+        lengths.append(len(draft.body))
+    return Craft(len(articles), repeated, credits, dangling, questions, statistics.median(lengths))
+
+
+def print_craft(rows: Sequence[tuple[str, Craft]]) -> None:
+    print("\nDaily drafts an editor would send back (counts per file)\n")
+    print(
+        "| file, budget | drafts | repeated sentence | photo credit | dangling opening "
+        "| ends on a question | median body chars |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, c in rows:
+        print(
+            f"| {name} | {c.drafts} | {c.repeated} | {c.credits} | {c.dangling} "
+            f"| {c.questions} | {c.median_chars:.0f} |"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Tone: against the editor's labels (positivity_dev.jsonl)
+# --------------------------------------------------------------------------------------------
+
+LABELS_FILE = "positivity_dev.jsonl"
+TONES = ("positive", "neutral", "negative")
+
+
+def tone_table(articles: Sequence[Article], labels: Sequence[str], split: str, repeat: int) -> None:
+    """Confusion table (rows: the editor's label, columns: the judged tone), and the time per
+    recap beside the cleaning's as a baseline measured in the same run."""
+    confusion: Counter[tuple[str, str]] = Counter()
+    judge_ms, clean_ms = [], []
+    for at, (article, label) in enumerate(zip(articles, labels, strict=True)):
+        if split != "all" and at % 2 != (0 if split == "even" else 1):
+            continue
+        best_clean = best_judge = float("inf")
+        judged = None
+        for _ in range(repeat):
+            start = time.perf_counter()
+            text = "\n\n".join(clean_body(article.body, title=article.title))
+            middle = time.perf_counter()
+            judged = tone.judge(article.title, text)
+            end = time.perf_counter()
+            best_clean, best_judge = min(best_clean, middle - start), min(best_judge, end - middle)
+        assert judged is not None
+        confusion[(label, judged.tone.value)] += 1
+        judge_ms.append(best_judge * 1000)
+        clean_ms.append(best_clean * 1000)
+    print(f"\nTone on {LABELS_FILE} ({split}): rows = editor's label, columns = judged\n")
+    print("| label | " + " | ".join(TONES) + " | total |")
+    print("|---|" + "---:|" * (len(TONES) + 1))
+    for label in TONES:
+        row = [confusion[(label, judged)] for judged in TONES]
+        print(f"| {label} | " + " | ".join(map(str, row)) + f" | {sum(row)} |")
+    negatives = sum(confusion[("negative", t)] for t in TONES)
+    total = sum(confusion.values())
+    caught = confusion[("negative", "negative")]
+    share = 100 * caught / max(1, negatives)
+    print(
+        f"\nnegative judged negative: {caught}/{negatives} ({share:.1f}%);"
+        f" positive judged negative: {confusion[('positive', 'negative')]}; accuracy "
+        f"{100 * sum(confusion[(t, t)] for t in TONES) / max(1, total):.1f}%; judging "
+        f"{statistics.median(judge_ms):.3f} ms median, p99 {percentile(judge_ms, 0.99):.3f} ms "
+        f"per recap (cleaning, the baseline: {statistics.median(clean_ms):.3f} ms; ratio "
+        f"{statistics.median(judge_ms) / statistics.median(clean_ms):.2f})"
+    )
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def load_labels(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line)["label"] for line in lines if line.strip()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--budget", type=int, default=200, help="body characters (200)")
@@ -360,11 +480,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"evaluation set not found ({', '.join(map(str, missing))}): nothing to measure")
         return 0
     all_methods = list(methods())
+    faults: list[tuple[str, Craft]] = []
     for path in paths:
         articles = select(load(path), args.split)
         results = [evaluate(name, m, articles, args.budget, args.repeat) for name, m in all_methods]
         title = f"{path.name}: {len(articles)} articles ({args.split}), budget {args.budget}"
         print_table(title, results)
+        faults.append((f"{path.name}, {args.budget}", craft(articles, args.budget)))
+        faults.append((f"{path.name}, default", craft(articles, None)))
+    print_craft(faults)
+    labels = EVAL_DIR / LABELS_FILE
+    if labels.is_file():
+        articles = load(paths[0])
+        for split in ("all", "even", "odd") if args.split == "all" else (args.split,):
+            tone_table(articles, load_labels(labels), split, args.repeat)
+    else:
+        print(f"\n({labels} not found: tone not measured)")
     print(
         "\nnoise %: share of outputs in which an injected noise line appears: all of it, "
         "where the article's own text does not explain it, or "

@@ -247,23 +247,66 @@ def _read_input(path: str) -> tuple[bytes, str]:
 
 
 @recap.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per recap, one per line.")
 @pass_state
 @user_errors
-def recap_list(state: State) -> None:
-    """List stored recaps, newest first.
+def recap_list(state: State, as_json: bool) -> None:
+    """List stored recaps, newest first, with their tone and what was made of them.
 
-    Example: goodnews recap list
+    With --json each line is {"id", "title", "unit", "tone", "tone_reasons", "mixed",
+    "duplicate_of", "posts": [{"id", "kind", "status"}], "photos", "created_at"}.
+
+    Example: goodnews recap list --json
     """
-    from sqlmodel import col, select
-
-    from bot.storage import db
-    from bot.storage.models import Recap
+    from bot.storage import db, recap_rows
 
     with db.session_scope(state.engine) as session:
-        rows = session.exec(select(Recap).order_by(col(Recap.id).desc())).all()
-        for row in rows:
+        posts = recap_rows.posts_from_recaps(session)
+        photos = recap_rows.recap_photo_counts(session)
+        for row in recap_rows.recaps_newest_first(session):
+            assert row.id is not None
+            made = posts.get(row.id, [])
+            if as_json:
+                click.echo(
+                    json.dumps(_recap_json(row, made, photos.get(row.id, 0)), ensure_ascii=False)
+                )
+                continue
             when = format_local(row.created_at, state.config.tz)
-            click.echo(f"{row.id:>5}  {when}  {row.title}")
+            tone = row.tone or "?"
+            extra = f"  (= #{row.duplicate_of})" if row.duplicate_of else ""
+            made_text = f"  posts {','.join(str(p.id) for p in made)}" if made else ""
+            click.echo(f"{row.id:>5}  {when}  {tone:<8}  {row.title}{extra}{made_text}")
+
+
+def _recap_json(row: Any, posts: list[Any], photos: int) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "unit": row.unit,
+        "tone": row.tone,
+        "tone_reasons": [r for r in row.tone_reasons.split("\n") if r],
+        "mixed": row.tone_mixed,
+        "duplicate_of": row.duplicate_of,
+        "posts": [{"id": p.id, "kind": p.kind.value, "status": p.status.value} for p in posts],
+        "photos": photos,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+@recap.command("delete")
+@click.argument("recap_id", type=int)
+@pass_state
+@user_errors
+def recap_delete(state: State, recap_id: int) -> None:
+    """Delete a recap (refused while a scheduled or published post uses it).
+
+    Example: goodnews recap delete 12
+    """
+    from bot.storage import db, recap_rows
+
+    with db.session_scope(state.engine) as session:
+        recap_rows.delete_recap(session, recap_id=recap_id)
+    say(f"recap {recap_id} deleted")
 
 
 KIND = click.Choice([k.value for k in PostKind])
@@ -345,8 +388,9 @@ def draft_preview(
     """Draft from files without storing anything: what each would look like as a post.
 
     Takes any number of files (text, Markdown, .html, .docx). With --json each line is
-    {"path", "title", "text", "telegram_html", "sentences", "body_chars", "photos"}, or
-    {"path", "error"} for a file that cannot be drafted; the exit status is 1 if any failed.
+    {"path", "title", "text", "telegram_html", "sentences", "body_chars", "photos", "tone",
+    "tone_reasons", "mixed"}, or {"path", "error"} for a file that cannot be drafted; the
+    exit status is 1 if any failed.
 
     Example: goodnews draft preview recaps/*.docx --kind weekly --json
     """
@@ -363,6 +407,8 @@ def draft_preview(
             say(f"error: {result['error']}")
         else:
             click.echo(f"── {path} ({result['body_chars']} characters in the body) ──")
+            if result["tone"] == "negative":
+                click.echo(f"⚠ may not be good news: {', '.join(result['tone_reasons'])}")
             click.echo(result["text"])
             click.echo()
         failed += "error" in result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import time, timedelta
 from functools import cache
@@ -30,8 +31,10 @@ from pydantic import (
 )
 
 from bot.config_file import (
+    CLOSING_MAX,
     DAILY_HASHTAGS,
     DAILY_MAX_CHARS,
+    OPENING_MAX,
     WEEKLY_HASHTAGS,
     WEEKLY_MAX_CHARS,
     parse_toml,
@@ -184,6 +187,22 @@ class WebConfig(_Section):
     session_max_age: Duration = "7d"
 
 
+class RewriteConfig(_Section):
+    """Optional rewriting by an OpenAI-compatible server; the key only from the environment
+    (GOODNEWS_REWRITE_API_KEY)."""
+
+    enabled: bool = False
+    base_url: str = ""  # e.g. "http://localhost:11434/v1" (Ollama)
+    model: str = ""
+    timeout: float = Field(default=20.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RewriteConfig:
+        if self.enabled and not (self.base_url.startswith(("http://", "https://")) and self.model):
+            raise ValueError("drafting.rewrite needs base_url (http:// or https://) and model")
+        return self
+
+
 class DraftingConfig(_Section):
     """Bounds and defaults from :mod:`bot.config_file`, which reads this table alone for
     ``draft preview``."""
@@ -196,9 +215,20 @@ class DraftingConfig(_Section):
     )
     daily_hashtags: list[str] = Field(default_factory=lambda: list(DAILY_HASHTAGS))
     weekly_hashtags: list[str] = Field(default_factory=lambda: list(WEEKLY_HASHTAGS))
+    daily_opening: str = Field(default="", max_length=OPENING_MAX)
+    weekly_opening: str = Field(default="", max_length=OPENING_MAX)
+    daily_closing: str = Field(default="", max_length=CLOSING_MAX)
+    weekly_closing: str = Field(default="", max_length=CLOSING_MAX)
+    rewrite: RewriteConfig = Field(default_factory=RewriteConfig)
 
     def hashtags_for(self, kind: PostKind) -> list[str]:
         return self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags
+
+    def opening_for(self, kind: PostKind) -> str:
+        return self.daily_opening if kind is PostKind.DAILY else self.weekly_opening
+
+    def closing_for(self, kind: PostKind) -> str:
+        return self.daily_closing if kind is PostKind.DAILY else self.weekly_closing
 
     def max_chars_for(self, kind: PostKind) -> int:
         return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
@@ -271,6 +301,13 @@ class ChannelConfig(BaseModel):
         return self.options.target
 
 
+def _ascii_words(name: str) -> list[str]:
+    """The name's words without diacritics: hashtags people type on any keyboard."""
+    folded = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.findall(r"[A-Za-z0-9]+", bare)
+
+
 class UnitConfig(_Section):
     """A member unit: its own officers and channels, and optionally its own cadence."""
 
@@ -279,6 +316,15 @@ class UnitConfig(_Section):
     officers: list[int] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     cadence: CadenceOverride | None = None
+    #: Added to the kind's hashtags on this unit's posts; None: one made from the name
+    #: ("Đoàn Khối CNVC" → "#DoanKhoiCNVC"), [] for none.
+    hashtags: list[str] | None = None
+
+    @property
+    def post_hashtags(self) -> list[str]:
+        if self.hashtags is not None:
+            return self.hashtags
+        return ["#" + "".join(w[:1].upper() + w[1:] for w in _ascii_words(self.name))]
 
 
 class Settings(_Section):

@@ -21,12 +21,13 @@ ENV_CONFIG = "GOODNEWS_CONFIG"
 DEFAULT_PATH = Path("config.toml")
 
 #: ``drafting.daily_max_chars``: default, least, most.
-DAILY_MAX_CHARS = (600, 80, 3500)
+DAILY_MAX_CHARS = (350, 80, 3500)
 #: ``drafting.weekly_max_chars``: 1,000 fits a Telegram photo caption (1,024 with the title);
 #: a text-only story may go up to 4,000, under Telegram's 4,096 for a message.
 WEEKLY_MAX_CHARS = (1000, 200, 4000)
 DAILY_HASHTAGS = ("#MoiNgayMotTinTot",)
 WEEKLY_HASHTAGS = ("#MoiTuanMotCauChuyenDep",)
+OPENING_MAX, CLOSING_MAX = 20, 300  # an emoji or two; a sentence or two
 
 
 def default_config_text() -> str:
@@ -75,9 +76,21 @@ class Drafting:
     weekly_max_chars: int = WEEKLY_MAX_CHARS[0]
     daily_hashtags: tuple[str, ...] = field(default=DAILY_HASHTAGS)
     weekly_hashtags: tuple[str, ...] = field(default=WEEKLY_HASHTAGS)
+    # Templates: an opening before the title (an emoji) and a closing call to action after
+    # the body, per kind; "" for none. `goodnews init` writes Vietnamese ones.
+    daily_opening: str = ""
+    weekly_opening: str = ""
+    daily_closing: str = ""
+    weekly_closing: str = ""
 
     def hashtags_for(self, kind: PostKind) -> list[str]:
         return list(self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags)
+
+    def opening_for(self, kind: PostKind) -> str:
+        return self.daily_opening if kind is PostKind.DAILY else self.weekly_opening
+
+    def closing_for(self, kind: PostKind) -> str:
+        return self.daily_closing if kind is PostKind.DAILY else self.weekly_closing
 
     def max_chars_for(self, kind: PostKind) -> int:
         return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
@@ -91,14 +104,27 @@ def read_drafting(explicit: Path | None) -> Drafting:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: drafting: expected a table")
     for key in table:
-        if key not in Drafting.__dataclass_fields__:
+        if key not in Drafting.__dataclass_fields__ and key != "rewrite":  # not for previews
             raise ConfigError(f"{source}: drafting.{key}: unknown key")
     return Drafting(
         daily_max_chars=_chars(table, "daily_max_chars", DAILY_MAX_CHARS, source),
         weekly_max_chars=_chars(table, "weekly_max_chars", WEEKLY_MAX_CHARS, source),
         daily_hashtags=_tags(table, "daily_hashtags", DAILY_HASHTAGS, source),
         weekly_hashtags=_tags(table, "weekly_hashtags", WEEKLY_HASHTAGS, source),
+        daily_opening=_text(table, "daily_opening", OPENING_MAX, source),
+        weekly_opening=_text(table, "weekly_opening", OPENING_MAX, source),
+        daily_closing=_text(table, "daily_closing", CLOSING_MAX, source),
+        weekly_closing=_text(table, "weekly_closing", CLOSING_MAX, source),
     )
+
+
+def _text(table: dict[str, Any], key: str, most: int, source: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str) or len(value) > most:
+        raise ConfigError(
+            f"{source}: drafting.{key}: expected text of at most {most} characters, got {value!r}"
+        )
+    return value
 
 
 def _chars(table: dict[str, Any], key: str, bounds: tuple[int, int, int], source: str) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import ingest
 from bot.config_file import Drafting
-from bot.domain import drafting, recaps
+from bot.domain import drafting, recaps, tone
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 
@@ -35,9 +35,12 @@ def preview_file(
             link=extracted.url,
             hashtags=settings.hashtags_for(kind),
             max_chars=max_chars or settings.max_chars_for(kind),
+            opening=settings.opening_for(kind),
+            closing=settings.closing_for(kind),
         )
     except UserError as exc:
         return {"path": path, "error": str(exc)}
+    judged = tone.judge(title, "\n\n".join(recaps.clean_body(body, title=title)))
     return {
         "path": path,
         "kind": kind.value,
@@ -47,4 +50,7 @@ def preview_file(
         "sentences": list(draft.sentences),
         "body_chars": len(draft.body),
         "photos": len(extracted.images),
+        "tone": judged.tone.value,
+        "tone_reasons": list(judged.reasons),
+        "mixed": judged.mixed,
     }

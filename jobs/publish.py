@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.domain import duplicates
 from bot.domain.errors import (
     AlreadyPublishedError,
     CredentialsError,
@@ -192,6 +193,9 @@ class _Sender:
         if publication.channel in self.held:  # held during this pass: do not even try
             await self.db.run(lambda s: publication_rows.unclaim(s, publication_id=publication_id))
             return None
+        repeated = await self._repeated(publication)
+        if repeated is not None:
+            return repeated
         if not await self.db.run(
             lambda s: publication_rows.mark_sending(
                 s, publication_id=publication_id, worker=self.worker
@@ -234,6 +238,47 @@ class _Sender:
         status, detail = await self.db.run(record)
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
+
+    async def _repeated(self, publication: Publication) -> Outcome | None:
+        """A post whose text went out on the channel in the last 30 days is held for a person:
+        it ends failed, with the reason, and the admins hear it and may send it anyway (a
+        publication sent again by a person, ``finished_at`` set, is not held)."""
+        assert publication.id is not None
+        if publication.finished_at is not None:
+            return None
+        publication_id, channel = publication.id, publication.channel
+        since = datetime.now(UTC) - timedelta(days=duplicates.REPOST_WINDOW_DAYS)
+
+        def hold(session: Session) -> str | None:
+            post = post_rows.get_post(session, post_id=publication.post_id)
+            earlier = publication_rows.repeated_publication(
+                session, post=post, channel=channel, since=since
+            )
+            if earlier is None:
+                return None
+            detail = (
+                f"held: the same text as post {earlier[0]}, published on {channel} "
+                f"at {earlier[1]:%Y-%m-%d %H:%M} UTC; send it again to publish it anyway"
+            )
+            finished = publication_rows.finish_publication(
+                session,
+                publication_id=publication_id,
+                status=PublicationStatus.FAILED,
+                external_id=None,
+                error=detail,
+            )
+            notice = _notice_for(finished)
+            assert notice is not None
+            event_rows.record(session, notice=notice)  # a person settles it, from the outbox
+            self.report.notices.append(notice)
+            post_rows.refresh_post(session, post_id=publication.post_id)
+            return detail
+
+        detail = await self.db.run(hold)
+        if detail is None:
+            return None
+        log.warning("post %s → %s: %s", publication.post_id, channel, detail)
+        return Outcome(publication.post_id, channel, PublicationStatus.FAILED, detail)
 
     async def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
         """The channel needs a person: hold it; this publication waits as if never tried."""

@@ -62,3 +62,17 @@ def saved_page(title: str, paragraphs: list[str], *, photo: bytes | None = None)
 <li><a href="/b">Bài khác hai</a></li></ul></aside>
 <footer>Bản quyền thuộc Tin Nắng Thủ Đô. Ghi rõ nguồn khi phát hành lại.</footer>
 </body></html>"""
+
+
+def distinct_recap(n: int) -> str:
+    """A recap of its own story (number ``n``): recaps are refused when they repeat a stored
+    one, so tests that need several recaps write several of these."""
+    lines = [
+        f"Chi đoàn {n} tổ chức ngày hội {n} cho thanh niên",
+        *(
+            f"Chi đoàn {n} tổ chức hoạt động {i} cho {n * 10 + i} bạn trẻ vào sáng ngày "
+            f"{i + 1}/{n % 12 + 1}."
+            for i in range(6)
+        ),
+    ]
+    return "\n".join(lines) + "\n"

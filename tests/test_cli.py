@@ -11,6 +11,7 @@ import pytest
 
 from bot.domain.drafting import render_plain, render_telegram_html
 from tests.conftest import Cli
+from tests.factories import distinct_recap
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "bot" / "storage" / "migrations" / "versions"
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
@@ -168,8 +169,8 @@ def test_outbox_text_is_the_rendered_post(ready: Cli, workdir: Path) -> None:
 
 
 def test_two_approvals_take_consecutive_slots_and_weekly_takes_sunday(ready: Cli) -> None:
-    for _ in range(3):
-        ready("recap", "add", str(SAMPLE))
+    for n in range(3):
+        ready("recap", "add", "-", input=distinct_recap(n))
     ready("draft")
     ready("draft")
     ready("draft", "--kind", "weekly", "--recap", "1")
@@ -192,7 +193,7 @@ def test_a_recap_is_drafted_once_per_kind(ready: Cli) -> None:
 
 def test_reject_frees_the_slot_and_cannot_be_approved_after(ready: Cli) -> None:
     ready("recap", "add", str(SAMPLE))
-    ready("recap", "add", str(SAMPLE))
+    ready("recap", "add", "-", input=distinct_recap(2))
     ready("draft", "--recap", "1")
     ready("draft", "--recap", "2")
     ready("approve", "1")

@@ -14,6 +14,7 @@ import pytest
 
 from bot.domain.drafting import (
     DAILY_MAX_CHARS,
+    DAILY_MAX_SENTENCES,
     FACEBOOK_TEXT_LIMIT,
     TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
@@ -179,12 +180,9 @@ def test_daily_draft_takes_the_sentences_that_restate_the_title_in_order() -> No
         max_chars=150,
     )
 
-    assert draft.body == f"{LEAD} Hơn 500 bạn trẻ đã tham gia. Các bạn trẻ dọn sạch 3 km bờ sông."
-    assert draft.sentences == (
-        LEAD,
-        "Hơn 500 bạn trẻ đã tham gia.",
-        "Các bạn trẻ dọn sạch 3 km bờ sông.",
-    )
+    # At most two sentences: the lead, and the one that restates the rest of the title.
+    assert draft.body == f"{LEAD} Các bạn trẻ dọn sạch 3 km bờ sông."
+    assert draft.sentences == (LEAD, "Các bạn trẻ dọn sạch 3 km bờ sông.")
 
 
 def test_daily_draft_prefers_the_lead_when_the_title_does_not_decide() -> None:
@@ -303,7 +301,9 @@ def test_default_budgets_depend_on_the_kind() -> None:
     daily = draft_post(kind=PostKind.DAILY, title="Tin", text=text)
     weekly = draft_post(kind=PostKind.WEEKLY, title="Tin", text=text)
 
-    assert DAILY_MAX_CHARS - 50 < len(daily.body) <= DAILY_MAX_CHARS == 600
+    # A daily post is a sentence or two, like a news lead, within its 350 characters.
+    assert len(daily.sentences) == DAILY_MAX_SENTENCES == 2
+    assert len(daily.body) <= DAILY_MAX_CHARS == 350
     assert WEEKLY_MAX_CHARS - 50 < len(weekly.body) <= WEEKLY_MAX_CHARS == 1000
 
 

@@ -57,8 +57,12 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             photo = png(seed=11)
             tg.push_photo(OFFICER, photo, caption=TEXT.replace("80", "90"))
             assert tg.wait_for_messages(OFFICER, 3)[2]["plain_text"].startswith("Đã nhận recap #3")
+            tg.push_message(OFFICER, TEXT)  # the same story again: refused, naming the first
+            assert tg.wait_for_messages(OFFICER, 4)[3]["plain_text"] == (
+                "Chưa lưu được recap: trùng với recap #1"
+            )
             tg.push_message(OFFICER, "Chỉ một dòng")
-            assert tg.wait_for_messages(OFFICER, 4)[3]["plain_text"].startswith(
+            assert tg.wait_for_messages(OFFICER, 5)[4]["plain_text"].startswith(
                 "Chưa lưu được recap:"
             )
             tg.push_message(FOLLOWER, TEXT)
@@ -68,12 +72,12 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
 
             cli("draft", "--recap", "2")
             [request] = tg.messages(ADMIN)
-            assert tg.wait_for_messages(OFFICER, 5)[4]["plain_text"] == (
+            assert tg.wait_for_messages(OFFICER, 6)[5]["plain_text"] == (
                 "Recap #2 của bạn đã được soạn thành bài #1 (Tin tốt mỗi ngày) "
                 "và đang chờ quản trị viên duyệt."
             )
             tg.push_callback(ADMIN, ADMIN, request["message_id"], "approve:1")
-            told = tg.wait_for_messages(OFFICER, 6)[5]["plain_text"]
+            told = tg.wait_for_messages(OFFICER, 7)[6]["plain_text"]
             assert told.startswith("Recap #2 của bạn đã thành bài #1, được duyệt, đăng lúc")
 
             # Rejected: the admin is asked why, and the answer reaches the officer.
@@ -83,13 +87,13 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             question = tg.wait_for_messages(ADMIN, 3)[2]
             assert question["plain_text"].startswith("❓ Lý do từ chối bài #2?")
             assert question["params"]["reply_markup"] == {"force_reply": True, "selective": True}
-            assert tg.wait_for_messages(OFFICER, 8)[7]["plain_text"] == (
+            assert tg.wait_for_messages(OFFICER, 9)[8]["plain_text"] == (
                 "Bài #2 từ recap #3 của bạn đã không được duyệt."
             )
             tg.push_message(
                 ADMIN, "Ảnh chưa rõ, xin gửi lại ảnh khác.", reply_to=question["message_id"]
             )
-            assert tg.wait_for_messages(OFFICER, 9)[8]["plain_text"] == (
+            assert tg.wait_for_messages(OFFICER, 10)[9]["plain_text"] == (
                 "Lý do bài #2 không được duyệt: Ảnh chưa rõ, xin gửi lại ảnh khác."
             )
             assert running.stop(proc) == 0
@@ -97,10 +101,10 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         [scheduled] = json.loads(cli("queue", "--json").stdout)
         cli("tick", "--at", scheduled["slot"])
         cli("tick", "--at", scheduled["slot"])
-        assert tg.wait_for_messages(OFFICER, 10)[9]["plain_text"] == (
+        assert tg.wait_for_messages(OFFICER, 11)[10]["plain_text"] == (
             "Bài #1 từ recap #2 của bạn đã được đăng trên tg."
         )
-        assert len(tg.messages(OFFICER)) == 10
+        assert len(tg.messages(OFFICER)) == 11
         engine = db.make_engine(load(None, environ={}).database_url)
         with session_scope(engine) as session:
             recaps = session.exec(select(Recap).order_by(Recap.id)).all()  # type: ignore[arg-type]

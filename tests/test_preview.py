@@ -27,9 +27,11 @@ def test_preview_of_every_format_as_json_lines(run_cli: Cli, workdir: Path) -> N
     objects = [json.loads(line) for line in lines]
     assert [o["path"] for o in objects] == ["a.docx", "b.html", "c.md"]
     for obj in objects:
-        assert obj["title"] == TITLE
-        assert obj["text"].startswith(TITLE + "\n\n")
-        assert obj["telegram_html"].startswith(f"<b>{TITLE}</b>")
+        # The daily template: an emoji opens the title, a call to action closes the body.
+        assert obj["title"] == f"🌟 {TITLE}"
+        assert obj["text"].startswith(f"🌟 {TITLE}\n\n")
+        assert obj["telegram_html"].startswith(f"<b>🌟 {TITLE}</b>")
+        assert "Hãy gửi cho chúng mình nhé!" in obj["text"]
         assert obj["sentences"], obj
         for sentence in obj["sentences"]:
             assert sentence in obj["text"]

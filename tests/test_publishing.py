@@ -17,10 +17,11 @@ from bot.config import Config, Secrets, parse_settings
 from bot.domain.notices import ChannelHeld
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.platforms.publishers import open_publishers
-from bot.services import decisions, drafter, intake, scheduling
+from bot.services import decisions, drafter, intake, outcomes, scheduling
 from bot.storage import db, post_rows, publication_rows
 from bot.storage.db import session_scope
 from jobs.publish import PassReport, publish_due
+from tests.factories import distinct_recap
 from tests.fakes.graph import BAD_GATEWAY_HTML, FakeGraph, rate_limit_body
 from tests.fakes.telegram import FakeTelegram
 
@@ -34,12 +35,15 @@ class Setup:
     graph: FakeGraph
     config: Config
     engine: Engine
+    stored: int = 0
 
     def schedule_post(self) -> tuple[int, datetime]:
         now = datetime.now(UTC)
+        self.stored += 1  # each post its own story: the same text twice would be refused
+        data = (RECAP if self.stored == 1 else distinct_recap(self.stored)).encode()
         with session_scope(self.engine) as session:
             recap = intake.store_recap(
-                session, data=RECAP.encode(), source="t", title=None, url="https://x.example/1"
+                session, data=data, source="t", title=None, url="https://x.example/1"
             )
             post = drafter.draft(session, self.config, kind=PostKind.DAILY, recap_id=recap.id)
             assert post.id is not None
@@ -265,3 +269,47 @@ def test_a_missing_channel_is_needs_admin(setup: Setup) -> None:
         pubs["tg"][1].startswith("needs an admin: ") and "chat not found" in pubs["tg"][1].lower()
     )
     assert [type(n) for n in report.notices] == [ChannelHeld]
+
+
+def test_a_post_repeating_one_published_on_the_channel_is_held_for_a_person(
+    setup: Setup,
+) -> None:
+    """The same text again on a channel within 30 days does not go out: the admins hear why
+    and may send it anyway."""
+    first, slot = setup.schedule_post()
+    setup.tick(slot)
+    with session_scope(setup.engine) as session:
+        published = post_rows.get_post(session, post_id=first)
+        again = post_rows.add_post(
+            session,
+            kind=PostKind.DAILY,
+            title=published.title,
+            body=published.body,
+            link=None,
+            hashtags=(),
+            recap_id=None,
+        )
+        assert again.id is not None
+        second = again.id
+        later = decisions.approve(
+            session, setup.config, post_id=second, by=1, now=slot + timedelta(minutes=1)
+        ).post.slot
+    assert later is not None
+    report = setup.tick(later)
+    _status, pubs = setup.state(second)
+    assert {channel: state for channel, (state, _error) in pubs.items()} == {
+        "tg": PublicationStatus.FAILED,
+        "fb": PublicationStatus.FAILED,
+    }
+    assert f"the same text as post {first}, published on tg" in pubs["tg"][1]
+    assert len(report.notices) == 2  # the admins hear about each channel
+    assert len(setup.tg.messages(CHANNEL_ID)) == 1  # nothing went out again
+    with session_scope(setup.engine) as session:
+        for publication in publication_rows.publications(session, post_id=second):
+            assert publication.id is not None
+            outcomes.retry_publication(
+                session, publication_id=publication.id, by=1, now=datetime.now(UTC)
+            )
+    setup.tick(datetime.now(UTC) + timedelta(days=1))
+    assert setup.state(second)[1]["tg"][0] is PublicationStatus.SENT  # a person decided
+    assert len(setup.tg.messages(CHANNEL_ID)) == 2

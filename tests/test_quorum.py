@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests import running
+from tests.factories import distinct_recap
 from tests.fakes.telegram import FakeTelegram
 
 LAN, MINH, HA, CHANNEL = 111, 222, 333, -100200
@@ -70,8 +71,8 @@ def test_reschedule_offers_free_slots_and_post_now(workdir: Path) -> None:
         tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
         tg.add_user(LAN, "Lan")
         cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{LAN}]")
-        for _ in range(3):
-            cli("recap", "add", str(SAMPLE))
+        for n in range(3):
+            cli("recap", "add", "-", input=distinct_recap(n))
         cli("draft", "--recap", "1")
         cli("approve", "1")  # takes the first daily slot
         cli("draft", "--recap", "2")

@@ -109,7 +109,8 @@ def queue(
     return queued.queue_post(
         session,
         config,
-        text=f"Tin tốt {unit} {day}\nĐoàn viên {unit} trồng cây xanh.",
+        # Each day's own text: the same text again on a channel is held for a person.
+        text=f"Tin {kind.value} {unit} {day}\nNgày {day}, {unit} trồng {day.day * 3} cây xanh.",
         kind=kind,
         at=None,
         channels=[],

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests import running
+from tests.factories import distinct_recap
 from tests.fakes.telegram import FakeTelegram
 
 OWNER, HELPER, STRANGER, CHANNEL = 100, 200, 300, -100700
@@ -20,7 +21,7 @@ def test_owner_grants_and_revokes_and_the_audit_log_tells(workdir: Path) -> None
             tg.add_user(user, name)
         cli, env = running.prepare(workdir, tg, CHANNEL, f"owners = [{OWNER}]\n")
         cli("recap", "add", str(SAMPLE))
-        cli("recap", "add", str(SAMPLE))
+        cli("recap", "add", "-", input=distinct_recap(2))
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_message(STRANGER, f"/grant {STRANGER} admin")

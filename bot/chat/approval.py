@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
+from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus, PublicationStatus
 from bot.services import access, decisions, post_rules
@@ -25,6 +27,8 @@ from bot.storage.models import ApprovalMessage, Post
 log = logging.getLogger(__name__)
 
 APPROVE, REJECT, RESCHEDULE, BACK, AT, EDIT = ("approve", "reject", "resched", "back", "at", "edit")
+#: Use the extractive draft instead of the language model's rewrite.
+EXTRACTIVE = "extractive"
 #: Buttons under a failed or unknown publication; their number is the publication's id.
 RETRY, WENT_OUT, AGAIN = ("retry", "wentout", "again")
 PUBLICATION_ACTIONS = (RETRY, WENT_OUT, AGAIN)
@@ -51,6 +55,7 @@ class Callback:
             RESCHEDULE,
             BACK,
             EDIT,
+            EXTRACTIVE,
             *PUBLICATION_ACTIONS,
         ):
             return cls(parts[0], int(parts[1]))
@@ -67,7 +72,11 @@ def _button(text: str, callback: Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callback.encode())
 
 
-def keyboard(t: Texts, post_id: int) -> InlineKeyboardMarkup:
+def keyboard(t: Texts, post_id: int, *, rewritten: bool = False) -> InlineKeyboardMarkup:
+    """Approve, Reschedule, Reject, Edit; and for a rewritten draft, its extractive version."""
+    second = [_button(t.button_edit(), Callback(EDIT, post_id))]
+    if rewritten:
+        second.append(_button(t.button_extractive(), Callback(EXTRACTIVE, post_id)))
     return InlineKeyboardMarkup(
         [
             [
@@ -75,7 +84,7 @@ def keyboard(t: Texts, post_id: int) -> InlineKeyboardMarkup:
                 _button(t.button_reschedule(), Callback(RESCHEDULE, post_id)),
                 _button(t.button_reject(), Callback(REJECT, post_id)),
             ],
-            [_button(t.button_edit(), Callback(EDIT, post_id))],
+            second,
         ]
     )
 
@@ -116,7 +125,32 @@ def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
         recap_id=post.recap_id,
         html=render_telegram_html(post_rules.as_draft(post)),
         rotation=rotation_text(t, config, post),
+        warning="\n".join(filter(None, [tone_warning(t, post), rewrite_line(t, post)])),
     )
+
+
+def rewrite_line(t: Texts, post: Post) -> str | None:
+    """Which version the draft is when rewriting is on: the model's, or the extractive one
+    and why the model's was not used."""
+    if not post.rewrite_note:
+        return None
+    try:
+        note = json.loads(post.rewrite_note)
+        return t.rewrite_note(str(note["template"]), str(note.get("detail", "")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def tone_warning(t: Texts, post: Post) -> str | None:
+    """The warning ("May not be good news: tai nạn, tử vong") for a negative draft."""
+    if post.tone is None:  # written by hand: judged from its own text
+        judged = tone.judge(post.title, post.body)
+        label, reasons = judged.tone.value, judged.reasons
+    else:
+        label, reasons = post.tone, tuple(r for r in post.tone_reasons.split("\n") if r)
+    if label != tone.Tone.NEGATIVE.value:
+        return None
+    return t.tone_warning(reasons)
 
 
 def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
@@ -161,7 +195,7 @@ async def send_requests(
                 admin,
                 request_text(t, config, post, slot),
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(t, post_id),
+                reply_markup=keyboard(t, post_id, rewritten=post.extractive_body is not None),
             )
         except TelegramError as exc:
             warnings.append(f"admin {admin} did not get the approval request: {exc}")
@@ -197,7 +231,10 @@ async def refresh_requests(
 
     def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
         footer = "\n" + t.votes_line(*votes) if votes is not None else ""
-        return request_text(t, config, post, slot) + footer, keyboard(t, post_id)
+        rewritten = post.extractive_body is not None
+        return request_text(t, config, post, slot) + footer, keyboard(
+            t, post_id, rewritten=rewritten
+        )
 
     await _edit_copies(bot, db, config, copies, render)
 

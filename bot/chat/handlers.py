@@ -191,13 +191,7 @@ async def _answer_question(
     if not allowed:
         return
     if what == "edit":
-        await approval.refresh_requests(
-            context.bot,
-            db=found.db,
-            config=found.config,
-            post_id=post_id,
-            now=datetime.now(UTC),
-        )
+        await _refresh(context, post_id)
         await message.reply_text(t.edited())
         return
     if officer is not None:
@@ -264,6 +258,32 @@ async def _offer_times(
     await query.edit_message_reply_markup(markup)
 
 
+async def _use_extractive(
+    tap: Tap, context: ContextTypes.DEFAULT_TYPE, post_id: int, t: Texts
+) -> None:
+    """The admin prefers the extractive draft to the model's rewrite: every copy shows it."""
+    found, by = services(context), tap.query.from_user.id
+    try:
+        await found.db.run(post_rows.use_extractive, post_id=post_id, by=by)
+    except UserError as exc:
+        await tap.answer(t.error(exc)[:200], show_alert=True)
+        return
+    await tap.answer()
+    await _refresh(context, post_id)
+
+
+async def _refresh(context: ContextTypes.DEFAULT_TYPE, post_id: int) -> None:
+    """Every admin's copy of the request shows the post as it now reads."""
+    found = services(context)
+    await approval.refresh_requests(
+        context.bot,
+        db=found.db,
+        config=found.config,
+        post_id=post_id,
+        now=datetime.now(UTC),
+    )
+
+
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button under an approval request: Approve, Reschedule (then a time), Reject.
 
@@ -299,6 +319,8 @@ async def _decide_if_allowed(
     now = datetime.now(UTC)
     if callback.action in approval.PUBLICATION_ACTIONS:
         await _settle(tap, found, callback, now, t)
+    elif callback.action == approval.EXTRACTIVE:
+        await _use_extractive(tap, context, callback.post_id, t)
     elif callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
         await _offer_times(tap, context, found, callback, now=now, t=t)
     else:

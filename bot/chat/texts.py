@@ -232,6 +232,7 @@ class Texts:
         recap_id: int | None,
         html: str,
         rotation: str | None = None,
+        warning: str | None = None,
     ) -> str:
         source = (
             self._(" · from recap #{recap_id}").format(recap_id=recap_id)
@@ -243,7 +244,26 @@ class Texts:
         )
         due = self._("To be published: {when}").format(when=escape(self.when(slot)))
         why = f"\n{rotation}" if rotation else ""
+        why += f"\n{warning}" if warning else ""
         return f"{head}\n{due}{why}\n{RULE}\n{html}"
+
+    def rewrite_note(self, template: str, detail: str) -> str:
+        """Which version a draft is: the model's rewrite, or the extractive one and why."""
+        if template.startswith(("✍️", "📄")):  # a version, not a reason
+            return self._(template)
+        reason = self._(template).format(detail=escape(detail))
+        return self._("📄 Extractive draft: the rewrite was not used ({reason})").format(
+            reason=reason
+        )
+
+    def button_extractive(self) -> str:
+        return self._("📄 Use the extractive version")
+
+    def tone_warning(self, reasons: Sequence[str]) -> str:
+        """A draft that reads as bad news: the words that make it so, for the admin to judge."""
+        return self._("⚠️ May not be good news: {reasons}").format(
+            reasons=escape(", ".join(reasons))
+        )
 
     def organisation(self) -> str:
         """The organisation's own news, named among its units."""

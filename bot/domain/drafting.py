@@ -12,19 +12,23 @@ that alone exceed the limit are shortened).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.domain import craft
 from bot.domain.errors import RecapError
 from bot.domain.posts import PostKind
-from bot.domain.ranking import Sentence, cut_at_word, select_story, select_summary
+from bot.domain.ranking import Selection, Sentence, cut_at_word, select_story, select_summary
 from bot.domain.recaps import clean_body, clean_title, split_sentences
 
 #: Body budgets, in characters of the joined body (``len()``).
-DAILY_MAX_CHARS = 600
+DAILY_MAX_CHARS = 350
+#: A daily post says the news in a sentence or two, like a news lead (a sapo is ~160 chars).
+DAILY_MAX_SENTENCES = 2
 WEEKLY_MAX_CHARS = 1000
 #: Telegram's limits for one message's text and for a photo's caption, and Facebook's for a
 #: post's text. Telegram counts UTF-16 code units of the text as shown (tags removed, entities
@@ -66,13 +70,19 @@ def draft_post(
     link: str | None = None,
     hashtags: Sequence[str] = (),
     max_chars: int | None = None,
+    lead_with: Sequence[str] = (),
+    opening: str = "",
+    closing: str = "",
 ) -> Draft:
     """Draft a post from a recap body (decoded, without its title line).
 
     ``max_chars`` caps the body, the chosen sentences joined (default
     :data:`DAILY_MAX_CHARS` or :data:`WEEKLY_MAX_CHARS`); the title, link and hashtags are not
     counted. Text is compared in NFC, so composed and decomposed input give the same draft.
-    Deterministic.
+    Deterministic. ``lead_with``: words of a positive element (a rescue, volunteers) that a
+    mixed recap's daily post leads with (see :mod:`bot.domain.tone`). ``opening`` (an emoji)
+    goes before the title and ``closing`` (a call to action) after the body, as its last
+    paragraph, within ``max_chars``.
 
     Raises:
         RecapError: the title is empty, or nothing is left of the body once cleaned.
@@ -81,21 +91,28 @@ def draft_post(
     budget = _DEFAULT_BUDGET[kind] if max_chars is None else max_chars
     if budget < 1:
         raise ValueError(f"max_chars must be positive, got {budget}")
+    closing = _nfc(closing).strip()
+    if closing and budget > 2 * (len(closing) + 2):
+        budget -= len(closing) + 2  # the closing paragraph and its blank line
+    else:
+        closing = ""  # a body that short has no room for it
     clean = clean_title(_nfc(title))
     if not clean:
         raise RecapError("the recap has no title")
     paragraphs = clean_body(_nfc(text), title=clean)
-    sentences = [
-        Sentence(sentence, at)
-        for at, paragraph in enumerate(paragraphs)
-        for sentence in split_sentences(paragraph)
-    ]
+    sentences = craft.tidy(
+        [
+            Sentence(sentence, at)
+            for at, paragraph in enumerate(paragraphs)
+            for sentence in split_sentences(paragraph)
+        ]
+    )
     if not sentences:
         raise RecapError(
             "the recap has no text left once captions, bylines and footers are removed"
         )
-    chosen = _choose(kind, sentences, title=clean, budget=budget)
-    return Draft(
+    chosen = _choose(kind, sentences, title=clean, budget=budget, lead_with=lead_with)
+    draft = Draft(
         kind=kind,
         title=clean,
         body=_join(chosen, _PARAGRAPH_SEPARATOR[kind]),
@@ -103,6 +120,7 @@ def draft_post(
         hashtags=normalise_hashtags(hashtags),
         sentences=tuple(s.text for s in chosen),
     )
+    return with_template(draft, opening=_nfc(opening), closing=closing)
 
 
 def _nfc(text: str) -> str:
@@ -110,20 +128,90 @@ def _nfc(text: str) -> str:
 
 
 def _choose(
-    kind: PostKind, sentences: list[Sentence], *, title: str, budget: int
+    kind: PostKind,
+    sentences: list[Sentence],
+    *,
+    title: str,
+    budget: int,
+    lead_with: Sequence[str] = (),
 ) -> list[Sentence]:
     """The ranker's choice for the kind of post, a lone over-long sentence cut to ``budget``."""
     # Between paragraphs: a daily body has one character (a space, or a line break after a
     # bare line), a weekly one a blank line. The ranker counts them to fit the budget exactly.
     gap = len(_PARAGRAPH_SEPARATOR[kind])
     if kind is PostKind.DAILY:
-        selection = select_summary(sentences, title=title, budget=budget, paragraph_gap=gap)
+        lead = _positive_lead(sentences, lead_with, title=title, budget=budget)
+        if lead is not None:
+            return lead
+        sentences, selection = _daily(sentences, title=title, budget=budget, gap=gap)
     else:
         selection = select_story(sentences, budget=budget, paragraph_gap=gap)
     chosen = [sentences[i] for i in selection.indices]
     if selection.cut:
         chosen = [Sentence(cut_at_word(chosen[0].text, budget), chosen[0].paragraph)]
+    if kind is PostKind.WEEKLY:
+        chosen = craft.shape_story(chosen, title=title)
     return chosen
+
+
+def _positive_lead(
+    sentences: list[Sentence], words: Sequence[str], *, title: str, budget: int
+) -> list[Sentence] | None:
+    """For a mixed recap: the first sentence that tells its positive element (and can open
+    a post) leads, the news lead after it if both fit. None: no such sentence."""
+    wanted = [w.casefold() for w in words if w]
+    if not wanted:
+        return None
+    for sentence in sentences:
+        text = sentence.text.casefold()
+        if not any(w in text for w in wanted) or len(sentence.text) > budget:
+            continue
+        if not craft.can_open(sentence.text, named=title):
+            continue
+        lead = sentences[0]
+        if lead is not sentence and len(sentence.text) + 1 + len(lead.text) <= budget:
+            return [sentence, Sentence(lead.text, sentence.paragraph)]
+        return [sentence]
+    return None
+
+
+#: How many times a daily selection is redone without a sentence that cannot open the post.
+_OPENING_TRIES = 4
+
+
+def _daily(
+    sentences: list[Sentence], *, title: str, budget: int, gap: int
+) -> tuple[list[Sentence], Selection]:
+    """The daily choice: it ends on no open question, and its first sentence stands alone
+    (refers back to nothing, names people in full before a short name). A sentence that
+    cannot open may still follow one that can."""
+    candidates = [s for s in sentences if craft.can_close(s.text)] or sentences
+    selection = Selection(())
+    for _ in range(_OPENING_TRIES):
+        selection = select_summary(
+            candidates,
+            title=title,
+            budget=budget,
+            paragraph_gap=gap,
+            max_sentences=DAILY_MAX_SENTENCES,
+        )
+        first = candidates[selection.indices[0]] if selection.indices else None
+        if first is None or craft.can_open(first.text, named=title):
+            return candidates, selection
+        repaired = craft.repair_opening(first.text)
+        if repaired is not None:
+            at = selection.indices[0]
+            candidates = [
+                *candidates[:at],
+                Sentence(repaired, first.paragraph),
+                *candidates[at + 1 :],
+            ]
+            return candidates, selection
+        rest = [s for s in candidates if s is not first]
+        if not rest:
+            break
+        candidates = rest
+    return candidates, selection
 
 
 def _join(sentences: list[Sentence], separator: str) -> str:
@@ -148,6 +236,21 @@ def _join(sentences: list[Sentence], separator: str) -> str:
 
 def _is_terminated(sentence: str) -> bool:
     return sentence.rstrip(_CLOSERS).endswith(_SENTENCE_END)
+
+
+def with_template(draft: Draft, *, opening: str = "", closing: str = "") -> Draft:
+    """The draft with its kind's opening (an emoji before the title) and closing call to
+    action (a paragraph after the body); empty ones add nothing."""
+    title = f"{opening.strip()} {draft.title}" if opening.strip() else draft.title
+    closing = closing.strip()
+    if not closing:
+        return dataclasses.replace(draft, title=title)
+    return dataclasses.replace(
+        draft,
+        title=title,
+        body=f"{draft.body}\n\n{closing}",
+        sentences=(*draft.sentences, closing) if draft.sentences else (),
+    )
 
 
 def normalise_hashtags(tags: Iterable[str]) -> tuple[str, ...]:

@@ -52,6 +52,14 @@ class RecapError(UserError):
     """A recap cannot be stored."""
 
 
+class DuplicateRecapError(RecapError):
+    """The recap is identical to a stored one (``recap_id``): nothing was stored."""
+
+    def __init__(self, recap_id: int) -> None:
+        super().__init__(N_("same as recap #{recap_id}"), recap_id=recap_id)
+        self.recap_id = recap_id
+
+
 class PhotoError(UserError):
     """A photo given with a post cannot be published."""
 

@@ -54,7 +54,7 @@ from itertools import pairwise
 
 #: Weight of a sentence's centrality per syllable, relative to title coverage (which counts 1
 #: for the whole title).
-CENTRALITY = 0.5
+CENTRALITY = 0.55
 #: Cost per syllable of a sentence far from the lead (the first sentence costs nothing, the
 #: second half of this, later ones up to all of it).
 LEAD_COST = 0.025
@@ -64,16 +64,19 @@ LEAD_COST = 0.025
 LEAD_SYLLABLES = 30
 #: What each sentence after the first costs: a jump the reader must follow. Fewer, fuller
 #: sentences read better than a collage of fragments.
-SENTENCE_COST = 0.06
+SENTENCE_COST = 0.09
 #: What a sentence opening with a dateline ("Chiều 19/1, ...", "Sáng nay, ...") earns: it
 #: reports the event itself, when and who, as a recap's own lead does.
-DATELINE_BONUS = 0.1
+DATELINE_BONUS = 0.05
+#: What a dateline earns besides when it opens the recap's prose: that is the report's own
+#: lead ("Chiều 19/1, Thành đoàn Hà Nội tổ chức ..."), not a caption or an aside.
+LEAD_BONUS = 0.3
 #: How much the words of a sentence opening with a quotation count: a lead reports, it
 #: rarely quotes (the title words it contains still count in full).
 QUOTE_FACTOR = 0.5
 #: What a sentence cut with "…" loses against whole sentences: the cut is used only when the
 #: long sentence is clearly better than anything that fits.
-CUT_PENALTY = 0.05
+CUT_PENALTY = 0.02
 #: The body length (characters) the costs above were set for: the evaluation's budget, a
 #: little over a news lead. Longer budgets lower the costs in proportion.
 COSTS_SET_FOR = 200
@@ -209,7 +212,12 @@ class _Scored:
 
 
 def select_summary(
-    sentences: Sequence[Sentence], *, title: str, budget: int, paragraph_gap: int = 1
+    sentences: Sequence[Sentence],
+    *,
+    title: str,
+    budget: int,
+    paragraph_gap: int = 1,
+    max_sentences: int | None = None,
 ) -> Selection:
     """The sentences that best summarise the recap within ``budget`` characters.
 
@@ -230,6 +238,7 @@ def select_summary(
         budget=budget,
         paragraph_gap=paragraph_gap,
         scale=scale,
+        max_sentences=max_sentences,
     )
     cut = _best_cut(sentences, scored, title_grams, budget)
     if cut is not None and (not chosen or cut[1] > value):
@@ -254,7 +263,7 @@ def _score_summary(
             per_syllable *= QUOTE_FACTOR
         relevance = per_syllable * len(tokens[index]) / LEAD_SYLLABLES
         if _DATELINE.match(text):
-            relevance += DATELINE_BONUS
+            relevance += DATELINE_BONUS + (LEAD_BONUS if rank == 0 else 0.0)
         scored.append(_Scored(index, len(tokens[index]), grams[index] & title, relevance))
     return scored
 
@@ -279,6 +288,7 @@ def _greedy(
     budget: int,
     paragraph_gap: int,
     scale: float,
+    max_sentences: int | None = None,
 ) -> tuple[list[int], float]:
     """Add the fitting sentence of highest marginal value while one adds value.
 
@@ -289,7 +299,7 @@ def _greedy(
     covered: set[str] = set()
     total = 0.0
     remaining = list(scored)
-    while remaining:
+    while remaining and (max_sentences is None or len(chosen) < max_sentences):
         best: tuple[float, _Scored] | None = None
         for item in remaining:
             length = joined_length(sentences, [*chosen, item.index], paragraph_gap=paragraph_gap)
@@ -342,6 +352,8 @@ _PERSON_MARKERS = frozenset(
     {"anh", "chị", "em", "bà", "ông", "cô", "chú", "bác", "cháu", "cụ", "bé", "thầy", "bạn"}
 )
 _AGE = re.compile(r"\b\d{1,3} tuổi\b")
+#: Words in a Vietnamese full name (family, middle, given): "Vàng Thị Mai".
+_FULL_NAME_WORDS = 3
 #: Direct speech: a quotation of a few words at least (not a quoted title of one word).
 _SPEECH = re.compile(r"[“\"«][^”\"»]{12,}[”\"»]")
 _NUMBER = re.compile(r"\d")
@@ -414,12 +426,24 @@ def human_score(text: str) -> float:
 
 
 def _names_a_person(text: str) -> bool:
+    """An age, a kinship word or title before a capitalised name ("chị Hà"), or a full
+    Vietnamese name of three capitalised words inside the sentence ("do Vàng Thị Mai phụ
+    trách")."""
     if _AGE.search(text):
         return True
     words = text.split()
-    return any(
+    if any(
         before.lower() in _PERSON_MARKERS and word[:1].isupper() for before, word in pairwise(words)
-    )
+    ):
+        return True
+    run = 0
+    for word in words[1:]:
+        run = run + 1 if word[:1].isupper() else 0
+        if run >= _FULL_NAME_WORDS:
+            return True
+        if word[-1:] in ",;:.()":
+            run = 0  # a name ends at punctuation: "Lê An, Bí thư" is two runs
+    return False
 
 
 def _paragraph_units(sentences: Sequence[Sentence], candidates: Sequence[int]) -> list[list[int]]:

@@ -7,9 +7,9 @@ from typing import Literal
 
 from sqlmodel import Session
 
-from bot import ingest
+from bot import ingest, rewriting
 from bot.config import Config
-from bot.domain import drafting, ranking, rotation
+from bot.domain import drafting, ranking, rotation, tone
 from bot.domain.errors import N_, InvalidStateError, NotFoundError
 from bot.domain.posts import PostKind
 from bot.storage import post_rows, recap_rows
@@ -54,14 +54,27 @@ def draft(
         if recap_rows.recap_used_for(session, recap_id=recap_id, kind=kind, audience=unit):
             raise InvalidStateError(f"recap {recap_id} was already drafted as a {kind.value} post")
     settings = config.settings.drafting
+    whose = next((u for u in config.units if u.id == recap.unit), None)
+    unit_tags = whose.post_hashtags if whose is not None else []
     result = drafting.draft_post(
         kind=kind,
         title=recap.title,
         text=recap.text,
         link=recap.source_url,
-        hashtags=settings.hashtags_for(kind),
+        hashtags=[*settings.hashtags_for(kind), *unit_tags],
         max_chars=settings.max_chars_for(kind),
+        lead_with=tone.positive_element(recap.tone_reasons, mixed=recap.tone_mixed),
+        opening=settings.opening_for(kind),  # the kind's template
+        closing=settings.closing_for(kind),
     )
+    rewritten = rewriting.rewrite_draft(  # optional, off by default
+        settings.rewrite,
+        result,
+        source=recap.text,
+        max_chars=settings.max_chars_for(kind),
+        closing=settings.closing_for(kind),
+    )
+    result = rewritten.draft
     post = post_rows.add_post(
         session,
         kind=kind,
@@ -73,10 +86,12 @@ def draft(
         unit=recap.unit,
         audience=unit,
     )
+    post.tone, post.tone_reasons = recap.tone, recap.tone_reasons  # shown to admins
+    post.extractive_body, post.rewrite_note = rewritten.extractive, rewritten.note or None
     if reason is not None:
         post.rotation_waiting, post.rotation_last_featured = reason.waiting, reason.last_featured
-        session.add(post)
-        session.flush()
+    session.add(post)
+    session.flush()
     assert post.id is not None and recap.id is not None
     _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
     return post
@@ -136,7 +151,8 @@ def _rotate(
 
 
 def _story_potential(recap: Recap) -> float:
-    return ranking.story_potential(recap.cleaned.split("\n\n"))
+    potential = ranking.story_potential(recap.cleaned.split("\n\n"))
+    return potential * tone.story_factor(recap.tone)  # good news first
 
 
 def _photos_from_recap(session: Session, *, post_id: int, recap_id: int) -> None:

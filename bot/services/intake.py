@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import Session
 
 from bot import ingest
-from bot.domain import recaps
-from bot.domain.errors import N_, RecapError
+from bot.domain import duplicates, recaps, tone
+from bot.domain.errors import N_, DuplicateRecapError, RecapError
 from bot.storage import recap_rows
 from bot.storage.media import save_photo
 from bot.storage.models import Recap
@@ -45,11 +46,21 @@ def store_recap(
         raise RecapError(
             f"{source}: nothing is left once captions, bylines and footers are removed"
         )
+    # Tone and no story twice: an identical recap is refused, a near one marked.
+    joined = "\n\n".join(cleaned)
+    repeated = recap_rows.repeated_recap(
+        session, title=title, cleaned=joined, now=datetime.now(UTC)
+    )
+    if repeated is not None and repeated.kind is duplicates.Kind.IDENTICAL:
+        raise DuplicateRecapError(repeated.ref)
     recap = recap_rows.add_recap(
         session,
+        judgement=tone.judge(title, joined),
+        content_hash=duplicates.content_hash(joined),
+        duplicate_of=repeated.ref if repeated is not None else None,
         title=title,
         text=body,
-        cleaned="\n\n".join(cleaned),
+        cleaned=joined,
         format=extracted.format,
         original=data,
         source_url=url or extracted.url,

@@ -34,6 +34,16 @@ class Recap(SQLModel, table=True):
     submitted_by: int | None = Field(default=None, sa_type=BigInteger)  # the officer, in chat
     #: The member unit whose news this is (``[[units]]`` id); None: the organisation's own.
     unit: str | None = Field(default=None, max_length=32, index=True)
+    #: :mod:`bot.domain.tone`: "positive", "neutral" or "negative" (None: stored before tone
+    #: was judged), the words that decided it (one per line) and whether a negative recap
+    #: has a positive human element an editor could lead with.
+    tone: str | None = Field(default=None, max_length=16)
+    tone_reasons: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    tone_mixed: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: :func:`bot.domain.duplicates.content_hash` of the cleaned text: identical recaps are
+    #: refused; ``duplicate_of`` is the earlier recap a near-duplicate tells the story of.
+    content_hash: str | None = Field(default=None, max_length=64, index=True)
+    duplicate_of: int | None = Field(default=None, foreign_key="recap.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -90,6 +100,14 @@ class Post(SQLModel, table=True):
     slot: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     pinned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reserve: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: Its recap's tone and reasons (:mod:`bot.domain.tone`), shown to the admins who approve
+    #: it; None: a post written by hand, judged from its own text when shown.
+    tone: str | None = Field(default=None, max_length=16)
+    tone_reasons: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    #: Optional rewriting (:mod:`bot.rewriting`): the extractive body while ``body`` is the
+    #: model's rewrite, and a note on which version the body is and why (JSON; None: off).
+    extractive_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    rewrite_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     #: When the followers' deliveries were created (once published); None: not yet.
     broadcast_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None, sa_type=BigInteger)  # Telegram user id

@@ -5,14 +5,16 @@ caller's ``session_scope`` does), so a multi-step change is all-or-nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import N_, NotFoundError
+from bot.domain.errors import N_, InvalidStateError, NotFoundError
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus, post_status_after
+from bot.storage.audit_rows import audit
 from bot.storage.models import ApprovalMessage, Post, PostPhoto, Publication, Vote, utcnow
 from bot.storage.publication_rows import publications
 
@@ -168,3 +170,22 @@ def approval_messages(session: Session, *, post_id: int) -> list[ApprovalMessage
         .order_by(col(ApprovalMessage.id))
     )
     return list(session.exec(query).all())
+
+
+def use_extractive(session: Session, *, post_id: int, by: int | None) -> Post:
+    """A pending draft takes back its extractive body instead of the model's rewrite."""
+    post = get_post(session, post_id=post_id, for_update=True)
+    if post.status is not PostStatus.PENDING or post.extractive_body is None:
+        raise InvalidStateError(
+            N_("post {post_id} has no rewrite to undo ({status})"),
+            post_id=post_id,
+            status=post.status.value,
+        )
+    post.body, post.extractive_body = post.extractive_body, None
+    post.rewrite_note = json.dumps(
+        {"template": N_("📄 Extractive draft, chosen by an admin"), "detail": ""}
+    )
+    session.add(post)
+    session.flush()
+    audit(session, actor=by, action="extractive", post_id=post_id, before="", after="")
+    return post

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from bot.domain import duplicates
 from bot.domain.errors import N_, NotFoundError
 from bot.domain.posts import HOLDS_SLOT, PostKind, PublicationStatus
 from bot.storage.models import Post, Publication, utcnow
@@ -333,3 +334,33 @@ def get_publication(
             N_("no publication with id {publication_id}"), publication_id=publication_id
         )
     return publication
+
+
+def repeated_publication(
+    session: Session, *, post: Post, channel: str, since: datetime
+) -> tuple[int, datetime] | None:
+    """A post whose text, title and body (identical or near: :mod:`bot.domain.duplicates`),
+    went out on ``channel`` since ``since``, other than ``post``: (its id, when it went out)."""
+    query = (
+        select(Post.id, Post.title, Post.body, Publication.finished_at)
+        .join(Publication, col(Publication.post_id) == col(Post.id))
+        .where(
+            Publication.channel == channel,
+            Publication.status == PublicationStatus.SENT,
+            col(Publication.finished_at) >= since,
+            Post.id != post.id,
+        )
+        .order_by(col(Publication.finished_at).desc())
+    )
+    rows = session.exec(query).all()
+    sent_at = {post_id: when for post_id, _title, _body, when in rows if post_id and when}
+    candidate = duplicates.fingerprint("", f"{post.title}\n{post.body}")
+    stored = (
+        (post_id, duplicates.fingerprint("", f"{title}\n{body}"))
+        for post_id, title, body, _when in rows
+        if post_id in sent_at
+    )
+    match = duplicates.find(candidate, stored)
+    if match is None or match.kind is duplicates.Kind.HEADLINE:
+        return None
+    return match.ref, sent_at[match.ref]

@@ -5,14 +5,15 @@ caller's ``session_scope`` does), so a multi-step change is all-or-nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.domain.errors import N_, NotFoundError
+from bot.domain import duplicates, tone
+from bot.domain.errors import N_, InvalidStateError, NotFoundError
 from bot.domain.posts import PostKind, PostStatus
 from bot.storage.models import Post, Recap, RecapPhoto
 
@@ -29,10 +30,15 @@ def add_recap(
     original: bytes | None = None,
     submitted_by: int | None = None,
     unit: str | None = None,
+    judgement: tone.Judgement | None = None,
+    content_hash: str | None = None,
+    duplicate_of: int | None = None,
 ) -> Recap:
     recap = Recap(
         submitted_by=submitted_by,
         unit=unit,
+        content_hash=content_hash,
+        duplicate_of=duplicate_of,
         title=title,
         text=text,
         cleaned=cleaned,
@@ -41,9 +47,43 @@ def add_recap(
         source_url=source_url,
         source_name=source_name,
     )
+    if judgement is not None:
+        recap.tone = judgement.tone.value
+        recap.tone_reasons = "\n".join(judgement.reasons)
+        recap.tone_mixed = judgement.mixed
     session.add(recap)
     session.flush()
     return recap
+
+
+#: How far back a new recap is compared with stored ones, at most: a story told again after
+#: half a year is news again (a yearly event), and the comparison stays cheap.
+DUPLICATE_LOOKBACK = timedelta(days=180)
+DUPLICATE_MAX_COMPARED = 2000
+
+
+def repeated_recap(
+    session: Session, *, title: str, cleaned: str, now: datetime
+) -> duplicates.Match | None:
+    """The stored recap this one repeats (identical by hash, any age; near: recent ones)."""
+    candidate = duplicates.fingerprint(title, cleaned)
+    same = session.exec(
+        select(Recap.id).where(Recap.content_hash == candidate.digest).order_by(col(Recap.id))
+    ).first()
+    if same is not None:
+        return duplicates.Match(same, duplicates.Kind.IDENTICAL, 1.0)
+    recent = session.exec(
+        select(Recap.id, Recap.title, Recap.cleaned)
+        .where(col(Recap.created_at) >= now - DUPLICATE_LOOKBACK)
+        .order_by(col(Recap.id).desc())
+        .limit(DUPLICATE_MAX_COMPARED)
+    ).all()
+    stored = (
+        (recap_id, duplicates.fingerprint(other_title, other_text))
+        for recap_id, other_title, other_text in recent
+        if recap_id is not None
+    )
+    return duplicates.find(candidate, stored)
 
 
 def add_recap_photo(
@@ -86,11 +126,19 @@ def same_audience(audience: str | None) -> Any:
 def _unused(
     kind: PostKind, audience: str | None, unit: str | Literal["any"] | None
 ) -> SelectOfScalar[Recap]:
-    """Recaps no post of ``kind`` for ``audience`` was drafted from (of ``unit`` unless any)."""
+    """Recaps no post of ``kind`` for ``audience`` was drafted from (of ``unit`` unless any).
+
+    Never offered for drafting without a person asking: a negative recap (bad news is not
+    today's good news), and a near-duplicate of a recap whose story that audience already got.
+    """
     used = select(Post.recap_id).where(
         Post.kind == kind, col(Post.recap_id).is_not(None), same_audience(audience)
     )
-    query = select(Recap).where(col(Recap.id).not_in(used))
+    query = select(Recap).where(
+        col(Recap.id).not_in(used),
+        or_(col(Recap.tone).is_(None), col(Recap.tone) != tone.Tone.NEGATIVE.value),
+        or_(col(Recap.duplicate_of).is_(None), col(Recap.duplicate_of).not_in(used)),
+    )
     if unit != "any":
         query = query.where(col(Recap.unit).is_(None) if unit is None else Recap.unit == unit)
     return query.order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
@@ -167,3 +215,49 @@ def recap_used_for(
         Post.recap_id == recap_id, Post.kind == kind, same_audience(audience)
     )
     return session.exec(query).one() > 0
+
+
+def recaps_newest_first(session: Session) -> list[Recap]:
+    return list(session.exec(select(Recap).order_by(col(Recap.id).desc())).all())
+
+
+def posts_from_recaps(session: Session) -> dict[int, list[Post]]:
+    """Every post drafted from a recap, by recap id, oldest first."""
+    result: dict[int, list[Post]] = {}
+    query = select(Post).where(col(Post.recap_id).is_not(None)).order_by(col(Post.id))
+    for post in session.exec(query).all():
+        assert post.recap_id is not None
+        result.setdefault(post.recap_id, []).append(post)
+    return result
+
+
+def recap_photo_counts(session: Session) -> dict[int, int]:
+    query = select(RecapPhoto.recap_id, func.count()).group_by(col(RecapPhoto.recap_id))
+    return dict(session.exec(query).all())
+
+
+def delete_recap(session: Session, *, recap_id: int) -> None:
+    """Delete a recap and its photos' rows; refused while a scheduled or published post uses
+    it. Pending and rejected drafts keep their text and lose the link to it."""
+    recap = get_recap(session, recap_id=recap_id)
+    posts = session.exec(select(Post).where(Post.recap_id == recap_id)).all()
+    keeping = [p for p in posts if p.status in _FEATURING]  # went out or will
+    if keeping:
+        raise InvalidStateError(
+            N_("recap {recap_id} is used by post {post_id} ({status}): it is kept"),
+            recap_id=recap_id,
+            post_id=keeping[0].id,
+            status=keeping[0].status.value,
+        )
+    for post in posts:
+        post.recap_id = None
+        session.add(post)
+    for photo in recap_photos(session, recap_id=recap_id):
+        session.delete(photo)
+    copies = session.exec(select(Recap).where(Recap.duplicate_of == recap_id)).all()
+    for copy in copies:
+        copy.duplicate_of = None
+        session.add(copy)
+    session.flush()
+    session.delete(recap)
+    session.flush()

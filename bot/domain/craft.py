@@ -1,0 +1,233 @@
+"""An editor's rules for the sentences a post may use, on top of the cleaning.
+
+A scraped article keeps traces of its page even after :func:`bot.domain.recaps.clean_body`:
+a photo caption ending in a full stop printed twice (above the article and in the caption
+block), a caption with its credit ("... - Ảnh: Minh Phượng."), a caption naming who stands
+where ("(trái)"), a subheading glued to the sentence after it ("Bánh láo khoải Bánh láo
+khoải còn có tên ..."). And some sentences cannot open a post: one that refers back
+("Theo đó, ...", "Ông này ...") or asks a question the post never answers.
+
+:func:`tidy` removes the first kind; :func:`can_open` and :func:`can_close` tell the second.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from bot.domain.ranking import Sentence
+
+#: A photo or video credit inside or at the end of a sentence: the sentence is a caption.
+PHOTO_CREDIT = re.compile(
+    r"(?:[-–—|]\s*|\(\s*|^\s*)(?:ảnh|video|clip|đồ hoạ|đồ họa|nguồn ảnh)\s*:\s*\S",
+    re.IGNORECASE,
+)
+#: Where people stand in a photo: only a caption says that.
+_POSITION = re.compile(
+    r"\((?:ngoài cùng\s+)?(?:bên\s+)?(?:trái|phải|giữa)(?:\s+sang(?:\s+phải|\s+trái)?)?\)"
+    r"|\((?:thứ|người thứ)\s+\w+\s+từ\s+(?:trái|phải)[^)]*\)|\(từ trái sang[^)]*\)",
+    re.IGNORECASE,
+)
+#: Openings that refer to something said before: "Theo đó", "Đó là", "Ông này", "Tuy nhiên".
+ANAPHOR = re.compile(
+    r"^[“\"'‘(]?(?:theo đó|đó là|đây là|điều này|việc này|vụ việc|sự việc|trước đó|sau đó"
+    r"|khi đó|lúc đó|lúc này|tuy nhiên|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế|cũng theo"
+    r"|cũng trong|thế nhưng|nhưng|trong khi đó|tại đây|ở đây|đồng thời|mặt khác|như vậy"
+    r"|cùng với đó|không chỉ vậy|hơn nữa|ngay sau đó|từ đó|nhờ đó|qua đó|trước tình hình"
+    r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
+    r"|(?:ông|bà|anh|chị|em|cô|chú|người|nhân vật|chuyên gia|đối tượng|cơ quan|đơn vị"
+    r"|nữ sinh|nam sinh|cậu bé|cô bé|cháu|vị|giáo sư|bác sĩ|cụ|nghi phạm|nạn nhân|tổ chức"
+    r"|công ty|doanh nghiệp|trường|nhóm|gia đình|cặp đôi|hai người|những người)"
+    r" (?:này|đó|ấy|nói trên|trên|ta|kia)\b)",
+    re.IGNORECASE,
+)
+#: Words put before a person's name ("ông Trai", "chị Hà").
+_PERSON_MARKERS = frozenset({"ông", "bà", "anh", "chị", "cô", "chú", "em", "cụ", "thầy"})
+#: A sentence shorter than this (words), printed twice, is a caption: it goes entirely.
+_CAPTION_MAX_WORDS = 12
+#: Share of a lone last line's words found in the headline from which it is a caption.
+_CAPTION_TITLE_SHARE = 0.5
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(unicodedata.normalize("NFC", text).lower()))
+
+
+def is_caption(text: str) -> bool:
+    """A sentence that only a photo's caption would be: a credit, or who stands where."""
+    return bool(PHOTO_CREDIT.search(text) or _POSITION.search(text))
+
+
+def tidy(sentences: list[Sentence]) -> list[Sentence]:
+    """The sentences without captions, credits, repeats and glued subheadings.
+
+    A sentence printed twice keeps its first place; a short one printed twice is a caption
+    and goes entirely. Never returns an empty list for a non-empty one when a sentence
+    survives; if nothing would, the input is returned as it is.
+    """
+    keys = [_key(s.text) for s in sentences]
+    counts = Counter(keys)
+    kept: list[Sentence] = []
+    seen: set[str] = set()
+    for sentence, key in zip(sentences, keys, strict=True):
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        if is_caption(sentence.text):
+            continue
+        if counts[key] > 1 and len(key.split()) <= _CAPTION_MAX_WORDS:
+            continue
+        kept.append(Sentence(unglue(sentence.text), sentence.paragraph))
+    return kept or sentences
+
+
+def unglue(text: str) -> str:
+    """A subheading printed again at the start of its paragraph ("Bánh láo khoải Bánh láo
+    khoải còn có tên ...") keeps one copy."""
+    words = text.split(" ")
+    for size in range(2, min(9, len(words) // 2 + 1)):
+        if words[:size] == words[size : 2 * size] and words[0][:1].isupper():
+            return " ".join(words[size:])
+    # "Thị trường ảm đạm Theo CBRE, ...": a heading with no punctuation, then a sentence.
+    for at in range(2, min(_SUBHEADING_MAX_WORDS, len(words) - 4)):
+        before = words[at - 1]
+        if before[-1:] in ',;:.!?()"”“-–—' or not before[:1].isalpha():
+            return text
+        if words[at] in _OPENERS:
+            if _SPEECH_VERBS & {w.lower() for w in words[:at]}:
+                return text  # "Ông A cho biết Theo ...": a quotation, not a heading
+            return " ".join(words[at:])
+    return text
+
+
+#: Linking words that can simply go when the sentence opens a post: what follows stands alone
+#: ("Trước đó, khoảng 7h sáng ..." → "Khoảng 7h sáng ...").
+_CONNECTIVE = re.compile(
+    r"^(?:theo đó|trước đó|sau đó|tuy nhiên|tuy vậy|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế"
+    r"|như vậy|trong khi đó|đồng thời|mặt khác|hơn nữa|cùng với đó|thế nhưng|từ đó|nhờ đó"
+    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế|cụ thể),?\s+"
+    r"|^(?:nhưng|còn|cũng)\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+#: A first clause that points back ("Với hành động dũng cảm này, ..."): it can go.
+_POINTING_CLAUSE = re.compile(r"^[^,;:.!?]{3,80}\s(?:này|đó|ấy|nói trên),\s+", re.IGNORECASE)
+#: Words that open a sentence and, capitalised inside one after a run of words with no
+#: punctuation, show where a subheading was glued on ("Thị trường ảm đạm Theo CBRE, ...").
+_OPENERS = frozenset(
+    {"Theo", "Dù", "Tuy", "Trong", "Tại", "Khi", "Sau", "Với", "Hiện", "Ngày", "Sáng",
+     "Chiều", "Tối", "Trưa", "Đêm", "Hôm", "Vừa", "Nhưng", "Nếu", "Ngay"}
+)  # fmt: skip
+_SUBHEADING_MAX_WORDS = 12
+_SPEECH_VERBS = frozenset({"biết", "nói", "hay", "rằng", "là", "kể", "định", "nhấn"})
+
+
+def can_open(text: str, *, named: str = "") -> bool:
+    """Whether a post may start with this sentence: it refers back to nothing, and does not
+    open on a person's short name ("Ông Trai ...") unless named in full first, here or in
+    ``named`` (the title)."""
+    if ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip()):
+        return False
+    # Known: named in full here or in the title, or named in the title at all (a headline
+    # names only people its readers know: "Trump đi chơi golf").
+    known = _full_names(f"{named} {text}") | set(named.split())
+    return all(name in known for name in short_references(text)[:1] if _opens_on(name, text))
+
+
+def _opens_on(name: str, text: str) -> bool:
+    return f" {name}" in " ".join(text.split()[:2])
+
+
+def repair_opening(text: str) -> str | None:
+    """The sentence without the linking words that made it unfit to open a post, when that
+    is all that did; else None."""
+    match = _CONNECTIVE.match(text) or _POINTING_CLAUSE.match(text)
+    if match is None:
+        return None
+    rest = text[match.end() :]
+    rest = rest[:1].upper() + rest[1:]
+    return rest if len(rest.split()) >= 4 and can_open(rest) else None
+
+
+def short_references(text: str) -> list[str]:
+    """Names used alone after "ông", "chị"...: "Trai" in "ông Trai cho biết"."""
+    words = [w.strip(',.;:!?“”"()') for w in text.split()]
+    found = []
+    for at, word in enumerate(words[:-1]):
+        name = words[at + 1]
+        after = words[at + 2] if at + 2 < len(words) else ""
+        if word.lower() in _PERSON_MARKERS and name[:1].isupper() and not after[:1].isupper():
+            found.append(name)
+    return found
+
+
+#: A person introduced by a short name with their age: "chị Hà, 19 tuổi", "anh Khôi (25 tuổi)".
+_WITH_AGE = re.compile(r"(?i:ông|bà|anh|chị|em|cô|chú|cụ|thầy)\s+(\w+)\s*[,(]\s*\d{1,3}\s+tuổi")
+
+
+def _full_names(text: str) -> set[str]:
+    """Every word of the capitalised runs of two words or more that no marker opens, and the
+    short names given with an age."""
+    words = [w.strip(',.;:!?“”"()') for w in text.split()]
+    names: set[str] = set(_WITH_AGE.findall(text))
+    run: list[str] = []
+    for word in [*words, ""]:
+        if word[:1].isupper() and not (not run and word.lower() in _PERSON_MARKERS):
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            names.update(run)
+        run = []
+    return names
+
+
+def _lone_caption(kept: list[Sentence], title: str) -> bool:
+    """The story's last sentence is a short paragraph of its own that restates the headline:
+    the caption of the article's main photo ("Đức Minh đăng quang quán quân ...")."""
+    last = kept[-1]
+    words = _key(last.text).split()
+    if kept[-2].paragraph == last.paragraph or len(words) > _CAPTION_MAX_WORDS + 3:
+        return False
+    headline = set(_key(title).split())
+    return sum(1 for w in words if w in headline) >= _CAPTION_TITLE_SHARE * len(words)
+
+
+def can_close(text: str) -> bool:
+    """A post does not end on a question it leaves open."""
+    return not text.rstrip("”\"’'»)] ").endswith("?")
+
+
+#: Invitations to read or watch something else: not part of a story.
+_TEASER = re.compile(
+    r"^[“\"]?(?:mời (?:bạn đọc|quý vị|các bạn)|đón (?:đọc|xem)|xem (?:thêm|video|clip)"
+    r"|bấm vào|click|theo dõi)\b",
+    re.IGNORECASE,
+)
+
+
+def shape_story(sentences: list[Sentence], *, title: str = "") -> list[Sentence]:
+    """A weekly story an editor would run: it opens on a sentence that stands alone, calls
+    nobody by a short name ("ông Trai") before naming them in full, has no teasers, and does
+    not end on a question. The first sentence always stays (the story is never emptied)."""
+    kept: list[Sentence] = []
+    known = set(title.split())
+    for sentence in sentences:
+        text = sentence.text
+        known |= _full_names(text)
+        if kept and (_TEASER.match(text) or is_caption(text)):
+            continue
+        if kept and any(name not in known for name in short_references(text)):
+            continue
+        if not kept and not can_open(text, named=title):
+            repaired = repair_opening(text)
+            if repaired is None and len(sentences) > 1 and sentence is not sentences[-1]:
+                continue
+            kept.append(Sentence(repaired or text, sentence.paragraph))
+            continue
+        kept.append(sentence)
+    while len(kept) > 1 and (not can_close(kept[-1].text) or _lone_caption(kept, title)):
+        kept.pop()
+    return kept or sentences[:1]

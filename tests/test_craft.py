@@ -1,0 +1,97 @@
+"""An editor's rules for the sentences of a post."""
+
+from __future__ import annotations
+
+from bot.domain import craft
+from bot.domain.drafting import draft_post
+from bot.domain.posts import PostKind
+from bot.domain.ranking import Sentence
+
+LEAD = "Sáng 12/3, Đoàn phường Hồ Tây tổ chức ngày hội hiến máu với hơn 300 người tham gia."
+
+
+def _sentences(*texts: str) -> list[Sentence]:
+    return [Sentence(text, at) for at, text in enumerate(texts)]
+
+
+def test_a_caption_printed_twice_credits_and_positions_go() -> None:
+    kept = craft.tidy(
+        _sentences(
+            "Toàn cảnh ngày hội hiến máu.",
+            LEAD,
+            "Bí thư Đoàn phường (trái) trao quà cho người hiến máu.",
+            "Người dân xếp hàng chờ hiến máu - Ảnh: Minh Anh.",
+            "Nhiều bạn trẻ lần đầu hiến máu và hẹn sẽ quay lại vào năm sau.",
+            "Toàn cảnh ngày hội hiến máu.",
+        )
+    )
+    assert [s.text for s in kept] == [
+        LEAD,
+        "Nhiều bạn trẻ lần đầu hiến máu và hẹn sẽ quay lại vào năm sau.",
+    ]
+
+
+def test_a_long_sentence_printed_twice_keeps_its_first_place() -> None:
+    long = LEAD + " Ngày hội kéo dài từ 7 giờ đến 11 giờ trưa tại nhà văn hoá phường."
+    kept = craft.tidy(_sentences(long, "Người dân rất vui.", long))
+    assert [s.text for s in kept] == [long, "Người dân rất vui."]
+
+
+def test_a_glued_subheading_is_split_off() -> None:
+    assert craft.unglue("Bánh chưng xanh Bánh chưng xanh được gói từ lá dong.") == (
+        "Bánh chưng xanh được gói từ lá dong."
+    )
+    assert craft.unglue("Thị trường sôi động Theo báo cáo, giá nhà tăng 5%.") == (
+        "Theo báo cáo, giá nhà tăng 5%."
+    )
+    said = "Ông Nguyễn Văn An cho biết Theo kế hoạch, ngày hội sẽ diễn ra hằng năm."
+    assert craft.unglue(said) == said  # a quotation, not a heading
+
+
+def test_openings_that_refer_back_or_name_a_stranger() -> None:
+    assert not craft.can_open("Theo đó, ngày hội sẽ được tổ chức hằng năm.")
+    assert not craft.can_open("Chuyên gia này cho biết nhiều điều.")
+    assert not craft.can_open("Ông Trai cho biết anh rất vui.")
+    assert craft.can_open("Ông Trần Văn Trai cho biết anh rất vui.")
+    assert craft.can_open("Ông Trai cho biết anh rất vui.", named="Ông Trần Văn Trai hiến máu")
+    assert craft.can_open("Chị Hà, 19 tuổi, dạy các em nhỏ gấp thuyền giấy.")
+    assert craft.repair_opening("Trước đó, khoảng 7 giờ sáng, người dân đã xếp hàng.") == (
+        "Khoảng 7 giờ sáng, người dân đã xếp hàng."
+    )
+
+
+def test_a_daily_post_never_opens_on_a_reference_back_nor_ends_on_a_question() -> None:
+    text = (
+        "Theo đó, Đoàn phường Hồ Tây tổ chức ngày hội hiến máu với hơn 300 người hiến máu. "
+        "Ai sẽ là người hiến máu nhiều nhất năm nay? Người dân rất vui."
+    )
+    draft = draft_post(kind=PostKind.DAILY, title="Ngày hội hiến máu ở Hồ Tây", text=text)
+    assert draft.body.startswith("Đoàn phường Hồ Tây tổ chức ngày hội hiến máu")
+    assert "?" not in draft.body
+    assert len(draft.sentences) <= 2
+
+
+def test_a_mixed_recap_leads_with_its_positive_element() -> None:
+    text = (
+        "Chiều 5/6, lũ quét cuốn trôi nhiều nhà ở xã Nậm Cuổi, hai người mất tích. "
+        "Sáng nay, hàng trăm tình nguyện viên đã đến dọn bùn và nấu cơm cho bà con."
+    )
+    draft = draft_post(
+        kind=PostKind.DAILY, title="Lũ quét ở Nậm Cuổi", text=text, lead_with=["tình nguyện viên"]
+    )
+    assert draft.body.startswith("Sáng nay, hàng trăm tình nguyện viên")
+
+
+def test_templates_open_the_title_and_close_the_body_within_the_budget() -> None:
+    closing = "Bạn có tin vui nào? Hãy gửi cho chúng mình nhé!"
+    draft = draft_post(
+        kind=PostKind.DAILY,
+        title="Ngày hội hiến máu",
+        text=LEAD,
+        opening="🌟",
+        closing=closing,
+        max_chars=200,
+    )
+    assert draft.title == "🌟 Ngày hội hiến máu"
+    assert draft.body == f"{LEAD}\n\n{closing}"
+    assert len(draft.body) <= 200
