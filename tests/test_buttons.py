@@ -42,8 +42,8 @@ def test_a_stale_or_forged_button_changes_nothing(workdir: Path) -> None:
                 answers[data] = tg.callback_answers()[query_id]["text"]
             assert running.stop(proc) == 0
         assert answers == {
-            "reject:1": "bài #1 đã đăng; không thể từ chối",
-            "approve:1": "bài #1 đã đăng; không thể duyệt",
+            "reject:1": "bài #1 đang ở trạng thái “đã đăng” nên không thể từ chối",
+            "approve:1": "bài #1 đang ở trạng thái “đã đăng” nên không thể duyệt",
             "approve:999": "không có bài #999",
             "delete:1": "Nút này không còn hiệu lực.",
             "approve:1:x": "Nút này không còn hiệu lực.",

@@ -234,7 +234,9 @@ def test_recap_to_channel_and_page_through_admin_approval_in_chat(
     assert slot.strftime("%H:%M%z") == "07:30+0700"
     for admin in (ADMIN, OTHER_ADMIN):
         [copy] = tg.messages(admin)
-        assert copy["plain_text"].startswith("✅ Đã duyệt #1 bởi Lan\nSẽ đăng lúc 07:30")
+        assert copy["plain_text"].startswith(
+            "✅ Đã duyệt bài #1 · người duyệt: Lan\nSẽ đăng lúc 07:30"
+        )
         assert copy["text"].endswith(EXPECTED_TELEGRAM)
         assert not copy.get("reply_markup")  # buttons gone once decided
 
@@ -283,7 +285,9 @@ def test_reject_button_marks_the_post_rejected(
     world.tg.push_callback(OTHER_ADMIN, ADMIN, request["message_id"], "reject:1")
     world.tg.wait_for_calls("editMessageText", 2, since=mark, timeout=10)
     assert world.post(1)["status"] == "rejected"
-    assert world.tg.messages(ADMIN)[0]["plain_text"].startswith("❌ Đã từ chối #1 bởi Minh")
+    assert world.tg.messages(ADMIN)[0]["plain_text"].startswith(
+        "❌ Đã từ chối bài #1 · người từ chối: Minh"
+    )
     world.cli("tick", "--at", (datetime.now(UTC) + timedelta(days=8)).isoformat())
     assert world.tg.messages(CHANNEL_ID) == [] and world.graph.posts(PAGE_ID) == []
 
@@ -314,7 +318,7 @@ def test_cli_approval_edits_the_admins_messages(world: World) -> None:
     world.cli("draft")
     world.cli("approve", "1")
     [copy] = world.tg.messages(ADMIN)
-    assert copy["plain_text"].startswith("✅ Đã duyệt #1 bởi goodnews CLI")
+    assert copy["plain_text"].startswith("✅ Đã duyệt bài #1 · người duyệt: goodnews CLI")
 
 
 def test_a_refused_telegram_token_is_one_line(world: World) -> None:

@@ -208,7 +208,7 @@ def test_an_expired_token_holds_collection_and_tells_once(world: World) -> None:
         events = session.exec(select(Event).where(Event.kind == "CollectionHeld")).all()
     assert len(events) == 1
     text, _ = render(texts_for_code(world.config, "vi"), first.notices[0])
-    assert text.startswith("⏸ <b>Tạm ngừng đọc lượt tương tác và lượt xem trên fb</b>")
+    assert text.startswith("⏸ <b>Tạm ngừng lấy số lượt cảm xúc và lượt xem trên fb</b>")
     mark = world.graph.mark()
     second = world.collect(PUBLISHED + timedelta(hours=2))
     assert second.notices == [] and "fb" in second.skipped

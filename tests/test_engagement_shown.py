@@ -92,7 +92,7 @@ def test_the_monday_summary_names_the_three_most_liked_with_links(
     text = asyncio.run(weekly_summary(None, db=gateway_for(engine), config=config, now=NOW))
     assert text is not None
     liked = text.split("❤️ ")[1].splitlines()
-    assert liked[0] == "<b>Được yêu thích nhất tuần</b>"
+    assert liked[0] == "<b>Bài được yêu thích nhất tuần</b>"
     assert liked[1] == (
         f'1. <a href="https://t.me/tin_tot/41{first}">Sửa nhà cho cụ Tư</a> · 42 lượt cảm xúc'
     )
@@ -109,7 +109,7 @@ def test_the_html_report_has_reach_and_reactions_per_unit(engine: Engine, config
         )
     assert found.engagement["org"].reactions == 4
     page = report.as_html(found, language="vi")
-    assert "<th>Tiếp cận</th><th>Lượt cảm xúc</th>" in page
+    assert "<th>Lượt tiếp cận</th><th>Lượt cảm xúc</th>" in page
     # Reach: nobody gave one (no insights read, no follower): "—", not 0.
     assert "<td>—</td><td>4</td></tr>" in page
 

@@ -130,7 +130,9 @@ def test_an_english_speaking_admin_gets_english_and_a_vietnamese_one_vietnamese(
                 "editMessageText", lambda c: str(c.params.get("chat_id")) == str(LAN), timeout=20
             )
             assert tg.messages(ANN)[1]["plain_text"].startswith("✅ Approved #1 by Ann")
-            assert tg.messages(LAN)[1]["plain_text"].startswith("✅ Đã duyệt #1 bởi Ann")
+            assert tg.messages(LAN)[1]["plain_text"].startswith(
+                "✅ Đã duyệt bài #1 · người duyệt: Ann"
+            )
 
             tg.push_message(ANN, "/queue")
             board = tg.wait_for_messages(ANN, 3)[2]["plain_text"]

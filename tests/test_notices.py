@@ -133,7 +133,7 @@ def test_a_channel_the_bot_lost_is_held_told_once_and_released_by_check(workdir:
         cli("tick", "--at", second)
         cli("tick", "--at", second)
         [held] = tg.wait_for_messages(LAN, 1)
-        assert held["plain_text"].startswith("⏸ Tạm giữ việc đăng bài lên tg\nLý do: ")
+        assert held["plain_text"].startswith("⏸ Tạm ngừng đăng bài lên tg\nLý do: ")
         assert len(tg.messages(LAN)) == 1  # one cause, one message, however many posts
         sends = [c for c in tg.calls("sendMessage") if str(c.params.get("chat_id")) == str(CHANNEL)]
         assert len(sends) == 1  # the other post was not even tried

@@ -45,7 +45,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             tg.wait_for_poller(timeout=20)
             tg.push_message(OFFICER, TEXT)
             assert tg.wait_for_messages(OFFICER, 1)[0]["plain_text"] == (
-                "Đã nhận recap #1: Đoàn viên phường Láng Hạ dọn sạch kênh Thanh Nhàn"
+                "Đã nhận bài gốc #1: Đoàn viên phường Láng Hạ dọn sạch kênh Thanh Nhàn"
             )
             tg.push_document(
                 OFFICER,
@@ -53,17 +53,21 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
                 "bao-cao.docx",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             )
-            assert tg.wait_for_messages(OFFICER, 2)[1]["plain_text"] == f"Đã nhận recap #2: {TITLE}"
+            assert (
+                tg.wait_for_messages(OFFICER, 2)[1]["plain_text"] == f"Đã nhận bài gốc #2: {TITLE}"
+            )
             photo = png(seed=11)
             tg.push_photo(OFFICER, photo, caption=TEXT.replace("80", "90"))
-            assert tg.wait_for_messages(OFFICER, 3)[2]["plain_text"].startswith("Đã nhận recap #3")
+            assert tg.wait_for_messages(OFFICER, 3)[2]["plain_text"].startswith(
+                "Đã nhận bài gốc #3"
+            )
             tg.push_message(OFFICER, TEXT)  # the same story again: refused, naming the first
             assert tg.wait_for_messages(OFFICER, 4)[3]["plain_text"] == (
-                "Chưa lưu được recap: trùng với recap #1"
+                "Chưa lưu được bài gốc: trùng với bài gốc #1"
             )
             tg.push_message(OFFICER, "Chỉ một dòng")
             assert tg.wait_for_messages(OFFICER, 5)[4]["plain_text"].startswith(
-                "Chưa lưu được recap:"
+                "Chưa lưu được bài gốc:"
             )
             tg.push_message(FOLLOWER, TEXT)
             assert tg.wait_for_messages(FOLLOWER, 1)[0]["plain_text"].startswith(
@@ -73,12 +77,12 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             cli("draft", "--recap", "2")
             [request] = tg.messages(ADMIN)
             assert tg.wait_for_messages(OFFICER, 6)[5]["plain_text"] == (
-                "Recap #2 của bạn đã được soạn thành bài #1 (Tin tốt mỗi ngày) "
+                "Bài gốc #2 của bạn đã được soạn thành bài #1 (Tin tốt mỗi ngày) "
                 "và đang chờ quản trị viên duyệt."
             )
             tg.push_callback(ADMIN, ADMIN, request["message_id"], "approve:1")
             told = tg.wait_for_messages(OFFICER, 7)[6]["plain_text"]
-            assert told.startswith("Recap #2 của bạn đã thành bài #1, được duyệt, đăng lúc")
+            assert told.startswith("Bài gốc #2 của bạn đã thành bài #1, được duyệt, đăng lúc")
 
             # Rejected: the admin is asked why, and the answer reaches the officer.
             cli("draft", "--recap", "3")
@@ -88,7 +92,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             assert question["plain_text"].startswith("❓ Lý do từ chối bài #2?")
             assert question["params"]["reply_markup"] == {"force_reply": True, "selective": True}
             assert tg.wait_for_messages(OFFICER, 9)[8]["plain_text"] == (
-                "Bài #2 từ recap #3 của bạn đã không được duyệt."
+                "Bài #2 từ bài gốc #3 của bạn đã không được duyệt."
             )
             tg.push_message(
                 ADMIN, "Ảnh chưa rõ, xin gửi lại ảnh khác.", reply_to=question["message_id"]
@@ -102,7 +106,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         cli("tick", "--at", scheduled["slot"])
         cli("tick", "--at", scheduled["slot"])
         assert tg.wait_for_messages(OFFICER, 11)[10]["plain_text"] == (
-            "Bài #1 từ recap #2 của bạn đã được đăng trên tg."
+            "Bài #1 từ bài gốc #2 của bạn đã được đăng trên tg."
         )
         assert len(tg.messages(OFFICER)) == 11
         engine = db.make_engine(load(None, environ={}).database_url)

@@ -59,7 +59,7 @@ def test_two_of_three_admins_must_approve(workdir: Path) -> None:
             assert status() == "scheduled"
             for admin in (LAN, MINH, HA):
                 [copy] = tg.messages(admin)
-                assert copy["plain_text"].startswith("✅ Đã duyệt #1 bởi Minh")
+                assert copy["plain_text"].startswith("✅ Đã duyệt bài #1 · người duyệt: Minh")
                 assert not copy.get("reply_markup")
             assert running.stop(proc) == 0
         actions = [(e["actor"], e["action"]) for e in json.loads(cli("audit", "--json").stdout)]
@@ -134,7 +134,7 @@ def test_edit_rewrites_the_draft_and_offers_it_again(workdir: Path) -> None:
             )
             tg.wait_for_calls("editMessageText", 2, since=mark, timeout=10)
             assert tg.wait_for_messages(LAN, 4)[3]["plain_text"] == (
-                "Đã cập nhật bản nháp; mời duyệt lại."
+                "Đã cập nhật bản nháp; vui lòng duyệt lại."
             )
             for admin in (LAN, MINH):
                 copy = tg.messages(admin)[0]

@@ -26,7 +26,10 @@ def test_owner_grants_and_revokes_and_the_audit_log_tells(workdir: Path) -> None
             tg.wait_for_poller(timeout=20)
             tg.push_message(STRANGER, f"/grant {STRANGER} admin")
             [refused] = tg.wait_for_messages(STRANGER, 1)
-            assert refused["plain_text"] == "chỉ chủ sở hữu (telegram.owners) mới đổi được quyền"
+            assert (
+                refused["plain_text"]
+                == "chỉ người quản lý bot (telegram.owners) mới đổi được quyền"
+            )
 
             tg.push_message(OWNER, f"/grant {HELPER} admin")
             assert tg.wait_for_messages(OWNER, 1)[0]["plain_text"] == (

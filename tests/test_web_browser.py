@@ -116,7 +116,7 @@ def test_log_in_open_a_post_and_approve_it_with_a_click(workdir: Path) -> None:
             assert edited == {str(ANN), str(BINH)}
             for admin, copy in zip((ANN, BINH), copies, strict=True):
                 text = tg.message(admin, copy["message_id"])["plain_text"]
-                assert text.startswith("✅ Đã duyệt #1 bởi Ann"), text
+                assert text.startswith("✅ Đã duyệt bài #1 · người duyệt: Ann"), text
             assert running.stop(proc) == 0
 
 

@@ -189,6 +189,15 @@ class Texts:
     def bot_trouble(self, cause: str) -> str:
         return self._("goodnews ran into a problem: {cause}").format(cause=cause)
 
+    def tone(self, tone: str) -> str:
+        """A recap's or post's tone as people say it (the stored value when unknown)."""
+        names = {
+            "positive": self._("positive"),
+            "neutral": self._("neutral"),
+            "negative": self._("negative"),
+        }
+        return names.get(tone, tone)
+
     def status(self, status: str) -> str:
         names = {
             "pending": self._("waiting for approval"),

@@ -14,7 +14,14 @@ from bot.domain.posts import PostKind
 from bot.web.calendar import Day
 
 
-def day_cells(day: Day, *, tz: ZoneInfo, status: Callable[[str], str], empty: str) -> Markup:
+def day_cells(
+    day: Day,
+    *,
+    tz: ZoneInfo,
+    status: Callable[[str], str],
+    tone: Callable[[str], str],
+    empty: str,
+) -> Markup:
     """The day's slots: a link to the post holding each, or an "empty slot" flag."""
     labels: dict[str, str] = {}
     parts = []
@@ -32,11 +39,13 @@ def day_cells(day: Day, *, tz: ZoneInfo, status: Callable[[str], str], empty: st
         if state not in labels:
             labels[state] = escape(status(state))
         title = escape(cell.title or "")
-        tone = f' <span class="tone">{escape(cell.tone)}</span>' if cell.tone else ""
+        said = (
+            f' <span class="tone {cell.tone}">{escape(tone(cell.tone))}</span>' if cell.tone else ""
+        )
         parts.append(
             f'<a class="slot {state}" href="/posts/{cell.post_id}" title="{title}">'
             f'<time>{clock}</time> <span class="ch">{channel}</span>{star}'
             f' <span class="title">{title}</span>'
-            f' <span class="state {state}">{labels[state]}</span>{tone}</a>'
+            f' <span class="state {state}">{labels[state]}</span>{said}</a>'
         )
     return Markup("\n".join(parts))  # noqa: S704 - built from escaped parts above
