@@ -128,6 +128,7 @@ _UNRELATED = frozenset(
      "xác thực", "xác suất", "đánh giá", "phạt góc", "phạt đền", "đá phạt", "thẻ phạt",
      "dịch vụ", "dịch chuyển", "phiên dịch", "biên dịch", "bản dịch", "chiến dịch",
      "giao dịch", "cháy hàng", "cháy vé", "trao đổi", "giúp việc", "cứu cánh", "lũ trẻ",
+     "lũ học sinh", "lũ học trò", "lũ bạn", "lũ nhóc", "lũ con",  # lũ: a band of kids
      "lũ lượt", "ngập tràn", "ngập ngừng", "trượt giá", "trượt tuyết", "tội nghiệp",
      "an toàn giao thông", "nổi tiếng", "kịp thời gian", "hết sức", "không chỉ"}
 )  # fmt: skip
