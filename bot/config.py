@@ -37,6 +37,7 @@ from bot.config_file import (
     OPENING_MAX,
     WEEKLY_HASHTAGS,
     WEEKLY_MAX_CHARS,
+    PerKind,
     parse_toml,
     read_toml,
 )
@@ -47,7 +48,6 @@ from bot.config_file import ENV_CONFIG as ENV_CONFIG  # noqa: PLC0414
 from bot.config_file import default_config_text as default_config_text  # noqa: PLC0414
 from bot.config_file import resolve_path as resolve_path  # noqa: PLC0414
 from bot.domain.errors import N_, ConfigError
-from bot.domain.posts import PostKind
 from bot.domain.slots import Cadence, parse_skip_dates, weekday_number
 
 ENV_DATABASE_URL = "DATABASE_URL"
@@ -203,7 +203,7 @@ class RewriteConfig(_Section):
         return self
 
 
-class DraftingConfig(_Section):
+class DraftingConfig(_Section, PerKind):
     """Bounds and defaults from :mod:`bot.config_file`, which reads this table alone for
     ``draft preview``."""
 
@@ -220,18 +220,6 @@ class DraftingConfig(_Section):
     daily_closing: str = Field(default="", max_length=CLOSING_MAX)
     weekly_closing: str = Field(default="", max_length=CLOSING_MAX)
     rewrite: RewriteConfig = Field(default_factory=RewriteConfig)
-
-    def hashtags_for(self, kind: PostKind) -> list[str]:
-        return self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags
-
-    def opening_for(self, kind: PostKind) -> str:
-        return self.daily_opening if kind is PostKind.DAILY else self.weekly_opening
-
-    def closing_for(self, kind: PostKind) -> str:
-        return self.daily_closing if kind is PostKind.DAILY else self.weekly_closing
-
-    def max_chars_for(self, kind: PostKind) -> int:
-        return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
 
 
 class ChannelOptions(_Section):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -67,8 +68,34 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
 
 
+class PerKind:
+    """The ``[drafting]`` value of a post's kind: one reading for this module's
+    :class:`Drafting` and ``bot.config.DraftingConfig`` (these annotations are not fields)."""
+
+    daily_max_chars: int
+    weekly_max_chars: int
+    daily_hashtags: Sequence[str]
+    weekly_hashtags: Sequence[str]
+    daily_opening: str
+    weekly_opening: str
+    daily_closing: str
+    weekly_closing: str
+
+    def hashtags_for(self, kind: PostKind) -> list[str]:
+        return list(self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags)
+
+    def opening_for(self, kind: PostKind) -> str:
+        return self.daily_opening if kind is PostKind.DAILY else self.weekly_opening
+
+    def closing_for(self, kind: PostKind) -> str:
+        return self.daily_closing if kind is PostKind.DAILY else self.weekly_closing
+
+    def max_chars_for(self, kind: PostKind) -> int:
+        return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
+
+
 @dataclass(frozen=True)
-class Drafting:
+class Drafting(PerKind):
     """The ``[drafting]`` settings drafting needs (``bot.config.DraftingConfig`` has the same
     keys and bounds)."""
 
@@ -82,18 +109,6 @@ class Drafting:
     weekly_opening: str = ""
     daily_closing: str = ""
     weekly_closing: str = ""
-
-    def hashtags_for(self, kind: PostKind) -> list[str]:
-        return list(self.daily_hashtags if kind is PostKind.DAILY else self.weekly_hashtags)
-
-    def opening_for(self, kind: PostKind) -> str:
-        return self.daily_opening if kind is PostKind.DAILY else self.weekly_opening
-
-    def closing_for(self, kind: PostKind) -> str:
-        return self.daily_closing if kind is PostKind.DAILY else self.weekly_closing
-
-    def max_chars_for(self, kind: PostKind) -> int:
-        return self.daily_max_chars if kind is PostKind.DAILY else self.weekly_max_chars
 
 
 def read_drafting(explicit: Path | None) -> Drafting:
