@@ -15,9 +15,10 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot import config as config_module
-from bot.storage import db
+from bot.domain.posts import PostKind, PostStatus, PublicationStatus
+from bot.storage import db, metrics
 from bot.storage.db import session_scope
-from bot.storage.models import AuditEntry, Post
+from bot.storage.models import AuditEntry, Post, Publication
 from bot.web import auth
 from bot.web.app import create_app
 from bot.web.server import login_link, make_web
@@ -309,3 +310,41 @@ def test_an_officer_sees_their_units_channels_and_uploads_recaps_as_its_news(
         stored = session.get(Recap, 1)
         assert stored is not None and stored.unit == "a" and stored.submitted_by == OFFICER
         assert session.get(Recap, 2) is None  # the empty file stored nothing
+
+
+def test_a_post_page_shows_how_it_did_and_never_a_made_up_zero(
+    cli: Cli, client: TestClient
+) -> None:
+    config = config_module.load()
+    engine = db.make_engine(config.database_url)
+    with session_scope(engine) as session:
+        post = Post(kind=PostKind.DAILY, status=PostStatus.PUBLISHED, title="Hiến máu", body="…")
+        session.add(post)
+        session.flush()
+        assert post.id is not None
+        publication = Publication(
+            post_id=post.id,
+            channel="tg",
+            kind=PostKind.DAILY,
+            status=PublicationStatus.SENT,
+            external_id="41",
+            finished_at=datetime.now(UTC),
+            due_at=datetime.now(UTC),
+            pinned=True,
+        )
+        session.add(publication)
+        session.flush()
+        assert publication.id is not None
+        metrics.record(
+            session,
+            publication_id=publication.id,
+            values={"reactions": 12, "views": None},
+            at=datetime.now(UTC),
+        )
+        post_id = post.id
+    log_in(client, ADMIN)
+    page = client.get(f"/posts/{post_id}").text
+    section = page.split("Hiệu quả bài đăng")[1].split("</table>")[0]
+    assert '<a href="https://t.me/tin_tot/41"' in section
+    cells = re.findall(r"<td>([^<]*)</td>", section)
+    assert cells[:5] == ["12", "—", "—", "—", "—"]  # reactions; Telegram gives no views

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot import report
+from bot.analytics import query
 from bot.domain.posts import PostStatus
 from bot.services import decisions, post_rules
 from bot.storage import audit_rows, post_rows, publication_rows
@@ -79,6 +80,7 @@ def post_data(desk: Desk, post_id: int, now: datetime) -> dict[str, Any] | None:
         photos = post_rows.post_photos(session, post_id=post_id)
         publications = publication_rows.publications(session, post_id=post_id)
         history = audit_rows.audit_entries(session, post_id=post_id, actor=None)
+        engagement = query.post_metrics(session, desk.config, post_id=post_id)
         votes = post_rows.votes(session, post_id=post_id)
         recap = session.get(Recap, post.recap_id) if post.recap_id is not None else None
         pending = post.status is PostStatus.PENDING
@@ -99,6 +101,7 @@ def post_data(desk: Desk, post_id: int, now: datetime) -> dict[str, Any] | None:
             (p, publication_link(desk, p.channel, p.external_id)) for p in publications
         ],
         "history": history,
+        "engagement": engagement,
         "votes": votes,
         "recap": recap,
         "tone": getattr(recap, "tone", None) if recap is not None else None,
