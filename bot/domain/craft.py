@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from bot.domain.ranking import Sentence
+from bot.domain.ranking import Sentence, human_score
 
 #: A photo or video credit inside or at the end of a sentence: the sentence is a caption.
 PHOTO_CREDIT = re.compile(
@@ -208,10 +208,35 @@ _TEASER = re.compile(
 )
 
 
+#: What tells a story's outcome or who benefits: the rescued are safe, the gift is handed
+#: over, the find is taken into care, the work is done.
+_OUTCOME = re.compile(
+    r"\b(?:an toàn|may mắn|kịp thời|được cứu|cứu sống|qua khỏi|xuất viện|không nguy hiểm"
+    r"|giúp|hỗ trợ|trao|tặng|tiếp nhận|bảo quản|hoàn thành|thành công|nhờ|mang lại|mang đến"
+    r"|cảm ơn|biết ơn|khen ngợi|khen thưởng|tuyên dương|được hưởng|hưởng lợi|lan toả|lan tỏa"
+    r"|đưa vào sử dụng)\b",
+    re.IGNORECASE,
+)
+
+
+def is_outcome(text: str) -> bool:
+    """Whether the sentence tells how things turned out, or who benefits."""
+    return _OUTCOME.search(text) is not None
+
+
+def _after_the_outcome(kept: list[Sentence]) -> bool:
+    """The story goes on past its outcome with a sentence about no one (a description of the
+    place, a measurement): it ends mid-scene, and the outcome is the better last line."""
+    last = kept[-1].text
+    outcome = any(is_outcome(s.text) for s in kept[1:-1])
+    return outcome and not is_outcome(last) and human_score(last) < 1
+
+
 def shape_story(sentences: list[Sentence], *, title: str = "") -> list[Sentence]:
     """A weekly story an editor would run: it opens on a sentence that stands alone, calls
-    nobody by a short name ("ông Trai") before naming them in full, has no teasers, and does
-    not end on a question. The first sentence always stays (the story is never emptied)."""
+    nobody by a short name ("ông Trai") before naming them in full, has no teasers, does
+    not end on a question, and ends on its outcome rather than on a description after it.
+    The first sentence always stays (the story is never emptied)."""
     kept: list[Sentence] = []
     known = set(title.split())
     for sentence in sentences:
@@ -228,6 +253,8 @@ def shape_story(sentences: list[Sentence], *, title: str = "") -> list[Sentence]
             kept.append(Sentence(repaired or text, sentence.paragraph))
             continue
         kept.append(sentence)
-    while len(kept) > 1 and (not can_close(kept[-1].text) or _lone_caption(kept, title)):
+    while len(kept) > 1 and (
+        not can_close(kept[-1].text) or _lone_caption(kept, title) or _after_the_outcome(kept)
+    ):
         kept.pop()
     return kept or sentences[:1]
