@@ -81,7 +81,7 @@ def test_webhook_mode_checks_the_secret_token(workdir: Path, web: list[str]) -> 
             hook = tg.wait_for_call("setWebhook", timeout=20)
             assert hook.params["url"] == public and hook.params["secret_token"] == SECRET
             update = tg.push_message(USER, "/start")  # built like Telegram's, not polled
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a loaded machine starts the server slowly
             while post(url, {"update_id": 1, "message": {}}, "wrong") != 403:
                 assert time.monotonic() < deadline, "the webhook server never answered"
                 time.sleep(0.1)  # waiting for another process's server, with a deadline
@@ -94,7 +94,8 @@ def test_webhook_mode_checks_the_secret_token(workdir: Path, web: list[str]) -> 
             if web:  # the dashboard answers on the same port
                 health = f"http://127.0.0.1:{port}/healthz"
                 with urllib.request.urlopen(health, timeout=5) as answer:
-                    assert json.loads(answer.read())["ok"] is True
+                    assert answer.status == 200  # the database answers
+                    assert "heartbeat_age" in json.loads(answer.read())
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=20) == 0
         finally:
