@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import actions
@@ -65,7 +65,7 @@ async def run_worker(
     token = config.secrets.telegram_bot_token
     application = build_application(config, token) if (with_bot and token) else None
     if application is not None:
-        await application.initialize()
+        await start_application(application)
     try:
         async with open_publishers(
             config, bot=application.bot if application is not None else None
@@ -74,6 +74,14 @@ async def run_worker(
     finally:
         if application is not None:
             await application.shutdown()
+
+
+async def start_application(application: Application) -> None:  # type: ignore[type-arg]
+    """Initialise (``getMe``): a refused token is one line, never the token itself."""
+    try:
+        await application.initialize()
+    except InvalidToken:
+        raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram (Unauthorized)") from None
 
 
 async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from bot import config as config_module
+from bot import redact
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
@@ -1002,6 +1003,8 @@ def run(state: State, no_bot: bool, webhook_url: str | None, port: int, listen: 
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs contain the bot token
     config, engine = state.config, state.engine
+    tokens = (config.secrets.telegram_bot_token, config.secrets.facebook_page_token)
+    redact.install([*(t for t in tokens if t), *([webhook.secret] if webhook else [])])
     asyncio.run(
         run_worker(config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say)
     )
