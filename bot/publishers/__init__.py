@@ -63,6 +63,13 @@ class Publishers:
     def for_channel(self, channel: ChannelConfig) -> Publisher:
         return self.by_channel[channel.name]
 
+    async def ready(self, name: str) -> None:
+        """Wait for the channel's send budget (the rate limit, a 429's pause), so that its
+        publication is marked ``sending`` only when the request really goes next."""
+        publisher = self.by_channel.get(name)
+        if isinstance(publisher, TelegramChannelPublisher) and publisher.pacer is not None:
+            await publisher.pacer.reserve()
+
     def dry_run_notice(self, config: Config) -> str | None:
         """One line saying which channels only go to the outbox, or None."""
         if not self.dry_run:

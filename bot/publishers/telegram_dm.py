@@ -9,7 +9,7 @@ from bot.config import ChannelConfig
 from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import PublishError, RecipientGoneError
 from bot.publishers.base import OutgoingPost
-from bot.publishers.telegram_channel import Pacer, translate_error
+from bot.publishers.telegram_channel import Pacer, held, translate_error
 
 
 class DirectMessenger:
@@ -29,7 +29,7 @@ class DirectMessenger:
         except Forbidden as exc:  # blocked, deactivated, or never started the bot
             raise RecipientGoneError(f"follower {chat_id}: {exc.message}") from exc
         except TelegramError as exc:
-            raise _translate(exc, chat_id) from exc
+            raise held(_translate(exc, chat_id), self.pacer) from exc
         return str(message.message_id)
 
 
