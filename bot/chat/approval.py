@@ -178,7 +178,7 @@ async def refresh_requests(
     config: Config,
     post_id: int,
     now: datetime,
-    votes: tuple[list[str], int] | None = None,
+    votes: tuple[list[str], int, list[str]] | None = None,
 ) -> None:
     """Every admin's copy shows the post as it now reads (after an edit, or with the votes
     so far: names and the number needed); the buttons stay, since it is still undecided."""

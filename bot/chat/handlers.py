@@ -273,7 +273,7 @@ async def _decide_and_tell(
             config=found.config,
             post_id=callback.post_id,
             now=now,
-            votes=(votes.names, votes.needed),
+            votes=(votes.names, votes.needed, votes.uncounted),
         )
         return
     post = decision.post

@@ -208,10 +208,14 @@ class Texts:
             count=count, needed=needed
         )
 
-    def votes_line(self, names: list[str], needed: int) -> str:
+    def votes_line(self, names: list[str], needed: int, uncounted: Sequence[str] = ()) -> str:
         line = self._("🗳 Approvals {count}/{needed}: {names}").format(
             count=len(names), needed=needed, names=escape(", ".join(names))
         )
+        if uncounted:  # revoked after voting: the quorum counts admins only
+            line += "\n" + self._("Not counted (no longer admins): {names}").format(
+                names=escape(", ".join(uncounted))
+            )
         return f"{RULE}\n{line}"
 
     def approval_request(
