@@ -14,12 +14,14 @@ from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from tornado.httpserver import HTTPServer
 
 from bot import actions
 from bot.chat.admin import publish_command_menus
 from bot.chat.alerts import send_notice, warn_empty_slots, weekly_summary
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
+from bot.chat.webhook import start_server
 from bot.config import Config
 from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
@@ -118,6 +120,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     if application is None:
         announce("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")
     await worker.start()
+    server: HTTPServer | None = None
     try:
         if application is not None:
             register(application, ChatServices(config, engine, on_scheduled=worker.schedule))
@@ -133,28 +136,44 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
                     timeout=config.settings.telegram.poll_timeout, allowed_updates=allowed
                 )
             else:
-                try:
-                    await application.updater.start_webhook(
-                        listen=webhook.listen,
-                        port=webhook.port,
-                        url_path=urlsplit(webhook.url).path.lstrip("/"),
-                        webhook_url=webhook.url,
-                        secret_token=webhook.secret,
-                        allowed_updates=allowed,
-                    )
-                except TelegramError as exc:
-                    raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+                server = await _start_webhook(application, webhook, allowed)
                 announce(f"receiving updates at {webhook.url} (port {webhook.port})")
         announce("goodnews is running; Ctrl-C stops it")
         await stop.wait()
     finally:
         announce("stopping: finishing the publication in flight")
+        if server is not None:
+            server.stop()
         if application is not None and application.updater is not None:
             if application.updater.running:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
         await worker.stop()
+
+
+async def _start_webhook(
+    application: Application,  # type: ignore[type-arg]
+    webhook: Webhook,
+    allowed: list[str],
+) -> HTTPServer:
+    """Our webhook server (the secret checked before any body is read, bodies capped at
+    1 MB), then Telegram told where to send updates."""
+    server = start_server(
+        application,
+        path=urlsplit(webhook.url).path.lstrip("/"),
+        secret=webhook.secret,
+        listen=webhook.listen,
+        port=webhook.port,
+    )
+    try:
+        await application.bot.set_webhook(
+            url=webhook.url, secret_token=webhook.secret, allowed_updates=allowed
+        )
+    except TelegramError as exc:
+        server.stop()
+        raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+    return server
 
 
 def _stop_on_signals() -> asyncio.Event:
