@@ -262,10 +262,10 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
             if bot is None:
                 say(why_not)
                 return
-            warnings = await approval.send_requests(
+            sent = await approval.send_requests(
                 bot, engine=state.engine, config=config, post_id=post.id, now=now
             )
-            for warning in warnings:
+            for warning in sent.warnings:
                 say(f"warning: {warning}")
 
     asyncio.run(go())

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 
 from bot import actions, report
 from bot.chat import approval
+from bot.chat.fit import split_lines
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
@@ -70,9 +71,11 @@ async def warn_empty_slots(
         log.warning("%s", text)
         return text
     for post_id in everything.drafted:
-        for warning in await approval.send_requests(
-            bot, engine=engine, config=config, post_id=post_id, now=now
-        ):
+        for warning in (
+            await approval.send_requests(
+                bot, engine=engine, config=config, post_id=post_id, now=now
+            )
+        ).warnings:
             log.warning("%s", warning)
     with session_scope(engine) as session:
         admins = actions.people_with(session, config, "admin")
@@ -169,7 +172,13 @@ def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
 
 
 async def _send(bot: Bot, user: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """One notice, in as many messages as Telegram's limit takes (the buttons on the last)."""
+    parts = split_lines(text)
     try:
-        await bot.send_message(user, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        for index, part in enumerate(parts, 1):
+            last = index == len(parts)
+            await bot.send_message(
+                user, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+            )
     except TelegramError as exc:
         log.warning("could not tell %s: %s", user, exc)

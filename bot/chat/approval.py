@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot import actions
+from bot.chat.fit import fits, split_lines
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
@@ -107,16 +108,32 @@ def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
-def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
+def request_text(t: Texts, config: Config, post: Post, slot: datetime, footer: str = "") -> str:
+    """The request with the post in it, or, when the two would be over Telegram's limit,
+    with a pointer to the post sent on its own just before (see :func:`send_requests`)."""
     assert post.id is not None
-    return t.approval_request(
-        post_id=post.id,
-        kind=post.kind,
-        slot=slot,
-        recap_id=post.recap_id,
-        html=render_telegram_html(actions.as_draft(post)),
-        rotation=rotation_text(t, config, post),
-    )
+    post_id = post.id
+
+    def build(html: str) -> str:
+        return (
+            t.approval_request(
+                post_id=post_id,
+                kind=post.kind,
+                slot=slot,
+                recap_id=post.recap_id,
+                html=html,
+                rotation=rotation_text(t, config, post),
+            )
+            + footer
+        )
+
+    return within_limit(build, render_telegram_html(actions.as_draft(post)), t.post_above())
+
+
+def within_limit(build: Callable[[str], str], html: str, note: str) -> str:
+    """``build(html)`` when Telegram takes it in one message, else ``build(note)``."""
+    text = build(html)
+    return text if fits(text) else build(note)
 
 
 def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
@@ -135,40 +152,60 @@ def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
 def decision_text(t: Texts, post: Post, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
+    post_id, slot = post.id, post.slot
     html = render_telegram_html(actions.as_draft(post))
-    if post.status is PostStatus.SCHEDULED and post.slot is not None:
-        return t.approved(post_id=post.id, who=who, slot=post.slot, html=html)
+    if post.status is PostStatus.SCHEDULED and slot is not None:
+        return within_limit(
+            lambda h: t.approved(post_id=post_id, who=who, slot=slot, html=h), html, t.post_above()
+        )
     if post.status is PostStatus.REJECTED:
-        return t.rejected(post_id=post.id, who=who, html=html)
-    return t.closed(post_id=post.id, status=post.status.value, html=html)
+        return within_limit(lambda h: t.rejected(post_id=post_id, who=who, html=h), html, "")
+    status = post.status.value
+    return within_limit(lambda h: t.closed(post_id=post_id, status=status, html=h), html, "")
+
+
+@dataclass
+class Requests:
+    """How sending a draft to the admins went: how many got it, a warning for each who did not."""
+
+    reached: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 async def send_requests(
     bot: Bot, *, engine: Engine, config: Config, post_id: int, now: datetime
-) -> list[str]:
-    """Send the draft to every admin. Returns one warning per admin who could not get it."""
+) -> Requests:
+    """Send the draft to every admin (a post too long to share a message with the request
+    goes first, on its own). The officer who wrote it hears it waits for the admins only
+    when one of them did get it."""
     with session_scope(engine) as session:
         post = repo.get_post(session, post_id=post_id)
         slot = actions.proposed_slot(session, config, post=post, now=now)
         admins = actions.people_with(session, config, "admin")
-    warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
+    result = Requests()
+    if not admins:
+        result.warnings.append("nobody to ask: no admins in telegram.admins or owners")
+    html = render_telegram_html(actions.as_draft(post))
     for admin, t in texts_by_user(engine, config, admins).items():
+        text = request_text(t, config, post, slot)
         try:
+            if text.endswith(t.post_above()):
+                for part in split_lines(html):
+                    await bot.send_message(admin, part, parse_mode=ParseMode.HTML)
             message = await bot.send_message(
-                admin,
-                request_text(t, config, post, slot),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(t, post_id),
+                admin, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(t, post_id)
             )
         except TelegramError as exc:
-            warnings.append(f"admin {admin} did not get the approval request: {exc}")
+            result.warnings.append(f"admin {admin} did not get the approval request: {exc}")
             continue
+        result.reached += 1
         with session_scope(engine) as session:
             repo.add_approval_message(
                 session, post_id=post_id, chat_id=message.chat_id, message_id=message.message_id
             )
-    await tell_submitter(bot, engine=engine, config=config, post_id=post_id)
-    return warnings
+    if result.reached:
+        await tell_submitter(bot, engine=engine, config=config, post_id=post_id)
+    return result
 
 
 async def refresh_requests(
@@ -189,7 +226,7 @@ async def refresh_requests(
 
     def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
         footer = "\n" + t.votes_line(*votes) if votes is not None else ""
-        return request_text(t, config, post, slot) + footer, keyboard(t, post_id)
+        return request_text(t, config, post, slot, footer), keyboard(t, post_id)
 
     await _edit_copies(bot, engine, config, copies, render)
 

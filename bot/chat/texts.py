@@ -240,6 +240,15 @@ class Texts:
         why = f"\n{rotation}" if rotation else ""
         return f"{head}\n{due}{why}\n{RULE}\n{html}"
 
+    def post_above(self) -> str:
+        """In place of a post too long to share one message with the request around it."""
+        return self._("⬆️ The post is in the message above (too long to show here as well).")
+
+    def post_not_sent(self, post_id: int) -> str:
+        return self._(
+            "Draft #{post_id} is saved, but no admin could be sent it; it waits in the queue."
+        ).format(post_id=post_id)
+
     def organisation(self) -> str:
         """The organisation's own news, named among its units."""
         return self._("The organisation")
