@@ -27,7 +27,7 @@ from bot import redact
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
-from bot.domain.slots import format_local
+from bot.domain.slots import check_year, format_local
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -752,7 +752,9 @@ def parse_instant(text: str, config: Config) -> datetime:
         raise UserError(
             f"--at: not an ISO 8601 instant: {text!r} (e.g. 2026-12-01T07:30:00+07:00)"
         ) from None
-    return value.replace(tzinfo=config.tz) if value.tzinfo is None else value
+    value = value.replace(tzinfo=config.tz) if value.tzinfo is None else value
+    check_year("--at", value.date())
+    return value
 
 
 @cli.command()
@@ -864,9 +866,11 @@ def _local_date(option: str, text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UserError(f"{option}: not a date YYYY-MM-DD: {text!r}") from None
+    check_year(option, day)
+    return day
 
 
 @cli.command()

@@ -179,7 +179,7 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     if user is None or message is None:
         return
     args, t = context.args or [], reader(context, user)
-    if len(args) != 2 or not args[0].lstrip("-").isdigit():
+    if len(args) != 2 or not (args[0].isascii() and args[0].lstrip("-").isdigit()):
         await message.reply_text(t.role_usage())
         return
     config, engine = _config_engine(context)

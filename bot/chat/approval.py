@@ -29,6 +29,9 @@ APPROVE, REJECT, RESCHEDULE, BACK, AT, EDIT = ("approve", "reject", "resched", "
 #: Buttons under a failed or unknown publication; their number is the publication's id.
 RETRY, WENT_OUT, AGAIN = ("retry", "wentout", "again")
 PUBLICATION_ACTIONS = (RETRY, WENT_OUT, AGAIN)
+#: No button of ours offers a time after 2100-01-01 (a later one is forged; year 33658
+#: cannot even be a datetime).
+LATEST_TIMESTAMP = 4_102_444_800
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ class Callback:
     def parse(cls, data: str | None) -> Callback | None:
         """None for anything that is not one of our buttons (forged or from an old version)."""
         parts = (data or "").split(":")
-        if not all(p.isdigit() and len(p) <= 12 for p in parts[1:]):
+        # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+        if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts[1:]):
             return None
         if len(parts) == 2 and parts[0] in (
             APPROVE,
@@ -55,7 +59,7 @@ class Callback:
             *PUBLICATION_ACTIONS,
         ):
             return cls(parts[0], int(parts[1]))
-        if len(parts) == 3 and parts[0] == AT:
+        if len(parts) == 3 and parts[0] == AT and int(parts[2]) <= LATEST_TIMESTAMP:
             return cls(AT, int(parts[1]), int(parts[2]))
         return None
 

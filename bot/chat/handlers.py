@@ -176,7 +176,7 @@ def _question(text: str, found: ChatServices) -> tuple[str, int] | None:
         for what, prefix in (("edit", t.edit_prefix()), ("reason", t.reason_prefix())):
             if text.startswith(prefix):
                 number = text.removeprefix(prefix).split("?")[0].split()[0]
-                return (what, int(number)) if number.isdigit() else None
+                return (what, int(number)) if number.isascii() and number.isdigit() else None
     return None
 
 
