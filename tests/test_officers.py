@@ -170,7 +170,7 @@ def test_a_document_named_like_a_server_path_takes_no_file_from_the_server(
     (secret / "leak.png").write_bytes(png(seed=21))
     page = saved_page(TITLE, PARAGRAPHS).replace("<article>", '<article><img src="leak.png">')
     with FakeTelegram() as tg:
-        cli, env = office(tg, workdir)
+        _cli, env = office(tg, workdir)
         with running.worker(workdir, env) as proc:
             tg.wait_for_poller(timeout=20)
             tg.push_document(OFFICER, page.encode(), str(secret / "bao-cao.html"), "text/html")
