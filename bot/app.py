@@ -13,15 +13,17 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
+from tornado.httpserver import HTTPServer
 
 from bot.chat.admin import publish_command_menus
 from bot.chat.alerts import dispatch, send_notice, warn_empty_slots, weekly_summary
 from bot.chat.handlers import register
 from bot.chat.services import ChatServices
 from bot.chat.trouble import PollingBot, TokenRefusedError, on_error
+from bot.chat.webhook import start_server
 from bot.config import Config
 from bot.domain.errors import ConfigError
 from bot.domain.notices import Notice
@@ -95,7 +97,7 @@ async def run_worker(
     token = config.secrets.telegram_bot_token
     application = build_application(config, token) if (with_bot and token) else None
     if application is not None:
-        await application.initialize()
+        await start_application(application)
     try:
         async with open_publishers(
             config, bot=application.bot if application is not None else None
@@ -104,6 +106,14 @@ async def run_worker(
     finally:
         if application is not None:
             await application.shutdown()
+
+
+async def start_application(application: Application) -> None:  # type: ignore[type-arg]
+    """Initialise (``getMe``): a refused token is one line, never the token itself."""
+    try:
+        await application.initialize()
+    except InvalidToken:
+        raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram (Unauthorized)") from None
 
 
 async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
@@ -149,6 +159,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     if application is None:
         announce("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")
     await worker.start()
+    server: HTTPServer | None = None
     try:
         if application is not None:
             register(application, ChatServices(config, engine, db, on_scheduled=worker.schedule))
@@ -169,17 +180,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
                     error_callback=_polling_failed,
                 )
             else:
-                try:
-                    await application.updater.start_webhook(
-                        listen=webhook.listen,
-                        port=webhook.port,
-                        url_path=urlsplit(webhook.url).path.lstrip("/"),
-                        webhook_url=webhook.url,
-                        secret_token=webhook.secret,
-                        allowed_updates=allowed,
-                    )
-                except TelegramError as exc:
-                    raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+                server = await _start_webhook(application, webhook, allowed)
                 announce(f"receiving updates at {webhook.url} (port {webhook.port})")
         announce("goodnews is running; Ctrl-C stops it")
         if web is not None:
@@ -187,6 +188,8 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         await stop.wait()
     finally:
         announce("stopping: finishing the publication in flight")
+        if server is not None:
+            server.stop()
         if application is not None and application.updater is not None:
             if application.updater.running:
                 await application.updater.stop()
@@ -269,6 +272,30 @@ async def run_web(
     finally:
         if bot is not None:
             await bot.shutdown()
+
+
+async def _start_webhook(
+    application: Application,  # type: ignore[type-arg]
+    webhook: Webhook,
+    allowed: list[str],
+) -> HTTPServer:
+    """Our webhook server (the secret checked before any body is read, bodies capped at
+    1 MB), then Telegram told where to send updates."""
+    server = start_server(
+        application,
+        path=urlsplit(webhook.url).path.lstrip("/"),
+        secret=webhook.secret,
+        listen=webhook.listen,
+        port=webhook.port,
+    )
+    try:
+        await application.bot.set_webhook(
+            url=webhook.url, secret_token=webhook.secret, allowed_updates=allowed
+        )
+    except TelegramError as exc:
+        server.stop()
+        raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+    return server
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -24,7 +24,7 @@ import click
 from bot import logs
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
-from bot.domain.slots import format_local
+from bot.domain.slots import check_year, format_local
 
 
 def _lazy(name: str) -> ModuleType:
@@ -362,10 +362,10 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
             if bot is None:
                 say(why_not)
                 return
-            warnings = await approval.send_requests(
+            sent = await approval.send_requests(
                 bot, db=gateway_for(state.engine), config=config, post_id=post.id, now=now
             )
-            for warning in warnings:
+            for warning in sent.warnings:
                 say(f"warning: {warning}")
 
     asyncio.run(go())
@@ -878,7 +878,9 @@ def parse_instant(text: str, config: Config) -> datetime:
         raise UserError(
             f"--at: not an ISO 8601 instant: {text!r} (e.g. 2026-12-01T07:30:00+07:00)"
         ) from None
-    return value.replace(tzinfo=config.tz) if value.tzinfo is None else value
+    value = value.replace(tzinfo=config.tz) if value.tzinfo is None else value
+    check_year("--at", value.date())
+    return value
 
 
 @cli.command()
@@ -1002,9 +1004,11 @@ def _local_date(option: str, text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UserError(f"{option}: not a date YYYY-MM-DD: {text!r}") from None
+    check_year(option, day)
+    return day
 
 
 @cli.command()
@@ -1224,6 +1228,7 @@ def run(
             )
         secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
         webhook = Webhook(url=webhook_url, listen=listen, port=port, secret=secret)
+        logs.hide(secret)  # one we made up is in no environment variable
 
     config, engine = state.config, state.engine
     _warn_ephemeral_sqlite(config)

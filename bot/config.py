@@ -114,6 +114,7 @@ def _check_skip(value: list[str]) -> list[str]:
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_SECONDS = 366 * 86400
 
 
 def parse_duration(value: str) -> timedelta:
@@ -121,7 +122,10 @@ def parse_duration(value: str) -> timedelta:
     match = _DURATION.match(value)
     if match is None:
         raise ValueError(f"expected a duration such as 90m, 2h or 1d, got {value!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_DURATION_SECONDS:  # timedelta itself overflows past 999,999,999 days
+        raise ValueError(f"{value.strip()!r} is longer than a year (at most 366d)")
+    return timedelta(seconds=seconds)
 
 
 def _check_duration(value: str) -> str:

@@ -30,8 +30,9 @@ QUIET = ("apscheduler", "alembic", "httpx", "httpcore")
 SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "FACEBOOK_PAGE_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
 HIDDEN = "[hidden]"
 # The shapes of the tokens, for ones we were never told about (another bot's, a Page token
-# taken from a Graph answer): Telegram's "<bot id>:<35 characters>", Facebook's "EAA…".
-TOKEN_SHAPES = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}|\bEAA[A-Za-z0-9]{20,}")
+# taken from a Graph answer): Telegram's "<bot id>:<35 characters>", Facebook's "EAA…". Not
+# \b before the bot id: in a Bot API URL it follows "/bot" with no word boundary.
+TOKEN_SHAPES = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}|\bEAA[A-Za-z0-9]{20,}")
 
 
 class ScrubSecrets(logging.Filter):
@@ -128,6 +129,8 @@ def setup(level: str, fmt: str = "text", *, quiet: Iterable[str] = QUIET) -> log
         else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root.addHandler(handler)
+    if logging.lastResort is not None and SCRUB not in logging.lastResort.filters:
+        logging.lastResort.addFilter(SCRUB)  # used when a record finds no handler at all
     root.setLevel(level.upper())
     for name in quiet:
         logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)

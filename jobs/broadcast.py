@@ -103,6 +103,7 @@ async def broadcast_due(
                 delivery=delivery,
                 post=posts[delivery.post_id],
                 report=report,
+                worker=worker,
             )
     return report
 
@@ -122,15 +123,26 @@ async def _deliver(
     delivery: Delivery,
     post: OutgoingPost,
     report: BroadcastReport,
+    worker: str,
 ) -> None:
     assert delivery.id is not None
     delivery_id = delivery.id
+    await messenger.pacer.reserve()  # the rate limit (and a 429's pause) before `sending`
+    lease_until = datetime.now(UTC) + config.lease
+    if not await db.run(
+        follower_rows.mark_delivery_sending,
+        delivery_id=delivery_id,
+        worker=worker,
+        lease_until=lease_until,
+    ):
+        return  # our lease ran out and the claim went back to the queue
     status, error, retry_at = "sent", None, None
     try:
         await messenger.send(delivery.chat_id, post)
     except PublishError as exc:
         error = str(exc)[:500]
-        status = _status_after(exc, delivery.attempts, config.settings.worker.max_attempts)
+        attempts = delivery.attempts + 1  # counted when it was marked sending
+        status = _status_after(exc, attempts, config.settings.worker.max_attempts)
         if status == "pending":
             retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
     report.count(status)

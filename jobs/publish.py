@@ -19,6 +19,7 @@ told once per hold, not once per post. Everything a person must hear about comes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.config import Config
@@ -96,6 +98,8 @@ async def publish_due(
     """
     worker, db = worker or worker_name(), gateway_for(engine)
     report = PassReport(at=at)
+    sender = _Sender(db, config, publishers, worker, report)
+    await sender.write_unrecorded()  # before the lease check calls them "stopped while sending"
     report.recovered, unknown = await db.run(_recover)
     report.became_unknown = len(unknown)
     for publication in unknown:  # a person must check these: say so, like any other outcome
@@ -108,7 +112,6 @@ async def publish_due(
             Outcome(publication.post_id, publication.channel, PublicationStatus.UNKNOWN, detail)
         )
     report.filled = await db.run(lambda s: queued.fill_from_reserve(s, config, now=at))
-    sender = _Sender(db, config, publishers, worker, report)
     while True:
 
         def claim(session: Session) -> tuple[list[Publication], dict[int, OutgoingPost]]:
@@ -196,6 +199,7 @@ class _Sender:
         repeated = await self._repeated(publication)
         if repeated is not None:
             return repeated
+        await self.publishers.ready(publication.channel)  # rate limit first, then `sending`
         if not await self.db.run(
             lambda s: publication_rows.mark_sending(
                 s, publication_id=publication_id, worker=self.worker
@@ -208,34 +212,16 @@ class _Sender:
         if isinstance(error, NeedsAdminError):
             await self._hold(publication, error)
             return Outcome(post.id, publication.channel, PublicationStatus.SCHEDULED, detail)
-        attempt = publication.attempts + 1
-
-        def record(session: Session) -> tuple[PublicationStatus, str]:
-            status_now, detail_now = status, detail
-            if retry_after is not None and attempt < self.config.settings.worker.max_attempts:
-                retry_at = datetime.now(UTC) + timedelta(seconds=backoff(attempt, retry_after))
-                publication_rows.retry_later(
-                    session, publication_id=publication_id, retry_at=retry_at, error=detail
-                )
-                status_now = PublicationStatus.SCHEDULED
-                detail_now = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
-            else:
-                finished = publication_rows.finish_publication(
-                    session,
-                    publication_id=publication_id,
-                    status=status,
-                    external_id=external_id,
-                    error=None if status is PublicationStatus.SENT and not error else detail,
-                )
-                notice = _notice_for(finished)
-                if notice is not None:  # a person settles it: said once, from the outbox
-                    event_rows.record(session, notice=notice)
-                    self.report.notices.append(notice)
-            if post_rows.refresh_post(session, post_id=post.id).status is PostStatus.PUBLISHED:
-                self.report.notices.append(Published(post.id))
-            return status_now, detail_now
-
-        status, detail = await self.db.run(record)
+        outcome = _Settled(publication, post.id, status, detail, external_id, retry_after, error)
+        for pause in (*WRITE_RETRIES, None):
+            try:
+                status, detail, notices = await self.db.run(self._settle, outcome)
+                break
+            except SQLAlchemyError as exc:  # the send happened: say what, not "worker stopped"
+                if pause is None:
+                    return self._unrecorded(outcome, exc)
+                await asyncio.sleep(pause)  # a dropped connection, a locked file: try again
+        self.report.notices.extend(notices)
         log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
         return Outcome(post.id, publication.channel, status, detail)
 
@@ -279,6 +265,74 @@ class _Sender:
             return None
         log.warning("post %s → %s: %s", publication.post_id, channel, detail)
         return Outcome(publication.post_id, channel, PublicationStatus.FAILED, detail)
+
+    def _settle(
+        self, session: Session, outcome: _Settled
+    ) -> tuple[PublicationStatus, str, list[Notice]]:
+        """Write a publication's outcome (or its retry), with the event a person must hear
+        about in the same transaction: the status and detail to report, and the notices
+        (kept until the write is committed)."""
+        publication, status, detail = outcome.publication, outcome.status, outcome.detail
+        assert publication.id is not None
+        notices: list[Notice] = []
+        attempt = publication.attempts + 1
+        retry_after = outcome.retry_after
+        if retry_after is not None and attempt < self.config.settings.worker.max_attempts:
+            retry_at = datetime.now(UTC) + timedelta(seconds=backoff(attempt, retry_after))
+            publication_rows.retry_later(
+                session, publication_id=publication.id, retry_at=retry_at, error=detail
+            )
+            status = PublicationStatus.SCHEDULED
+            detail = f"{detail} (attempt {attempt}; next at {retry_at:%H:%M:%S} UTC)"
+        else:
+            finished = publication_rows.finish_publication(
+                session,
+                publication_id=publication.id,
+                status=status,
+                external_id=outcome.external_id,
+                error=None if status is PublicationStatus.SENT and not outcome.error else detail,
+            )
+            notice = _notice_for(finished)
+            if notice is not None:  # a person settles it: said once, from the outbox
+                event_rows.record(session, notice=notice)
+                notices.append(notice)
+        if post_rows.refresh_post(session, post_id=outcome.post_id).status is PostStatus.PUBLISHED:
+            notices.append(Published(outcome.post_id))
+        return status, detail, notices
+
+    async def write_unrecorded(self) -> None:
+        """Outcomes an earlier pass could not write (the database refused): written now."""
+        for publication_id, outcome in list(UNRECORDED.items()):
+            status, detail, notices = await self.db.run(self._settle, outcome)
+            del UNRECORDED[publication_id]
+            self.report.notices.extend(notices)
+            self.report.outcomes.append(
+                Outcome(outcome.post_id, outcome.publication.channel, status, detail)
+            )
+            log.info(
+                "post %s → %s: %s %s (recorded late)",
+                outcome.post_id,
+                outcome.publication.channel,
+                status.value,
+                detail,
+            )
+
+    def _unrecorded(self, outcome: _Settled, exc: SQLAlchemyError) -> Outcome:
+        """The database refused the outcome of a request that did happen: say exactly what
+        happened, and keep it to write on the next pass (before the lease makes it
+        "stopped while sending", which it was not)."""
+        assert outcome.publication.id is not None
+        UNRECORDED[outcome.publication.id] = outcome
+        log.error(
+            "post %s → %s: %s %s, but the database refused to record it (%s); "
+            "it is written at the next pass",
+            outcome.post_id,
+            outcome.publication.channel,
+            outcome.status.value,
+            outcome.detail,
+            str(exc).splitlines()[0],
+        )
+        return Outcome(outcome.post_id, outcome.publication.channel, outcome.status, outcome.detail)
 
     async def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
         """The channel needs a person: hold it; this publication waits as if never tried."""
@@ -332,6 +386,25 @@ def _status_after(exc: PublishError) -> PublicationStatus:
         return PublicationStatus.UNKNOWN
     return PublicationStatus.FAILED
 
+
+@dataclass(frozen=True)
+class _Settled:
+    """What one request did, to be written."""
+
+    publication: Publication
+    post_id: int
+    status: PublicationStatus
+    detail: str
+    external_id: str | None
+    retry_after: float | None
+    error: PublishError | None
+
+
+#: Pauses between tries at writing an outcome the database refused (seconds).
+WRITE_RETRIES = (0.2, 0.5, 1.0, 2.0)
+#: Outcomes of requests that happened but could not be written, by publication id: the
+#: next pass of this process writes them first.
+UNRECORDED: dict[int, _Settled] = {}
 
 _Result = tuple[PublicationStatus, str, str | None, float | None, PublishError | None]
 

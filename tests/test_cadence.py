@@ -120,7 +120,7 @@ def test_csv_import_is_all_or_nothing_with_the_line_number(cli: Cli, workdir: Pa
     (workdir / "bad.csv").write_text(bad, encoding="utf-8")
     result = cli("queue", "import", "bad.csv", "--approved", ok=False)
     assert result.stderr.strip() == (
-        "Error: bad.csv line 9: kind must be daily or weekly, got 'monthly'"
+        "Error: bad.csv line 8: kind must be daily or weekly, got 'monthly'"  # where it starts
     )
     assert posts(cli) == {}
     (workdir / "good.csv").write_text(good, encoding="utf-8")

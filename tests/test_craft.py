@@ -101,7 +101,8 @@ def test_a_weekly_story_ends_on_its_outcome_not_on_a_description_after_it() -> N
     text = (
         "Sáng 14/10, anh Nguyễn Văn Bảo (23 tuổi) đang ngồi gần cống đập thì nghe tiếng kêu"
         " cứu.\n\nAnh Bảo lao xuống nước, cùng mấy người câu cá kéo hai mẹ con bà Huỳnh Thị"
-        " Lý lên bờ an toàn.\n\nBà Lý được đưa đi cấp cứu, may mắn không nguy hiểm đến tính mạng.\n\n"
+        " Lý lên bờ an toàn.\n\nBà Lý được đưa đi cấp cứu, may mắn không nguy hiểm đến tính"
+        " mạng.\n\n"
         "Cống dài khoảng 6 m, rộng gần 2,5 m, phía dưới sâu khoảng 3 m, nước chảy xiết."
     )
     story = draft_post(kind=PostKind.WEEKLY, title="Cứu hai mẹ con", text=text)

@@ -295,9 +295,11 @@ def test_length_limits_and_empty_text(tg: FakeTelegram) -> None:
     async def scenario(bot: telegram.Bot) -> None:
         with pytest.raises(BadRequest, match="(?i)message is too long"):
             await bot.send_message(CHANNEL, "a" * 4097)
-        # the limit applies to the text after entity parsing, counted in characters
+        # the limit applies to the text after entity parsing, counted in UTF-16 code units
         await bot.send_message(CHANNEL, "<b>" + "ư" * 4096 + "</b>", parse_mode="HTML")
-        await bot.send_message(CHANNEL, "😀" * 4096)
+        await bot.send_message(CHANNEL, "😀" * 2048)
+        with pytest.raises(BadRequest, match="(?i)message is too long"):
+            await bot.send_message(CHANNEL, "😀" * 2048 + "a")  # 4097 units: refused
         with pytest.raises(BadRequest, match="(?i)message text is empty"):
             await bot.send_message(CHANNEL, "")
         with pytest.raises(BadRequest, match="(?i)text must be non-empty"):
@@ -312,7 +314,8 @@ def test_length_limits_and_empty_text(tg: FakeTelegram) -> None:
     assert len(tg.messages(CHANNEL)) == 4
     statuses = [(c.status, (c.response or {}).get("description")) for c in tg.calls("sendMessage")]
     assert statuses[0] == (400, "Bad Request: message is too long")
-    assert statuses[3] == (400, "Bad Request: message text is empty")
+    assert statuses[3] == (400, "Bad Request: message is too long")
+    assert statuses[4] == (400, "Bad Request: message text is empty")
 
 
 def test_chat_access_errors(tg: FakeTelegram) -> None:

@@ -10,9 +10,10 @@ the message was stored, Graph's HTML 502 and a rate limit, one post with an expi
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -195,3 +196,68 @@ def test_page_token_expiring_in_the_middle_of_a_queue(world: World) -> None:
         assert running.stop(proc) == 0
     assert {world.publications()[p][0] for p in posts} == {"sent"}
     assert len(world.graph.posts(PAGE_ID)) == 4  # each exactly once
+
+
+def test_a_kill_while_waiting_for_the_rate_limit_sends_the_waiting_post_later(
+    world: World,
+) -> None:
+    # Issue #17 (13): the rate-limit wait came after `sending` was written, so a kill during
+    # the wait left a post `unknown` that never reached Telegram. Two posts at 0.5 a second:
+    # the second waits 2 s for its turn, and the worker is killed during that wait.
+    config = (world.workdir / "config.toml").read_text(encoding="utf-8")
+    config = config.replace("[worker]\n", '[worker]\nlease = "2s"\n').replace(
+        "[facebook]", "max_per_second = 0.5\n[facebook]"
+    )
+    (world.workdir / "config.toml").write_text(config, encoding="utf-8")
+    now = datetime.now(UTC)
+    first = world.queue("Tin một", channel="tg", at=now + timedelta(seconds=1))
+    second = world.queue("Tin hai", channel="tg", at=now + timedelta(seconds=1))
+    with running.worker(world.workdir, world.env, "--no-bot", log="killed.log") as proc:
+        world.tg.wait_for_calls("sendMessage", 1, timeout=30)
+        world.wait_until_done([first], proc)
+        proc.kill()  # SIGKILL while the second post waits for its turn
+        proc.wait()
+    assert world.publications()[second][0] != "sending", "marked sending before its turn"
+    with running.worker(world.workdir, world.env, "--no-bot") as proc:
+        world.wait_until_done([first, second], proc)
+        assert running.stop(proc) == 0
+    assert world.publications() == {first: ("sent", ""), second: ("sent", "")}
+    texts = [str(call.params["text"]) for call in world.tg.calls("sendMessage")]
+    assert [sum(title in t for t in texts) for title in ("Tin một", "Tin hai")] == [1, 1]
+
+
+def test_a_database_refusing_the_outcome_of_a_sent_post_records_it_later_as_sent(
+    world: World,
+) -> None:
+    # Issue #17 (13): the post went out, then the database refused the write; the worker did
+    # not stop, so "worker stopped while sending" would be false. A trigger makes SQLite
+    # refuse to mark any publication sent while the fake holds the request for a moment.
+    post = world.queue("Tin ghi sau", channel="tg", at=datetime.now(UTC) + timedelta(seconds=1))
+    world.tg.delay_next("sendMessage", 1.5)
+    database = sqlite3.connect(world.workdir / "goodnews.db", timeout=30)
+    log = world.workdir / "worker.log"
+    with running.worker(world.workdir, world.env, "--no-bot") as proc:
+        _until(lambda: world.publications()[post][0] == "sending", proc, "the post to be sending")
+        database.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON publication WHEN NEW.status = 'sent' "
+            "BEGIN SELECT RAISE(ABORT, 'database is full'); END"
+        )
+        database.commit()
+        _until(lambda: "refused to record it" in log.read_text(encoding="utf-8"), proc, "a log")
+        database.execute("DROP TRIGGER refuse")
+        database.commit()
+        world.wait_until_done([post], proc)
+        assert running.stop(proc) == 0
+    database.close()
+    message_id = world.tg.messages(CHANNEL_ID)[0]["message_id"]
+    assert world.publications()[post] == ("sent", "")
+    said = log.read_text(encoding="utf-8")
+    assert f"post {post} → tg: sent {message_id}, but the database refused to record it" in said
+
+
+def _until(done: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not done():
+        assert proc.poll() is None, f"the worker exited waiting for {what}"
+        assert time.monotonic() < deadline, f"no {what} in 30 s"
+        time.sleep(0.02)  # polled with a deadline

@@ -135,20 +135,40 @@ def test_a_429_in_the_middle_waits_and_loses_nobody(world: World) -> None:
 def test_a_restart_mid_broadcast_resumes_and_never_repeats(world: World) -> None:
     world.publish_one()
     assert world.broadcast(worker="first", limit=2).sent == 2  # then the process "dies"
-    # A worker that died between claiming and finishing: its delivery is left 'sending'.
-    now = datetime.now(UTC)
+    # A worker that died mid-request: its delivery is left 'sending', the next 'claimed'.
+    now, expired = datetime.now(UTC), datetime.now(UTC) - timedelta(seconds=1)
     with session_scope(world.engine) as session:
-        [stuck] = follower_rows.claim_deliveries(
-            session, worker="dead", now=now, lease_until=now - timedelta(seconds=1), limit=1
+        stuck, claimed = follower_rows.claim_deliveries(
+            session, worker="dead", now=now, lease_until=expired, limit=2
+        )
+        assert stuck.id is not None
+        assert follower_rows.mark_delivery_sending(
+            session, delivery_id=stuck.id, worker="dead", lease_until=expired
         )
     report = world.broadcast(worker="second")
-    assert report.sent == 2
+    assert report.sent == 2  # the claimed one was never sent: it goes out now
+    assert world.received()[claimed.chat_id] == 1
     received = world.received()
     assert sum(received.values()) == 4 and max(received.values()) == 1
     assert received[stuck.chat_id] == 0  # may or may not have gone out: not sent again
     with session_scope(world.engine) as session:
         row = session.exec(select(Delivery).where(Delivery.id == stuck.id)).one()
     assert row.status == "unknown"
+
+
+def test_a_429_pauses_the_whole_broadcast_for_its_retry_after(world: World) -> None:
+    world.publish_one()
+    since = world.tg.mark()
+    world.tg.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 2")
+    started = time.monotonic()
+    while sum(world.received().values()) < len(FOLLOWERS):
+        assert time.monotonic() - started < 15, world.received()
+        world.broadcast()  # what the worker's next pass does; polled with a deadline
+    calls = [c for c in world.tg.calls("sendMessage", since=since) if int(c.params["chat_id"]) > 0]
+    [refused] = [c for c in calls if c.status == 429]
+    after = [c for c in calls if c.index > refused.index]
+    assert len(after) == len(FOLLOWERS)
+    assert min(c.received_at for c in after) >= refused.received_at + 2.0  # nobody sooner
 
 
 def test_commands_through_the_running_bot(tmp_path: Path, workdir: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -61,19 +64,77 @@ def test_saved_page_keeps_the_article_and_drops_scripts_styles_and_chrome() -> N
     assert [(i.mime, i.data) for i in got.images] == [("image/png", photo)]  # not the nav logo
 
 
-def test_saved_page_photos_beside_the_file_are_read_but_never_outside_it(tmp_path: Path) -> None:
-    folder = tmp_path / "page"
-    (folder / "page_files").mkdir(parents=True)
-    (folder / "page_files" / "a.png").write_bytes(png(seed=4))
-    (tmp_path / "secret.png").write_bytes(png(seed=5))
+def test_no_photo_is_ever_read_from_the_file_system_whatever_the_name(tmp_path: Path) -> None:
+    # Issue #17 (8): a document named like an absolute path chose the folder its <img src>
+    # were read from, and the server's file went out with the post.
+    (tmp_path / "leak.png").write_bytes(png(seed=5))
+    (tmp_path / "page_files").mkdir()
+    (tmp_path / "page_files" / "a.png").write_bytes(png(seed=4))
+    embedded = "data:image/png;base64," + base64.b64encode(png(seed=6)).decode()
     html = saved_page(TITLE, PARAGRAPHS).replace(
         "<article>",
-        '<article><img src="page_files/a.png"><img src="../secret.png">'
+        f'<article><img src="leak.png"><img src="page_files/a.png"><img src="{tmp_path}/leak.png">'
+        f'<img src="file://{tmp_path}/leak.png"><img src="{embedded}">'
         '<img src="https://cdn.example/anh.jpg">',
     )
-    got = extract(html.encode(), source="page.html", filename=str(folder / "page.html"))
-    assert [i.data for i in got.images if i.data] == [png(seed=4)]
+    got = extract(html.encode(), source="page.html", filename=str(tmp_path / "page.html"))
+    assert [i.data for i in got.images if i.data] == [png(seed=6)]  # only what it holds
     assert [i.url for i in got.images if i.url] == ["https://cdn.example/anh.jpg"]
+
+
+def test_embedded_images_are_checked_like_photos_given_by_hand() -> None:
+    # Issue #17 (8): text labelled image/png was kept as a photo, and a 98 KB .docx stored a
+    # 60 MB "PNG" of zeros. Content decides the type; over 10 MB is not a photo.
+    text_as_png = b"not an image at all; " * 200
+    huge_png = b"\x89PNG\r\n\x1a\n" + bytes(11 * 1024 * 1024)
+    jpeg_as_png = png(seed=8).replace(b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0PNG", 1)
+    uris = [
+        "data:image/png;base64," + base64.b64encode(data).decode()
+        for data in (text_as_png, jpeg_as_png)
+    ]
+    html = saved_page(TITLE, PARAGRAPHS).replace(
+        "<article>", "<article>" + "".join(f'<img src="{uri}">' for uri in uris)
+    )
+    got = extract(html.encode(), source="page.html", filename="page.html")
+    assert [(i.mime, i.filename) for i in got.images] == [("image/jpeg", "image-1.jpg")]
+    document = _with_part(
+        word_document(TITLE, PARAGRAPHS, [png(seed=9)]), "word/media/image1.png", huge_png
+    )
+    assert extract(document, source="r.docx", filename="r.docx").images == ()
+
+
+def test_a_word_document_that_unpacks_too_large_is_refused_before_parsing() -> None:
+    # Issue #17 (4): 1.1 MB of .docx held 300 MB of XML and took 4 GB to parse.
+    padded = word_document(TITLE, PARAGRAPHS)
+    with zipfile.ZipFile(io.BytesIO(padded)) as archive:
+        xml = archive.read("word/document.xml")
+    bomb = xml.replace(b"<w:body>", b"<w:body><!--" + b"a" * (25 * 1024 * 1024) + b"-->", 1)
+    data = _with_part(padded, "word/document.xml", bomb)
+    assert len(data) < 1024 * 1024  # small as a file
+    with pytest.raises(RecapError, match=r"^r\.docx: the document unpacks to 26 MB \(26 MB of it"):
+        extract(data, source="r.docx", filename="r.docx")
+    many = _with_parts(padded, {f"customXml/item{i}.xml": b"<a/>" for i in range(1200)})
+    with pytest.raises(RecapError, match=r"^r\.docx: the document holds 12\d\d files"):
+        extract(many, source="r.docx", filename="r.docx")
+
+
+def _with_part(document: bytes, name: str, data: bytes) -> bytes:
+    return _with_parts(document, {name: data})
+
+
+def _with_parts(document: bytes, parts: dict[str, bytes]) -> bytes:
+    """The .docx with these parts replaced or added (deflated, as Word writes them)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(document)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            if entry.filename not in parts:
+                target.writestr(entry, source.read(entry))
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
 
 
 def test_page_without_an_article_is_a_clear_error() -> None:

@@ -14,7 +14,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import Recap, RecapPhoto
 from tests import running
 from tests.conftest import Cli
-from tests.factories import png, word_document
+from tests.factories import png, saved_page, word_document
 from tests.fakes.telegram import FakeTelegram
 
 ADMIN, OFFICER, FOLLOWER, CHANNEL = 111, 333, 555, -100800
@@ -167,3 +167,28 @@ def test_new_composes_a_post_in_one_message_or_in_reply_and_menus_per_role(
             assert running.stop(proc) == 0
         pending = [p for p in json.loads(cli("queue", "--json").stdout) if p["status"] == "pending"]
         assert [p["title"] for p in pending] == [TEXT.split("\n", 1)[0], TITLE]
+
+
+def test_a_document_named_like_a_server_path_takes_no_file_from_the_server(
+    workdir: Path, tmp_path: Path
+) -> None:
+    # Issue #17 (8): the document's name chose the folder its <img src> were read from.
+    secret = tmp_path / "server"
+    secret.mkdir()
+    (secret / "leak.png").write_bytes(png(seed=21))
+    page = saved_page(TITLE, PARAGRAPHS).replace("<article>", '<article><img src="leak.png">')
+    with FakeTelegram() as tg:
+        _cli, env = office(tg, workdir)
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_document(OFFICER, page.encode(), str(secret / "bao-cao.html"), "text/html")
+            told = tg.wait_for_messages(OFFICER, 1, timeout=10)[0]["plain_text"]
+            assert told == f"Đã nhận bài gốc #1: {TITLE}"
+            assert running.stop(proc) == 0
+        config = load(workdir / "config.toml", environ=env)
+        engine = db.make_engine(config.database_url)
+        with session_scope(engine) as session:
+            assert session.exec(select(RecapPhoto)).all() == []
+        engine.dispose()
+        media = list((workdir / "media").rglob("*")) if (workdir / "media").exists() else []
+        assert not any(f.is_file() and f.read_bytes() == png(seed=21) for f in media)

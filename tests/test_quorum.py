@@ -148,3 +148,41 @@ def test_edit_rewrites_the_draft_and_offers_it_again(workdir: Path) -> None:
         assert post["title"] == "Tiêu đề mới & gọn" and post["status"] == "pending"
         edits = [e for e in json.loads(cli("audit", "--json").stdout) if e["action"] == "edit"]
         assert [(e["actor"], e["after"]) for e in edits] == [(LAN, "Tiêu đề mới & gọn")]
+
+
+def test_a_revoked_admins_vote_no_longer_counts(workdir: Path) -> None:
+    # Issue #17 (6): the owner grants Hà admin, Hà approves, the owner revokes Hà; Minh's
+    # approval is then the only admin vote, short of the quorum of two.
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        for user, name in ((LAN, "Lan"), (MINH, "Minh"), (HA, "Hà")):
+            tg.add_user(user, name)
+        cli, env = running.prepare(
+            workdir, tg, CHANNEL, f"owners = [{LAN}]\nadmins = [{MINH}]\nquorum = 2"
+        )
+        cli("recap", "add", str(SAMPLE))
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(LAN, f"/grant {HA} admin")
+            tg.wait_for_messages(LAN, 1)
+            cli("draft")
+            [request] = tg.messages(HA)
+            mark = tg.mark()
+            tg.push_callback(HA, HA, request["message_id"], "approve:1")
+            tg.wait_for_calls("editMessageText", 3, since=mark, timeout=10)
+            tg.push_message(LAN, f"/revoke {HA} admin")
+            tg.wait_for_messages(LAN, 3)  # the grant's reply, the request, the revoke's reply
+            mark = tg.mark()
+            tap = tg.push_callback(MINH, MINH, tg.messages(MINH)[0]["message_id"], "approve:1")
+            tg.wait_for_calls("editMessageText", 3, since=mark, timeout=10)
+            assert tg.callback_answers()[tap["callback_query"]["id"]]["text"] == (
+                "Đã ghi nhận phiếu duyệt (1/2)."
+            )
+            for admin in (LAN, MINH):
+                [copy] = [m for m in tg.messages(admin) if "#1" in m["plain_text"]]
+                assert copy["plain_text"].endswith(
+                    "🗳 Phiếu duyệt 1/2: Minh\nKhông tính phiếu (không còn là admin): Hà"
+                ), copy["plain_text"]
+            assert running.stop(proc) == 0
+        [post] = json.loads(cli("queue", "--all", "--json").stdout)
+        assert post["status"] == "pending"

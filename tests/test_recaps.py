@@ -589,3 +589,18 @@ def test_a_huge_recap_is_read_up_to_the_cap() -> None:
     draft = draft_post(kind=PostKind.DAILY, title="Tiêu đề", text=text)
     assert sum(len(p) for p in paragraphs) <= MAX_CLEAN_CHARS
     assert 0 < len(draft.body) <= 600
+
+
+def test_a_link_whose_url_holds_parentheses_leaves_no_stray_bracket() -> None:
+    # Issue #17 (12): the ")" of "Huế_(thành_phố)" was left in the title and the text.
+    text = (
+        "# Về [Huế](https://vi.wikipedia.org/wiki/Huế_(thành_phố)) mùa sen\n"
+        "Đoàn viên đưa 40 em nhỏ thăm [Đại Nội](https://vi.wikipedia.org/wiki/Đại_Nội_(Huế)).\n"
+        "![Ảnh](https://example.org/a_(1).jpg) Các em rất vui.\n"
+    )
+    title, body = split_title(text)
+    assert title == "Về Huế mùa sen"
+    assert clean_body(body, title=title) == [
+        "Đoàn viên đưa 40 em nhỏ thăm Đại Nội.",
+        "Các em rất vui.",
+    ]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import running
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
@@ -42,6 +43,20 @@ def post(url: str, update: dict[str, object], secret: str | None) -> int:
         return 0  # not listening yet
 
 
+def _prepare(workdir: Path, tg: FakeTelegram) -> dict[str, str]:
+    """A channel and a user at the fake, the config, the database: the worker's environment."""
+    tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+    tg.add_user(USER, "Mai")
+    (workdir / "config.toml").write_text(
+        f'[telegram]\napi_url = "{tg.api_url}"\n'
+        f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
+        encoding="utf-8",
+    )
+    env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_WEBHOOK_SECRET": SECRET}
+    Cli(env)("init")
+    return env
+
+
 @pytest.mark.parametrize("web", [[], ["--web"]], ids=["worker", "worker-and-dashboard"])
 def test_webhook_mode_checks_the_secret_token(workdir: Path, web: list[str]) -> None:
     """Alone, or through the dashboard's server (`run --web`): the same answers."""
@@ -49,15 +64,7 @@ def test_webhook_mode_checks_the_secret_token(workdir: Path, web: list[str]) -> 
     public = "https://goodnews.example.org/telegram"  # TLS ends at the platform's router
     url = f"http://127.0.0.1:{port}/telegram"
     with FakeTelegram() as tg:
-        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
-        tg.add_user(USER, "Mai")
-        (workdir / "config.toml").write_text(
-            f'[telegram]\napi_url = "{tg.api_url}"\n'
-            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {CHANNEL}\n',
-            encoding="utf-8",
-        )
-        env = {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_WEBHOOK_SECRET": SECRET}
-        Cli(env)("init")
+        env = _prepare(workdir, tg)
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -108,3 +115,45 @@ def test_webhook_needs_an_https_url(run_cli: Cli) -> None:
     result = run_cli("run", "--webhook", "http://example.org/hook", ok=False)
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("Error: --webhook takes the bot's public https://")
+
+
+def _raw(port: int, head: str, body: bytes) -> str:
+    """Send the headers and the first bytes of a (possibly much longer) body, and read the
+    status line: a server that checks before reading answers at once; one that reads the
+    whole announced body first never answers (the timeout)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n" + body)
+        try:
+            return sock.recv(200).decode(errors="replace").split("\r\n")[0]
+        except TimeoutError:
+            return "no answer"
+
+
+@pytest.mark.parametrize("web", [[], ["--web"]], ids=["worker", "worker-and-dashboard"])
+def test_the_secret_is_checked_before_the_body_and_bodies_are_capped(
+    workdir: Path, web: list[str]
+) -> None:
+    # Issue #17 (7): 95 MB POSTs without the secret were read whole before the 403.
+    port = free_port()
+    with FakeTelegram() as tg:
+        env = _prepare(workdir, tg)
+        args = ["--webhook", "https://goodnews.example.org/telegram", "--port", str(port)]
+        with running.worker(workdir, env, *args, "--listen", "127.0.0.1", *web) as proc:
+            tg.wait_for_call("setWebhook", timeout=20)
+            deadline = time.monotonic() + 60  # a loaded machine starts the server slowly
+            while post(f"http://127.0.0.1:{port}/telegram", {}, "wrong") != 403:
+                assert time.monotonic() < deadline, "the webhook server never answered"
+                time.sleep(0.1)  # waiting for another process's server, with a deadline
+            head = "POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            big = f"Content-Length: {95 * 1024 * 1024}\r\n"
+            assert _raw(port, head + big, b"{" * 1024).startswith("HTTP/1.1 403 ")
+            with_secret = head + f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+            too_big = f"Content-Length: {2 * 1024 * 1024}\r\n"
+            assert _raw(port, with_secret + too_big, b"{" * 1024).startswith("HTTP/1.1 413 ")
+            update = tg.push_message(USER, "/start")
+            body = json.dumps(update).encode()
+            fits = f"Content-Length: {len(body)}\r\n"
+            assert _raw(port, with_secret + fits, body).startswith("HTTP/1.1 200 ")
+            [welcome] = tg.wait_for_messages(USER, 1)
+            assert welcome["plain_text"].startswith("Chào bạn!")
+            assert running.stop(proc) == 0

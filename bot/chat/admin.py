@@ -21,6 +21,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import i18n
 from bot.chat.engagement import EngagementTexts, this_week
+from bot.chat.fit import split_lines
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import texts_for
@@ -115,7 +116,8 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     empty = sum(1 for s in board if s.post_id is None)
     text = t.board_header(empty) + "\n" + "\n".join(lines)
     assert update.effective_message is not None
-    await update.effective_message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
+    for part in split_lines(text):  # between lines: a cut inside a tag is refused whole
+        await update.effective_message.reply_text(part, parse_mode=ParseMode.HTML)
 
 
 async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -132,7 +134,8 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await update.effective_message.reply_text(t.no_pending())
         return
     lines = [t.pending_line(p.id or 0, p.kind, p.title) for p in pending]
-    await update.effective_message.reply_text("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
+    for part in split_lines("\n".join(lines)):
+        await update.effective_message.reply_text(part, parse_mode=ParseMode.HTML)
 
 
 async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,7 +186,7 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     if user is None or message is None:
         return
     args, t = context.args or [], reader(context, user)
-    if len(args) != 2 or not args[0].lstrip("-").isdigit():
+    if len(args) != 2 or not (args[0].isascii() and args[0].lstrip("-").isdigit()):
         await message.reply_text(t.role_usage())
         return
     config, db = _config_db(context)

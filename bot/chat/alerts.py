@@ -20,6 +20,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import report
 from bot.chat import approval
 from bot.chat.engagement import EngagementTexts, week_of
+from bot.chat.fit import split_lines
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
@@ -80,9 +81,9 @@ async def warn_empty_slots(
         log.warning("%s", text)
         return text
     for post_id in everything.drafted:
-        for warning in await approval.send_requests(
-            bot, db=db, config=config, post_id=post_id, now=now
-        ):
+        for warning in (
+            await approval.send_requests(bot, db=db, config=config, post_id=post_id, now=now)
+        ).warnings:
             log.warning("%s", warning)
     admins = await db.run(lambda session: access.people_with(session, config, "admin"))
     officers = await db.run(lambda session: access.people_with(session, config, "officer"))
@@ -196,8 +197,14 @@ def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
 
 
 async def _send(bot: Bot, user: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """One notice, in as many messages as Telegram's limit takes (the buttons on the last)."""
+    parts = split_lines(text)
     try:
-        await bot.send_message(user, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        for index, part in enumerate(parts, 1):
+            last = index == len(parts)
+            await bot.send_message(
+                user, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+            )
     except TelegramError as exc:
         log.warning("could not tell %s: %s", user, exc)
 
@@ -231,10 +238,16 @@ async def _deliver(
     assert delivery.id is not None
     t = (await texts_by_user(db, config, [delivery.recipient]))[delivery.recipient]
     text, markup = render(t, notice)
+    parts = split_lines(text)  # within Telegram's limit, the buttons on the last
     try:
-        await bot.send_message(
-            delivery.recipient, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        for index, part in enumerate(parts, 1):
+            last = index == len(parts)
+            await bot.send_message(
+                delivery.recipient,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+            )
     except _FOR_GOOD as exc:
         log.warning("could not tell %s about %s: %s", delivery.recipient, notice.key, exc)
         await db.run(event_rows.settle, delivery_id=delivery.id, status="failed", error=str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.chat.fit import fits, split_lines
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
@@ -32,6 +33,9 @@ EXTRACTIVE = "extractive"
 #: Buttons under a failed or unknown publication; their number is the publication's id.
 RETRY, WENT_OUT, AGAIN = ("retry", "wentout", "again")
 PUBLICATION_ACTIONS = (RETRY, WENT_OUT, AGAIN)
+#: No button of ours offers a time after 2100-01-01 (a later one is forged; year 33658
+#: cannot even be a datetime).
+LATEST_TIMESTAMP = 4_102_444_800
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class Callback:
     def parse(cls, data: str | None) -> Callback | None:
         """None for anything that is not one of our buttons (forged or from an old version)."""
         parts = (data or "").split(":")
-        if not all(p.isdigit() and len(p) <= 12 for p in parts[1:]):
+        # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+        if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts[1:]):
             return None
         if len(parts) == 2 and parts[0] in (
             APPROVE,
@@ -59,7 +64,7 @@ class Callback:
             *PUBLICATION_ACTIONS,
         ):
             return cls(parts[0], int(parts[1]))
-        if len(parts) == 3 and parts[0] == AT:
+        if len(parts) == 3 and parts[0] == AT and int(parts[2]) <= LATEST_TIMESTAMP:
             return cls(AT, int(parts[1]), int(parts[2]))
         return None
 
@@ -116,17 +121,34 @@ def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
-def request_text(t: Texts, config: Config, post: Post, slot: datetime) -> str:
+def request_text(t: Texts, config: Config, post: Post, slot: datetime, footer: str = "") -> str:
+    """The request with the post in it, or, when the two would be over Telegram's limit,
+    with a pointer to the post sent on its own just before (see :func:`send_requests`)."""
     assert post.id is not None
-    return t.approval_request(
-        post_id=post.id,
-        kind=post.kind,
-        slot=slot,
-        recap_id=post.recap_id,
-        html=render_telegram_html(post_rules.as_draft(post)),
-        rotation=rotation_text(t, config, post),
-        warning="\n".join(filter(None, [tone_warning(t, post), rewrite_line(t, post)])),
-    )
+    post_id = post.id
+    warning = "\n".join(filter(None, [tone_warning(t, post), rewrite_line(t, post)]))
+
+    def build(html: str) -> str:
+        return (
+            t.approval_request(
+                post_id=post_id,
+                kind=post.kind,
+                slot=slot,
+                recap_id=post.recap_id,
+                html=html,
+                rotation=rotation_text(t, config, post),
+                warning=warning,
+            )
+            + footer
+        )
+
+    return within_limit(build, render_telegram_html(post_rules.as_draft(post)), t.post_above())
+
+
+def within_limit(build: Callable[[str], str], html: str, note: str) -> str:
+    """``build(html)`` when Telegram takes it in one message, else ``build(note)``."""
+    text = build(html)
+    return text if fits(text) else build(note)
 
 
 def rewrite_line(t: Texts, post: Post) -> str | None:
@@ -169,18 +191,32 @@ def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
 def decision_text(t: Texts, post: Post, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
+    post_id, slot = post.id, post.slot
     html = render_telegram_html(post_rules.as_draft(post))
-    if post.status is PostStatus.SCHEDULED and post.slot is not None:
-        return t.approved(post_id=post.id, who=who, slot=post.slot, html=html)
+    if post.status is PostStatus.SCHEDULED and slot is not None:
+        return within_limit(
+            lambda h: t.approved(post_id=post_id, who=who, slot=slot, html=h), html, t.post_above()
+        )
     if post.status is PostStatus.REJECTED:
-        return t.rejected(post_id=post.id, who=who, html=html)
-    return t.closed(post_id=post.id, status=post.status.value, html=html)
+        return within_limit(lambda h: t.rejected(post_id=post_id, who=who, html=h), html, "")
+    status = post.status.value
+    return within_limit(lambda h: t.closed(post_id=post_id, status=status, html=h), html, "")
+
+
+@dataclass
+class Requests:
+    """How sending a draft to the admins went: how many got it, a warning for each who did not."""
+
+    reached: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 async def send_requests(
     bot: Bot, *, db: Gateway, config: Config, post_id: int, now: datetime
-) -> list[str]:
-    """Send the draft to every admin. Returns one warning per admin who could not get it."""
+) -> Requests:
+    """Send the draft to every admin (a post too long to share a message with the request
+    goes first, on its own). The officer who wrote it hears it waits for the admins only
+    when one of them did get it."""
 
     def read(session: Session) -> tuple[Post, datetime, list[int]]:
         post = post_rows.get_post(session, post_id=post_id)
@@ -188,26 +224,35 @@ async def send_requests(
         return post, slot, access.people_with(session, config, "admin")
 
     post, slot, admins = await db.run(read)
-    warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
+    result = Requests()
+    if not admins:
+        result.warnings.append("nobody to ask: no admins in telegram.admins or owners")
+    html = render_telegram_html(post_rules.as_draft(post))
     for admin, t in (await texts_by_user(db, config, admins)).items():
+        text = request_text(t, config, post, slot)
         try:
+            if text.endswith(t.post_above()):
+                for part in split_lines(html):
+                    await bot.send_message(admin, part, parse_mode=ParseMode.HTML)
             message = await bot.send_message(
                 admin,
-                request_text(t, config, post, slot),
+                text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(t, post_id, rewritten=post.extractive_body is not None),
             )
         except TelegramError as exc:
-            warnings.append(f"admin {admin} did not get the approval request: {exc}")
+            result.warnings.append(f"admin {admin} did not get the approval request: {exc}")
             continue
+        result.reached += 1
         await db.run(
             post_rows.add_approval_message,
             post_id=post_id,
             chat_id=message.chat_id,
             message_id=message.message_id,
         )
-    await tell_submitter(bot, db=db, config=config, post_id=post_id)
-    return warnings
+    if result.reached:
+        await tell_submitter(bot, db=db, config=config, post_id=post_id)
+    return result
 
 
 async def refresh_requests(
@@ -217,7 +262,7 @@ async def refresh_requests(
     config: Config,
     post_id: int,
     now: datetime,
-    votes: tuple[list[str], int] | None = None,
+    votes: tuple[list[str], int, list[str]] | None = None,
 ) -> None:
     """Every admin's copy shows the post as it now reads (after an edit, or with the votes
     so far: names and the number needed); the buttons stay, since it is still undecided."""
@@ -232,7 +277,7 @@ async def refresh_requests(
     def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
         footer = "\n" + t.votes_line(*votes) if votes is not None else ""
         rewritten = post.extractive_body is not None
-        return request_text(t, config, post, slot) + footer, keyboard(
+        return request_text(t, config, post, slot, footer), keyboard(
             t, post_id, rewritten=rewritten
         )
 

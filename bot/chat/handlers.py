@@ -209,7 +209,7 @@ def _question(text: str, found: ChatServices) -> tuple[str, int] | None:
         for what, prefix in (("edit", t.edit_prefix()), ("reason", t.reason_prefix())):
             if text.startswith(prefix):
                 number = text.removeprefix(prefix).split("?")[0].split()[0]
-                return (what, int(number)) if number.isdigit() else None
+                return (what, int(number)) if number.isascii() and number.isdigit() else None
     return None
 
 
@@ -350,7 +350,7 @@ async def _decide_and_tell(
             config=found.config,
             post_id=callback.post_id,
             now=now,
-            votes=(votes.names, votes.needed),
+            votes=(votes.names, votes.needed, votes.uncounted),
         )
         return
     post = decision.post

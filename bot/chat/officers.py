@@ -75,11 +75,13 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
         await message.reply_text(t.recap_refused(t.error(exc)))
         return
     assert post.id is not None
-    await message.reply_text(t.post_drafted(post.id))
-    for warning in await approval.send_requests(
+    sent = await approval.send_requests(
         context.bot, db=found.db, config=found.config, post_id=post.id, now=now
-    ):
+    )
+    for warning in sent.warnings:
         log.warning("%s", warning)
+    # Said only once known: "sent to the admins" when at least one of them has it.
+    await message.reply_text(t.post_drafted(post.id) if sent.reached else t.post_not_sent(post.id))
 
 
 async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

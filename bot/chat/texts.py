@@ -226,10 +226,14 @@ class Texts:
             count=count, needed=needed
         )
 
-    def votes_line(self, names: list[str], needed: int) -> str:
+    def votes_line(self, names: list[str], needed: int, uncounted: Sequence[str] = ()) -> str:
         line = self._("🗳 Approvals {count}/{needed}: {names}").format(
             count=len(names), needed=needed, names=escape(", ".join(names))
         )
+        if uncounted:  # revoked after voting: the quorum counts admins only
+            line += "\n" + self._("Not counted (no longer admins): {names}").format(
+                names=escape(", ".join(uncounted))
+            )
         return f"{RULE}\n{line}"
 
     def approval_request(
@@ -273,6 +277,15 @@ class Texts:
         return self._("⚠️ May not be good news: {reasons}").format(
             reasons=escape(", ".join(reasons))
         )
+
+    def post_above(self) -> str:
+        """In place of a post too long to share one message with the request around it."""
+        return self._("⬆️ The post is in the message above (too long to show here as well).")
+
+    def post_not_sent(self, post_id: int) -> str:
+        return self._(
+            "Draft #{post_id} is saved, but no admin could be sent it; it waits in the queue."
+        ).format(post_id=post_id)
 
     def organisation(self) -> str:
         """The organisation's own news, named among its units."""

@@ -217,8 +217,11 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
 _MD_HEADING_TAIL = re.compile(r"\s+#+\s*$")
 _MD_QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _MD_BULLET = re.compile(r"^\s*[-*+•●▪]\s+")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]")
+#: A link's destination in parentheses, which may hold balanced parentheses of its own
+#: (``https://vi.wikipedia.org/wiki/Huế_(thành_phố)``), as CommonMark allows.
+_MD_DESTINATION = r"\((?:[^()]|\([^()]*\))*\)"
+_MD_IMAGE = re.compile(rf"!\[[^\]]*\]{_MD_DESTINATION}|!\[[^\]]*\]\[[^\]]*\]")
+_MD_LINK = re.compile(rf"\[([^\]]+)\]{_MD_DESTINATION}|\[([^\]]+)\]\[[^\]]*\]")
 _MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^>\s]+)>")
 _MD_STRONG = re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -116,3 +117,14 @@ def format_local(instant: datetime, tz: ZoneInfo) -> str:
     offset = local.strftime("%z")
     short = offset[:3] if offset.endswith("00") else f"{offset[:3]}:{offset[3:]}"
     return f"{local:%a %Y-%m-%d %H:%M} {short}"
+
+
+#: The years goodnews reckons with: far enough either way for any real schedule, and clear
+#: of the ends of Python's calendar (year 1 and 9999), where a day more or less overflows.
+YEARS = (2000, 2100)
+
+
+def check_year(option: str, day: date) -> None:
+    """A one-line UserError for a date outside :data:`YEARS`."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise UserError(f"{option}: {day.isoformat()} is outside the years {YEARS[0]}-{YEARS[1]}")

@@ -15,10 +15,17 @@ from bot.domain.recaps import decode_recap
 from bot.ingest.extract import Extracted, Image, keep_photo, photo_extension
 
 MAX_IMAGES = 10
+#: What a .docx may unpack to, checked on the archive's directory before anything is read:
+#: the 10 MB limit applies to the compressed file, and a 1.1 MB document can hold 300 MB of
+#: XML (4 GB of memory when parsed). A long report's text is a few MB; photos barely shrink.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_XML_BYTES = 20 * 1024 * 1024
+MAX_ENTRIES = 1000
 
 
 def extract_docx(data: bytes, *, source: str) -> Extracted:
     try:
+        check_archive(data, source=source)
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise RecapError(f"{source}: not a readable Word (.docx) document ({exc})") from None
@@ -39,6 +46,28 @@ def extract_docx(data: bytes, *, source: str) -> Extracted:
         title=title or None,
         images=tuple(_images(document)),
     )
+
+
+def check_archive(data: bytes, *, source: str) -> None:
+    """Refuse a document that would unpack to more than a report can be (a zip bomb).
+
+    The sizes come from the archive's directory; zipfile never yields more than an entry
+    declares, so a lying entry cannot get past them."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise RecapError(
+            f"{source}: the document holds {len(entries)} files, more than a Word document "
+            f"has ({MAX_ENTRIES} at most)"
+        )
+    unpacked = sum(entry.file_size for entry in entries)
+    xml = sum(entry.file_size for entry in entries if not entry.filename.startswith("word/media/"))
+    if unpacked > MAX_UNPACKED_BYTES or xml > MAX_XML_BYTES:
+        raise RecapError(
+            f"{source}: the document unpacks to {unpacked / 2**20:.0f} MB "
+            f"({xml / 2**20:.0f} MB of it text and layout), more than a report can be "
+            f"({MAX_UNPACKED_BYTES // 2**20} MB, {MAX_XML_BYTES // 2**20} MB of text and layout)"
+        )
 
 
 def _images(document: Any) -> list[Image]:

@@ -21,7 +21,8 @@ Format = Literal["text", "markdown", "html", "docx"]
 MAX_RECAP_BYTES = 10 * 1024 * 1024
 #: Photos smaller than this are icons, spacers and tracking pixels, not event photos.
 MIN_IMAGE_BYTES = 2048
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+#: Telegram's limit for a photo sent by upload (Facebook takes larger ones).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 _EXTENSIONS: dict[str, Format] = {
     ".txt": "text",
@@ -91,8 +92,7 @@ def extract(data: bytes, *, source: str, filename: str | None = None) -> Extract
     if kind == "html":
         from bot.ingest.html import extract_html
 
-        base = Path(filename).parent if filename else None
-        return extract_html(decode_recap(data, source=source), source=source, base_dir=base)
+        return extract_html(decode_recap(data, source=source), source=source)
     return Extracted(format=kind, text=decode_recap(data, source=source))
 
 
@@ -114,19 +114,6 @@ def image_from_data_uri(uri: str, *, index: int) -> Image | None:
     return keep_photo(Image(f"image-{index}{photo_extension(mime)}", mime, data))
 
 
-def image_from_file(path: Path, *, base_dir: Path, index: int) -> Image | None:
-    """A photo saved beside the page (``page_files/photo.jpg``), never outside ``base_dir``."""
-    try:
-        resolved = path.resolve()
-        if not resolved.is_relative_to(base_dir.resolve()) or not resolved.is_file():
-            return None
-        data = resolved.read_bytes()
-    except OSError:
-        return None
-    mime = mimetypes.guess_type(resolved.name)[0] or ""
-    return keep_photo(Image(f"image-{index}{photo_extension(mime)}", mime, data))
-
-
 def image_from_url(url: str, *, index: int) -> Image | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -136,10 +123,25 @@ def image_from_url(url: str, *, index: int) -> Image | None:
 
 
 def keep_photo(image: Image) -> Image | None:
-    """The image if it is a photo worth keeping: a known type and not an icon-sized file."""
-    if image.mime not in IMAGE_TYPES or len(image.data) < MIN_IMAGE_BYTES:
+    """The image if it is a photo worth keeping, checked as ``queue add --photo`` checks one:
+    a JPEG, PNG or WebP by its content (whatever its label says), no larger than a photo can
+    be, and not an icon-sized file. Its type and name follow the content."""
+    mime = sniff_photo(image.data)
+    if mime is None or not MIN_IMAGE_BYTES <= len(image.data) <= MAX_PHOTO_BYTES:
         return None
-    return image
+    name = PurePosixPath(image.filename).stem + photo_extension(mime)
+    return Image(name, mime, image.data, image.url)
+
+
+def sniff_photo(data: bytes) -> str | None:
+    """The MIME type of a JPEG, PNG or WebP image by its first bytes; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def photo_extension(mime: str) -> str:

@@ -6,8 +6,6 @@ extractor; what remains still goes through the domain's noise cleaning.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import lxml.html
 import trafilatura
 from lxml.etree import ParserError
@@ -17,7 +15,6 @@ from bot.ingest.extract import (
     Extracted,
     Image,
     image_from_data_uri,
-    image_from_file,
     image_from_url,
 )
 
@@ -26,7 +23,7 @@ _CHROME = ("nav", "header", "footer", "aside", "form")
 MAX_IMAGES = 10  # a Telegram album holds ten
 
 
-def extract_html(html: str, *, source: str, base_dir: Path | None) -> Extracted:
+def extract_html(html: str, *, source: str) -> Extracted:
     text = trafilatura.extract(
         html,
         output_format="txt",
@@ -45,11 +42,11 @@ def extract_html(html: str, *, source: str, base_dir: Path | None) -> Extracted:
         text=f"{title}\n\n{text}" if title else text,
         title=title or None,
         url=url if url and url.startswith(("http://", "https://")) else None,
-        images=tuple(_images(html, base_dir)),
+        images=tuple(_images(html)),
     )
 
 
-def _images(html: str, base_dir: Path | None) -> list[Image]:
+def _images(html: str) -> list[Image]:
     try:
         tree = lxml.html.fromstring(html)
     except (ParserError, ValueError):
@@ -62,7 +59,7 @@ def _images(html: str, base_dir: Path | None) -> list[Image]:
         if any(a.tag in _CHROME for a in element.iterancestors()):
             continue
         src = (element.get("src") or element.get("data-src") or "").strip()
-        image = _image(src, base_dir, len(found) + 1)
+        image = _image(src, len(found) + 1)
         key = image.url or image.sha256 if image else ""
         if image is None or key in seen:
             continue
@@ -73,11 +70,11 @@ def _images(html: str, base_dir: Path | None) -> list[Image]:
     return found
 
 
-def _image(src: str, base_dir: Path | None, index: int) -> Image | None:
+def _image(src: str, index: int) -> Image | None:
+    """Only what the page itself holds (a data URI) or a web address: never a file of the
+    machine reading it, whatever folder the page's name points to."""
     if src.startswith("data:"):
         return image_from_data_uri(src, index=index)
     if src.startswith(("http://", "https://")):
         return image_from_url(src, index=index)
-    if src and base_dir is not None and "://" not in src:
-        return image_from_file(base_dir / src, base_dir=base_dir, index=index)
     return None

@@ -9,23 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.domain.errors import PhotoError
-from bot.ingest.extract import Image
+from bot.ingest.extract import MAX_PHOTO_BYTES, Image, sniff_photo
 
-#: Telegram's limit for a photo sent by upload (Facebook takes larger ones).
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+__all__ = ["MAX_PHOTO_BYTES", "PHOTO_TYPES", "read_photo", "sniff_photo"]
+
 #: What both Telegram's sendPhoto and Facebook's /photos accept as a photo.
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-
-
-def sniff_photo(data: bytes) -> str | None:
-    """The MIME type of a JPEG, PNG or WebP image by its first bytes; None for anything else."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def read_photo(path: Path) -> Image:

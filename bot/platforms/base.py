@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.config import ChannelConfig, ChannelOptions, Config
 from bot.domain.drafting import Draft
@@ -150,10 +150,19 @@ class Verdicts:
         )
 
 
+@runtime_checkable
 class SendBudget(Protocol):
-    """Spaces a bot's sends (Telegram's ``Pacer``)."""
+    """Spaces a bot's sends (Telegram's ``Pacer``); a 429 holds them all."""
 
     async def wait(self) -> None: ...
+
+    async def reserve(self) -> None:
+        """Wait for the next send's turn now; the next :meth:`wait` then goes at once."""
+        ...
+
+    def hold(self, seconds: float) -> None:
+        """Nothing goes out for ``seconds`` (Telegram's ``retry_after``)."""
+        ...
 
 
 @dataclass

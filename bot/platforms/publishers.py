@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.config import ChannelConfig, Config
-from bot.platforms.base import OutgoingPost, Photo, Publisher, PublishResult, Shared
+from bot.platforms.base import (
+    OutgoingPost,
+    Photo,
+    Publisher,
+    PublishResult,
+    SendBudget,
+    Shared,
+)
 from bot.platforms.outbox.publisher import OutboxPublisher
 from bot.platforms.registry import platform, used_by
 
@@ -39,6 +46,13 @@ class Publishers:
 
     def for_channel(self, channel: ChannelConfig) -> Publisher:
         return self.by_channel[channel.name]
+
+    async def ready(self, name: str) -> None:
+        """Wait for the channel's send budget (the rate limit, a 429's pause), so that its
+        publication is marked ``sending`` only when the request really goes next."""
+        pacer = getattr(self.by_channel.get(name), "pacer", None)  # only Telegram's has one
+        if isinstance(pacer, SendBudget):
+            await pacer.reserve()
 
     def dry_run_notice(self, config: Config) -> str | None:
         """One line saying which channels only go to the outbox, or None."""

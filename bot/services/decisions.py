@@ -4,7 +4,7 @@ edit, unapprove; and the slots a post would take."""
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError, RecapError
 from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
 from bot.domain.slots import next_free_slot, slots_after
+from bot.services.access import people_with
 from bot.services.post_rules import check_fits, refused, target_channels
 from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows, recap_rows
@@ -164,6 +165,8 @@ class Votes:
     names: list[str]
     needed: int
     decision: Decision | None
+    #: Voters who are no longer admins: their votes are not counted (shown on the copies).
+    uncounted: list[str] = field(default_factory=list)
 
 
 def vote_to_approve(
@@ -174,21 +177,32 @@ def vote_to_approve(
     needed = config.settings.telegram.quorum
     if post.status is PostStatus.PENDING:
         new = post_rows.add_vote(session, post_id=post_id, user_id=by, name=name)
-        cast = post_rows.votes(session, post_id=post_id)
-        names = [v.name for v in cast]
-        if len(cast) < needed:
+        names, uncounted = admins_votes(session, config, post_id=post_id)
+        if len(names) < needed:
             if new:
                 audit_rows.audit(
                     session,
                     actor=by,
                     action="vote",
                     post_id=post_id,
-                    detail=f"{len(cast)}/{needed}",
+                    detail=f"{len(names)}/{needed}",
                 )
-            return Votes(names, needed, None)
-        return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
-    names = [v.name for v in post_rows.votes(session, post_id=post_id)]
-    return Votes(names, needed, approve(session, config, post_id=post_id, by=by, now=now))
+            return Votes(names, needed, None, uncounted)
+        decision = approve(session, config, post_id=post_id, by=by, now=now)
+        return Votes(names, needed, decision, uncounted)
+    names, uncounted = admins_votes(session, config, post_id=post_id)
+    decision = approve(session, config, post_id=post_id, by=by, now=now)
+    return Votes(names, needed, decision, uncounted)
+
+
+def admins_votes(session: Session, config: Config, *, post_id: int) -> tuple[list[str], list[str]]:
+    """The names of the voters who are admins now (their votes count toward the quorum), and
+    of those who no longer are (an owner revoked them after they voted: not counted)."""
+    admins = set(people_with(session, config, "admin"))
+    cast = post_rows.votes(session, post_id=post_id)
+    return [v.name for v in cast if v.user_id in admins], [
+        v.name for v in cast if v.user_id not in admins
+    ]
 
 
 def approve_at(

@@ -120,7 +120,9 @@ def _had_recap(session: Session, post: Post) -> Iterable[int]:
 def claim_deliveries(
     session: Session, *, worker: str, now: datetime, lease_until: datetime, limit: int
 ) -> list[Delivery]:
-    """Pending deliveries ready now, taken atomically as with publications."""
+    """Pending deliveries ready now, taken atomically as with publications: ``claimed``
+    under a lease, not yet ``sending`` (each is marked just before its own request, so a
+    crash leaves at most the one in flight unknown)."""
     query = (
         select(Delivery)
         .where(
@@ -133,11 +135,27 @@ def claim_deliveries(
     )
     claimed = list(session.exec(query).all())
     for delivery in claimed:
-        delivery.status, delivery.claimed_by, delivery.lease_until = "sending", worker, lease_until
-        delivery.attempts += 1
+        delivery.status, delivery.claimed_by, delivery.lease_until = "claimed", worker, lease_until
         session.add(delivery)
     session.flush()
     return claimed
+
+
+def mark_delivery_sending(
+    session: Session, *, delivery_id: int, worker: str, lease_until: datetime
+) -> bool:
+    """``sending``, just before the request: False when the claim was lost (its lease ran
+    out and another worker may have it), and then the message must not be sent."""
+    result = session.exec(
+        update(Delivery)
+        .where(
+            col(Delivery.id) == delivery_id,
+            col(Delivery.status) == "claimed",
+            col(Delivery.claimed_by) == worker,
+        )
+        .values(status="sending", lease_until=lease_until, attempts=col(Delivery.attempts) + 1)
+    )
+    return int(result.rowcount) == 1
 
 
 def finish_delivery(
@@ -159,7 +177,13 @@ def finish_delivery(
 
 
 def expire_deliveries(session: Session, *, now: datetime) -> int:
-    """Deliveries left 'sending' by a worker that died: unknown, never sent again."""
+    """Deliveries left by a worker that died: ``claimed`` ones were never sent and go back
+    to pending; ``sending`` ones may have gone out: unknown, never sent again."""
+    session.exec(
+        update(Delivery)
+        .where(col(Delivery.status) == "claimed", col(Delivery.lease_until) < now)
+        .values(status="pending", claimed_by=None, lease_until=None)
+    )
     result = session.exec(
         update(Delivery)
         .where(col(Delivery.status) == "sending", col(Delivery.lease_until) < now)

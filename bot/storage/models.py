@@ -220,7 +220,7 @@ class Delivery(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     status: str = Field(
         default="pending", max_length=16
-    )  # pending|sending|sent|blocked|failed|unknown
+    )  # pending|claimed|sending|sent|blocked|failed|unknown
     retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

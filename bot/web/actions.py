@@ -71,7 +71,7 @@ async def approve(desk: Desk, *, post_id: int, by: int, name: str, now: datetime
                 config=desk.config,
                 post_id=post_id,
                 now=now,
-                votes=(votes.names, votes.needed),
+                votes=(votes.names, votes.needed, votes.uncounted),
             )
         post = await desk.db.run(_view, post_id=post_id)
         return Outcome(post, changed=True, votes=(len(votes.names), votes.needed))

@@ -9,6 +9,7 @@ before anything else: without it nothing changes (403).
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -458,14 +459,31 @@ async def audit_page(request: Request, web: Web, viewer: Viewer) -> Response:
     )
 
 
+#: Telegram's updates are small: a body over this is refused unread (as bot/chat/webhook.py).
+WEBHOOK_MAX_BODY = 1024 * 1024
+
+
 async def telegram_webhook(request: Request) -> Response:
-    """Telegram's update, taken only with the secret Telegram was given."""
+    """Telegram's update, taken only with the secret Telegram was given: the header is
+    checked before any of the body is read, and the body is read up to 1 MB only."""
     web: Web = request.app.state.web
     hook = web.webhook
     sent = request.headers.get("x-telegram-bot-api-secret-token", "")
     if hook is None or not hmac.compare_digest(sent, hook.secret):
         return Response(status_code=403)
-    await hook.deliver(await request.json())
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > WEBHOOK_MAX_BODY:
+        return Response(status_code=413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > WEBHOOK_MAX_BODY:
+            return Response(status_code=413)
+    try:
+        update = json.loads(body)
+    except ValueError:
+        return Response(status_code=400)
+    await hook.deliver(update)
     return Response(status_code=200)
 
 

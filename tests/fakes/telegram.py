@@ -12,7 +12,8 @@ What it models faithfully (checked against tdlib / telegram-bot-api sources and 
 * ``parse_mode`` HTML, MarkdownV2 and Markdown, ported from tdlib's ``parse_html``,
   ``parse_markdown_v2`` and ``parse_markdown`` (same error texts and byte offsets), then trimmed
   like ``fix_formatted_text``; entity offsets/lengths are UTF-16 code units; lengths are limited in
-  code points (4096 for text, 1024 for captions), which is what the live service measures;
+  UTF-16 code units of the text after entity parsing (4096 for text, 1024 for captions), the
+  stricter reading of what the live service measures (an emoji counts 2);
 * long polling with offsets, limits, ``allowed_updates``, and both 409 conflicts;
 * the bot's rights in channels and users who blocked or never started the bot.
 
@@ -224,6 +225,11 @@ def _is_alnum(c: int) -> bool:
 
 def _is_lead(c: int) -> bool:
     return (c & 0xC0) != 0x80
+
+
+def _utf16_length(text: str) -> int:
+    """The length Telegram's limits are checked against: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _utf16_units(c: int) -> int:
@@ -2230,7 +2236,7 @@ class FakeTelegram(FakeServer):
         chat = self._resolve_chat(params)
         self._check_can_write(chat)
         reply_to = self._reply_to(chat, params)
-        if len(text) > MAX_TEXT_LENGTH:
+        if _utf16_length(text) > MAX_TEXT_LENGTH:
             raise _ApiError(400, "Bad Request: message is too long")
         record = self._store(
             chat,
@@ -2292,7 +2298,7 @@ class FakeTelegram(FakeServer):
         record = self._message_to_edit(params)
         if record["kind"] != "text":
             raise _ApiError(400, "Bad Request: there is no text in the message to edit")
-        if len(text) > MAX_TEXT_LENGTH:
+        if _utf16_length(text) > MAX_TEXT_LENGTH:
             raise _ApiError(400, "Bad Request: message is too long")
         chat = self._chats[record["chat_id"]]
         changes: JSON = {
@@ -2317,7 +2323,7 @@ class FakeTelegram(FakeServer):
         record = self._message_to_edit(params)
         if record["kind"] == "text":
             raise _ApiError(400, "Bad Request: there is no caption in the message to edit")
-        if len(caption) > MAX_CAPTION_LENGTH:
+        if _utf16_length(caption) > MAX_CAPTION_LENGTH:
             raise _ApiError(400, "Bad Request: message caption is too long")
         chat = self._chats[record["chat_id"]]
         changes: JSON = {
@@ -2553,7 +2559,7 @@ class FakeTelegram(FakeServer):
         media = self._input_photo(source)
         self._check_can_write(chat)
         reply_to = self._reply_to(chat, params)
-        if len(caption) > MAX_CAPTION_LENGTH:
+        if _utf16_length(caption) > MAX_CAPTION_LENGTH:
             raise _ApiError(400, "Bad Request: message caption is too long")
         if params.flag("has_spoiler"):
             media["json"]["has_media_spoiler"] = True
@@ -2612,7 +2618,7 @@ class FakeTelegram(FakeServer):
             caption, entities = self._formatted(
                 sub, "caption", "parse_mode", "caption_entities", caption=True
             )
-            if len(caption) > MAX_CAPTION_LENGTH:
+            if _utf16_length(caption) > MAX_CAPTION_LENGTH:
                 raise _ApiError(400, "Bad Request: message caption is too long")
             source: UploadedFile | str | None = str(item.get("media", ""))
             if isinstance(source, str) and source.startswith("attach://"):

@@ -9,6 +9,7 @@ from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import RecipientGoneError
 from bot.platforms.base import OutgoingPost, SendBudget
 from bot.platforms.telegram.errors import translate_error
+from bot.platforms.telegram.publisher import held
 
 
 class DirectMessenger:
@@ -28,5 +29,7 @@ class DirectMessenger:
         except Forbidden as exc:  # blocked, deactivated, or never started the bot
             raise RecipientGoneError(f"follower {chat_id}: {exc.message}") from exc
         except TelegramError as exc:
-            raise translate_error(exc, f"telegram channel follower ({chat_id})") from exc
+            raise held(
+                translate_error(exc, f"telegram channel follower ({chat_id})"), self.pacer
+            ) from exc
         return str(message.message_id)

@@ -25,14 +25,34 @@ FOLLOW_UP_MAX_WAIT = 30.0
 
 class Pacer:
     """Spaces calls at least ``1 / per_second`` apart: Telegram allows a bot about 30
-    messages a second, and a burst above that only earns 429s."""
+    messages a second, and a burst above that only earns 429s. A 429's ``retry_after``
+    pauses every call through this pacer (the whole bot) until that time has passed."""
 
     def __init__(self, per_second: float) -> None:
         self.interval = 1.0 / per_second
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._reserved = False
+
+    async def reserve(self) -> None:
+        """Wait for the next slot now, before the send is recorded as started; the next
+        :meth:`wait` then goes at once (sends through the publishers are sequential)."""
+        await self._wait()
+        self._reserved = True
+
+    def hold(self, seconds: float) -> None:
+        """Telegram said "retry after ``seconds``": nothing goes out before then."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._next = max(self._next, until)
+        self._reserved = False
 
     async def wait(self) -> None:
+        if self._reserved:
+            self._reserved = False
+            return
+        await self._wait()
+
+    async def _wait(self) -> None:
         async with self._lock:
             loop = asyncio.get_running_loop()
             delay = self._next - loop.time()
@@ -70,7 +90,7 @@ class TelegramChannelPublisher:
         try:
             return await call()
         except TelegramError as exc:
-            raise translate_error(exc, _where(channel)) from exc
+            raise held(translate_error(exc, _where(channel)), self.pacer) from exc
 
     async def _send_text(self, post: OutgoingPost, channel: ChannelConfig) -> str:
         params = payloads.telegram_send_message(post, channel)
@@ -148,6 +168,13 @@ class TelegramChannelPublisher:
                 f"{where}: {went}; whether the text did is unknown: {why}", external_id=first
             )
         raise UnknownOutcomeError(f"{where}: {went} but the text did not: {why}", external_id=first)
+
+
+def held(error: PublishError, pacer: SendBudget | None) -> PublishError:
+    """The error, after pausing the bot's sends for its ``retry_after`` (a 429)."""
+    if pacer is not None and error.retry_after:
+        pacer.hold(error.retry_after)
+    return error
 
 
 def _where(channel: ChannelConfig) -> str:
