@@ -192,7 +192,7 @@ def test_officers_are_warned_about_their_own_units_empty_slots(workdir: Path) ->
         assert "cnvc-tg" in to_cnvc["plain_text"] and "phuong-tg" not in to_cnvc["plain_text"]
         [to_phuong] = tg.messages(444)
         assert "phuong-tg" in to_phuong["plain_text"] and "cnvc" not in to_phuong["plain_text"]
-        assert "Không còn recap nào" in to_phuong["plain_text"]  # phuong has sent none
+        assert "Không còn bài gốc nào" in to_phuong["plain_text"]  # phuong has sent none
         # cnvc's recap became a draft for its channels; the organisation's slot got one too.
         drafts = [p for p in posts(cli).values() if p["status"] == "pending"]
         assert len(drafts) == 2
