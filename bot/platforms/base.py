@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.config import ChannelConfig, ChannelOptions, Config
-from bot.domain.drafting import Draft
 from bot.domain.errors import NeedsAdminError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # drafting loads only where a post is rendered, not for a tick with none due
     from telegram import Bot
+
+    from bot.domain.drafting import Draft
 
 #: One request: the API method or edge, and its parameters without the token. An uploaded
 #: file appears as its local path; on the wire it is a multipart part.
