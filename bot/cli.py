@@ -723,29 +723,125 @@ def _pause(state: State, channel: str | None, *, paused: bool) -> None:
     say(f"{verb}: {', '.join(changed)}" if changed else f"nothing to do: already {verb}")
 
 
-def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+def _post_head(post: Any, config: Config) -> dict[str, Any]:
+    """What every post's JSON begins with (a stored post or its view)."""
     from bot.domain.drafting import render_plain
-    from bot.services import post_rules
+    from bot.services.post_rules import as_draft
 
     return {
         "id": post.id,
         "kind": post.kind.value,
         "status": post.status.value,
-        "slot": post.slot.astimezone(config.tz).isoformat() if post.slot else None,
+        "slot": _iso(post.slot, config),
         "title": post.title,
-        "text": render_plain(post_rules.as_draft(post)),
+        "text": render_plain(as_draft(post)),
+    }
+
+
+def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+    from bot.services.post_detail import publication_url
+
+    return {
+        **_post_head(post, config),
         "recap_id": post.recap_id,
         "publications": [
-            {
-                "channel": p.channel,
-                "status": p.status.value,
-                "due_at": p.due_at.astimezone(config.tz).isoformat() if p.due_at else None,
-                "external_id": p.external_id,
-                "error": p.error,
-            }
+            _publication_json(p, publication_url(config, p.channel, p.external_id), config)
             for p in pubs
         ],
     }
+
+
+def _iso(at: datetime | None, config: Config) -> str | None:
+    return at.astimezone(config.tz).isoformat() if at else None
+
+
+def _publication_json(p: Any, url: str | None, config: Config) -> dict[str, Any]:
+    """One channel's entry, as ``queue --json`` and ``post show --json`` print it."""
+    return {
+        "channel": p.channel,
+        "status": p.status.value,
+        "due_at": _iso(p.due_at, config),
+        "external_id": p.external_id,
+        "url": url,
+        "error": p.error,
+    }
+
+
+@cli.group("post")
+def post_group() -> None:
+    """See one post whole, and change it."""
+
+
+@post_group.command("show")
+@click.argument("post_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_state
+@user_errors
+def post_show(state: State, post_id: int, as_json: bool) -> None:
+    """Show a post: its state and slot, the exact text on each platform, its photos, each
+    channel's publication with its link, and its history.
+
+    Example: goodnews post show 12 --json
+    """
+    from bot.services.post_detail import post_detail
+    from bot.storage import db
+
+    config = state.config
+    with db.session_scope(state.engine) as session:
+        detail = post_detail(session, config, post_id=post_id)
+    if as_json:
+        click.echo(json.dumps(_detail_json(detail, config), ensure_ascii=False, indent=2))
+        return
+    _print_detail(detail, config)
+
+
+def _detail_json(detail: Any, config: Config) -> dict[str, Any]:
+    post = detail.post
+    return {
+        **_post_head(post, config),
+        "unit": post.unit,
+        "photos": list(detail.photos),
+        "previews": detail.previews,
+        "publications": [_publication_json(p, p.url, config) for p in detail.publications],
+        "history": [
+            {
+                "at": _iso(h.at, config),
+                "actor": h.actor,
+                "action": h.action,
+                "before": h.before,
+                "after": h.after,
+                "detail": h.detail,
+            }
+            for h in detail.history
+        ],
+    }
+
+
+def _print_detail(detail: Any, config: Config) -> None:
+    post = detail.post
+    slot = format_local(post.slot, config.tz) if post.slot else "(no slot)"
+    click.echo(f"post {post.id} · {post.kind.value} · {post.status.value} · {slot}")
+    if post.unit:
+        click.echo(f"unit: {post.unit}")
+    for path in detail.photos:
+        click.echo(f"photo: {path}")
+    for name, text in detail.previews.items():
+        click.echo(f"--- {name} ---\n{text}")
+    if detail.publications:
+        click.echo("--- publications ---")
+    for p in detail.publications:
+        when = format_local(p.due_at, config.tz) if p.due_at else ""
+        extra = "  ".join(x for x in (p.url or p.external_id or "", p.error or "") if x)
+        click.echo(f"  {p.channel:<16} {p.status.value:<10} {when:<24} {extra}".rstrip())
+    if detail.history:
+        click.echo("--- history ---")
+    for h in detail.history:
+        who = str(h.actor) if h.actor is not None else "cli"
+        change = f"{h.before or ''} → {h.after or ''}" if (h.before or h.after) else ""
+        click.echo(
+            f"  {format_local(h.at, config.tz):<24} {who:<12} {h.action:<10} "
+            f"{change} {h.detail or ''}".rstrip()
+        )
 
 
 @cli.command()
@@ -769,9 +865,11 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
     import socket
 
     from bot.domain.notices import Notice
+    from bot.domain.posts import PublicationStatus
     from bot.platforms.publishers import open_publishers
     from bot.services import scheduling
     from bot.services.gateway import gateway_for
+    from bot.services.post_detail import publication_url
     from bot.storage.heartbeat import write_heartbeat
     from jobs.one_pass import one_pass
     from jobs.publish import worker_name
@@ -814,9 +912,14 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:
+            url = (
+                publication_url(config, outcome.channel, outcome.detail)
+                if outcome.status is PublicationStatus.SENT
+                else None
+            )
             click.echo(
                 f"post {outcome.post_id} → {outcome.channel}: {outcome.status.value} "
-                f"{outcome.detail}"
+                f"{url or outcome.detail}"
             )
         if verbose and not report.outcomes:
             say(f"nothing due by {format_local(at, config.tz)}")

@@ -186,6 +186,16 @@ class Platform(Protocol):
         """Every request the post takes, in order, as the dry run records them."""
         ...
 
+    def text(self, post: OutgoingPost) -> str:
+        """The post's text exactly as this platform publishes it (Telegram's HTML, Facebook's
+        plain message)."""
+        ...
+
+    def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
+        """Where people see what went out on ``channel`` under the platform's ``external_id``;
+        None when it cannot be linked to (a dry run, a private group)."""
+        ...
+
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
         """The URL the requests go to, without the token, for the dry run's record."""
         ...
