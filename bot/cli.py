@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import click
 
@@ -412,7 +412,6 @@ def reject(state: State, post_id: int) -> None:
 
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
-    from bot.platforms.telegram.client import make_bot
     from bot.services import decisions
     from bot.storage import db
 
@@ -429,26 +428,72 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
         say(f"post {post_id} {verb}: goes out {format_local(post.slot, config.tz)}")
     else:
         say(f"post {post_id} {'rejected' if decision.changed else 'was already rejected'}")
-    if decision.changed and make_bot(config) is not None:
-        try:
-            asyncio.run(_update_admins(state, config, post_id))
-        except UserError as exc:  # the decision stands; only the chat copies are stale
-            say(f"warning: the admins' approval messages were not updated: {exc}")
+    if decision.changed:
+        _tell_admins(state, post_id, "decided")
 
 
-async def _update_admins(state: State, config: Config, post_id: int) -> None:
+#: How the admins' chat copies follow a change made here.
+AdminUpdate = Literal["decided", "edited", "resend"]
+
+
+def _tell_admins(state: State, post_id: int, update: AdminUpdate) -> None:
+    """Bring the admins' chat copies of the post in step (when there is a bot token):
+    ``decided`` shows the decision without buttons, ``edited`` the new text (with the
+    buttons while it is pending), ``resend`` the draft with its buttons, sent anew."""
+    from bot.platforms.telegram.client import make_bot
+
+    if make_bot(state.config) is None:
+        return
+    try:
+        asyncio.run(_update_admins(state, post_id, update))
+    except UserError as exc:  # the change stands; only the chat copies are stale
+        say(f"warning: the admins' approval messages were not updated: {exc}")
+
+
+async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> None:
     from bot.chat import approval
+    from bot.domain.posts import PostStatus
     from bot.services.gateway import gateway_for
+    from bot.storage import post_rows
 
+    config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
     async with admin_bot(config) as (bot, _why_not):
-        if bot is not None:
+        if bot is None:
+            return
+        pending = (await db.run(post_rows.get_post, post_id=post_id)).status is PostStatus.PENDING
+        if update == "decided" or (update == "edited" and not pending):
             await approval.update_requests(
-                bot,
-                db=gateway_for(state.engine),
-                config=config,
-                post_id=post_id,
-                who="goodnews CLI",
+                bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
             )
+            return
+        await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
+        if update == "resend":
+            for warning in await approval.send_requests(
+                bot, db=db, config=config, post_id=post_id, now=now
+            ):
+                say(f"warning: {warning}")
+
+
+def _text_options(command: Callable[P, R]) -> Callable[P, R]:
+    """``--text`` or ``--file``: a post written by hand (see :func:`_text_option`)."""
+    text = click.option("--text", help="The post: first line the title, then the body.")
+    file_ = click.option(
+        "--file",
+        "file_",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        help="Read the post from a UTF-8 file (- for stdin).",
+    )
+    return text(file_(command))
+
+
+def _photo_option(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    return click.option(
+        "--photo",
+        "photo_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help=f"{what} Repeatable, in order.",
+    )
 
 
 @cli.group("queue", invoke_without_command=True)
@@ -525,26 +570,14 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
 
 
 @queue_cmd.command("add")
-@click.option("--text", help="The post: first line the title, then the body.")
-@click.option(
-    "--file",
-    "file_",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Read the post from a UTF-8 file (- for stdin).",
-)
+@_text_options
 @click.option("--kind", type=KIND, default="daily", show_default=True)
 @click.option(
     "--at", "at_text", metavar="ISO-8601", help="Pin to this instant (it takes no cadence slot)."
 )
 @click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
 @click.option("--unit", help="A member unit's news ([[units]] id), for its channels.")
-@click.option(
-    "--photo",
-    "photo_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A JPEG, PNG or WebP photo (10 MB at most) to publish with it (repeatable, in order).",
-)
+@_photo_option("A JPEG, PNG or WebP photo (10 MB at most) to publish with it.")
 @click.option("--approved", is_flag=True, help="Schedule it now instead of asking the admins.")
 @click.option(
     "--reserve",
@@ -569,18 +602,12 @@ def queue_add(
 
     Example: goodnews queue add --file tet.txt --photo tet.jpg --at 2027-02-17T08:00+07:00
     """
-    from bot.domain.recaps import decode_recap
     from bot.ingest import read_photo
     from bot.services import queued
     from bot.storage import db
 
-    if (text is None) == (file_ is None):
-        raise UserError("give exactly one of --text or --file")
+    text = _text_option(text, file_)
     photos = [read_photo(path) for path in photo_paths]  # all checked before anything is written
-    if file_ is not None:
-        data, source = _read_input(file_)
-        text = decode_recap(data, source=source)
-    assert text is not None
     config, now = state.config, datetime.now(UTC)
     at = parse_instant(at_text, config) if at_text else None
     with db.session_scope(state.engine) as session:
@@ -677,7 +704,8 @@ def queue_swap(state: State, post_id: int) -> None:
 @pass_state
 @user_errors
 def unapprove(state: State, post_id: int) -> None:
-    """Take a scheduled post back to pending; its slots are freed.
+    """Take a scheduled post back to pending; its slots are freed and the admins get the
+    draft again, with its buttons.
 
     Example: goodnews unapprove 12
     """
@@ -687,6 +715,8 @@ def unapprove(state: State, post_id: int) -> None:
     with db.session_scope(state.engine) as session:
         decision = decisions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
     say(f"post {post_id} {'is pending again' if decision.changed else 'was already pending'}")
+    if decision.changed:
+        _tell_admins(state, post_id, "resend")
 
 
 @cli.command()
@@ -793,6 +823,73 @@ def post_show(state: State, post_id: int, as_json: bool) -> None:
         click.echo(json.dumps(_detail_json(detail, config), ensure_ascii=False, indent=2))
         return
     _print_detail(detail, config)
+
+
+@post_group.command("cancel")
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def post_cancel(state: State, post_id: int) -> None:
+    """Withdraw a pending or scheduled post: it is cancelled, its slots are freed and
+    nothing of it is published.
+
+    Example: goodnews post cancel 12
+    """
+    from bot.services import changes
+    from bot.storage import db
+
+    with db.session_scope(state.engine) as session:
+        decision = changes.cancel(session, post_id=post_id, by=None, now=datetime.now(UTC))
+    say(f"post {post_id} {'cancelled' if decision.changed else 'was already cancelled'}")
+    if decision.changed:
+        _tell_admins(state, post_id, "decided")
+
+
+@post_group.command("edit")
+@click.argument("post_id", type=int)
+@_text_options
+@_photo_option("A photo replacing the post's photos (none given: they are kept).")
+@pass_state
+@user_errors
+def post_edit(
+    state: State, post_id: int, text: str | None, file_: str | None, photo_paths: tuple[Path, ...]
+) -> None:
+    """Rewrite a pending or scheduled post; it keeps its slot and the admins' copies show
+    the new text.
+
+    Example: goodnews post edit 12 --file fixed.txt --photo new.jpg
+    """
+    from bot.ingest import read_photo
+    from bot.services import changes
+    from bot.storage import db
+
+    text = _text_option(text, file_)
+    photos = [read_photo(path) for path in photo_paths] or None  # checked before any write
+    with db.session_scope(state.engine) as session:
+        post = changes.edit(
+            session,
+            state.config,
+            post_id=post_id,
+            by=None,
+            text=text,
+            photos=photos,
+            now=datetime.now(UTC),
+        )
+    say(f"post {post_id} edited ({post.status.value})")
+    _tell_admins(state, post_id, "edited")
+
+
+def _text_option(text: str | None, file_: str | None) -> str:
+    """The text of ``--text`` or of ``--file`` (exactly one of them)."""
+    from bot.domain.recaps import decode_recap
+
+    if (text is None) == (file_ is None):
+        raise UserError("give exactly one of --text or --file")
+    if file_ is not None:
+        data, source = _read_input(file_)
+        return decode_recap(data, source=source)
+    assert text is not None
+    return text
 
 
 def _detail_json(detail: Any, config: Config) -> dict[str, Any]:

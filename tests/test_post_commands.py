@@ -107,3 +107,93 @@ def test_show_gives_the_exact_text_per_platform_the_links_and_the_history(world:
 def test_show_refuses_an_unknown_post_in_one_line(world: World) -> None:
     result = world.cli("post", "show", "9", ok=False)
     assert result.exit_code == 1 and result.stderr.strip() == "Error: no post with id 9"
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def test_unapprove_resends_the_draft_and_edit_updates_the_admins_copies(world: World) -> None:
+    world.cli("queue", "add", "--text", TEXT, "--approved")
+    slot = world.show(1)["slot"]
+    assert world.tg.messages(ADMIN) == []
+    world.cli("unapprove", "1")
+    [request] = world.tg.messages(ADMIN)
+    assert "Hiến máu cứu người" in request["plain_text"] and len(buttons(request)) >= 2
+    # Edited while pending: the admin's copy reads the new text and keeps its buttons.
+    world.cli("post", "edit", "1", "--text", "Hiến máu đợt hai\nThêm 50 đoàn viên tham gia.")
+    [request] = world.tg.messages(ADMIN)
+    assert "Hiến máu đợt hai" in request["plain_text"] and len(buttons(request)) >= 2
+    # Edited once scheduled: it keeps its slot and goes out as it now reads.
+    world.cli("approve", "1")
+    assert world.show(1)["slot"] == slot
+    (world.workdir / "fixed.txt").write_text("Hiến máu đợt ba\nĐã sửa lỗi chính tả.", "utf-8")
+    assert "edited (scheduled)" in world.cli("post", "edit", "1", "--file", "fixed.txt").stderr
+    [request] = world.tg.messages(ADMIN)
+    assert "Hiến máu đợt ba" in request["plain_text"] and buttons(request) == []
+    shown = world.show(1)
+    assert (shown["status"], shown["slot"]) == ("scheduled", slot)
+    assert shown["title"] == "Hiến máu đợt ba"
+    assert [h["action"] for h in shown["history"]] == [
+        "queue",
+        "approve",
+        "unapprove",
+        "edit",
+        "approve",
+        "edit",
+    ]
+    world.publish(1)
+    [page_post] = world.graph.posts(PAGE_ID)
+    assert page_post["message"].startswith("Hiến máu đợt ba")
+    # Once it went out, the edit before publication no longer applies.
+    refused = world.cli("post", "edit", "1", "--text", "X\nY.", ok=False)
+    assert refused.stderr.strip() == "Error: post 1 is published; it cannot be edited"
+
+
+def test_edit_replaces_the_photos_and_bad_input_changes_nothing(world: World) -> None:
+    from tests.factories import png
+
+    (world.workdir / "a.png").write_bytes(png(seed=1))
+    (world.workdir / "b.png").write_bytes(png(seed=2))
+    world.cli("queue", "add", "--text", TEXT, "--photo", "a.png")
+    before = world.show(1)
+    for args, error in [
+        (["--text", "Chỉ có tiêu đề"], "the post needs its title on the first line"),
+        (["--text", "T\nB.", "--photo", "missing.png"], "missing.png"),
+        (["--text", "T\nB.", "--file", "x.txt"], "give exactly one of --text or --file"),
+    ]:
+        result = world.cli("post", "edit", "1", *args, ok=False)
+        assert result.exit_code == 1 and error in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert world.show(1) == before
+    world.cli("post", "edit", "1", "--text", "Ảnh mới\nHai tấm ảnh.", "--photo", "b.png")
+    after = world.show(1)
+    assert len(after["photos"]) == 1 and after["photos"] != before["photos"]
+    world.cli("post", "edit", "1", "--text", "Ảnh giữ\nẢnh giữ nguyên.")
+    assert world.show(1)["photos"] == after["photos"]
+
+
+def test_cancel_frees_the_slots_and_nothing_goes_out(world: World) -> None:
+    world.cli("queue", "add", "--text", TEXT, "--approved")
+    slot = world.show(1)["slot"]
+    world.cli("unapprove", "1")
+    world.cli("approve", "1")
+    assert "post 1 cancelled" in world.cli("post", "cancel", "1").stderr
+    [request] = world.tg.messages(ADMIN)
+    assert buttons(request) == [] and "hủy" in request["plain_text"].lower()
+    assert "already cancelled" in world.cli("post", "cancel", "1").stderr
+    shown = world.show(1)
+    assert shown["status"] == "cancelled" and shown["slot"] is None
+    assert {p["status"] for p in shown["publications"]} == {"cancelled"}
+    assert shown["history"][-1]["action"] == "cancel"
+    # The freed slot goes to the next post; the cancelled one never goes out.
+    world.cli("queue", "add", "--text", "Tin khác\nMột tin tốt khác.", "--approved")
+    assert world.show(2)["slot"] == slot
+    world.cli("tick", "--at", (datetime.fromisoformat(slot) + timedelta(minutes=1)).isoformat())
+    [page_post] = world.graph.posts(PAGE_ID)
+    assert page_post["message"].startswith("Tin khác")
+    assert world.show(1)["status"] == "cancelled"
+    assert "cannot be approved" in world.cli("approve", "1", ok=False).stderr
+    refused = world.cli("post", "cancel", "2", ok=False)
+    assert refused.stderr.strip() == "Error: post 2 is published; it cannot be cancelled"

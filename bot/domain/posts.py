@@ -16,7 +16,7 @@ class PostStatus(StrEnum):
     """Life of a post.
 
     pending → scheduled → publishing → published | failed | unknown;
-    pending | scheduled → rejected.
+    pending | scheduled → rejected (the admins' no) | cancelled (withdrawn by a person).
     """
 
     PENDING = "pending"
@@ -26,6 +26,7 @@ class PostStatus(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
 
 class PublicationStatus(StrEnum):
@@ -67,6 +68,12 @@ APPROVABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
 
 #: Statuses in which a post may be rejected.
 REJECTABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
+
+#: Statuses in which a post may be cancelled or edited before it goes out.
+CHANGEABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
+
+#: Statuses a post's publications no longer decide (see ``post_status_after``).
+SETTLED_BY_PERSON = frozenset({PostStatus.PENDING, PostStatus.REJECTED, PostStatus.CANCELLED})
 
 
 def post_status_after(publications: list[PublicationStatus]) -> PostStatus:

@@ -3,7 +3,6 @@ edit, unapprove; and the slots a post would take."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import Config
-from bot.domain.errors import N_, InvalidStateError, RecapError
+from bot.domain.errors import N_, InvalidStateError
 from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
 from bot.domain.slots import next_free_slot, slots_after
-from bot.services.post_rules import check_fits, refused, target_channels
+from bot.services.post_rules import refused, rewrite, target_channels
 from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows, recap_rows
 from bot.storage.models import Post
@@ -213,21 +212,13 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
         raise refused(post, N_("post {post_id} is {status}; it cannot be edited"))
-    title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
-    if not title.strip() or not body.strip():
-        raise RecapError(N_("send the title on the first line and the text below it"))
-    before = post.title
-    post.title, post.body, post.updated_at = title.strip(), body.strip(), datetime.now(UTC)
-    check_fits(post)
-    session.add(post)
-    session.flush()
-    audit_rows.audit(
+    rewrite(
         session,
-        actor=by,
-        action="edit",
-        post_id=post_id,
-        before=before[:200],
-        after=post.title[:200],
+        post,
+        text=text,
+        by=by,
+        now=datetime.now(UTC),
+        malformed=N_("send the title on the first line and the text below it"),
     )
     return post
 
