@@ -97,8 +97,10 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         [scheduled] = json.loads(cli("queue", "--json").stdout)
         cli("tick", "--at", scheduled["slot"])
         cli("tick", "--at", scheduled["slot"])
+        [went_out] = tg.messages(CHANNEL)
         assert tg.wait_for_messages(OFFICER, 10)[9]["plain_text"] == (
-            "Bài #1 từ recap #2 của bạn đã được đăng trên tg."
+            "Bài #1 từ recap #2 của bạn đã được đăng trên tg.\n"
+            f"tg: https://t.me/c/800/{went_out['message_id']}"  # a private channel's link
         )
         assert len(tg.messages(OFFICER)) == 10
         engine = db.make_engine(load(None, environ={}).database_url)

@@ -356,10 +356,15 @@ class Texts:
             post_id=post_id, reason=reason
         )
 
-    def officer_published(self, recap_id: int, post_id: int, channels: list[str]) -> str:
-        return self._(
+    def officer_published(
+        self, recap_id: int, post_id: int, channels: list[tuple[str, str | None]]
+    ) -> str:
+        """The channels by name, then each link to what went out (plain text: the app
+        makes the links)."""
+        head = self._(
             "Post #{post_id} from your recap #{recap_id} is published on {channels}."
-        ).format(recap_id=recap_id, post_id=post_id, channels=", ".join(channels))
+        ).format(recap_id=recap_id, post_id=post_id, channels=", ".join(c for c, _ in channels))
+        return "\n".join([head, *(f"{name}: {url}" for name, url in channels if url)])
 
     # -- admin commands --------------------------------------------------------------------
 
