@@ -854,16 +854,25 @@ def post_cancel(state: State, post_id: int) -> None:
 def post_edit(
     state: State, post_id: int, text: str | None, file_: str | None, photo_paths: tuple[Path, ...]
 ) -> None:
-    """Rewrite a pending or scheduled post; it keeps its slot and the admins' copies show
-    the new text.
+    """Rewrite a post. Pending or scheduled: it keeps its slot and the admins' copies show
+    the new text. Once it went out: corrected on every channel where it is, each channel's
+    outcome said (exit status 1 when one refused).
 
     Example: goodnews post edit 12 --file fixed.txt --photo new.jpg
     """
+    from bot.domain.posts import WENT_OUT
     from bot.ingest import read_photo
     from bot.services import changes
-    from bot.storage import db
+    from bot.storage import db, post_rows
 
     text = _text_option(text, file_)
+    with db.session_scope(state.engine) as session:
+        went_out = post_rows.get_post(session, post_id=post_id).status in WENT_OUT
+    if went_out:
+        if photo_paths:
+            raise UserError(f"post {post_id} went out: its photos can no longer change")
+        _after_publication(state, post_id, text=text, reason=None)
+        return
     photos = [read_photo(path) for path in photo_paths] or None  # checked before any write
     with db.session_scope(state.engine) as session:
         post = changes.edit(
@@ -877,6 +886,54 @@ def post_edit(
         )
     say(f"post {post_id} edited ({post.status.value})")
     _tell_admins(state, post_id, "edited")
+
+
+@post_group.command("retract")
+@click.argument("post_id", type=int)
+@click.option("--reason", help="Why it is taken down (kept in the audit log).")
+@pass_state
+@user_errors
+def post_retract(state: State, post_id: int, reason: str | None) -> None:
+    """Take a published post down from every channel where it went out (Telegram deletes
+    the message, Facebook the Page's post); each channel's outcome is said, and the post is
+    retracted once it is out nowhere (exit status 1 when a channel refused).
+
+    Example: goodnews post retract 12 --reason "wrong date"
+    """
+    _after_publication(state, post_id, text=None, reason=reason)
+
+
+def _after_publication(state: State, post_id: int, *, text: str | None, reason: str | None) -> None:
+    """Correct (``text``) or retract the post on its channels; one line per channel."""
+    from bot.platforms.publishers import open_publishers
+    from bot.services import corrections
+    from bot.services.gateway import gateway_for
+
+    config, db = state.config, gateway_for(state.engine)
+
+    async def go() -> Any:
+        async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
+            if text is not None:
+                return await corrections.correct(
+                    db, config, publishers, post_id=post_id, text=text, by=None
+                )
+            return await corrections.retract(
+                db, config, publishers, post_id=post_id, reason=reason, by=None
+            )
+
+    outcome = asyncio.run(go())
+    verb = "corrected" if text is not None else "taken down"
+    for channel in outcome.channels:
+        if channel.done:
+            link = f": {channel.url}" if channel.url and text is not None else ""
+            say(f"post {post_id} {verb} on {channel.channel}{link}")
+        else:
+            still = "still reads the previous text" if text is not None else "is still out"
+            say(f"post {post_id} NOT {verb} on {channel.channel} (it {still}): {channel.reason}")
+    if text is None and outcome.post.status.value == "retracted":
+        say(f"post {post_id} is retracted")
+    if not outcome.complete:
+        raise click.exceptions.Exit(1)
 
 
 def _text_option(text: str | None, file_: str | None) -> str:

@@ -146,9 +146,10 @@ def test_unapprove_resends_the_draft_and_edit_updates_the_admins_copies(world: W
     world.publish(1)
     [page_post] = world.graph.posts(PAGE_ID)
     assert page_post["message"].startswith("Hiến máu đợt ba")
-    # Once it went out, the edit before publication no longer applies.
-    refused = world.cli("post", "edit", "1", "--text", "X\nY.", ok=False)
-    assert refused.stderr.strip() == "Error: post 1 is published; it cannot be edited"
+    # Once it went out, its photos can no longer change.
+    (world.workdir / "a.png").write_bytes(b"not read")
+    refused = world.cli("post", "edit", "1", "--text", "X\nY.", "--photo", "a.png", ok=False)
+    assert refused.stderr.strip() == "Error: post 1 went out: its photos can no longer change"
 
 
 def test_edit_replaces_the_photos_and_bad_input_changes_nothing(world: World) -> None:
@@ -197,3 +198,106 @@ def test_cancel_frees_the_slots_and_nothing_goes_out(world: World) -> None:
     assert "cannot be approved" in world.cli("approve", "1", ok=False).stderr
     refused = world.cli("post", "cancel", "2", ok=False)
     assert refused.stderr.strip() == "Error: post 2 is published; it cannot be cancelled"
+
+
+def test_edit_after_publication_corrects_every_channel_and_says_which_refused(
+    world: World,
+) -> None:
+    world.cli("queue", "add", "--text", TEXT, "--approved")
+    world.publish(1)
+    [page_post] = world.graph.posts(PAGE_ID)
+    result = world.cli("post", "edit", "1", "--text", "Hiến máu cứu người\nĐã sửa: 350 đoàn viên.")
+    assert result.exit_code == 0
+    shown = world.show(1)
+    urls = {p["channel"]: p["url"] for p in shown["publications"]}
+    for channel in ("tg", "tg-private", "fb"):
+        assert f"post 1 corrected on {channel}: {urls[channel]}" in result.stderr
+    [public] = world.tg.messages(PUBLIC)
+    assert public["text"] == shown["previews"]["telegram"] and "350 đoàn viên" in public["text"]
+    assert len(public["edits"]) == 1
+    assert world.graph.post(page_post["id"])["message"] == shown["previews"]["facebook"]
+    assert shown["status"] == "published"
+
+    # Someone deleted the Page's post by hand: Facebook refuses, Telegram takes the text
+    # (the private channel's copy already reads it: Telegram's "not modified" is success).
+    world.graph.delete_post(page_post["id"])
+    world.tg.backdate(PUBLIC, public["message_id"], seconds=3600)
+    result = world.cli("post", "edit", "1", "--text", "Hiến máu cứu người\nSửa lần hai.", ok=False)
+    assert result.exit_code == 1
+    assert "post 1 corrected on tg: https://t.me/kenh_tin_tot/" in result.stderr
+    [refusal] = [line for line in result.stderr.splitlines() if "NOT" in line]
+    assert refusal.startswith("post 1 NOT corrected on fb (it still reads the previous text): ")
+    assert "Unsupported post request" in refusal
+    shown = world.show(1)
+    errors = {p["channel"]: p["error"] for p in shown["publications"]}
+    assert errors["tg"] is None and errors["fb"].startswith("not corrected: ")
+    assert [h["after"] for h in shown["history"] if h["action"] == "correct"][-3:] == [
+        "tg done",
+        "tg-private done",
+        "fb refused",
+    ]
+
+
+def test_a_photo_post_is_corrected_in_its_caption(world: World) -> None:
+    from tests.factories import png
+
+    (world.workdir / "a.png").write_bytes(png(seed=3))
+    world.cli("queue", "add", "--text", TEXT, "--photo", "a.png", "--approved", "--channel", "tg")
+    world.publish(1)
+    world.cli("post", "edit", "1", "--text", "Ảnh hiến máu\nChú thích đã sửa.")
+    [photo] = world.tg.messages(PUBLIC)
+    assert photo["kind"] == "photo" and photo["plain_caption"].startswith("Ảnh hiến máu")
+    # A text too long for a caption cannot go there: said, and nothing changed.
+    long_text = "Ảnh hiến máu\n" + "Rất dài. " * 200
+    result = world.cli("post", "edit", "1", "--text", long_text, ok=False)
+    assert (
+        "NOT corrected on tg" in result.stderr and "longer than a photo's caption" in result.stderr
+    )
+    assert world.tg.messages(PUBLIC)[0]["plain_caption"] == photo["plain_caption"]
+
+
+def test_retract_takes_it_down_and_says_where_it_could_not(world: World) -> None:
+    world.cli("queue", "add", "--text", TEXT, "--approved")
+    world.publish(1)
+    [private] = world.tg.messages(PRIVATE)
+    world.tg.backdate(PRIVATE, private["message_id"], seconds=49 * 3600)  # too old to delete
+    result = world.cli("post", "retract", "1", "--reason", "sai ngày", ok=False)
+    assert result.exit_code == 1
+    assert "post 1 taken down on tg" in result.stderr and "taken down on fb" in result.stderr
+    assert (
+        "post 1 NOT taken down on tg-private (it is still out): telegram channel tg-private "
+        f"({PRIVATE}): Telegram refused the post: Message can't be deleted for everyone"
+    ) in result.stderr
+    assert world.tg.messages(PUBLIC) == [] and world.graph.posts(PAGE_ID) == []
+    assert len(world.tg.messages(PRIVATE)) == 1
+    shown = world.show(1)
+    assert shown["status"] == "published"  # still out on one channel
+    assert {p["channel"]: p["status"] for p in shown["publications"]} == {
+        "tg": "retracted",
+        "tg-private": "sent",
+        "fb": "retracted",
+    }
+    retracts = [h for h in shown["history"] if h["action"] == "retract"]
+    assert [h["after"] for h in retracts] == ["tg done", "tg-private refused", "fb done"]
+    assert retracts[0]["detail"] == "sai ngày"
+
+    # A post out on channels that all take it down is retracted.
+    world.cli("queue", "add", "--text", "Tin hai\nMột tin khác.", "--approved", "--channel", "fb")
+    world.publish(2)
+    result = world.cli("post", "retract", "2")
+    assert "post 2 is retracted" in result.stderr and world.show(2)["status"] == "retracted"
+    refused = world.cli("post", "retract", "2", ok=False)
+    assert refused.stderr.strip() == "Error: post 2 is retracted; nothing to take down"
+
+
+def test_retract_deletes_every_photo_of_an_album(world: World) -> None:
+    from tests.factories import png
+
+    for n in (1, 2, 3):
+        (world.workdir / f"{n}.png").write_bytes(png(seed=n))
+    photos = [arg for n in (1, 2, 3) for arg in ("--photo", f"{n}.png")]
+    world.cli("queue", "add", "--text", TEXT, *photos, "--approved", "--channel", "tg")
+    world.publish(1)
+    assert len(world.tg.messages(PUBLIC)) == 3
+    world.cli("post", "retract", "1")
+    assert world.tg.messages(PUBLIC) == [] and world.show(1)["status"] == "retracted"

@@ -197,6 +197,7 @@ class Texts:
             "rejected": self._("rejected"),
             "failed": self._("failed"),
             "cancelled": self._("cancelled"),
+            "retracted": self._("taken down"),
             "sent": self._("sent"),
             "unknown": self._("outcome unknown"),
             "claimed": self._("being published"),

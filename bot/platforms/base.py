@@ -62,6 +62,17 @@ class Publisher(Protocol):
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult: ...
 
+    async def correct(
+        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+    ) -> None:
+        """What went out as ``before`` (under ``external_id``) reads ``after`` from now on.
+        Already reading it is success; a refusal raises, in the platform's words."""
+        ...
+
+    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+        """Take down what went out; already gone is success; a refusal raises."""
+        ...
+
 
 @dataclass(frozen=True)
 class Limits:

@@ -4,7 +4,7 @@ edit, unapprove; and the slots a post would take."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -212,14 +212,8 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
         raise refused(post, N_("post {post_id} is {status}; it cannot be edited"))
-    rewrite(
-        session,
-        post,
-        text=text,
-        by=by,
-        now=datetime.now(UTC),
-        malformed=N_("send the title on the first line and the text below it"),
-    )
+    malformed = N_("send the title on the first line and the text below it")
+    rewrite(session, post, text=text, by=by, malformed=malformed)
     return post
 
 

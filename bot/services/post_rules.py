@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -71,8 +71,8 @@ def rewrite(
     *,
     text: str,
     by: int | None,
-    now: datetime,
     malformed: str,
+    now: datetime | None = None,
     detail: str | None = None,
 ) -> None:
     """A person's new text for the post: first line the title, the rest the body (both
@@ -82,7 +82,8 @@ def rewrite(
     if not title.strip() or not body.strip():
         raise RecapError(malformed)
     before = post.title
-    post.title, post.body, post.updated_at = title.strip(), body.strip(), now
+    post.title, post.body = title.strip(), body.strip()
+    post.updated_at = now or datetime.now(UTC)
     check_fits(post)
     session.add(post)
     session.flush()
