@@ -40,7 +40,8 @@ class World:
 
 
 @pytest.fixture
-def world(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(workdir: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[World]:
+    """Every test on SQLite and on PostgreSQL."""
     import facebook
 
     monkeypatch.setattr(facebook, "FACEBOOK_GRAPH_URL", facebook.FACEBOOK_GRAPH_URL)  # restored
@@ -57,7 +58,13 @@ def world(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             f'[[channels]]\nname = "fb"\ntype = "facebook"\npage_id = "{PAGE_ID}"\n',
             encoding="utf-8",
         )
-        cli = Cli({"TELEGRAM_BOT_TOKEN": tg.token, "FACEBOOK_PAGE_TOKEN": PAGE_TOKEN})
+        cli = Cli(
+            {
+                "TELEGRAM_BOT_TOKEN": tg.token,
+                "FACEBOOK_PAGE_TOKEN": PAGE_TOKEN,
+                "DATABASE_URL": database_url,
+            }
+        )
         cli("init")
         yield World(tg, graph, cli, workdir)
 
