@@ -26,7 +26,10 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             everyone = [c["command"] for c in tg.commands({"type": "default"})]
             admins = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
             assert everyone == ["start", "today", "week", "stop", "help"]
-            assert admins == [*everyone, "new", "queue", "pending", "stats", "pause", "resume"]
+            assert admins == [
+                *everyone,
+                *("new", "queue", "pending", "post", "stats", "pause", "resume"),
+            ]
             # One menu per language: the default (config `language`, here vi) and each catalog.
             default_vi = tg.commands({"type": "default"})
             assert default_vi[0]["description"] == "Nhận tin tốt mỗi ngày"
@@ -40,8 +43,9 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             assert refusal["plain_text"] == "Lệnh này chỉ dành cho quản trị viên."
 
             tg.push_message(ADMIN, "/pending")
-            pending = tg.wait_for_messages(ADMIN, 2)[1]["plain_text"]
-            assert pending.startswith("#1 · Tin tốt mỗi ngày · Ngày hội hiến máu")
+            pending = tg.wait_for_messages(ADMIN, 2)[1]  # the draft again, with its buttons
+            assert pending["plain_text"].startswith("📝 Bản nháp #1 · Tin tốt mỗi ngày")
+            assert pending["reply_markup"] == tg.messages(ADMIN)[0]["reply_markup"]
 
             tg.push_message(ADMIN, "/queue")
             board = tg.wait_for_messages(ADMIN, 3)[2]["plain_text"]

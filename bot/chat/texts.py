@@ -403,9 +403,6 @@ class Texts:
     def no_pending(self) -> str:
         return self._("No drafts are waiting for approval.")
 
-    def pending_line(self, post_id: int, kind: PostKind, title: str) -> str:
-        return f"#{post_id} · {escape(self.kind(kind))} · {escape(title)}"
-
     def board_header(self, empty: int) -> str:
         return self.ngettext(
             "<b>The next 14 days</b> ({count} empty slot)",
@@ -598,6 +595,7 @@ class Texts:
             + officers
             + [
                 ("pending", self._("Drafts waiting for approval")),
+                ("post", self._("One post, whole: /post 12")),
                 ("stats", self._("Posts published, cadence kept")),
                 ("pause", self._("Pause a channel (or all)")),
                 ("resume", self._("Resume publishing")),
