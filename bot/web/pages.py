@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot import report
-from bot.domain.posts import PostStatus
+from bot.domain.posts import CHANGEABLE, WENT_OUT, PostStatus, PublicationStatus
 from bot.services import decisions, post_rules
 from bot.services.post_detail import publication_url
 from bot.storage import audit_rows, post_rows, publication_rows
@@ -106,6 +106,9 @@ def post_data(desk: Desk, post_id: int, now: datetime) -> dict[str, Any] | None:
         "proposed": slot,
         "free_slots": free,
         "quorum": desk.config.settings.telegram.quorum,
+        "can_cancel": post.status in CHANGEABLE,
+        "can_retract": post.status in WENT_OUT
+        and any(p.status is PublicationStatus.SENT for p in publications),
     }
 
 

@@ -69,7 +69,7 @@ class TelegramChannelPublisher:
     ) -> None:
         """editMessageText for a text post, editMessageCaption for photos with the text as
         their caption; the text is already what it should be: success."""
-        where, first = _where(channel), int(external_id.split(",", maxsplit=1)[0])
+        where, first = _where(channel), _first_message(channel, external_id)
         chat_id = payloads.options(channel).chat_id
         if not payloads.telegram_album(before):
             params = payloads.telegram_send_message(after, channel)
@@ -105,7 +105,7 @@ class TelegramChannelPublisher:
     async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
         """deleteMessage for the message, or each photo of the album (their ids follow the
         first's); a message already gone is success."""
-        first = int(external_id.split(",", maxsplit=1)[0])
+        first = _first_message(channel, external_id)
         album = payloads.telegram_album(post)
         if album and payloads.telegram_caption(post) is None:
             raise PermanentError(
@@ -218,6 +218,17 @@ class TelegramChannelPublisher:
                 f"{where}: {went}; whether the text did is unknown: {why}", external_id=first
             )
         raise UnknownOutcomeError(f"{where}: {went} but the text did not: {why}", external_id=first)
+
+
+def _first_message(channel: ChannelConfig, external_id: str) -> int:
+    """The id of the post's first message in the channel; a clear refusal for anything
+    else (a dry run's file)."""
+    first = external_id.split(",", maxsplit=1)[0].strip()
+    if not first.isdigit():
+        raise PermanentError(
+            f"{_where(channel)}: {external_id!r} is not a Telegram message (a dry run?)"
+        )
+    return int(first)
 
 
 def _where(channel: ChannelConfig) -> str:
