@@ -49,7 +49,7 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             tg.push_message(ADMIN, "/post 3")
             card = tg.wait_for_messages(ADMIN, 2)[1]
             assert card["plain_text"].startswith("Bài #3 · Tin tốt mỗi ngày · đã lên lịch")
-            assert buttons(card) == {"↩️ Hủy duyệt": "pu:3", "🗑 Hủy bài": "pc:3"}
+            assert buttons(card) == {"✏️ Sửa": "pe:3", "↩️ Hủy duyệt": "pu:3", "🗑 Hủy bài": "pc:3"}
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pc:3")
             tg.wait_until(
                 lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý hủy bài"),
@@ -68,11 +68,28 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             answers = [a.get("text") for a in tg.callback_answers().values()]
             assert "Bạn không có quyền duyệt bài." in answers
 
-            # /post 1 (out on the channel): take it down, after a confirmation.
+            # /post 1 (out on the channel): correct it, after a confirmation.
             tg.push_message(ADMIN, "/post 1")
             card = tg.wait_for_messages(ADMIN, 3)[2]
             assert f"https://t.me/c/500/{went_out['message_id']}" in card["plain_text"]
-            assert buttons(card) == {"🗑 Gỡ bài": "pr:1"}
+            assert buttons(card) == {"✏️ Sửa": "pe:1", "🗑 Gỡ bài": "pr:1"}
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pe:1")
+            question = tg.wait_for_messages(ADMIN, 4)[3]
+            assert question["plain_text"].startswith("✏️ Nội dung sửa cho bài #1")
+            tg.push_message(ADMIN, "Tin một\nĐã sửa: 350 người.", reply_to=question["message_id"])
+            confirm = tg.wait_for_messages(ADMIN, 5)[4]
+            assert confirm["plain_text"].startswith("Sửa bài #1 trên mọi kênh đã đăng?")
+            assert "Đã sửa: 350 người." in confirm["plain_text"]
+            tg.push_callback(ADMIN, ADMIN, confirm["message_id"], "pS:1")
+            told = tg.wait_for_messages(ADMIN, 6, timeout=10)[5]
+            assert told["plain_text"] == "Đã sửa bài #1 trên tg."
+            assert "350 người" in tg.messages(CHANNEL)[0]["plain_text"]
+            tg.wait_until(  # answered: the confirmation's buttons go
+                lambda: buttons(tg.message(ADMIN, confirm["message_id"])) == {} or None,
+                timeout=10,
+                describe=lambda: str(tg.message(ADMIN, confirm["message_id"])["reply_markup"]),
+            )
+            # Take it down, after a confirmation.
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pr:1")
             tg.wait_until(
                 lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý gỡ bài"),
@@ -80,12 +97,12 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
                 describe=lambda: "no confirmation",
             )
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pR:1")
-            told = tg.wait_for_messages(ADMIN, 4, timeout=10)[3]
+            told = tg.wait_for_messages(ADMIN, 7, timeout=10)[6]
             assert told["plain_text"] == "Đã gỡ bài #1 khỏi tg."
             assert tg.messages(CHANNEL) == []
 
             tg.push_message(ADMIN, "/post mười")
-            assert tg.wait_for_messages(ADMIN, 5)[4]["plain_text"] == (
+            assert tg.wait_for_messages(ADMIN, 8)[7]["plain_text"] == (
                 "Gửi /post kèm số bài, ví dụ /post 12."
             )
             tg.push_message(STRANGER, "/post 3")

@@ -17,7 +17,14 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import i18n
 from bot.chat import posts
@@ -35,6 +42,8 @@ from bot.services.gateway import Gateway
 def register(application: Application) -> None:  # type: ignore[type-arg]
     # A post card's buttons before the approval buttons' handler, which takes any press.
     application.add_handler(CallbackQueryHandler(posts.on_button, pattern=posts.PATTERN), -1)
+    replies = filters.ChatType.PRIVATE & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(replies, posts.on_correction_reply), -1)
     application.add_handler(CommandHandler("grant", on_grant))
     application.add_handler(CommandHandler("revoke", on_revoke))
     for name, handler in (

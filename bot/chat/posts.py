@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from html import escape
 
 from sqlmodel import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -19,7 +27,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.chat import approval
 from bot.chat.people import reader
 from bot.chat.services import ChatServices, services
-from bot.chat.texts import RULE, Texts
+from bot.chat.texts import RULE, Texts, all_texts
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
@@ -30,8 +38,9 @@ from bot.services.post_detail import PostDetail, post_detail
 from bot.storage import post_rows
 
 #: The buttons' data: ``p<action>:<post id>``; c/r ask to confirm a cancel / take-down,
-#: C/R do it, u unapproves, x puts the card's buttons back.
-PATTERN = r"^p[cCrRux]:\d{1,12}$"
+#: C/R do it, u unapproves, e asks for a new text, S saves the text confirmed, x puts the
+#: card's buttons back.
+PATTERN = r"^p[cCrRuxeS]:\d{1,12}$"
 _TELEGRAM_LIMIT = 4096
 _BACK = "x"
 
@@ -66,16 +75,23 @@ class PostTexts:
         post, out = detail.post, detail.publications
         if post.status is PostStatus.PENDING:
             return approval.keyboard(self.t, post.id)
+        edit = (self.t.button_edit(), f"pe:{post.id}")
         if post.status is PostStatus.SCHEDULED:
             return _markup(
-                (self._("↩️ Unapprove"), f"pu:{post.id}"), (self._("🗑 Cancel"), f"pc:{post.id}")
+                edit,
+                (self._("↩️ Unapprove"), f"pu:{post.id}"),
+                (self._("🗑 Cancel"), f"pc:{post.id}"),
             )
         if post.status in WENT_OUT and any(p.status is PublicationStatus.SENT for p in out):
-            return _markup((self._("🗑 Take down"), f"pr:{post.id}"))
+            return _markup(edit, (self._("🗑 Take down"), f"pr:{post.id}"))
         return None
 
     def confirm(self, action: str, post_id: int) -> InlineKeyboardMarkup:
-        yes = self._("Yes, cancel it") if action == "c" else self._("Yes, take it down")
+        yes = {
+            "c": self._("Yes, cancel it"),
+            "r": self._("Yes, take it down"),
+            "s": self._("Yes, save it"),
+        }[action]
         return _markup((yes, f"p{action.upper()}:{post_id}"), (self._("No"), f"px:{post_id}"))
 
     def ask(self, action: str, post_id: int) -> str:
@@ -93,6 +109,36 @@ class PostTexts:
         return self._("Post #{post_id} could not be taken down from {channel}: {reason}").format(
             post_id=post_id, channel=channel.channel, reason=channel.reason
         )
+
+    def correction_prefix(self) -> str:
+        """How the question for a post's new text begins, up to its number."""
+        return self._("✏️ Corrected text for post #")
+
+    def correction_question(self, post_id: int) -> str:
+        return self.correction_prefix() + self._(
+            "{post_id}: reply with the title on the first line and the text below it."
+        ).format(post_id=post_id)
+
+    def correction_confirm(self, post_id: int, text: str, went_out: bool) -> str:
+        ask = (
+            self._("Correct post #{post_id} on every channel where it went out?")
+            if went_out
+            else self._("Save this text for post #{post_id}?")
+        ).format(post_id=post_id)
+        return "\n".join([ask, RULE, escape(text), RULE])
+
+    def corrected(self, post_id: int, channel: corrections.ChannelOutcome) -> str:
+        if channel.done:
+            return self._("Post #{post_id} is corrected on {channel}.").format(
+                post_id=post_id, channel=channel.channel
+            )
+        return self._(
+            "Post #{post_id} could not be corrected on {channel}, which still shows the "
+            "previous text: {reason}"
+        ).format(post_id=post_id, channel=channel.channel, reason=channel.reason)
+
+    def saved(self) -> str:
+        return self._("The new text is saved; the post goes out as it now reads.")
 
     def usage(self) -> str:
         return self._("Send /post and the post's number, e.g. /post 12.")
@@ -197,18 +243,37 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(t.not_allowed(), show_alert=True)
         raise ApplicationHandlerStop
     texts, action, post_id = PostTexts(t), query.data[1], int(query.data.split(":")[1])
+    if action == "e":
+        await query.answer()
+        await context.bot.send_message(
+            query.from_user.id,
+            texts.correction_question(post_id),
+            reply_markup=ForceReply(selective=True),
+        )
+        raise ApplicationHandlerStop
     if action in "cr":
         await query.answer(texts.ask(action, post_id))
         await query.edit_message_reply_markup(texts.confirm(action, post_id))
         raise ApplicationHandlerStop
     back = action == _BACK
     await query.answer("" if back else t.saving())
+    shown = query.message.text if isinstance(query.message, Message) else None
     try:
         await _act(
-            context, found, user=query.from_user, action=action, post_id=post_id, texts=texts
+            context,
+            found,
+            user=query.from_user,
+            action=action,
+            post_id=post_id,
+            texts=texts,
+            query_text=shown,
         )
     except UserError as exc:
         await context.bot.send_message(query.from_user.id, t.error(exc))
+    if action == "S":  # the confirmation is answered: its buttons go
+        with suppress(TelegramError):
+            await query.edit_message_reply_markup(None)
+        raise ApplicationHandlerStop
     detail = await found.db.run(post_detail, found.config, post_id=post_id)
     with suppress(TelegramError):  # unchanged, or too old to edit: the answers said it all
         await query.edit_message_text(
@@ -225,8 +290,10 @@ async def _act(
     action: str,
     post_id: int,
     texts: PostTexts,
+    query_text: str | None = None,
 ) -> None:
-    """Cancel (C), unapprove (u) or take down (R), and bring the admins' copies along."""
+    """Cancel (C), unapprove (u), take down (R) or save a confirmed text (S), and bring
+    the admins' copies along."""
     config, db, bot, now = found.config, found.db, context.bot, datetime.now(UTC)
     user_id, name = user.id, user.full_name
     if action == "C":
@@ -238,6 +305,10 @@ async def _act(
         if decision.changed:
             await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
             await approval.send_requests(bot, db=db, config=config, post_id=post_id, now=now)
+    elif action == "S":
+        assert query_text is not None
+        text = _confirmed_text(query_text)
+        await _save_text(context, found, user=user, post_id=post_id, text=text, texts=texts)
     elif action == "R":
         async with open_publishers(config, bot=bot) as publishers:
             outcome = await corrections.retract(
@@ -245,3 +316,82 @@ async def _act(
             )
         lines = [texts.outcome(post_id, channel) for channel in outcome.channels]
         await bot.send_message(user_id, "\n".join(lines)[:_TELEGRAM_LIMIT])
+
+
+def _confirmed_text(shown: str) -> str:
+    """The new text a confirmation showed, between its two rules (read back from the
+    message, so nothing is kept between the question and the press)."""
+    parts = shown.split(RULE)
+    return parts[1].strip() if len(parts) >= 3 else ""
+
+
+async def on_correction_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's reply to "new text for post #N": shown back with a confirmation. Any
+    other reply goes on to the other handlers."""
+    message, user, found = update.effective_message, update.effective_user, services(context)
+    asked = message.reply_to_message if message is not None else None
+    if message is None or user is None or asked is None or not asked.text or not message.text:
+        return
+    if asked.from_user is None or asked.from_user.id != context.bot.id:
+        return
+    post_id = _asked_post(asked.text, found.config)
+    if post_id is None:
+        return
+    t = reader(context, user)
+    if not await _is_admin(found, user.id):
+        await message.reply_text(t.admins_only())
+        raise ApplicationHandlerStop
+    texts = PostTexts(t)
+    try:
+        detail = await found.db.run(post_detail, found.config, post_id=post_id)
+    except UserError as exc:
+        await message.reply_text(t.error(exc))
+        raise ApplicationHandlerStop from exc
+    went_out = detail.post.status in WENT_OUT
+    await message.reply_text(
+        texts.correction_confirm(post_id, message.text, went_out)[:_TELEGRAM_LIMIT],
+        parse_mode=ParseMode.HTML,
+        reply_markup=texts.confirm("s", post_id),
+    )
+    raise ApplicationHandlerStop
+
+
+def _asked_post(text: str, config: Config) -> int | None:
+    """The post a question for a new text was about, in whichever language it was asked."""
+    for t in all_texts(config.tz):
+        prefix = PostTexts(t).correction_prefix()
+        if text.startswith(prefix):
+            digits = re.match(r"\d{1,12}", text[len(prefix) :])
+            return int(digits.group()) if digits else None
+    return None
+
+
+async def _save_text(
+    context: ContextTypes.DEFAULT_TYPE,
+    found: ChatServices,
+    *,
+    user: User,
+    post_id: int,
+    text: str,
+    texts: PostTexts,
+) -> None:
+    """The confirmed text: corrected on every channel where the post went out, or saved
+    before it goes (the admins' copies follow)."""
+    config, db, bot, now = found.config, found.db, context.bot, datetime.now(UTC)
+    status = (await db.run(post_detail, config, post_id=post_id)).post.status
+    if status in WENT_OUT:
+        async with open_publishers(config, bot=bot) as publishers:
+            outcome = await corrections.correct(
+                db, config, publishers, post_id=post_id, text=text, by=user.id
+            )
+        lines = [texts.corrected(post_id, channel) for channel in outcome.channels]
+        await bot.send_message(user.id, "\n".join(lines)[:_TELEGRAM_LIMIT])
+        return
+    await db.run(changes.edit, config, post_id=post_id, by=user.id, text=text, photos=None, now=now)
+    if status is PostStatus.PENDING:
+        await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
+    else:
+        await approval.update_requests(
+            bot, db=db, config=config, post_id=post_id, who=user.full_name
+        )
+    await bot.send_message(user.id, texts.saved())
