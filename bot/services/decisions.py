@@ -218,13 +218,14 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
 
 
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
-    """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
+    """Record why a post was rejected; the officer who sent its recap or wrote it in chat,
+    to tell (or None)."""
     post = post_rows.get_post(session, post_id=post_id)
     if post.status is not PostStatus.REJECTED:
         raise refused(post, N_("post {post_id} is {status}, not rejected"))
     audit_rows.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
-    if post.recap_id is None:
-        return None
+    if post.recap_id is None:  # written in chat (/new): its author hears it
+        return audit_rows.author_of(session, post_id=post_id)
     return recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
 
 
