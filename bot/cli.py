@@ -543,29 +543,24 @@ def _print_board(board: list[Any], config: Config, days: int) -> None:
     """The coming slots by local day: one line per slot and post, with its channels."""
     from babel.dates import format_date
 
+    from bot.domain.ranking import cut_at_word
+    from bot.services.queries import board_by_day
+
     empty = sum(1 for slot in board if slot.post_id is None)
     click.echo(f"Slots of the next {days} days ({empty} empty):")
-    lines: dict[tuple[Any, ...], list[str]] = {}
-    for slot in board:  # same instant, kind, post and state: one line, its channels listed
-        lines.setdefault((slot.at, slot.kind, slot.post_id, slot.title, slot.status), [])
-        lines[(slot.at, slot.kind, slot.post_id, slot.title, slot.status)].append(slot.channel)
-    day = None
-    for (at, kind, post_id, title, status), channels in lines.items():
-        local = at.astimezone(config.tz)
-        if local.date() != day:
-            day = local.date()
-            click.echo(format_date(day, "EEE dd/MM", locale=config.settings.language))
-        what = f"#{post_id} {_shorten_at_word(title or '', 44)}" if post_id else "(empty)"
-        flag = f" [{status}]" if status else ""
-        click.echo(f"  {local:%H:%M} {kind.value:<6} {what}{flag} · {', '.join(channels)}")
-
-
-def _shorten_at_word(text: str, width: int) -> str:
-    """At most ``width`` characters, cut at a word with an ellipsis."""
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1].rsplit(" ", 1)[0] if " " in text[: width - 1] else text[: width - 1]
-    return cut.rstrip(" ,.;:-") + "…"
+    for day, lines in board_by_day(board, config.tz):
+        click.echo(format_date(day, "EEE dd/MM", locale=config.settings.language))
+        for line in lines:
+            what = (
+                f"#{line.post_id} {cut_at_word(line.title or '', 44)}"
+                if line.post_id
+                else "(empty)"
+            )
+            flag = f" [{line.status}]" if line.status else ""
+            click.echo(
+                f"  {line.at.astimezone(config.tz):%H:%M} {line.kind.value:<6} {what}{flag} · "
+                + ", ".join(line.channels)
+            )
 
 
 def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:

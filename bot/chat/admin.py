@@ -122,7 +122,9 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     )
     t = reader(context, update.effective_user)
-    lines = [t.board_line(slot) for slot in board]
+    lines = []
+    for day, slots in queries.board_by_day(board, config.tz):
+        lines += [t.board_day(day), *(t.board_line(line) for line in slots)]
     empty = sum(1 for s in board if s.post_id is None)
     text = t.board_header(empty) + "\n" + "\n".join(lines)
     assert update.effective_message is not None
