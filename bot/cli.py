@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import click
 
@@ -458,7 +458,6 @@ def reject(state: State, post_id: int) -> None:
 
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
-    from bot.platforms.telegram.client import make_bot
     from bot.services import decisions
     from bot.storage import db
 
@@ -475,26 +474,73 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
         say(f"post {post_id} {verb}: goes out {format_local(post.slot, config.tz)}")
     else:
         say(f"post {post_id} {'rejected' if decision.changed else 'was already rejected'}")
-    if decision.changed and make_bot(config) is not None:
-        try:
-            asyncio.run(_update_admins(state, config, post_id))
-        except UserError as exc:  # the decision stands; only the chat copies are stale
-            say(f"warning: the admins' approval messages were not updated: {exc}")
+    if decision.changed:
+        _tell_admins(state, post_id, "decided")
 
 
-async def _update_admins(state: State, config: Config, post_id: int) -> None:
+#: How the admins' chat copies follow a change made here.
+AdminUpdate = Literal["decided", "edited", "resend"]
+
+
+def _tell_admins(state: State, post_id: int, update: AdminUpdate) -> None:
+    """Bring the admins' chat copies of the post in step (when there is a bot token):
+    ``decided`` shows the decision without buttons, ``edited`` the new text (with the
+    buttons while it is pending), ``resend`` the draft with its buttons, sent anew."""
+    from bot.platforms.telegram.client import make_bot
+
+    if make_bot(state.config) is None:
+        return
+    try:
+        asyncio.run(_update_admins(state, post_id, update))
+    except UserError as exc:  # the change stands; only the chat copies are stale
+        say(f"warning: the admins' approval messages were not updated: {exc}")
+
+
+async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> None:
     from bot.chat import approval
+    from bot.domain.posts import PostStatus
     from bot.services.gateway import gateway_for
+    from bot.storage import post_rows
 
+    config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
     async with admin_bot(config) as (bot, _why_not):
-        if bot is not None:
+        if bot is None:
+            return
+        pending = (await db.run(post_rows.get_post, post_id=post_id)).status is PostStatus.PENDING
+        if update == "decided" or (update == "edited" and not pending):
             await approval.update_requests(
-                bot,
-                db=gateway_for(state.engine),
-                config=config,
-                post_id=post_id,
-                who="goodnews CLI",
+                bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
             )
+            return
+        await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
+        if update == "resend":
+            sent = await approval.send_requests(
+                bot, db=db, config=config, post_id=post_id, now=now
+            )
+            for warning in sent.warnings:
+                say(f"warning: {warning}")
+
+
+def _text_options(command: Callable[P, R]) -> Callable[P, R]:
+    """``--text`` or ``--file``: a post written by hand (see :func:`_text_option`)."""
+    text = click.option("--text", help="The post: first line the title, then the body.")
+    file_ = click.option(
+        "--file",
+        "file_",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        help="Read the post from a UTF-8 file (- for stdin).",
+    )
+    return text(file_(command))
+
+
+def _photo_option(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    return click.option(
+        "--photo",
+        "photo_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help=f"{what} Repeatable, in order.",
+    )
 
 
 @cli.group("queue", invoke_without_command=True)
@@ -541,15 +587,27 @@ def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -
 
 
 def _print_board(board: list[Any], config: Config, days: int) -> None:
+    """The coming slots by local day: one line per slot and post, with its channels."""
+    from babel.dates import format_date
+
+    from bot.domain.ranking import cut_at_word
+    from bot.services.queries import board_by_day
+
     empty = sum(1 for slot in board if slot.post_id is None)
     click.echo(f"Slots of the next {days} days ({empty} empty):")
-    for slot in board:
-        what = f"#{slot.post_id} {_shorten(slot.title or '', 44)}" if slot.post_id else "(empty)"
-        flag = f" [{slot.status}]" if slot.status else ""
-        click.echo(
-            f"  {format_local(slot.at, config.tz):<24} {slot.channel:<16} "
-            f"{slot.kind.value:<6} {what}{flag}"
-        )
+    for day, lines in board_by_day(board, config.tz):
+        click.echo(format_date(day, "EEE dd/MM", locale=config.settings.language))
+        for line in lines:
+            what = (
+                f"#{line.post_id} {cut_at_word(line.title or '', 44)}"
+                if line.post_id
+                else "(empty)"
+            )
+            flag = f" [{line.status}]" if line.status else ""
+            click.echo(
+                f"  {line.at.astimezone(config.tz):%H:%M} {line.kind.value:<6} {what}{flag} · "
+                + ", ".join(line.channels)
+            )
 
 
 def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
@@ -571,26 +629,14 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
 
 
 @queue_cmd.command("add")
-@click.option("--text", help="The post: first line the title, then the body.")
-@click.option(
-    "--file",
-    "file_",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Read the post from a UTF-8 file (- for stdin).",
-)
+@_text_options
 @click.option("--kind", type=KIND, default="daily", show_default=True)
 @click.option(
     "--at", "at_text", metavar="ISO-8601", help="Pin to this instant (it takes no cadence slot)."
 )
 @click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
 @click.option("--unit", help="A member unit's news ([[units]] id), for its channels.")
-@click.option(
-    "--photo",
-    "photo_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A JPEG, PNG or WebP photo (10 MB at most) to publish with it (repeatable, in order).",
-)
+@_photo_option("A JPEG, PNG or WebP photo (10 MB at most) to publish with it.")
 @click.option("--approved", is_flag=True, help="Schedule it now instead of asking the admins.")
 @click.option(
     "--reserve",
@@ -615,18 +661,12 @@ def queue_add(
 
     Example: goodnews queue add --file tet.txt --photo tet.jpg --at 2027-02-17T08:00+07:00
     """
-    from bot.domain.recaps import decode_recap
     from bot.ingest import read_photo
     from bot.services import queued
     from bot.storage import db
 
-    if (text is None) == (file_ is None):
-        raise UserError("give exactly one of --text or --file")
+    text = _text_option(text, file_)
     photos = [read_photo(path) for path in photo_paths]  # all checked before anything is written
-    if file_ is not None:
-        data, source = _read_input(file_)
-        text = decode_recap(data, source=source)
-    assert text is not None
     config, now = state.config, datetime.now(UTC)
     at = parse_instant(at_text, config) if at_text else None
     with db.session_scope(state.engine) as session:
@@ -723,7 +763,8 @@ def queue_swap(state: State, post_id: int) -> None:
 @pass_state
 @user_errors
 def unapprove(state: State, post_id: int) -> None:
-    """Take a scheduled post back to pending; its slots are freed.
+    """Take a scheduled post back to pending; its slots are freed and the admins get the
+    draft again, with its buttons.
 
     Example: goodnews unapprove 12
     """
@@ -733,6 +774,8 @@ def unapprove(state: State, post_id: int) -> None:
     with db.session_scope(state.engine) as session:
         decision = decisions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
     say(f"post {post_id} {'is pending again' if decision.changed else 'was already pending'}")
+    if decision.changed:
+        _tell_admins(state, post_id, "resend")
 
 
 @cli.command()
@@ -769,29 +812,249 @@ def _pause(state: State, channel: str | None, *, paused: bool) -> None:
     say(f"{verb}: {', '.join(changed)}" if changed else f"nothing to do: already {verb}")
 
 
-def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+def _post_head(post: Any, config: Config) -> dict[str, Any]:
+    """What every post's JSON begins with (a stored post or its view)."""
     from bot.domain.drafting import render_plain
-    from bot.services import post_rules
+    from bot.services.post_rules import as_draft
 
     return {
         "id": post.id,
         "kind": post.kind.value,
         "status": post.status.value,
-        "slot": post.slot.astimezone(config.tz).isoformat() if post.slot else None,
+        "slot": _iso(post.slot, config),
         "title": post.title,
-        "text": render_plain(post_rules.as_draft(post)),
+        "text": render_plain(as_draft(post)),
+    }
+
+
+def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+    from bot.services.post_detail import publication_url
+
+    return {
+        **_post_head(post, config),
         "recap_id": post.recap_id,
         "publications": [
-            {
-                "channel": p.channel,
-                "status": p.status.value,
-                "due_at": p.due_at.astimezone(config.tz).isoformat() if p.due_at else None,
-                "external_id": p.external_id,
-                "error": p.error,
-            }
+            _publication_json(p, publication_url(config, p.channel, p.external_id), config)
             for p in pubs
         ],
     }
+
+
+def _iso(at: datetime | None, config: Config) -> str | None:
+    return at.astimezone(config.tz).isoformat() if at else None
+
+
+def _publication_json(p: Any, url: str | None, config: Config) -> dict[str, Any]:
+    """One channel's entry, as ``queue --json`` and ``post show --json`` print it."""
+    return {
+        "channel": p.channel,
+        "status": p.status.value,
+        "due_at": _iso(p.due_at, config),
+        "external_id": p.external_id,
+        "url": url,
+        "error": p.error,
+    }
+
+
+@cli.group("post")
+def post_group() -> None:
+    """See one post whole, and change it."""
+
+
+@post_group.command("show")
+@click.argument("post_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_state
+@user_errors
+def post_show(state: State, post_id: int, as_json: bool) -> None:
+    """Show a post: its state and slot, the exact text on each platform, its photos, each
+    channel's publication with its link, and its history.
+
+    Example: goodnews post show 12 --json
+    """
+    from bot.services.post_detail import post_detail
+    from bot.storage import db
+
+    config = state.config
+    with db.session_scope(state.engine) as session:
+        detail = post_detail(session, config, post_id=post_id)
+    if as_json:
+        click.echo(json.dumps(_detail_json(detail, config), ensure_ascii=False, indent=2))
+        return
+    _print_detail(detail, config)
+
+
+@post_group.command("cancel")
+@click.argument("post_id", type=int)
+@pass_state
+@user_errors
+def post_cancel(state: State, post_id: int) -> None:
+    """Withdraw a pending or scheduled post: it is cancelled, its slots are freed and
+    nothing of it is published.
+
+    Example: goodnews post cancel 12
+    """
+    from bot.services import changes
+    from bot.storage import db
+
+    with db.session_scope(state.engine) as session:
+        decision = changes.cancel(session, post_id=post_id, by=None, now=datetime.now(UTC))
+    say(f"post {post_id} {'cancelled' if decision.changed else 'was already cancelled'}")
+    if decision.changed:
+        _tell_admins(state, post_id, "decided")
+
+
+@post_group.command("edit")
+@click.argument("post_id", type=int)
+@_text_options
+@_photo_option("A photo replacing the post's photos (none given: they are kept).")
+@pass_state
+@user_errors
+def post_edit(
+    state: State, post_id: int, text: str | None, file_: str | None, photo_paths: tuple[Path, ...]
+) -> None:
+    """Rewrite a post. Pending or scheduled: it keeps its slot and the admins' copies show
+    the new text. Once it went out: corrected on every channel where it is, each channel's
+    outcome said (exit status 1 when one refused).
+
+    Example: goodnews post edit 12 --file fixed.txt --photo new.jpg
+    """
+    from bot.domain.posts import WENT_OUT
+    from bot.ingest import read_photo
+    from bot.services import changes
+    from bot.storage import db, post_rows
+
+    text = _text_option(text, file_)
+    with db.session_scope(state.engine) as session:
+        went_out = post_rows.get_post(session, post_id=post_id).status in WENT_OUT
+    if went_out:
+        if photo_paths:
+            raise UserError(f"post {post_id} went out: its photos can no longer change")
+        _after_publication(state, post_id, text=text, reason=None)
+        return
+    photos = [read_photo(path) for path in photo_paths] or None  # checked before any write
+    with db.session_scope(state.engine) as session:
+        post = changes.edit(
+            session,
+            state.config,
+            post_id=post_id,
+            by=None,
+            text=text,
+            photos=photos,
+            now=datetime.now(UTC),
+        )
+    say(f"post {post_id} edited ({post.status.value})")
+    _tell_admins(state, post_id, "edited")
+
+
+@post_group.command("retract")
+@click.argument("post_id", type=int)
+@click.option("--reason", help="Why it is taken down (kept in the audit log).")
+@pass_state
+@user_errors
+def post_retract(state: State, post_id: int, reason: str | None) -> None:
+    """Take a published post down from every channel where it went out (Telegram deletes
+    the message, Facebook the Page's post); each channel's outcome is said, and the post is
+    retracted once it is out nowhere (exit status 1 when a channel refused).
+
+    Example: goodnews post retract 12 --reason "wrong date"
+    """
+    _after_publication(state, post_id, text=None, reason=reason)
+
+
+def _after_publication(state: State, post_id: int, *, text: str | None, reason: str | None) -> None:
+    """Correct (``text``) or retract the post on its channels; one line per channel."""
+    from bot.platforms.publishers import open_publishers
+    from bot.services import corrections
+    from bot.services.gateway import gateway_for
+
+    config, db = state.config, gateway_for(state.engine)
+
+    async def go() -> Any:
+        async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
+            if text is not None:
+                return await corrections.correct(
+                    db, config, publishers, post_id=post_id, text=text, by=None
+                )
+            return await corrections.retract(
+                db, config, publishers, post_id=post_id, reason=reason, by=None
+            )
+
+    outcome = asyncio.run(go())
+    verb = "corrected" if text is not None else "taken down"
+    for channel in outcome.channels:
+        if channel.done:
+            link = f": {channel.url}" if channel.url and text is not None else ""
+            say(f"post {post_id} {verb} on {channel.channel}{link}")
+        else:
+            still = "still reads the previous text" if text is not None else "is still out"
+            say(f"post {post_id} NOT {verb} on {channel.channel} (it {still}): {channel.reason}")
+    if text is None and outcome.post.status.value == "retracted":
+        say(f"post {post_id} is retracted")
+    if not outcome.complete:
+        raise click.exceptions.Exit(1)
+
+
+def _text_option(text: str | None, file_: str | None) -> str:
+    """The text of ``--text`` or of ``--file`` (exactly one of them)."""
+    from bot.domain.recaps import decode_recap
+
+    if (text is None) == (file_ is None):
+        raise UserError("give exactly one of --text or --file")
+    if file_ is not None:
+        data, source = _read_input(file_)
+        return decode_recap(data, source=source)
+    assert text is not None
+    return text
+
+
+def _detail_json(detail: Any, config: Config) -> dict[str, Any]:
+    post = detail.post
+    return {
+        **_post_head(post, config),
+        "unit": post.unit,
+        "photos": list(detail.photos),
+        "previews": detail.previews,
+        "publications": [_publication_json(p, p.url, config) for p in detail.publications],
+        "history": [
+            {
+                "at": _iso(h.at, config),
+                "actor": h.actor,
+                "action": h.action,
+                "before": h.before,
+                "after": h.after,
+                "detail": h.detail,
+            }
+            for h in detail.history
+        ],
+    }
+
+
+def _print_detail(detail: Any, config: Config) -> None:
+    post = detail.post
+    slot = format_local(post.slot, config.tz) if post.slot else "(no slot)"
+    click.echo(f"post {post.id} · {post.kind.value} · {post.status.value} · {slot}")
+    if post.unit:
+        click.echo(f"unit: {post.unit}")
+    for path in detail.photos:
+        click.echo(f"photo: {path}")
+    for name, text in detail.previews.items():
+        click.echo(f"--- {name} ---\n{text}")
+    if detail.publications:
+        click.echo("--- publications ---")
+    for p in detail.publications:
+        when = format_local(p.due_at, config.tz) if p.due_at else ""
+        extra = "  ".join(x for x in (p.url or p.external_id or "", p.error or "") if x)
+        click.echo(f"  {p.channel:<16} {p.status.value:<10} {when:<24} {extra}".rstrip())
+    if detail.history:
+        click.echo("--- history ---")
+    for h in detail.history:
+        who = str(h.actor) if h.actor is not None else "cli"
+        change = f"{h.before or ''} → {h.after or ''}" if (h.before or h.after) else ""
+        click.echo(
+            f"  {format_local(h.at, config.tz):<24} {who:<12} {h.action:<10} "
+            f"{change} {h.detail or ''}".rstrip()
+        )
 
 
 @cli.command()
@@ -815,9 +1078,11 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
     import socket
 
     from bot.domain.notices import Notice
+    from bot.domain.posts import PublicationStatus
     from bot.platforms.publishers import open_publishers
     from bot.services import scheduling
     from bot.services.gateway import gateway_for
+    from bot.services.post_detail import publication_url
     from bot.storage.heartbeat import write_heartbeat
     from jobs.one_pass import one_pass
     from jobs.publish import worker_name
@@ -860,9 +1125,14 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
         if followers.sent or followers.gone:
             say(f"followers: {followers.sent} sent, {followers.gone} gone")
         for outcome in report.outcomes:
+            url = (
+                publication_url(config, outcome.channel, outcome.detail)
+                if outcome.status is PublicationStatus.SENT
+                else None
+            )
             click.echo(
                 f"post {outcome.post_id} → {outcome.channel}: {outcome.status.value} "
-                f"{outcome.detail}"
+                f"{url or outcome.detail}"
             )
         if verbose and not report.outcomes:
             say(f"nothing due by {format_local(at, config.tz)}")

@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
 from bot.platforms.publishers import OutgoingPost, Publishers
 from bot.services.gateway import Gateway, gateway_for
-from bot.services.post_rules import as_draft
+from bot.services.post_detail import outgoing
 from bot.storage import follower_rows, post_rows
 from bot.storage.models import Delivery
 
@@ -85,11 +85,9 @@ async def broadcast_due(
                 session, worker=worker, now=now, lease_until=now + config.lease, limit=size
             )
             for delivery in batch:
-                if delivery.post_id not in posts:
+                if delivery.post_id not in posts:  # with its photos, as the channel got it
                     post = post_rows.get_post(session, post_id=delivery.post_id)
-                    posts[delivery.post_id] = OutgoingPost(
-                        id=delivery.post_id, draft=as_draft(post)
-                    )
+                    posts[delivery.post_id] = outgoing(session, config, post)
             return batch
 
         batch = await db.run(claim)

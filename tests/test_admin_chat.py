@@ -26,7 +26,10 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             everyone = [c["command"] for c in tg.commands({"type": "default"})]
             admins = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
             assert everyone == ["start", "today", "week", "stop", "help"]
-            assert admins == [*everyone, "new", "queue", "pending", "stats", "pause", "resume"]
+            assert admins == [
+                *everyone,
+                *("new", "queue", "pending", "post", "stats", "pause", "resume"),
+            ]
             # One menu per language: the default (config `language`, here vi) and each catalog.
             default_vi = tg.commands({"type": "default"})
             assert default_vi[0]["description"] == "Nhận tin tốt mỗi ngày"
@@ -40,15 +43,17 @@ def test_admin_commands_and_menus(workdir: Path) -> None:
             assert refusal["plain_text"] == "Lệnh này chỉ dành cho quản trị viên."
 
             tg.push_message(ADMIN, "/pending")
-            pending = tg.wait_for_messages(ADMIN, 2)[1]["plain_text"]
-            assert pending.startswith("#1 · Tin tốt mỗi ngày · Ngày hội hiến máu")
+            pending = tg.wait_for_messages(ADMIN, 2)[1]  # the draft again, with its buttons
+            assert pending["plain_text"].startswith("📝 Bản nháp #1 · Tin tốt mỗi ngày")
+            assert pending["reply_markup"] == tg.messages(ADMIN)[0]["reply_markup"]
 
             tg.push_message(ADMIN, "/queue")
             board = tg.wait_for_messages(ADMIN, 3)[2]["plain_text"]
             header = re.match(r"Lịch đăng 14 ngày tới \((\d+) khung giờ trống\)\n", board)
             assert header is not None, board
             # 14 or 15 daily slots (by the hour now) and 2 weekly ones, all still empty.
-            assert int(header.group(1)) == board.count("· tg · ⚠️ trống") in (16, 17)
+            assert int(header.group(1)) == board.count("⚠️ trống · tg") in (16, 17)
+            assert "\nThứ " in board or "\nCN " in board  # grouped by day
 
             tg.push_message(ADMIN, "/pause tg")
             assert tg.wait_for_messages(ADMIN, 4)[3]["plain_text"] == "Đã tạm dừng: tg"

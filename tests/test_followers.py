@@ -37,7 +37,8 @@ class World:
     config: Config
     engine: Engine
 
-    def publish_one(self, title: str = "Tin tốt hôm nay") -> int:
+    def publish_one(self, title: str = "Tin tốt hôm nay", photos: tuple[Path, ...] = ()) -> int:
+        from bot.ingest import read_photo
         from bot.services import queued
 
         now = datetime.now(UTC)
@@ -52,6 +53,7 @@ class World:
                 approved=True,
                 reserve=False,
                 now=now,
+                photos=[read_photo(path) for path in photos],
             )
             assert post.id is not None
             post_id = post.id
@@ -116,6 +118,32 @@ def test_each_follower_gets_the_post_once_and_a_blocked_one_is_let_go(world: Wor
     assert world.broadcast().sent == 0  # nothing twice
     world.publish_one("Tin tốt ngày mai")
     assert world.broadcast().created == 4  # the blocked follower is no longer written to
+
+
+def test_followers_get_the_photos_the_channel_got_uploaded_once(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import png
+
+    photos = (tmp_path / "a.png", tmp_path / "b.png")
+    for n, path in enumerate(photos, start=1):
+        path.write_bytes(png(seed=n))
+    monkeypatch.chdir(tmp_path)  # media_dir is relative to it
+    world.publish_one(photos=photos)
+    since = world.tg.mark()
+    assert world.broadcast().sent == len(FOLLOWERS)
+    for chat in FOLLOWERS:  # the album, the post as its caption, as in the channel
+        got = world.tg.messages(chat)
+        assert [m["kind"] for m in got] == ["photo", "photo"]
+        assert "Đoàn viên trồng 100 cây xanh" in got[0]["plain_caption"]
+    channel = world.tg.messages(CHANNEL)
+    assert [m["kind"] for m in channel] == ["photo", "photo"]
+    # Uploaded for the first follower only; the others get Telegram's file ids.
+    from tests.fakes._http import UploadedFile
+
+    calls = world.tg.calls("sendMediaGroup", since=since)
+    uploads = [sum(isinstance(v, UploadedFile) for v in c.params.values()) for c in calls]
+    assert uploads == [2] + [0] * (len(FOLLOWERS) - 1)
 
 
 def test_a_429_in_the_middle_waits_and_loses_nobody(world: World) -> None:

@@ -151,3 +151,24 @@ def test_a_channel_the_bot_lost_is_held_told_once_and_released_by_check(workdir:
         assert later["id"] == 1 and later["slot"] > second
         cli("tick", "--at", later["slot"])
         assert [m["plain_text"][:10] for m in tg.messages(CHANNEL)] == ["Tin tốt: 2", "Tin tốt: 1"]
+
+
+def test_an_alert_links_to_what_already_went_out(workdir: Path) -> None:
+    from tests.factories import png
+
+    with FakeTelegram() as tg:
+        cli, _env = setup(tg, workdir)
+        for n in (1, 2):
+            (workdir / f"{n}.png").write_bytes(png(seed=n))
+        long_text = "Tin tốt có ảnh\n" + "Một câu dài về ngày hội. " * 60  # over a caption
+        args = ("--photo", "1.png", "--photo", "2.png", "--approved")
+        cli("queue", "add", "--text", long_text, *args)
+        [post] = json.loads(cli("queue", "--json").stdout)
+        # The album goes out, then Telegram refuses the text that follows it.
+        tg.fail_next("sendMessage", status=400, description="Bad Request: chat is deactivated")
+        cli("tick", "--at", post["slot"])
+        album = tg.messages(CHANNEL)
+        assert len(album) == 2
+        [alert] = tg.wait_for_messages(LAN, 1, timeout=20)
+        assert alert["plain_text"].startswith("❓")
+        assert alert["plain_text"].endswith(f"https://t.me/c/410/{album[0]['message_id']}")

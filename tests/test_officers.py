@@ -105,8 +105,10 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         [scheduled] = json.loads(cli("queue", "--json").stdout)
         cli("tick", "--at", scheduled["slot"])
         cli("tick", "--at", scheduled["slot"])
+        [went_out] = tg.messages(CHANNEL)
         assert tg.wait_for_messages(OFFICER, 11)[10]["plain_text"] == (
-            "Bài #1 từ bài gốc #2 của bạn đã được đăng trên tg."
+            "Bài #1 từ bài gốc #2 của bạn đã được đăng trên tg.\n"
+            f"tg: https://t.me/c/800/{went_out['message_id']}"  # a private channel's link
         )
         assert len(tg.messages(OFFICER)) == 11
         engine = db.make_engine(load(None, environ={}).database_url)
@@ -164,9 +166,19 @@ def test_new_composes_a_post_in_one_message_or_in_reply_and_menus_per_role(
             assert tg.wait_for_messages(FOLLOWER, 1)[0]["plain_text"].startswith(
                 "Chỉ cán bộ truyền thông"
             )
+
+            # Rejected with a reason: the officer who wrote it hears why.
+            tg.push_callback(ADMIN, ADMIN, request["message_id"], "reject:1")
+            question = tg.wait_for_messages(ADMIN, 3)[2]
+            assert question["plain_text"].startswith("❓ Lý do từ chối bài #1?")
+            tg.push_message(ADMIN, "Trùng tin hôm qua.", reply_to=question["message_id"])
+            told = tg.wait_for_messages(
+                OFFICER, 1, predicate=lambda m: m["plain_text"].startswith("Lý do")
+            )
+            assert told[0]["plain_text"] == "Lý do bài #1 không được duyệt: Trùng tin hôm qua."
             assert running.stop(proc) == 0
         pending = [p for p in json.loads(cli("queue", "--json").stdout) if p["status"] == "pending"]
-        assert [p["title"] for p in pending] == [TEXT.split("\n", 1)[0], TITLE]
+        assert [p["title"] for p in pending] == [TITLE]  # #1 was rejected
 
 
 def test_a_document_named_like_a_server_path_takes_no_file_from_the_server(

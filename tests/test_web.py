@@ -348,3 +348,46 @@ def test_a_post_page_shows_how_it_did_and_never_a_made_up_zero(
     assert '<a href="https://t.me/tin_tot/41"' in section
     cells = re.findall(r"<td>([^<]*)</td>", section)
     assert cells[:5] == ["12", "—", "—", "—", "—"]  # reactions; Telegram gives no views
+
+
+def test_cancel_and_take_down_from_the_post_page(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from tests.fakes.telegram import FakeTelegram
+
+    channel = -100500
+    with FakeTelegram(token=TOKEN) as tg:
+        tg.add_channel(channel, "tin_tot", "Tin tốt")
+        (workdir / "config.toml").write_text(
+            f'[telegram]\napi_url = "{tg.api_url}"\nadmins = [{ADMIN}]\n'
+            f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {channel}\n',
+            encoding="utf-8",
+        )
+        monkeypatch.delenv("GOODNEWS_WEB_SECRET", raising=False)
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        cli = Cli()
+        cli("init")
+        cli("queue", "add", "--text", "Tin một\nSẽ được gỡ.", "--approved")
+        cli("queue", "add", "--text", "Tin hai\nSẽ bị hủy.", "--approved")
+        slot = json.loads(cli("post", "show", "1", "--json").stdout)["slot"]
+        cli("tick", "--at", slot)
+        assert len(tg.messages(channel)) == 1
+        config = config_module.load()
+        web = make_web(config, db.make_engine(config.database_url), bot=None)
+        with TestClient(create_app(web), base_url="http://testserver") as client:
+            token = log_in(client, ADMIN)
+            page = client.get("/posts/2").text
+            assert 'id="cancel"' in page and 'id="retract"' not in page
+            done = client.post("/posts/2/cancel", data={"csrf": token}, follow_redirects=False)
+            assert done.headers["location"] == "/posts/2?done=cancel"
+            assert status_of(client, 2) == "cancelled"
+
+            page = client.get("/posts/1").text
+            assert 'id="retract"' in page and 'id="cancel"' not in page
+            assert f"https://t.me/c/500/{tg.messages(channel)[0]['message_id']}" in page
+            client.post("/posts/1/retract", data={"csrf": token, "reason": "Sai ngày"})
+            assert status_of(client, 1) == "retracted" and tg.messages(channel) == []
+            audit = client.get("/audit", params={"action": "retract"}).text
+            assert "Sai ngày" in audit

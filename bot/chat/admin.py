@@ -1,5 +1,5 @@
-"""Admin commands in chat: /queue, /pending, /pause, /resume. Thin: check the role, call the
-services, reply."""
+"""Admin commands in chat: /queue, /pending and /post (in :mod:`.posts`), /pause, /resume.
+Thin: check the role, call the services, reply."""
 
 from __future__ import annotations
 
@@ -17,9 +17,17 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import i18n
+from bot.chat import posts
 from bot.chat.engagement import EngagementTexts, this_week
 from bot.chat.fit import split_lines
 from bot.chat.people import reader
@@ -28,18 +36,21 @@ from bot.chat.texts import texts_for
 from bot.config import Config
 from bot.domain.engagement import PostEngagement, top_posts
 from bot.domain.errors import UserError
-from bot.domain.posts import PostStatus
 from bot.services import access, queries, scheduling
 from bot.services.gateway import Gateway
-from bot.storage import post_rows
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    # A post card's buttons before the approval buttons' handler, which takes any press.
+    application.add_handler(CallbackQueryHandler(posts.on_button, pattern=posts.PATTERN), -1)
+    replies = filters.ChatType.PRIVATE & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(replies, posts.on_correction_reply), -1)
     application.add_handler(CommandHandler("grant", on_grant))
     application.add_handler(CommandHandler("revoke", on_revoke))
     for name, handler in (
         ("queue", on_queue),
-        ("pending", on_pending),
+        ("pending", posts.on_pending),
+        ("post", posts.on_post),
         ("stats", on_stats),
         ("pause", on_pause),
         ("resume", on_resume),
@@ -112,29 +123,13 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     )
     t = reader(context, update.effective_user)
-    lines = [t.board_line(slot) for slot in board]
+    lines = []
+    for day, slots in queries.board_by_day(board, config.tz):
+        lines += [t.board_day(day), *(t.board_line(line) for line in slots)]
     empty = sum(1 for s in board if s.post_id is None)
     text = t.board_header(empty) + "\n" + "\n".join(lines)
     assert update.effective_message is not None
     for part in split_lines(text):  # between lines: a cut inside a tag is refused whole
-        await update.effective_message.reply_text(part, parse_mode=ParseMode.HTML)
-
-
-async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/pending: drafts waiting for a decision."""
-    if not await _admin_only(update, context):
-        return
-    _, db = _config_db(context)
-    pending = await db.run(
-        lambda session: post_rows.list_posts(session, statuses=[PostStatus.PENDING])
-    )
-    assert update.effective_message is not None
-    t = reader(context, update.effective_user)
-    if not pending:
-        await update.effective_message.reply_text(t.no_pending())
-        return
-    lines = [t.pending_line(p.id or 0, p.kind, p.title) for p in pending]
-    for part in split_lines("\n".join(lines)):
         await update.effective_message.reply_text(part, parse_mode=ParseMode.HTML)
 
 

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from html import escape
 
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
@@ -39,7 +40,8 @@ from bot.domain.notices import (
 from bot.domain.posts import PostKind
 from bot.services import access, drafter, events, scheduling
 from bot.services.gateway import Gateway
-from bot.storage import audit_rows, event_rows
+from bot.services.post_detail import publication_url
+from bot.storage import audit_rows, event_rows, publication_rows
 from bot.storage.models import EventDelivery
 
 log = logging.getLogger(__name__)
@@ -238,6 +240,9 @@ async def _deliver(
     assert delivery.id is not None
     t = (await texts_by_user(db, config, [delivery.recipient]))[delivery.recipient]
     text, markup = render(t, notice)
+    url = await _link(db, config, notice)
+    if url:  # what already went out (the photos before a text that did not), to check
+        text += "\n" + escape(url)
     parts = split_lines(text)  # within Telegram's limit, the buttons on the last
     try:
         for index, part in enumerate(parts, 1):
@@ -265,6 +270,23 @@ async def _deliver(
         )
         return
     await db.run(event_rows.settle, delivery_id=delivery.id, status="done")
+
+
+async def _link(db: Gateway, config: Config, notice: Notice) -> str | None:
+    """The link to what a failed or unknown publication put in the channel, if anything."""
+    if not isinstance(notice, PublishFailed | OutcomeUnknown):
+        return None
+
+    def read(session: Session) -> str | None:
+        publication = publication_rows.get_publication(
+            session, publication_id=notice.publication_id
+        )
+        return publication_url(config, publication.channel, publication.external_id)
+
+    try:
+        return await db.run(read)
+    except UserError:  # the publication is gone: the alert stands without a link
+        return None
 
 
 def _retry_after(exc: TelegramError) -> float:

@@ -22,6 +22,7 @@ from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus, PublicationStatus
 from bot.services import access, decisions, post_rules
 from bot.services.gateway import Gateway
+from bot.services.post_detail import publication_url
 from bot.storage import post_rows, publication_rows, recap_rows
 from bot.storage.models import ApprovalMessage, Post
 
@@ -326,13 +327,13 @@ async def tell_submitter(bot: Bot, *, db: Gateway, config: Config, post_id: int)
     """Tell the officer whose recap became this post where it stands: drafted (waiting for
     the admins), approved, rejected, published."""
 
-    def read(session: Session) -> tuple[Post, int | None, list[str]]:
+    def read(session: Session) -> tuple[Post, int | None, list[tuple[str, str | None]]]:
         post = post_rows.get_post(session, post_id=post_id)
         officer = None
         if post.recap_id is not None:
             officer = recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
         sent_on = [
-            p.channel
+            (p.channel, publication_url(config, p.channel, p.external_id))
             for p in publication_rows.publications(session, post_id=post_id)
             if p.status is PublicationStatus.SENT
         ]

@@ -17,8 +17,9 @@ _KNOWN = "known_languages"
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    # Group -1 runs before every handler and lets the update go on to them.
-    application.add_handler(TypeHandler(Update, remember_language), group=-1)
+    # Group -2 runs before every handler (a post card's buttons are in -1) and lets the
+    # update go on to them.
+    application.add_handler(TypeHandler(Update, remember_language), group=-2)
 
 
 async def remember_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

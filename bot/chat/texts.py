@@ -20,7 +20,8 @@ from bot import i18n
 from bot.domain.compliance import Reason, UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
-from bot.services.queries import BoardSlot
+from bot.domain.ranking import cut_at_word
+from bot.services.queries import SlotLine
 
 RULE = "───────────────"
 
@@ -46,13 +47,6 @@ class Texts:
         hours = offset.total_seconds() / 3600 if offset is not None else 0.0
         text = format_datetime(local, pattern, tzinfo=self.tz, locale=self.language)
         return f"{text} (GMT{hours:+g})"
-
-    def short_when(self, instant: datetime) -> str:
-        """``T2 30/11 07:30``: one line of the board."""
-        local = instant.astimezone(self.tz)
-        # Translators: a short Unicode date pattern for the 14-day board.
-        pattern = self._("EEE dd/MM HH:mm")
-        return format_datetime(local, pattern, tzinfo=self.tz, locale=self.language)
 
     def kind(self, kind: PostKind) -> str:
         if kind is PostKind.WEEKLY:
@@ -206,6 +200,7 @@ class Texts:
             "rejected": self._("rejected"),
             "failed": self._("failed"),
             "cancelled": self._("cancelled"),
+            "retracted": self._("taken down"),
             "sent": self._("sent"),
             "unknown": self._("outcome unknown"),
             "claimed": self._("being published"),
@@ -398,10 +393,15 @@ class Texts:
             post_id=post_id, reason=reason
         )
 
-    def officer_published(self, recap_id: int, post_id: int, channels: list[str]) -> str:
-        return self._(
+    def officer_published(
+        self, recap_id: int, post_id: int, channels: list[tuple[str, str | None]]
+    ) -> str:
+        """The channels by name, then each link to what went out (plain text: the app
+        makes the links)."""
+        head = self._(
             "Post #{post_id} from your recap #{recap_id} is published on {channels}."
-        ).format(recap_id=recap_id, post_id=post_id, channels=", ".join(channels))
+        ).format(recap_id=recap_id, post_id=post_id, channels=", ".join(c for c, _ in channels))
+        return "\n".join([head, *(f"{name}: {url}" for name, url in channels if url)])
 
     # -- admin commands --------------------------------------------------------------------
 
@@ -439,9 +439,6 @@ class Texts:
     def no_pending(self) -> str:
         return self._("No drafts are waiting for approval.")
 
-    def pending_line(self, post_id: int, kind: PostKind, title: str) -> str:
-        return f"#{post_id} · {escape(self.kind(kind))} · {escape(title)}"
-
     def board_header(self, empty: int) -> str:
         return self.ngettext(
             "<b>The next 14 days</b> ({count} empty slot)",
@@ -449,13 +446,20 @@ class Texts:
             empty,
         ).format(count=empty)
 
-    def board_line(self, slot: BoardSlot) -> str:
-        if slot.post_id:
-            what = f"#{slot.post_id} {escape((slot.title or '')[:40])}"
+    def board_day(self, day: date) -> str:
+        """``Thứ 2 07/12``: a day of the board."""
+        # Translators: a short Unicode date pattern for a day of the slot board.
+        return "<b>" + escape(format_date(day, self._("EEE dd/MM"), locale=self.language)) + "</b>"
+
+    def board_line(self, line: SlotLine) -> str:
+        """``07:30 · #12 Title… · tg, fb``: a slot and its post on its channels."""
+        if line.post_id:
+            what = f"#{line.post_id} {escape(cut_at_word(line.title or '', 40))}"
         else:
             what = "⚠️ <i>" + escape(self._("empty")) + "</i>"
-        flag = f" [{escape(self.status(slot.status))}]" if slot.status else ""
-        return f"{escape(self.short_when(slot.at))} · {escape(slot.channel)} · {what}{flag}"
+        flag = f" [{escape(self.status(line.status))}]" if line.status else ""
+        at = line.at.astimezone(self.tz)
+        return f"{at:%H:%M} · {what}{flag} · {escape(', '.join(line.channels))}"
 
     def paused(self, channels: list[str], *, paused: bool) -> str:
         if not channels:
@@ -634,6 +638,7 @@ class Texts:
             + officers
             + [
                 ("pending", self._("Drafts waiting for approval")),
+                ("post", self._("One post, whole: /post 12")),
                 ("stats", self._("Posts published, cadence kept")),
                 ("pause", self._("Pause a channel (or all)")),
                 ("resume", self._("Resume publishing")),

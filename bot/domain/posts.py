@@ -16,7 +16,8 @@ class PostStatus(StrEnum):
     """Life of a post.
 
     pending → scheduled → publishing → published | failed | unknown;
-    pending | scheduled → rejected.
+    pending | scheduled → rejected (the admins' no) | cancelled (withdrawn by a person);
+    published → retracted (taken down from every channel it went out on).
     """
 
     PENDING = "pending"
@@ -26,6 +27,8 @@ class PostStatus(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    RETRACTED = "retracted"
 
 
 class PublicationStatus(StrEnum):
@@ -33,8 +36,9 @@ class PublicationStatus(StrEnum):
 
     scheduled → claimed (a worker holds it under a lease) → sending (written just before the
     network call) → sent | failed | unknown. A scheduled publication may also be cancelled
-    (post rejected or unapproved). An expired lease puts ``claimed`` back to ``scheduled``
-    (nothing was sent) but turns ``sending`` into ``unknown`` (it may have gone out).
+    (post rejected or unapproved); a sent one retracted (taken down). An expired lease puts
+    ``claimed`` back to ``scheduled`` (nothing was sent) but turns ``sending`` into
+    ``unknown`` (it may have gone out).
     """
 
     SCHEDULED = "scheduled"
@@ -44,6 +48,7 @@ class PublicationStatus(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
+    RETRACTED = "retracted"
 
 
 #: Publication states that hold their slot on the channel.
@@ -67,6 +72,17 @@ APPROVABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
 
 #: Statuses in which a post may be rejected.
 REJECTABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
+
+#: Statuses in which a post may be cancelled or edited before it goes out.
+CHANGEABLE = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED})
+
+#: Statuses a post's publications no longer decide (see ``post_status_after``).
+SETTLED_BY_PERSON = frozenset(
+    {PostStatus.PENDING, PostStatus.REJECTED, PostStatus.CANCELLED, PostStatus.RETRACTED}
+)
+
+#: Statuses of a post that went out somewhere, so that it may be corrected or retracted.
+WENT_OUT = frozenset({PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.UNKNOWN})
 
 
 def post_status_after(publications: list[PublicationStatus]) -> PostStatus:

@@ -63,6 +63,17 @@ class Publisher(Protocol):
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult: ...
 
+    async def correct(
+        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+    ) -> None:
+        """What went out as ``before`` (under ``external_id``) reads ``after`` from now on.
+        Already reading it is success; a refusal raises, in the platform's words."""
+        ...
+
+    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+        """Take down what went out; already gone is success; a refusal raises."""
+        ...
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -194,6 +205,16 @@ class Platform(Protocol):
 
     def render(self, post: OutgoingPost, channel: ChannelConfig) -> list[Request]:
         """Every request the post takes, in order, as the dry run records them."""
+        ...
+
+    def text(self, post: OutgoingPost) -> str:
+        """The post's text exactly as this platform publishes it (Telegram's HTML, Facebook's
+        plain message)."""
+        ...
+
+    def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
+        """Where people see what went out on ``channel`` under the platform's ``external_id``;
+        None when it cannot be linked to (a dry run, a private group)."""
         ...
 
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:

@@ -3,19 +3,18 @@ edit, unapprove; and the slots a post would take."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config import Config
-from bot.domain.errors import N_, InvalidStateError, RecapError
+from bot.domain.errors import N_, InvalidStateError
 from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
 from bot.domain.slots import next_free_slot, slots_after
 from bot.services.access import people_with
-from bot.services.post_rules import check_fits, refused, target_channels
+from bot.services.post_rules import refused, rewrite, target_channels
 from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows, recap_rows
 from bot.storage.models import Post
@@ -227,33 +226,20 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
         raise refused(post, N_("post {post_id} is {status}; it cannot be edited"))
-    title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
-    if not title.strip() or not body.strip():
-        raise RecapError(N_("send the title on the first line and the text below it"))
-    before = post.title
-    post.title, post.body, post.updated_at = title.strip(), body.strip(), datetime.now(UTC)
-    check_fits(post)
-    session.add(post)
-    session.flush()
-    audit_rows.audit(
-        session,
-        actor=by,
-        action="edit",
-        post_id=post_id,
-        before=before[:200],
-        after=post.title[:200],
-    )
+    malformed = N_("send the title on the first line and the text below it")
+    rewrite(session, post, text=text, by=by, malformed=malformed)
     return post
 
 
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
-    """Record why a post was rejected; the officer who sent its recap, to tell (or None)."""
+    """Record why a post was rejected; the officer who sent its recap or wrote it in chat,
+    to tell (or None)."""
     post = post_rows.get_post(session, post_id=post_id)
     if post.status is not PostStatus.REJECTED:
         raise refused(post, N_("post {post_id} is {status}, not rejected"))
     audit_rows.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
-    if post.recap_id is None:
-        return None
+    if post.recap_id is None:  # written in chat (/new): its author hears it
+        return audit_rows.author_of(session, post_id=post_id)
     return recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
 
 

@@ -3,9 +3,18 @@ refusal of an action that does not fit its state."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from bot import ingest
 from bot.config import Config
 from bot.domain import drafting
 from bot.domain.errors import InvalidStateError, RecapError
+from bot.storage import audit_rows, post_rows
+from bot.storage.media import save_photo
 from bot.storage.models import Post, Publication
 
 
@@ -54,3 +63,52 @@ def refused_publication(publication: Publication, template: str) -> InvalidState
 
 def state_of(post: Post) -> str:
     return "in the reserve pool" if post.reserve else post.status.value
+
+
+def rewrite(
+    session: Session,
+    post: Post,
+    *,
+    text: str,
+    by: int | None,
+    malformed: str,
+    now: datetime | None = None,
+    detail: str | None = None,
+) -> None:
+    """A person's new text for the post: first line the title, the rest the body (both
+    needed, else ``malformed``, a catalog entry), checked to fit, audited."""
+    assert post.id is not None
+    title, _, body = unicodedata.normalize("NFC", text).strip().partition("\n")
+    if not title.strip() or not body.strip():
+        raise RecapError(malformed)
+    before = post.title
+    post.title, post.body = title.strip(), body.strip()
+    post.updated_at = now or datetime.now(UTC)
+    check_fits(post)
+    session.add(post)
+    session.flush()
+    audit_rows.audit(
+        session,
+        actor=by,
+        action="edit",
+        post_id=post.id,
+        before=before[:200],
+        after=post.title[:200],
+        detail=detail,
+    )
+
+
+def store_photos(
+    session: Session, config: Config, *, post_id: int, photos: Sequence[ingest.Image]
+) -> None:
+    """The post's photos, in order, their files written to ``media_dir`` (call it once
+    everything else has been checked)."""
+    for position, image in enumerate(photos, start=1):
+        post_rows.add_post_photo(
+            session,
+            post_id=post_id,
+            position=position,
+            mime=image.mime,
+            sha256=image.sha256,
+            path=save_photo(config.media_dir, image),
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlmodel import Session
 
@@ -63,6 +63,31 @@ def slot_board(
     if channels is not None:
         board = [slot for slot in board if slot.channel in channels]
     return sorted(board, key=lambda s: (s.at, s.channel, s.kind.value))
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    """One line of the week at a glance: a slot and the post holding it (or none), with
+    every channel where it is so."""
+
+    at: datetime
+    kind: PostKind
+    post_id: int | None
+    title: str | None
+    status: str | None
+    channels: tuple[str, ...]
+
+
+def board_by_day(board: Sequence[BoardSlot], tz: tzinfo) -> list[tuple[date, list[SlotLine]]]:
+    """The board by local day, the channels of the same slot, post and state on one line."""
+    grouped: dict[tuple[datetime, PostKind, int | None, str | None, str | None], list[str]] = {}
+    for s in board:
+        grouped.setdefault((s.at, s.kind, s.post_id, s.title, s.status), []).append(s.channel)
+    days: dict[date, list[SlotLine]] = {}
+    for (at, kind, post_id, title, status), channels in grouped.items():
+        line = SlotLine(at, kind, post_id, title, status, tuple(channels))
+        days.setdefault(at.astimezone(tz).date(), []).append(line)
+    return list(days.items())
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from bot.domain.errors import N_, InvalidStateError, RecapError
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.domain.slots import slots_after
 from bot.services.decisions import approve
-from bot.services.post_rules import check_fits, state_of, target_channels
+from bot.services.post_rules import check_fits, state_of, store_photos, target_channels
 from bot.storage import audit_rows, post_rows, publication_rows
-from bot.storage.media import save_photo
 from bot.storage.models import Post
 
 
@@ -77,15 +76,7 @@ def queue_post(
     )
     check_fits(post)
     assert post.id is not None
-    for position, image in enumerate(photos, start=1):
-        post_rows.add_post_photo(
-            session,
-            post_id=post.id,
-            position=position,
-            mime=image.mime,
-            sha256=image.sha256,
-            path=save_photo(config.media_dir, image),
-        )
+    store_photos(session, config, post_id=post.id, photos=photos)
     post.channels = " ".join(dict.fromkeys(channels)) or None
     post.pinned_at = at
     post.reserve = reserve

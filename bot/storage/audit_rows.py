@@ -63,6 +63,14 @@ def audit_entries(
     return list(session.exec(query.order_by(col(AuditEntry.id)).limit(limit)).all())
 
 
+def author_of(session: Session, *, post_id: int) -> int | None:
+    """Who wrote a post queued by hand (its ``queue`` entry's actor); None: the CLI, or
+    not a post written by hand."""
+    query = select(AuditEntry).where(AuditEntry.post_id == post_id, AuditEntry.action == "queue")
+    entry = session.exec(query.order_by(col(AuditEntry.id)).limit(1)).first()
+    return entry.actor if entry is not None else None
+
+
 def rejections_between(
     session: Session, *, since: datetime, until: datetime
 ) -> list[tuple[str | None, PostKind, datetime]]:

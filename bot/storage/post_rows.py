@@ -13,7 +13,13 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import N_, InvalidStateError, NotFoundError
-from bot.domain.posts import PostKind, PostStatus, PublicationStatus, post_status_after
+from bot.domain.posts import (
+    SETTLED_BY_PERSON,
+    PostKind,
+    PostStatus,
+    PublicationStatus,
+    post_status_after,
+)
 from bot.storage.audit_rows import audit
 from bot.storage.models import ApprovalMessage, Post, PostPhoto, Publication, Vote, utcnow
 from bot.storage.publication_rows import publications
@@ -26,6 +32,13 @@ def add_post_photo(
     session.add(photo)
     session.flush()
     return photo
+
+
+def drop_post_photos(session: Session, *, post_id: int) -> None:
+    """Forget a post's photos (their files stay: other posts may share them by content)."""
+    for photo in post_photos(session, post_id=post_id):
+        session.delete(photo)
+    session.flush()
 
 
 def post_photos(session: Session, *, post_id: int) -> list[PostPhoto]:
@@ -84,7 +97,7 @@ def refresh_post(session: Session, *, post_id: int) -> Post:
     """Derive the post's status and first slot from its publications."""
     post = get_post(session, post_id=post_id)
     pubs = publications(session, post_id=post_id)
-    if post.status in (PostStatus.PENDING, PostStatus.REJECTED) or not pubs:
+    if post.status in SETTLED_BY_PERSON or not pubs:
         return post
     live = [p for p in pubs if p.status is not PublicationStatus.CANCELLED]
     post.status = post_status_after([p.status for p in live])

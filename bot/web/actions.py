@@ -21,7 +21,8 @@ from telegram.error import TelegramError
 from bot.chat import approval, people
 from bot.config import Config
 from bot.domain.posts import PostKind, PostStatus
-from bot.services import access, decisions, drafter, intake
+from bot.platforms.publishers import open_publishers
+from bot.services import access, changes, corrections, decisions, drafter, intake
 from bot.services.gateway import Gateway, gateway_for
 from bot.services.views import PostView
 from bot.storage import post_rows
@@ -124,6 +125,24 @@ async def edit(desk: Desk, *, post_id: int, by: int, text: str, now: datetime) -
             desk.bot, db=desk.db, config=desk.config, post_id=post_id, now=now
         )
     return post
+
+
+async def cancel(desk: Desk, *, post_id: int, by: int, name: str, now: datetime) -> Outcome:
+    """Withdraw a pending or scheduled post, as ``goodnews post cancel`` does."""
+    decision = await desk.db.run(changes.cancel, post_id=post_id, by=by, now=now)
+    return await _decided(desk, decision, who=name)
+
+
+async def retract(
+    desk: Desk, *, post_id: int, by: int, reason: str
+) -> tuple[corrections.ChannelOutcome, ...]:
+    """Take a published post down from every channel, as ``goodnews post retract`` does;
+    each channel's outcome (a refusal is also kept on its publication)."""
+    async with open_publishers(desk.config, bot=desk.bot) as publishers:
+        outcome = await corrections.retract(
+            desk.db, desk.config, publishers, post_id=post_id, reason=reason or None, by=by
+        )
+    return outcome.channels
 
 
 def _view(session: Session, *, post_id: int) -> PostView:

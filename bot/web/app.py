@@ -325,7 +325,8 @@ async def post_photo(request: Request, web: Web, viewer: Viewer) -> Response:
 
 @page(need="admin")
 async def decide(request: Request, web: Web, viewer: Viewer) -> Response:
-    """Approve, reject (with a reason), reschedule, edit: admins only, CSRF first."""
+    """Approve, reject (with a reason), reschedule, edit, cancel, take down: admins only,
+    CSRF first."""
     post_id, what = int(request.path_params["post_id"]), request.path_params["action"]
     form = await request.form()
     now, desk = web.clock(), web.desk
@@ -352,6 +353,16 @@ async def decide(request: Request, web: Web, viewer: Viewer) -> Response:
             await web_actions.edit(
                 desk, post_id=post_id, by=viewer.user_id, text=_text(form, "text"), now=now
             )
+        elif what == "cancel":
+            await web_actions.cancel(
+                desk, post_id=post_id, by=viewer.user_id, name=viewer.name, now=now
+            )
+        elif what == "retract":
+            outcomes = await web_actions.retract(
+                desk, post_id=post_id, by=viewer.user_id, reason=_text(form, "reason")
+            )
+            if not all(o.done for o in outcomes):
+                what = "retract-partly"
         else:
             return Response(status_code=404)
     except UserError as exc:

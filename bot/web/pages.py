@@ -11,8 +11,9 @@ from sqlmodel import col, select
 
 from bot import report
 from bot.analytics import query
-from bot.domain.posts import PostStatus
+from bot.domain.posts import CHANGEABLE, WENT_OUT, PostStatus, PublicationStatus
 from bot.services import decisions, post_rules
+from bot.services.post_detail import publication_url
 from bot.storage import audit_rows, post_rows, publication_rows
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEntry, Person, Post, Recap
@@ -98,7 +99,7 @@ def post_data(desk: Desk, post_id: int, now: datetime) -> dict[str, Any] | None:
         "preview": shown,
         "photos": photos,
         "publications": [
-            (p, publication_link(desk, p.channel, p.external_id)) for p in publications
+            (p, publication_url(desk.config, p.channel, p.external_id)) for p in publications
         ],
         "history": history,
         "engagement": engagement,
@@ -108,23 +109,10 @@ def post_data(desk: Desk, post_id: int, now: datetime) -> dict[str, Any] | None:
         "proposed": slot,
         "free_slots": free,
         "quorum": desk.config.settings.telegram.quorum,
+        "can_cancel": post.status in CHANGEABLE,
+        "can_retract": post.status in WENT_OUT
+        and any(p.status is PublicationStatus.SENT for p in publications),
     }
-
-
-def publication_link(desk: Desk, channel: str, external_id: str | None) -> str | None:
-    """Where a person can see the publication: the channel's message, the Page's post."""
-    if not external_id:
-        return None
-    try:
-        found = desk.config.channel(channel)
-    except Exception:
-        return None
-    if found.type == "facebook":
-        return f"https://www.facebook.com/{external_id}" if "_" in external_id else None
-    chat = found.target
-    if chat.startswith("@") and external_id.split(",")[0].isdigit():
-        return f"https://t.me/{chat[1:]}/{external_id.split(',')[0]}"
-    return None
 
 
 def photo_file(desk: Desk, post_id: int, position: int) -> tuple[Path, str] | None:

@@ -305,14 +305,20 @@ class FakeGraph(FakeServer):
 
     def posts(self, page_id: str, *, include_deleted: bool = False) -> list[JSON]:
         """Posts created on the page, in creation order (copies): ``id, page_id, message, link,
-        published, created_time, scheduled_publish_time, attached_media, photo_id, deleted`` and
-        ``params`` (the request as received)."""
+        published, created_time, scheduled_publish_time, attached_media, photo_id, deleted``,
+        ``params`` (the request as received) and ``edits`` (earlier messages, once edited)."""
         with self.cond:
             return [
                 copy.deepcopy(p)
                 for p in self._posts.values()
                 if p["page_id"] == page_id and (include_deleted or not p["deleted"])
             ]
+
+    def delete_post(self, post_id: str) -> None:
+        """The Page's admin deletes a post by hand: the Graph API no longer finds it."""
+        with self.cond:
+            self._posts[post_id]["deleted"] = True
+            self.cond.notify_all()
 
     def post(self, post_id: str) -> JSON:
         with self.cond:
@@ -498,7 +504,7 @@ class FakeGraph(FakeServer):
 
     # -- routing ---------------------------------------------------------------------------
 
-    def _route(self, request: HttpRequest, params: JSON, token: str | None) -> JSON:  # noqa: PLR0911
+    def _route(self, request: HttpRequest, params: JSON, token: str | None) -> JSON:
         parts = [p for p in request.path.split("/") if p]
         got = parts[0] if parts and _VERSION.match(parts[0]) else "unversioned"
         if got != self.version:
@@ -527,11 +533,7 @@ class FakeGraph(FakeServer):
         if len(rest) > 2 or (len(rest) == 2 and (kind != "page" or rest[1] not in _EDGES)):
             raise _error(400, 2500, f"Unknown path components: /{'/'.join(rest[1:])}")
         if len(rest) == 1:
-            if verb == "GET":
-                return self._read_node(kind, obj, params)
-            if verb == "DELETE" and kind in ("post", "photo"):
-                return self._delete(kind, obj, page_id)
-            raise _unsupported(verb.lower(), rest[0])
+            return self._on_node(verb, kind, obj, page_id, params)
         edge = rest[1]
         if verb == "POST" and edge == "feed":
             return self._post_feed(obj, page_id, params, request.files)
@@ -833,6 +835,31 @@ class FakeGraph(FakeServer):
         }
         self.cond.notify_all()
         return {"id": photo_id} if post_id is None else {"id": photo_id, "post_id": post_id}
+
+    def _on_node(self, verb: str, kind: str, obj: JSON, page_id: str, params: JSON) -> JSON:
+        """``GET``, ``DELETE`` or ``POST`` (an edit) on one node."""
+        if verb == "GET":
+            return self._read_node(kind, obj, params)
+        if verb == "DELETE" and kind in ("post", "photo"):
+            return self._delete(kind, obj, page_id)
+        if verb == "POST" and kind == "post":
+            return self._edit_post(obj, page_id, params)
+        raise _unsupported(verb.lower(), obj["id"])
+
+    def _edit_post(self, post: JSON, token_page_id: str, params: JSON) -> JSON:
+        """``POST /{post-id}`` with a new ``message``: the Page's post reads it from now on
+        (and its photo's caption, for a photo post)."""
+        if post["page_id"] != token_page_id:
+            raise _error(403, 200, "(#200) Permissions error")
+        message = str(params.get("message") or "") or None
+        if message is None:
+            raise _error(400, 100, "(#100) Missing message or attachment")
+        post.setdefault("edits", []).append(post["message"])
+        post["message"] = message
+        if post["photo_id"] in self._photos:
+            self._photos[post["photo_id"]]["caption"] = message
+        self.cond.notify_all()
+        return {"success": True}
 
     def _delete(self, kind: str, obj: JSON, token_page_id: str) -> JSON:
         if obj["page_id"] != token_page_id:

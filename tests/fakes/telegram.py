@@ -53,6 +53,8 @@ JSON = dict[str, Any]
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+#: A message older than this (seconds) can no longer be deleted for everyone.
+DELETE_WINDOW = 48 * 3600
 LONG_POLL_MAX_TIMEOUT = 50
 DEFAULT_ALLOWED_UPDATES = frozenset(
     {
@@ -1597,6 +1599,14 @@ class FakeTelegram(FakeServer):
                 and (include_deleted or not record["deleted"])
             ]
 
+    def backdate(self, chat_id: int, message_id: int, *, seconds: float) -> None:
+        """Make a stored message older, as if sent ``seconds`` earlier (the 48 hours after
+        which Telegram no longer deletes it)."""
+        with self.cond:
+            record = self._messages[chat_id][message_id]
+            record["date"] -= int(seconds)
+            record["message"] = self._message_json(record)
+
     def message(self, chat_id: int, message_id: int) -> JSON:
         """One stored message (any direction, deleted ones too).  ``KeyError`` if unknown."""
         with self.cond:
@@ -2349,6 +2359,8 @@ class FakeTelegram(FakeServer):
         record = self._messages.get(chat.id, {}).get(message_id)
         if record is None or record["deleted"]:
             raise _ApiError(400, "Bad Request: message to delete not found")
+        if self._clock() - record["date"] > DELETE_WINDOW:
+            raise _ApiError(400, "Bad Request: message can't be deleted for everyone")
         record["deleted"] = True
         self.cond.notify_all()
         return True

@@ -34,6 +34,12 @@ class Facebook:
     def render(self, post: OutgoingPost, channel: ChannelConfig) -> list[Request]:
         return render.facebook_requests(post, channel)
 
+    def text(self, post: OutgoingPost) -> str:
+        return render.facebook_text(post)
+
+    def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
+        return render.facebook_link(external_id)
+
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
         fb = config.settings.facebook
         return f"{fb.graph_url}/{fb.api_version}/{channel.target}"

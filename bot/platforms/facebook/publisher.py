@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import facebook
@@ -78,6 +79,22 @@ class FacebookPagePublisher:
             **payloads.facebook_feed(post, channel, media_fbids=fbids),
         )
         return PublishResult(external_id=str(result["id"]))
+
+    async def correct(
+        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+    ) -> None:
+        """``POST /{post-id}`` with the new message (a photo post's message is its caption)."""
+        edit = partial(
+            self.graph.request,
+            f"{self.graph.version}/{external_id}",
+            post_args={"message": payloads.facebook_text(after)},
+            method="POST",
+        )
+        await self._call(channel, edit)
+
+    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+        """``DELETE /{post-id}``."""
+        await self._call(channel, self.graph.delete_object, external_id)
 
     async def _call(
         self, channel: ChannelConfig, method: Callable[..., Any], *args: Any, **fields: Any

@@ -8,6 +8,7 @@ unpublished, then ``/feed`` attaching them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,22 @@ def options(channel: ChannelConfig) -> FacebookOptions:
     return channel.options
 
 
+#: A Page post's id (``<page>_<post>``) or a photo's: what a link can be made of.
+_POST_ID = re.compile(r"\d+(_\d+)?")
+
+
+def facebook_text(post: OutgoingPost) -> str:
+    """The post as the Page shows it: its plain message."""
+    return render_plain(post.draft, limit=FACEBOOK_TEXT_LIMIT)
+
+
+def facebook_link(external_id: str | None) -> str | None:
+    """``https://www.facebook.com/<post-id>``; None when nothing went out (or a dry run)."""
+    if not external_id or not _POST_ID.fullmatch(external_id):
+        return None
+    return f"https://www.facebook.com/{external_id}"
+
+
 def facebook_feed(
     post: OutgoingPost, channel: ChannelConfig, *, media_fbids: Sequence[str] = ()
 ) -> dict[str, Any]:
@@ -35,7 +52,7 @@ def facebook_feed(
     ``link`` field, which would make it a link share instead of a photo post (the link is in
     the message either way).
     """
-    fields: dict[str, Any] = {"message": render_plain(post.draft, limit=FACEBOOK_TEXT_LIMIT)}
+    fields: dict[str, Any] = {"message": facebook_text(post)}
     for index, fbid in enumerate(media_fbids):
         fields[f"attached_media[{index}]"] = json.dumps({"media_fbid": fbid})
     if post.draft.link and not media_fbids:
@@ -50,7 +67,7 @@ def facebook_photo(post: OutgoingPost, *, published: bool) -> dict[str, Any]:
     uploaded, to be attached to a feed post, and is seen by nobody until then.
     """
     if published:
-        return {"message": render_plain(post.draft, limit=FACEBOOK_TEXT_LIMIT)}
+        return {"message": facebook_text(post)}
     return {"published": "false"}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ChannelConfig, Config
+from bot.domain.errors import NeedsAdminError
 from bot.platforms.base import OutgoingPost, PublishResult
 from bot.platforms.registry import platform_of
 
@@ -51,3 +52,26 @@ class OutboxPublisher:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)  # a reader never sees half a file
         return PublishResult(external_id=str(path), dry_run=True)
+
+    async def correct(
+        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+    ) -> None:
+        """The dry run's file holds the corrected requests."""
+        self._dry_run_only(before, channel, external_id).unlink(missing_ok=True)
+        await self.publish(after, channel)
+
+    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+        """The dry run's file is removed."""
+        self._dry_run_only(post, channel, external_id).unlink(missing_ok=True)
+
+    def _dry_run_only(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> Path:
+        """The dry run's file of the post; a post that really went out cannot be changed
+        without its platform's token."""
+        path = self.path_for(post, channel)
+        if external_id != str(path):
+            token = platform_of(channel).token_env
+            raise NeedsAdminError(
+                f"{channel.name}: {token} is not set, so the post that went out there "
+                "was not changed"
+            )
+        return path

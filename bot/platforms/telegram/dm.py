@@ -1,35 +1,78 @@
-"""Direct messages to followers: the same post as the channel gets, to one private chat."""
+"""Direct messages to followers: the same post as the channel gets, photos included, to one
+private chat."""
 
 from __future__ import annotations
 
-from telegram import Bot
+from telegram import Bot, InputFile, InputMediaPhoto, Message
 from telegram.error import Forbidden, TelegramError
 
-from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import RecipientGoneError
-from bot.platforms.base import OutgoingPost, SendBudget
+from bot.platforms.base import OutgoingPost, SendBudget, read_photos
 from bot.platforms.telegram.errors import translate_error
 from bot.platforms.telegram.publisher import held
+from bot.platforms.telegram.render import telegram_album, telegram_caption, telegram_text
 
 
 class DirectMessenger:
-    """Sends posts to followers' private chats, within the bot's shared send budget."""
+    """Sends posts to followers' private chats, within the bot's shared send budget. A
+    post's photos are uploaded once; later followers get them by Telegram's file ids."""
 
     def __init__(self, bot: Bot, pacer: SendBudget) -> None:
         self.bot = bot
         self.pacer = pacer
+        self._file_ids: dict[int, list[str]] = {}  # post id → its photos, once uploaded
 
     async def send(self, chat_id: int, post: OutgoingPost) -> str:
-        """The message id; raises our PublishError kinds (RecipientGoneError on a 403)."""
-        await self.pacer.wait()
+        """The (first) message id; raises our PublishError kinds (RecipientGoneError on a
+        403). As the channel: the photo or album with the post as its caption, or the photos
+        and then the text when it is too long for a caption."""
         try:
-            message = await self.bot.send_message(
-                chat_id, render_telegram_html(post.draft), parse_mode="HTML"
-            )
+            if not telegram_album(post):
+                return await self._text(chat_id, post)
+            first = await self._photos(chat_id, post)
+            if telegram_caption(post) is None:
+                await self._text(chat_id, post)
+            return first
         except Forbidden as exc:  # blocked, deactivated, or never started the bot
             raise RecipientGoneError(f"follower {chat_id}: {exc.message}") from exc
         except TelegramError as exc:
             raise held(
                 translate_error(exc, f"telegram channel follower ({chat_id})"), self.pacer
             ) from exc
+
+    async def _text(self, chat_id: int, post: OutgoingPost) -> str:
+        await self.pacer.wait()
+        message = await self.bot.send_message(chat_id, telegram_text(post), parse_mode="HTML")
         return str(message.message_id)
+
+    async def _photos(self, chat_id: int, post: OutgoingPost) -> str:
+        album, caption = telegram_album(post), telegram_caption(post)
+        known = self._file_ids.get(post.id)
+        media: list[str | InputFile] = (
+            list(known)
+            if known is not None
+            else [
+                InputFile(data, filename=photo.path.name, attach=True)
+                for photo, data in zip(
+                    album, read_photos(album, f"follower {chat_id}"), strict=True
+                )
+            ]
+        )
+        mode = "HTML" if caption is not None else None
+        await self.pacer.wait()
+        messages: list[Message]
+        if len(media) == 1:
+            messages = [
+                await self.bot.send_photo(chat_id, media[0], caption=caption, parse_mode=mode)
+            ]
+        else:
+            group = [
+                InputMediaPhoto(
+                    item, caption=caption if i == 0 else None, parse_mode=mode if i == 0 else None
+                )
+                for i, item in enumerate(media)
+            ]
+            messages = list(await self.bot.send_media_group(chat_id, group))
+        if known is None:
+            self._file_ids[post.id] = [m.photo[-1].file_id for m in messages if m.photo]
+        return str(messages[0].message_id)

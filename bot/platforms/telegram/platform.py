@@ -35,6 +35,12 @@ class Telegram:
     def render(self, post: OutgoingPost, channel: ChannelConfig) -> list[Request]:
         return render.telegram_requests(post, channel)
 
+    def text(self, post: OutgoingPost) -> str:
+        return render.telegram_text(post)
+
+    def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
+        return render.telegram_link(channel, external_id)
+
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
         return f"{config.settings.telegram.api_url}/bot<{ENV_TELEGRAM_TOKEN}>"
 

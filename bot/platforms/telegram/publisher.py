@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from telegram import Bot, InputFile, InputMediaPhoto, LinkPreviewOptions
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.config import ChannelConfig
-from bot.domain.errors import PublishError, RetryableError, UnknownOutcomeError
+from bot.domain.drafting import TELEGRAM_CAPTION_LIMIT
+from bot.domain.errors import PermanentError, PublishError, RetryableError, UnknownOutcomeError
 from bot.platforms.base import OutgoingPost, Photo, PublishResult, SendBudget, read_photos
 from bot.platforms.telegram import render as payloads
 from bot.platforms.telegram.errors import translate_error
@@ -82,6 +83,75 @@ class TelegramChannelPublisher:
         if caption is None:
             await self._follow_up(post, channel, first, len(album))
         return PublishResult(external_id=first)
+
+    async def correct(
+        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+    ) -> None:
+        """editMessageText for a text post, editMessageCaption for photos with the text as
+        their caption; the text is already what it should be: success."""
+        where, first = _where(channel), _first_message(channel, external_id)
+        chat_id = payloads.options(channel).chat_id
+        if not payloads.telegram_album(before):
+            params = payloads.telegram_send_message(after, channel)
+            preview = params.pop("link_preview_options", None)
+            call = partial(
+                self.bot.edit_message_text,
+                **params,
+                message_id=first,
+                link_preview_options=LinkPreviewOptions(**preview) if preview else None,
+            )
+        elif payloads.telegram_caption(before) is None:
+            raise PermanentError(
+                f"{where}: the text went out as its own message after the photos, whose id "
+                "was not kept: correct it by hand in the channel"
+            )
+        else:
+            caption = payloads.telegram_caption(after)
+            if caption is None:
+                raise PermanentError(
+                    f"{where}: the new text is longer than a photo's caption "
+                    f"({TELEGRAM_CAPTION_LIMIT} characters); message {first} was not "
+                    "changed"
+                )
+            call = partial(
+                self.bot.edit_message_caption,
+                chat_id=chat_id,
+                message_id=first,
+                caption=caption,
+                parse_mode="HTML",
+            )
+        await self._unless_already(channel, call, "not modified")
+
+    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+        """deleteMessage for the message, or each photo of the album (their ids follow the
+        first's); a message already gone is success."""
+        first = _first_message(channel, external_id)
+        album = payloads.telegram_album(post)
+        if album and payloads.telegram_caption(post) is None:
+            raise PermanentError(
+                f"{_where(channel)}: the text went out as its own message after the photos, "
+                "whose id was not kept: delete the post by hand in the channel"
+            )
+        chat_id = payloads.options(channel).chat_id
+        assert chat_id is not None
+        for message_id in range(first, first + max(1, len(album))):
+            call = partial(self.bot.delete_message, chat_id=chat_id, message_id=message_id)
+            await self._unless_already(channel, call, "message to delete not found")
+
+    async def _unless_already(
+        self, channel: ChannelConfig, call: Callable[[], Awaitable[object]], done: str
+    ) -> None:
+        """One paced call; Telegram's ``done`` refusal (the change is already there) is
+        success, any other error becomes ours."""
+        if self.pacer is not None:
+            await self.pacer.wait()
+        try:
+            await call()
+        except BadRequest as exc:
+            if done not in exc.message.lower():
+                raise translate_error(exc, _where(channel)) from exc
+        except TelegramError as exc:
+            raise translate_error(exc, _where(channel)) from exc
 
     async def _request(self, channel: ChannelConfig, call: Callable[[], Awaitable[str]]) -> str:
         """One paced Bot API call; its errors become ours."""
@@ -175,6 +245,17 @@ def held(error: PublishError, pacer: SendBudget | None) -> PublishError:
     if pacer is not None and error.retry_after:
         pacer.hold(error.retry_after)
     return error
+
+
+def _first_message(channel: ChannelConfig, external_id: str) -> int:
+    """The id of the post's first message in the channel; a clear refusal for anything
+    else (a dry run's file)."""
+    first = external_id.split(",", maxsplit=1)[0].strip()
+    if not first.isdigit():
+        raise PermanentError(
+            f"{_where(channel)}: {external_id!r} is not a Telegram message (a dry run?)"
+        )
+    return int(first)
 
 
 def _where(channel: ChannelConfig) -> str:

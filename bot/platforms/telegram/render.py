@@ -32,12 +32,31 @@ def options(channel: ChannelConfig) -> TelegramOptions:
     return channel.options
 
 
+def telegram_text(post: OutgoingPost) -> str:
+    """The post as the channel reads it: the message's HTML (also the caption when it fits)."""
+    return render_telegram_html(post.draft)
+
+
+def telegram_link(channel: ChannelConfig, external_id: str | None) -> str | None:
+    """``https://t.me/<username>/<id>`` for a public channel, ``https://t.me/c/<id>/<id>``
+    for a private one (its chat id without the -100); the first message of an album."""
+    first = (external_id or "").split(",")[0].strip()
+    if not first.isdigit():
+        return None  # not sent, or a dry run's file
+    chat = options(channel).target
+    if chat.startswith("@"):
+        return f"https://t.me/{chat[1:]}/{first}"
+    if chat.startswith("-100") and chat[4:].isdigit():
+        return f"https://t.me/c/{chat[4:]}/{first}"
+    return None  # a basic group or a person: no public link
+
+
 def telegram_send_message(post: OutgoingPost, channel: ChannelConfig) -> dict[str, Any]:
     """Parameters of the Bot API ``sendMessage`` call (also python-telegram-bot's kwargs,
     but for ``link_preview_options``, a ``LinkPreviewOptions`` there)."""
     params: dict[str, Any] = {
         "chat_id": options(channel).chat_id,
-        "text": render_telegram_html(post.draft),
+        "text": telegram_text(post),
         "parse_mode": "HTML",
     }
     if options(channel).link_preview is False:

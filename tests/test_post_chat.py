@@ -1,0 +1,113 @@
+"""/post N and /pending in chat, through a running `goodnews run`: a post's card with the
+buttons its state allows; cancel and take down after a confirmation; others refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests import running
+from tests.fakes.telegram import FakeTelegram
+
+ADMIN, STRANGER, CHANNEL = 111, 999, -100500
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        tg.add_user(STRANGER, "Mallory")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
+        cli("queue", "add", "--text", "Tin một\nBài sẽ đăng.", "--approved")
+        first = json.loads(cli("post", "show", "1", "--json").stdout)
+        cli(
+            "tick",
+            "--at",
+            (datetime.fromisoformat(first["slot"]) + timedelta(minutes=1)).isoformat(),
+        )
+        [went_out] = tg.messages(CHANNEL)
+        cli("queue", "add", "--text", "Tin hai\nBài chờ duyệt.")
+        cli("queue", "add", "--text", "Tin ba\nBài đã duyệt.", "--approved")
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            assert "post" in [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
+
+            # /pending: each draft with its approval buttons.
+            tg.push_message(ADMIN, "/pending")
+            [draft] = tg.wait_for_messages(ADMIN, 1)
+            assert draft["plain_text"].startswith("📝 Bản nháp #2")
+            assert buttons(draft)["✅ Duyệt"] == "approve:2"
+
+            # /post 3 (scheduled): unapprove or cancel; cancel asks first.
+            tg.push_message(ADMIN, "/post 3")
+            card = tg.wait_for_messages(ADMIN, 2)[1]
+            assert card["plain_text"].startswith("Bài #3 · Tin tốt mỗi ngày · đã lên lịch")
+            assert buttons(card) == {"✏️ Sửa": "pe:3", "↩️ Hủy duyệt": "pu:3", "🗑 Hủy bài": "pc:3"}
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pc:3")
+            tg.wait_until(
+                lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý hủy bài"),
+                timeout=10,
+                describe=lambda: str(tg.callback_answers()),
+            )
+            # Someone who is not an admin cannot press it.
+            tg.push_callback(STRANGER, ADMIN, card["message_id"], "pC:3")
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pC:3")
+            tg.wait_until(
+                lambda: "đã hủy" in tg.message(ADMIN, card["message_id"])["plain_text"] or None,
+                timeout=10,
+                describe=lambda: str(tg.message(ADMIN, card["message_id"])),
+            )
+            assert buttons(tg.message(ADMIN, card["message_id"])) == {}
+            answers = [a.get("text") for a in tg.callback_answers().values()]
+            assert "Bạn không có quyền duyệt bài." in answers
+
+            # /post 1 (out on the channel): correct it, after a confirmation.
+            tg.push_message(ADMIN, "/post 1")
+            card = tg.wait_for_messages(ADMIN, 3)[2]
+            assert f"https://t.me/c/500/{went_out['message_id']}" in card["plain_text"]
+            assert buttons(card) == {"✏️ Sửa": "pe:1", "🗑 Gỡ bài": "pr:1"}
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pe:1")
+            question = tg.wait_for_messages(ADMIN, 4)[3]
+            assert question["plain_text"].startswith("✏️ Nội dung sửa cho bài #1")
+            tg.push_message(ADMIN, "Tin một\nĐã sửa: 350 người.", reply_to=question["message_id"])
+            confirm = tg.wait_for_messages(ADMIN, 5)[4]
+            assert confirm["plain_text"].startswith("Sửa bài #1 trên mọi kênh đã đăng?")
+            assert "Đã sửa: 350 người." in confirm["plain_text"]
+            tg.push_callback(ADMIN, ADMIN, confirm["message_id"], "pS:1")
+            told = tg.wait_for_messages(ADMIN, 6, timeout=10)[5]
+            assert told["plain_text"] == "Đã sửa bài #1 trên tg."
+            assert "350 người" in tg.messages(CHANNEL)[0]["plain_text"]
+            tg.wait_until(  # answered: the confirmation's buttons go
+                lambda: buttons(tg.message(ADMIN, confirm["message_id"])) == {} or None,
+                timeout=10,
+                describe=lambda: str(tg.message(ADMIN, confirm["message_id"])["reply_markup"]),
+            )
+            # Take it down, after a confirmation.
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pr:1")
+            tg.wait_until(
+                lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý gỡ bài"),
+                timeout=10,
+                describe=lambda: "no confirmation",
+            )
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pR:1")
+            told = tg.wait_for_messages(ADMIN, 7, timeout=10)[6]
+            assert told["plain_text"] == "Đã gỡ bài #1 khỏi tg."
+            assert tg.messages(CHANNEL) == []
+
+            tg.push_message(ADMIN, "/post mười")
+            assert tg.wait_for_messages(ADMIN, 8)[7]["plain_text"] == (
+                "Gửi /post kèm số bài, ví dụ /post 12."
+            )
+            tg.push_message(STRANGER, "/post 3")
+            [refusal] = tg.wait_for_messages(STRANGER, 1)
+            assert refusal["plain_text"] == "Lệnh này chỉ dành cho quản trị viên."
+            assert running.stop(proc) == 0
+        assert json.loads(cli("post", "show", "3", "--json").stdout)["status"] == "cancelled"
+        assert json.loads(cli("post", "show", "1", "--json").stdout)["status"] == "retracted"
