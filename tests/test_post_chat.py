@@ -52,7 +52,7 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             assert buttons(card) == {"✏️ Sửa": "pe:3", "↩️ Hủy duyệt": "pu:3", "🗑 Hủy bài": "pc:3"}
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pc:3")
             tg.wait_until(
-                lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý hủy bài"),
+                lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý huỷ bài"),
                 timeout=10,
                 describe=lambda: str(tg.callback_answers()),
             )
@@ -60,7 +60,7 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             tg.push_callback(STRANGER, ADMIN, card["message_id"], "pC:3")
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pC:3")
             tg.wait_until(
-                lambda: "đã hủy" in tg.message(ADMIN, card["message_id"])["plain_text"] or None,
+                lambda: "đã huỷ" in tg.message(ADMIN, card["message_id"])["plain_text"] or None,
                 timeout=10,
                 describe=lambda: str(tg.message(ADMIN, card["message_id"])),
             )

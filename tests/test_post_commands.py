@@ -189,7 +189,7 @@ def test_cancel_frees_the_slots_and_nothing_goes_out(world: World) -> None:
     world.cli("approve", "1")
     assert "post 1 cancelled" in world.cli("post", "cancel", "1").stderr
     [request] = world.tg.messages(ADMIN)
-    assert buttons(request) == [] and "hủy" in request["plain_text"].lower()
+    assert buttons(request) == [] and "huỷ" in request["plain_text"].lower()
     assert "already cancelled" in world.cli("post", "cancel", "1").stderr
     shown = world.show(1)
     assert shown["status"] == "cancelled" and shown["slot"] is None
