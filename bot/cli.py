@@ -514,9 +514,7 @@ async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> Non
             return
         await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
         if update == "resend":
-            sent = await approval.send_requests(
-                bot, db=db, config=config, post_id=post_id, now=now
-            )
+            sent = await approval.send_requests(bot, db=db, config=config, post_id=post_id, now=now)
             for warning in sent.warnings:
                 say(f"warning: {warning}")
 
