@@ -12,6 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.chat.draft_photos import show_photos
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
@@ -157,6 +158,7 @@ async def send_requests(
     post, slot, admins = await db.run(read)
     warnings = [] if admins else ["nobody to ask: no admins in telegram.admins or owners"]
     for admin, t in (await texts_by_user(db, config, admins)).items():
+        await show_photos(bot, db, config, chat_id=admin, post_id=post_id)
         try:
             message = await bot.send_message(
                 admin,
