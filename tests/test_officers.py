@@ -86,9 +86,12 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
 
             # Rejected: the admin is asked why, and the answer reaches the officer.
             cli("draft", "--recap", "3")
-            request2 = tg.wait_for_messages(ADMIN, 2)[1]
+            texts = lambda m: m["kind"] == "text"  # noqa: E731 - the photos come first
+            request2 = tg.wait_for_messages(ADMIN, 2, predicate=texts)[1]
+            shown = tg.messages(ADMIN)
+            assert shown[shown.index(request2) - 1]["kind"] == "photo"  # the recap's photo
             tg.push_callback(ADMIN, ADMIN, request2["message_id"], "reject:2")
-            question = tg.wait_for_messages(ADMIN, 3)[2]
+            question = tg.wait_for_messages(ADMIN, 3, predicate=texts)[2]
             assert question["plain_text"].startswith("❓ Lý do từ chối bài #2?")
             assert question["params"]["reply_markup"] == {"force_reply": True, "selective": True}
             assert tg.wait_for_messages(OFFICER, 9)[8]["plain_text"] == (

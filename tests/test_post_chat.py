@@ -108,6 +108,18 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             tg.push_message(STRANGER, "/post 3")
             [refusal] = tg.wait_for_messages(STRANGER, 1)
             assert refusal["plain_text"] == "Lệnh này chỉ dành cho quản trị viên."
+
+            # /help and /start by role: an admin's work and commands, a follower's own.
+            tg.push_message(ADMIN, "/help")
+            admin_help = tg.wait_for_messages(ADMIN, 9)[8]["plain_text"]
+            assert admin_help.startswith("Tôi là bot") and "Bạn là quản trị viên" in admin_help
+            assert "/post — " in admin_help and "/pending — " in admin_help
+            tg.push_message(ADMIN, "/start")
+            assert tg.wait_for_messages(ADMIN, 10)[9]["plain_text"] == admin_help
+            tg.push_message(STRANGER, "/help")
+            stranger_help = tg.wait_for_messages(STRANGER, 2)[1]["plain_text"]
+            assert "Gửi /start" in stranger_help and "/today — " in stranger_help
+            assert "/pending" not in stranger_help
             assert running.stop(proc) == 0
         assert json.loads(cli("post", "show", "3", "--json").stdout)["status"] == "cancelled"
         assert json.loads(cli("post", "show", "1", "--json").stdout)["status"] == "retracted"

@@ -308,3 +308,17 @@ def test_retract_deletes_every_photo_of_an_album(world: World) -> None:
     assert len(world.tg.messages(PUBLIC)) == 3
     world.cli("post", "retract", "1")
     assert world.tg.messages(PUBLIC) == [] and world.show(1)["status"] == "retracted"
+
+
+def test_the_admins_see_a_drafts_photos_above_its_approval_message(world: World) -> None:
+    from tests.factories import png
+
+    for n in (1, 2):
+        (world.workdir / f"{n}.png").write_bytes(png(seed=n))
+    world.cli("queue", "add", "--text", TEXT, "--photo", "1.png", "--photo", "2.png", "--approved")
+    world.cli("unapprove", "1")  # the draft goes to the admins again
+    first, second, request = world.tg.messages(ADMIN)
+    assert [first["kind"], second["kind"]] == ["photo", "photo"]
+    assert first["media_group_id"] == second["media_group_id"] is not None
+    assert request["kind"] == "text" and request["plain_text"].startswith("📝")
+    assert len(buttons(request)) >= 2

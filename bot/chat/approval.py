@@ -13,6 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.chat.draft_photos import show_photos
 from bot.chat.fit import fits, split_lines
 from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
@@ -230,6 +231,7 @@ async def send_requests(
         result.warnings.append("nobody to ask: no admins in telegram.admins or owners")
     html = render_telegram_html(post_rules.as_draft(post))
     for admin, t in (await texts_by_user(db, config, admins)).items():
+        await show_photos(bot, db, config, chat_id=admin, post_id=post_id)
         text = request_text(t, config, post, slot)
         try:
             if text.endswith(t.post_above()):

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, approval, followers, officers, people, reactions
+from bot.chat import admin, approval, followers, officers, people, reactions, role_help
 from bot.chat.patience import Tap, patiently
 from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
@@ -55,9 +55,8 @@ def register(
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help: say what the bot is for."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(reader(context, update.effective_user).help())
+    """/help: say what the bot is for, and the person's role and commands."""
+    await role_help.reply_help(update, context)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -75,6 +74,10 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return new, following.followed_units(session, found.config, chat_id=message.chat_id)
 
     async def work() -> None:
+        roles = await role_help.roles_of(update, context)
+        if roles & {"admin", "officer"}:  # their work here, not the followers' welcome
+            await message.reply_text(role_help.RoleTexts(t).help(roles))
+            return
         new, followed = await found.db.run(subscribe)
         text = t.subscribed() if new else t.already_subscribed()
         if not found.config.units or followed is None:

@@ -25,6 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chat import approval
+from bot.chat.draft_photos import show_photos
 from bot.chat.people import reader
 from bot.chat.services import ChatServices, services
 from bot.chat.texts import RULE, Texts, all_texts
@@ -222,6 +223,7 @@ async def send_draft(
         return approval.request_text(t, config, post, slot), post_id
 
     text, _ = await db.run(read)
+    await show_photos(bot, db, config, chat_id=user_id, post_id=post_id)
     sent = await bot.send_message(
         user_id, text, parse_mode=ParseMode.HTML, reply_markup=approval.keyboard(t, post_id)
     )
