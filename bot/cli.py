@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from telegram import Bot
 
+    from bot.app import Webhook
     from bot.config import Config
     from bot.storage.models import Post, Publication
 else:
@@ -1485,19 +1486,14 @@ def run(
 
     Example: goodnews run --web --webhook https://goodnews.example.org/telegram
     """
-    from bot.app import Webhook, WebOptions, run_worker
+    from bot.app import WebOptions, run_worker
 
-    webhook = None
-    if webhook_url is not None:
-        if not webhook_url.startswith("https://") or no_bot:
-            raise UserError(
-                "--webhook takes the bot's public https:// URL (Telegram only calls https), "
-                "and not with --no-bot"
-            )
-        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
-        webhook = Webhook(url=webhook_url, listen=listen, port=port, secret=secret)
-        logs.hide(secret)  # one we made up is in no environment variable
-
+    if webhook_url is None and os.environ.get(ENV_WEBHOOK_URL) and not no_bot:
+        # The web process receives chat through the webhook (`goodnews web`); a second
+        # receiver of the token would take its updates away (Telegram's 409).
+        say(f"{ENV_WEBHOOK_URL} is set: chat comes through the web process; this worker publishes")
+        no_bot = True
+    webhook = _webhook(webhook_url, listen=listen, port=port, no_bot=no_bot)
     config, engine = state.config, state.engine
     _warn_ephemeral_sqlite(config)
     web = None
@@ -1509,6 +1505,27 @@ def run(
         )
     )
     say("stopped cleanly")
+
+
+#: Set on a host with an HTTP router: `goodnews web` then receives Telegram's updates at
+#: this public https URL, and `goodnews run` only publishes.
+ENV_WEBHOOK_URL = "WEBHOOK_URL"
+
+
+def _webhook(url: str | None, *, listen: str, port: int, no_bot: bool) -> Webhook | None:
+    """The webhook to receive updates at ``url`` (None: long polling, or no chat)."""
+    from bot.app import Webhook
+
+    if url is None:
+        return None
+    if not url.startswith("https://") or no_bot:
+        raise UserError(
+            "--webhook takes the bot's public https:// URL (Telegram only calls https), "
+            "and not with --no-bot"
+        )
+    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+    logs.hide(secret)  # one we made up is in no environment variable
+    return Webhook(url=url, listen=listen, port=port, secret=secret)
 
 
 @cli.command()
@@ -1541,8 +1558,10 @@ def web(
     """Serve the web dashboard: the calendar, posts, approvals, recaps, report, audit log.
 
     People log in with Telegram (the Login Widget); where the widget cannot be used (no
-    public domain), --login-link prints a one-time link. For the worker and the dashboard
-    in one process, use `goodnews run --web`.
+    public domain), --login-link prints a one-time link. With WEBHOOK_URL set (a host with
+    an HTTP router), it also receives Telegram's updates there and answers chat, and
+    `goodnews run` only publishes. For the worker and the dashboard in one process, use
+    `goodnews run --web`.
 
     Example: goodnews web --login-link 123456789
     """
@@ -1555,10 +1574,21 @@ def web(
         say(f"one-time login for {login_user}, valid 10 minutes:")
         click.echo(link)
         return
-    from bot.app import WebOptions, run_web
+    from bot.app import WebOptions, run_web, run_worker
 
-    options = WebOptions(host=host, port=port, secure=secure)
-    asyncio.run(run_web(state.config, engine=state.engine, web=options, announce=say))
+    url = os.environ.get(ENV_WEBHOOK_URL)
+    if url:  # the process the router reaches also takes chat: the worker beside it publishes
+        webhook = _webhook(url, listen=host, port=port, no_bot=False)
+        options = WebOptions(host=host, port=port, secure=True)
+        _warn_ephemeral_sqlite(state.config)
+        asyncio.run(
+            run_worker(
+                state.config, engine=state.engine, webhook=webhook, announce=say, web=options
+            )
+        )
+    else:
+        options = WebOptions(host=host, port=port, secure=secure)
+        asyncio.run(run_web(state.config, engine=state.engine, web=options, announce=say))
     say("stopped cleanly")
 
 

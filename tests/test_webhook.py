@@ -157,3 +157,45 @@ def test_the_secret_is_checked_before_the_body_and_bodies_are_capped(
             [welcome] = tg.wait_for_messages(USER, 1)
             assert welcome["plain_text"].startswith("Chào bạn!")
             assert running.stop(proc) == 0
+
+
+def test_with_webhook_url_the_web_process_takes_chat_and_the_worker_only_publishes(
+    workdir: Path,
+) -> None:
+    # Issue #16: a Heroku-style host starts `web:` with $PORT and $WEBHOOK_URL set, and the
+    # `worker:` beside it; one of them only may receive the token's updates.
+    port = free_port()
+    public = "https://goodnews.example.org/telegram"
+    with FakeTelegram() as tg:
+        env = {**_prepare(workdir, tg), "WEBHOOK_URL": public}
+        web = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / "web.log").open("w"),
+        )
+        try:
+            hook = tg.wait_for_call("setWebhook", timeout=30)
+            assert hook.params["url"] == public and hook.params["secret_token"] == SECRET
+            url = f"http://127.0.0.1:{port}/telegram"
+            deadline = time.monotonic() + 60  # a loaded machine starts the server slowly
+            while post(url, {"update_id": 1, "message": {}}, "wrong") != 403:
+                assert time.monotonic() < deadline, "the web process never answered"
+                time.sleep(0.1)  # waiting for another process's server, with a deadline
+            assert post(url, tg.push_message(USER, "/start"), SECRET) == 200
+            [welcome] = tg.wait_for_messages(USER, 1)
+            assert welcome["plain_text"].startswith("Chào bạn!")
+            with running.worker(workdir, env) as worker:
+                worker_log = workdir / "worker.log"
+                deadline = time.monotonic() + 60
+                while "this worker publishes" not in worker_log.read_text(encoding="utf-8"):
+                    assert time.monotonic() < deadline, worker_log.read_text(encoding="utf-8")
+                    time.sleep(0.1)  # the worker's first lines, with a deadline
+                assert running.stop(worker) == 0
+            assert tg.calls("getUpdates") == []  # nobody polled: the webhook keeps the updates
+            web.send_signal(signal.SIGINT)
+            assert web.wait(timeout=20) == 0
+        finally:
+            if web.poll() is None:
+                web.kill()
