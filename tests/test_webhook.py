@@ -189,9 +189,10 @@ def test_with_webhook_url_the_web_process_takes_chat_and_the_worker_only_publish
             with running.worker(workdir, env) as worker:
                 worker_log = workdir / "worker.log"
                 deadline = time.monotonic() + 60
-                while "this worker publishes" not in worker_log.read_text(encoding="utf-8"):
+                while "goodnews is running" not in worker_log.read_text(encoding="utf-8"):
                     assert time.monotonic() < deadline, worker_log.read_text(encoding="utf-8")
-                    time.sleep(0.1)  # the worker's first lines, with a deadline
+                    time.sleep(0.1)  # the worker up (Ctrl-C before that aborts), with a deadline
+                assert "this worker publishes" in worker_log.read_text(encoding="utf-8")
                 assert running.stop(worker) == 0
             assert tg.calls("getUpdates") == []  # nobody polled: the webhook keeps the updates
             web.send_signal(signal.SIGINT)
