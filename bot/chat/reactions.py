@@ -19,7 +19,6 @@ from telegram.ext import Application, ContextTypes, MessageReactionHandler
 from bot.chat.services import services
 from bot.config import Config
 from bot.storage import metrics
-from bot.storage.db import session_scope
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -43,10 +42,14 @@ async def on_reaction_count(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     for reaction in counts.reactions:
         key = reaction_key(reaction.type)
         totals[key] = totals.get(key, 0) + reaction.total_count
-    with session_scope(found.engine) as session:
-        metrics.set_reactions(
-            session, channel=channel, message_id=counts.message_id, totals=totals, at=counts.date
-        )
+    # Through the gateway, as every handler's write: a busy database never stalls polling.
+    await found.db.run(
+        metrics.set_reactions,
+        channel=channel,
+        message_id=counts.message_id,
+        totals=totals,
+        at=counts.date,
+    )
 
 
 def channel_of(config: Config, chat: Chat) -> str | None:
