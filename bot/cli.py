@@ -358,6 +358,9 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                     f"{format_local(last, config.tz) if last else 'never'}, "
                     f"{post.rotation_waiting} other unit(s) waiting"
                 )
+            if post.tone == "negative":  # as the admins' approval message warns in chat
+                reasons = ", ".join(r for r in (post.tone_reasons or "").split("\n") if r)
+                say(f"⚠ may not be good news: {reasons}")
             say(_indent(render_plain(post_rules.as_draft(post))))
             click.echo(post.id)
             if bot is None:

@@ -261,3 +261,16 @@ def test_weekly_story_takes_the_weeks_most_human_recap(ready: Cli, workdir: Path
     assert by_id[1]["recap_id"] == 1 and by_id[1]["kind"] == "weekly"
     assert "Vàng Thị Mai" in by_id[1]["text"]
     assert by_id[2]["recap_id"] == 2 and by_id[2]["kind"] == "daily"
+
+
+def test_a_draft_of_bad_news_is_flagged_at_the_cli_too(ready: Cli, workdir: Path) -> None:
+    (workdir / "tai-nan.txt").write_text(
+        "Tai nạn giao thông khiến hai người tử vong\n\nSáng 3/11, trên quốc lộ 1 đã xảy ra vụ"
+        " tai nạn giữa xe tải và xe máy khiến hai người tử vong tại chỗ. Lực lượng chức năng"
+        " đang điều tra nguyên nhân.\n",
+        encoding="utf-8",
+    )
+    ready("recap", "add", "tai-nan.txt")
+    drafted = ready("draft", "--recap", "1")
+    warning = next(line for line in drafted.stderr.splitlines() if line.startswith("⚠"))
+    assert warning.startswith("⚠ may not be good news: ") and "tử vong" in warning
