@@ -240,8 +240,13 @@ def test_empty_slot_tomorrow_gets_a_draft_and_one_warning(workdir: Path) -> None
         cli = Cli({"TELEGRAM_BOT_TOKEN": tg.token})
         cli("init")
         cli("recap", "add", str(SAMPLE))
-        evening = datetime.now(HCM).replace(hour=18, minute=0, second=0, microsecond=0)
-        tomorrow_slot = (evening + timedelta(days=1)).replace(hour=7, minute=30)
+        # The approval below runs on the real clock, so "tomorrow" is the next 07:30 to come
+        # and the warning runs the evening before it (in the past after midnight).
+        now = datetime.now(HCM)
+        tomorrow_slot = now.replace(hour=7, minute=30, second=0, microsecond=0)
+        if tomorrow_slot <= now:
+            tomorrow_slot += timedelta(days=1)
+        evening = (tomorrow_slot - timedelta(days=1)).replace(hour=18, minute=0)
         # Tomorrow's daily slot is empty: a draft goes to the admin, a warning to both.
         result = cli("warn", "--at", evening.isoformat())
         assert "warned:" in result.stderr
