@@ -33,7 +33,8 @@ _POSITION = re.compile(
 ANAPHOR = re.compile(
     r"^[“\"'‘(]?(?:theo đó|đó là|đây là|điều này|việc này|vụ việc|sự việc|trước đó|sau đó"
     r"|khi đó|lúc đó|lúc này|tuy nhiên|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế|cũng theo"
-    r"|cũng trong|thế nhưng|nhưng|trong khi đó|tại đây|ở đây|đồng thời|mặt khác|như vậy"
+    r"|cũng trong|thế nhưng|nhưng|trong khi đó|trong đó|trong số đó|tại đây|ở đây|đồng thời"
+    r"|mặt khác|như vậy"
     r"|cùng với đó|không chỉ vậy|hơn nữa|ngay sau đó|từ đó|nhờ đó|qua đó|trước tình hình"
     r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
     r"|(?:ông|bà|anh|chị|em|cô|chú|người|nhân vật|chuyên gia|đối tượng|cơ quan|đơn vị"
@@ -126,15 +127,60 @@ _SPEECH_VERBS = frozenset({"biết", "nói", "hay", "rằng", "là", "kể", "đ
 
 
 def can_open(text: str, *, named: str = "") -> bool:
-    """Whether a post may start with this sentence: it refers back to nothing, and does not
-    open on a person's short name ("Ông Trai ...") unless named in full first, here or in
-    ``named`` (the title)."""
+    """Whether a post may start with this sentence: it refers back to nothing (nor to a
+    person by a bare pronoun), and does not open on a person's short name ("Ông Trai ...")
+    unless named in full first, here or in ``named`` (the title)."""
     if ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip()):
+        return False
+    if _bare_pronoun(text):
         return False
     # Known: named in full here or in the title, or named in the title at all (a headline
     # names only people its readers know: "Trump đi chơi golf").
     known = _full_names(f"{named} {text}") | set(named.split())
     return all(name in known for name in short_references(text)[:1] if _opens_on(name, text))
+
+
+#: A pronoun used as "he"/"she" ("Trên cổ anh có ...", "thì anh lại ..."): a person the
+#: sentence never names. Not after a classifier ("một anh", "các bà"), nor before a word that
+#: makes a compound ("bà con", "anh hùng", "ông bà") or a name ("anh Sơn").
+_PRONOUNS = frozenset({"anh", "chị", "ông", "bà"})
+_CLASSIFIERS = frozenset({"một", "hai", "ba", "các", "những", "mấy", "mọi", "nhiều", "từng"})
+_COMPOUNDS = frozenset(
+    {"con", "em", "anh", "chị", "ông", "bà", "cô", "chú", "cháu", "nội", "ngoại", "ấy", "hùng",
+     "dũng", "trai", "gái", "chàng", "chủ", "trời", "mẹ", "bầu", "đỡ", "lão"}
+)  # fmt: skip
+#: How far into a sentence a bare pronoun makes it refer back (its first clause, roughly).
+_PRONOUN_WINDOW = 8
+
+
+def _bare_pronoun(text: str) -> bool:
+    """A personal pronoun among the sentence's first words with no name before or after it."""
+    words = [w.strip(',.;:!?“”"()') for w in text.split()[: _PRONOUN_WINDOW + 1]]
+    for at, word in enumerate(words[:_PRONOUN_WINDOW]):
+        if at and word[:1].isupper():
+            return False  # a name (or a place) comes first: the pronoun may be theirs
+        if word.lower() not in _PRONOUNS or at + 1 >= len(words):
+            continue
+        before = words[at - 1].lower() if at else ""
+        after = words[at + 1]
+        if before not in _CLASSIFIERS and after[:1].islower() and after not in _COMPOUNDS:
+            return True
+    return False
+
+
+def can_follow(text: str, *, named: str = "", adjacent: bool = False, full: str = "") -> bool:
+    """Whether a sentence may come after ``named`` (the title and the post so far).
+
+    Unless it is ``adjacent`` (its neighbour in the recap precedes it in the post), it must
+    not lean on what is left out ("Do đó, ...", "Điều này ..."). And it calls nobody by a
+    short name ("chị Xuân") whom ``full`` (the whole recap) names in full but the post has
+    not: the reader would not know who that is.
+    """
+    if not adjacent and (ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip())):
+        return False
+    known = _full_names(f"{named} {text}") | set(named.split())
+    given = _full_names(full)
+    return all(name in known or name not in given for name in short_references(text))
 
 
 def _opens_on(name: str, text: str) -> bool:
@@ -170,14 +216,17 @@ _WITH_AGE = re.compile(r"(?i:ông|bà|anh|chị|em|cô|chú|cụ|thầy)\s+(\w+)
 
 def _full_names(text: str) -> set[str]:
     """Every word of the capitalised runs of two words or more that no marker opens, and the
-    short names given with an age."""
-    words = [w.strip(',.;:!?“”"()') for w in text.split()]
+    short names given with an age. A run ends at punctuation: "chị Xuân. Đầu tháng 10" does
+    not name a "Xuân Đầu"."""
     names: set[str] = set(_WITH_AGE.findall(text))
     run: list[str] = []
-    for word in [*words, ""]:
+    for raw in [*text.split(), ""]:
+        word = raw.strip(',.;:!?“”"()')
         if word[:1].isupper() and not (not run and word.lower() in _PERSON_MARKERS):
             run.append(word)
-            continue
+            if not raw.endswith((",", ".", ";", ":", "!", "?", ")")):
+                continue
+            word = ""  # the run ends with this word
         if len(run) >= 2:
             names.update(run)
         run = []
