@@ -121,6 +121,9 @@ def test_a_bare_pronoun_or_a_list_reference_cannot_open_a_post() -> None:
     assert not craft.can_open("Trên cổ anh có vài nốt đỏ sau buổi tập khí công.")
     assert not craft.can_open("Vừa cứu được một em thì anh lại thấy thêm một em nữa.")
     assert not craft.can_open("Trong đó có nội dung chăm lo cho thiếu nhi khó khăn.")
+    assert craft.repair_opening("Cùng ngày, tại Quận 4 đã diễn ra lễ ra quân tình nguyện.") == (
+        "Tại Quận 4 đã diễn ra lễ ra quân tình nguyện."
+    )
     # Named before the pronoun, a compound ("bà con"), a classifier ("một anh") or a name
     # after it: nothing refers back.
     assert craft.can_open("Ông Trần Văn Trai cho biết anh rất vui.")

@@ -34,7 +34,7 @@ ANAPHOR = re.compile(
     r"^[“\"'‘(]?(?:theo đó|đó là|đây là|điều này|việc này|vụ việc|sự việc|trước đó|sau đó"
     r"|khi đó|lúc đó|lúc này|tuy nhiên|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế|cũng theo"
     r"|cũng trong|thế nhưng|nhưng|trong khi đó|trong đó|trong số đó|tại đây|ở đây|đồng thời"
-    r"|mặt khác|như vậy"
+    r"|mặt khác|như vậy|cùng ngày|cùng thời điểm|cùng lúc"
     r"|cùng với đó|không chỉ vậy|hơn nữa|ngay sau đó|từ đó|nhờ đó|qua đó|trước tình hình"
     r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
     r"|(?:ông|bà|anh|chị|em|cô|chú|người|nhân vật|chuyên gia|đối tượng|cơ quan|đơn vị"
@@ -108,7 +108,8 @@ def unglue(text: str) -> str:
 _CONNECTIVE = re.compile(
     r"^(?:theo đó|trước đó|sau đó|tuy nhiên|tuy vậy|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế"
     r"|như vậy|trong khi đó|đồng thời|mặt khác|hơn nữa|cùng với đó|thế nhưng|từ đó|nhờ đó"
-    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế|cụ thể),?\s+"
+    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế|cụ thể"
+    r"|cùng ngày|cùng thời điểm|cùng lúc),?\s+"
     r"|^(?:nhưng|còn|cũng)\s+(?=\S)",
     re.IGNORECASE,
 )
