@@ -155,7 +155,14 @@ def test_the_report_counts_what_went_out_and_why_the_rest_did_not(cli: Cli) -> N
         "weekly_published": 1,
         "streak": 5,
         "longest_streak": 5,
+        # Its own channel: judged by the cadence, so no share of a rotation.
+        "judged_by": "cadence",
+        "featured": None,
+        "last_featured": None,
+        "days_since_featured": None,
+        "recaps_waiting": None,
     }
+    assert data["organisation"] is None  # every channel is a unit's
     assert cnvc["misses"] == [
         {"date": "2025-03-06", "kind": "daily", "reason": "rejected"},
         {"date": "2025-03-11", "kind": "daily", "reason": "empty slot"},
