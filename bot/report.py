@@ -742,7 +742,7 @@ def _unit_card(report: Report, u: UnitCompliance, w: _Words) -> str:
     return f"""<article class="unit">
 <h2>{escape(w.name(report, u))} <small>({escape(u.id)})</small></h2>
 <p class="facts">{escape(facts)}</p>
-{chart_svg(u, w)}
+{chart_svg(u, w, w.name(report, u))}
 <p class="legend">{keys}</p>
 {f'<ul class="misses">{misses}</ul>' if misses else ""}
 {posts}
@@ -800,6 +800,8 @@ class _Words:
     def last_featured(self, share: RotationShare) -> str:
         if share.last_featured is None or share.days_since is None:
             return self.gettext("never")
+        if not share.days_since:  # the period's last day (or today)
+            return self.day(share.last_featured)
         ago = self.ngettext("{count} day before", "{count} days before", share.days_since)
         return f"{self.day(share.last_featured)} ({ago.format(count=share.days_since)})"
 
@@ -926,7 +928,7 @@ def _buckets(u: UnitCompliance) -> list[_Bucket]:
     ]
 
 
-def chart_svg(u: UnitCompliance, w: _Words) -> str:
+def chart_svg(u: UnitCompliance, w: _Words, name: str) -> str:
     """Bars per week (or month): days with a slot behind, days published in front; a dot
     above for the weekly story, filled when it went out."""
     buckets = _buckets(u)
@@ -941,7 +943,7 @@ def chart_svg(u: UnitCompliance, w: _Words) -> str:
         return top + plot_h - plot_h * value / top_value
 
     label = w.gettext("{name}: {published} of {expected} days published").format(
-        name=u.name, published=u.days_published, expected=u.days_expected
+        name=name, published=u.days_published, expected=u.days_expected
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
