@@ -25,7 +25,6 @@ from bot.chat.fit import split_lines
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
-from bot.domain.compliance import UnitCompliance
 from bot.domain.engagement import PostEngagement
 from bot.domain.errors import UserError
 from bot.domain.notices import (
@@ -134,24 +133,25 @@ async def weekly_summary(
 
     def due(
         session: Session,
-    ) -> tuple[list[UnitCompliance], list[int], list[PostEngagement]] | None:
-        found = report.build(session, config, start=start, end=end, now=now)
-        units = [u for u in found.units if u.days_expected or u.weekly_expected]
-        if not units or not audit_rows.first_time(session, key=f"summary:{start.isoformat()}"):
+    ) -> tuple[report.Report, list[int], list[PostEngagement]] | None:
+        week = report.build(session, config, start=start, end=end, now=now)
+        if not week.expected or not audit_rows.first_time(
+            session, key=f"summary:{start.isoformat()}"
+        ):
             return None
         admins = access.people_with(session, config, "admin")
         liked = week_of(
             session, config, start=_midnight(start, config), end=_midnight(end, config, 1)
         )
-        return units, admins, liked
+        return week, admins, liked
 
     found = await db.run(due)
     if found is None:
         return None
-    units, admins, liked = found
+    week, admins, liked = found
 
     def summary(t: Texts) -> str:
-        parts = [t.weekly_summary(units), EngagementTexts(t).most_liked(liked)]
+        parts = [t.weekly_summary(week), EngagementTexts(t).most_liked(liked)]
         return "\n\n".join(p for p in parts if p)
 
     text = summary(texts_for_code(config, None))
