@@ -79,7 +79,8 @@ def test_a_mixed_recap_leads_with_its_positive_element() -> None:
     draft = draft_post(
         kind=PostKind.DAILY, title="Lũ quét ở Nậm Cuổi", text=text, lead_with=["tình nguyện viên"]
     )
-    assert draft.body.startswith("Sáng nay, hàng trăm tình nguyện viên")
+    # "Sáng nay" would be wrong in a repost: the linking time words go, the deed stays.
+    assert draft.body.startswith("Hàng trăm tình nguyện viên")
 
 
 def test_templates_open_the_title_and_close_the_body_within_the_budget() -> None:
@@ -176,3 +177,47 @@ def test_a_daily_post_calls_nobody_by_a_short_name_the_recap_gives_in_full_later
     draft = draft_post(kind=PostKind.DAILY, title=title, text=text)
     assert "anh Vũ" not in draft.body
     assert draft.body.endswith("Người cứu hai người là anh Nguyễn Vũ Quốc Bảo, ở xã Tam Phước.")
+
+
+def test_a_repost_says_no_chieu_nay() -> None:
+    # The article's "this afternoon" is wrong days later: a dated opening keeps its date, an
+    # undated one goes, and an announcement of what is still to come is avoided.
+    assert craft.timeless("Sáng qua (14/10), anh Bảo lao xuống sông cứu hai mẹ con.") == (
+        "Sáng 14/10, anh Bảo lao xuống sông cứu hai mẹ con."
+    )
+    assert craft.timeless("Chiều nay, hơn 300 đoàn viên đã hiến máu tại phường.") == (
+        "Hơn 300 đoàn viên đã hiến máu tại phường."
+    )
+    assert craft.timeless("Chiều nay, Trung tâm Vũ trụ sẽ tổ chức lễ bàn giao đài.") is None
+    assert craft.timeless("Đoàn sẽ lên đường vào sáng mai tới Hà Giang.") is None
+    assert craft.timeless("Cuối tháng 9, đài sẽ mở cửa đón khách.") is None
+    assert craft.timeless("Cuối tháng 9/2019, đài sẽ mở cửa đón khách.") is not None
+    quoted = 'Chị nói: "Hôm nay là ngày vui nhất của tôi".'
+    assert craft.timeless(quoted) == quoted
+    assert craft.timeless(LEAD) == LEAD
+
+
+def test_a_daily_post_avoids_stale_relative_time() -> None:
+    text = (
+        "Chiều nay, Trung tâm Vũ trụ Việt Nam sẽ tổ chức lễ bàn giao Đài thiên văn Nha Trang."
+        " Thành phố Nha Trang đã quyết định đưa đài thiên văn vào tour du lịch của du khách."
+    )
+    draft = draft_post(kind=PostKind.DAILY, title="Nha Trang đưa đài thiên văn vào tour", text=text)
+    assert "Chiều nay" not in draft.body and "sẽ" not in draft.body
+    assert draft.body.startswith("Thành phố Nha Trang")
+
+
+def test_an_opening_that_presupposes_what_was_not_told() -> None:
+    # A part of a thing in view, the doer of a deed not yet told, a "because" leaning back.
+    assert not craft.can_open("Mặt trước văn bia ghi về gia tộc và công trạng của bà.")
+    assert not craft.can_open("Người thu dọn đá là trung uý Lê Ngọc Hưng, Đội CSGT TP Vinh.")
+    assert not craft.can_open("Bởi thầy biết, có những bài tập phải làm cả đời.")
+    assert craft.can_open("Người dân xã Tam Phước đã góp 200 triệu đồng làm cầu.")
+    assert craft.can_open(LEAD)
+
+
+def test_a_pronoun_after_a_gap_is_a_cut_into_the_middle_of_a_scene() -> None:
+    mid = "Vừa cứu được một em thì anh lại phát hiện thêm một em nữa đang bị chìm."
+    said = "Huyện Bố Trạch khen thưởng anh Võ Thái Sơn."
+    assert not craft.can_follow(mid, named=said)
+    assert craft.can_follow(mid, named=said, adjacent=True)

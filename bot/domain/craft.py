@@ -36,7 +36,7 @@ ANAPHOR = re.compile(
     r"|cũng trong|thế nhưng|nhưng|trong khi đó|trong đó|trong số đó|tại đây|ở đây|đồng thời"
     r"|mặt khác|như vậy|cùng ngày|cùng thời điểm|cùng lúc"
     r"|cùng với đó|không chỉ vậy|hơn nữa|ngay sau đó|từ đó|nhờ đó|qua đó|trước tình hình"
-    r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
+    r"|họ |hắn |nó |bởi |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
     r"|(?:ông|bà|anh|chị|em|cô|chú|người|nhân vật|chuyên gia|đối tượng|cơ quan|đơn vị"
     r"|nữ sinh|nam sinh|cậu bé|cô bé|cháu|vị|giáo sư|bác sĩ|cụ|nghi phạm|nạn nhân|tổ chức"
     r"|công ty|doanh nghiệp|trường|nhóm|gia đình|cặp đôi|hai người|những người)"
@@ -127,13 +127,24 @@ _SUBHEADING_MAX_WORDS = 12
 _SPEECH_VERBS = frozenset({"biết", "nói", "hay", "rằng", "là", "kể", "định", "nhấn"})
 
 
+#: Openings that presuppose what the reader has not been told: a part of a thing already in
+#: view ("Mặt trước văn bia ...", "Phía dưới cùng của bát mì ...") or the person who did a
+#: deed not yet told ("Người thu dọn đá là trung uý ...").
+PART_OF = re.compile(
+    r"^(?:mặt|phía|phần|bên|góc|đỉnh|đáy|lưng) (?:trước|sau|trên|dưới|trong|ngoài|giữa)\b",
+    re.IGNORECASE,
+)
+#: After the deed is told, "Người cứu hai người là anh ..." names the doer: it may follow.
+_CLEFT = re.compile(r"^người [^,.;:]{2,40}? là ", re.IGNORECASE)
+
+
 def can_open(text: str, *, named: str = "") -> bool:
     """Whether a post may start with this sentence: it refers back to nothing (nor to a
     person by a bare pronoun), and does not open on a person's short name ("Ông Trai ...")
     unless named in full first, here or in ``named`` (the title)."""
     if ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip()):
         return False
-    if _bare_pronoun(text):
+    if _bare_pronoun(text) or PART_OF.match(text.strip()) or _CLEFT.match(text.strip()):
         return False
     # Known: named in full here or in the title, or named in the title at all (a headline
     # names only people its readers know: "Trump đi chơi golf").
@@ -177,7 +188,13 @@ def can_follow(text: str, *, named: str = "", adjacent: bool = False, full: str 
     short name ("chị Xuân") whom ``full`` (the whole recap) names in full but the post has
     not: the reader would not know who that is.
     """
-    if not adjacent and (ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip())):
+    stripped = text.strip()
+    if not adjacent and (
+        ANAPHOR.match(stripped)
+        or _POINTING_CLAUSE.match(stripped)
+        or PART_OF.match(stripped)
+        or _bare_pronoun(stripped)  # "Vừa cứu được một em thì anh lại ...": mid-scene
+    ):
         return False
     known = _full_names(f"{named} {text}") | set(named.split())
     given = _full_names(full)
@@ -243,6 +260,44 @@ def _lone_caption(kept: list[Sentence], title: str) -> bool:
         return False
     headline = set(_key(title).split())
     return sum(1 for w in words if w in headline) >= _CAPTION_TITLE_SHARE * len(words)
+
+
+#: "Chiều nay, ...", "Sáng qua (14/10), ...": an opening that dates the event from the day
+#: the article was written; in a repost days later it is wrong.
+_RELATIVE_OPENING = re.compile(
+    r"^((?:rạng |sáng |trưa |chiều |tối |đêm |hôm |ngày )?)(?:nay|qua|mai|hôm nay|hôm qua"
+    r"|ngày mai)(?:\s*\((\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?)\))?,?\s+",
+    re.IGNORECASE,
+)
+#: The same words anywhere in a sentence ("... vào chiều nay", "tuần tới sẽ ...").
+_RELATIVE_TIME = re.compile(
+    r"\b(?:(?:sáng|trưa|chiều|tối|đêm|hôm) (?:nay|qua|mai)|ngày mai|tuần (?:tới|này))\b",
+    re.IGNORECASE,
+)
+#: A month or a day given without its year ("tháng 9", "ngày 25/9"; not "tháng 9/2019").
+_YEARLESS_DATE = re.compile(r"\b(?:tháng \d{1,2}|\d{1,2}/\d{1,2})(?![/-]\d)(?!\d)", re.IGNORECASE)
+_QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
+_FUTURE = re.compile(r"\b(?:sẽ|sắp|dự kiến)\b", re.IGNORECASE)
+
+
+def timeless(text: str) -> str | None:
+    """The sentence as a repost can say it: "Chiều nay, X sẽ tổ chức ..." means nothing days
+    later. An opening "Sáng qua (14/10)," keeps its date ("Sáng 14/10,"); one without a date
+    goes, unless the sentence announces what is still to come (None: avoid it). A sentence
+    with such words further in (None) is avoided too; others are returned as they are."""
+    match = _RELATIVE_OPENING.match(text)
+    if match is not None:
+        part, date = match.group(1).strip(), match.group(2)
+        rest = text[match.end() :]
+        if date:
+            return f"{(part or 'ngày').capitalize()} {date}, {rest}"
+        if _FUTURE.search(rest) or len(rest.split()) < 4:
+            return None
+        text = rest[:1].upper() + rest[1:]
+    if _FUTURE.search(text) and _YEARLESS_DATE.search(text):
+        return None  # "Cuối tháng 9, đài sẽ mở cửa": which September?
+    told = _QUOTED.sub("", text)  # "hôm nay" in someone's words is their day, not ours
+    return None if _RELATIVE_TIME.search(told) else text
 
 
 def can_close(text: str) -> bool:

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.domain import craft
+from bot.domain import craft, story
 from bot.domain.errors import RecapError
 from bot.domain.posts import PostKind
 from bot.domain.ranking import Selection, Sentence, cut_at_word, select_story, select_summary
@@ -107,6 +107,7 @@ def draft_post(
             for sentence in split_sentences(paragraph)
         ]
     )
+    sentences = _timeless(sentences)
     if not sentences:
         raise RecapError(
             "the recap has no text left once captions, bylines and footers are removed"
@@ -121,6 +122,17 @@ def draft_post(
         sentences=tuple(s.text for s in chosen),
     )
     return with_template(draft, opening=_nfc(opening), closing=closing)
+
+
+def _timeless(sentences: list[Sentence]) -> list[Sentence]:
+    """The sentences without "chiều nay"-type dating (see :func:`craft.timeless`); all of
+    them as they are if none would be left."""
+    kept = []
+    for sentence in sentences:
+        text = craft.timeless(sentence.text)
+        if text is not None:
+            kept.append(Sentence(text, sentence.paragraph))
+    return kept or sentences
 
 
 def _nfc(text: str) -> str:
@@ -144,6 +156,11 @@ def _choose(
         if lead is not None:
             return lead
         sentences, selection = _daily(sentences, title=title, budget=budget, gap=gap)
+    elif len({s.paragraph for s in sentences}) == 1:
+        told = story.tell(sentences, title=title, budget=budget, gap=gap)
+        if told:
+            return told
+        selection = select_story(sentences, budget=budget, paragraph_gap=gap)
     else:
         selection = select_story(sentences, budget=budget, paragraph_gap=gap)
     chosen = [sentences[i] for i in selection.indices]
