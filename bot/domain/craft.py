@@ -128,14 +128,11 @@ _SPEECH_VERBS = frozenset({"biết", "nói", "hay", "rằng", "là", "kể", "đ
 
 
 #: Openings that presuppose what the reader has not been told: a part of a thing already in
-#: view ("Mặt trước văn bia ...", "Phía dưới cùng của bát mì ...") or the person who did a
-#: deed not yet told ("Người thu dọn đá là trung uý ...").
+#: view ("Mặt trước văn bia ...", "Phía dưới cùng của bát mì ...").
 PART_OF = re.compile(
     r"^(?:mặt|phía|phần|bên|góc|đỉnh|đáy|lưng) (?:trước|sau|trên|dưới|trong|ngoài|giữa)\b",
     re.IGNORECASE,
 )
-#: After the deed is told, "Người cứu hai người là anh ..." names the doer: it may follow.
-_CLEFT = re.compile(r"^người [^,.;:]{2,40}? là ", re.IGNORECASE)
 
 
 def can_open(text: str, *, named: str = "") -> bool:
@@ -144,7 +141,7 @@ def can_open(text: str, *, named: str = "") -> bool:
     unless named in full first, here or in ``named`` (the title)."""
     if ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip()):
         return False
-    if _bare_pronoun(text) or PART_OF.match(text.strip()) or _CLEFT.match(text.strip()):
+    if _bare_pronoun(text) or PART_OF.match(text.strip()):
         return False
     # Known: named in full here or in the title, or named in the title at all (a headline
     # names only people its readers know: "Trump đi chơi golf").
@@ -190,10 +187,7 @@ def can_follow(text: str, *, named: str = "", adjacent: bool = False, full: str 
     """
     stripped = text.strip()
     if not adjacent and (
-        ANAPHOR.match(stripped)
-        or _POINTING_CLAUSE.match(stripped)
-        or PART_OF.match(stripped)
-        or _bare_pronoun(stripped)  # "Vừa cứu được một em thì anh lại ...": mid-scene
+        ANAPHOR.match(stripped) or _POINTING_CLAUSE.match(stripped) or PART_OF.match(stripped)
     ):
         return False
     known = _full_names(f"{named} {text}") | set(named.split())
