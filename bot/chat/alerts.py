@@ -89,7 +89,7 @@ async def weekly_summary(
     recorded as an event, then delivered. Returns the text in the configured language
     (None: already summarised, or nothing expected)."""
     today = now.astimezone(config.tz).date()
-    week = WeekEnded(today - timedelta(days=today.isoweekday() + 6))  # last Monday but one
+    week = WeekEnded(today - timedelta(days=today.isoweekday() + 6), now)  # last Monday
 
     def due(session: Session) -> bool:
         found = report.build(session, config, start=week.start, end=_end(week), now=now)
@@ -98,7 +98,7 @@ async def weekly_summary(
 
     if not await db.run(due):
         return None
-    text = await summary_text(db, config, texts_for_code(config, None), week, now=now)
+    text = await summary_text(db, config, texts_for_code(config, None), week)
     log.info("%s", text)
     if bot is not None:
         await dispatch(bot, db=db, config=config)
@@ -109,14 +109,12 @@ def _end(week: WeekEnded) -> date:
     return week.start + timedelta(days=6)
 
 
-async def summary_text(
-    db: Gateway, config: Config, t: Texts, week: WeekEnded, *, now: datetime
-) -> str:
+async def summary_text(db: Gateway, config: Config, t: Texts, week: WeekEnded) -> str:
     """The week's summary for one reader: the units' cadence, then the most liked posts."""
     start, end = week.start, _end(week)
 
     def read(session: Session) -> tuple[list[UnitCompliance], list[PostEngagement]]:
-        found = report.build(session, config, start=start, end=end, now=now)
+        found = report.build(session, config, start=start, end=end, now=week.at)
         units = [u for u in found.units if u.days_expected or u.weekly_expected]
         liked = week_of(
             session, config, start=_midnight(start, config), end=_midnight(end, config, 1)
@@ -267,7 +265,7 @@ async def _compose(
         whose = ALL if delivery.subscriber == events.ADMINS else _audience(config, delivery)
         return empty_slots_text(t, notice, audience=whose), None, True
     if isinstance(notice, WeekEnded):
-        return await summary_text(db, config, t, notice, now=datetime.now(UTC)), None, True
+        return await summary_text(db, config, t, notice), None, True
     text, markup = render(t, notice)
     url = await _link(db, config, notice)
     if url:  # what already went out (the photos before a text that did not), to check

@@ -160,9 +160,11 @@ def slot_key(slot: tuple[datetime, str, str, str | None]) -> str:
 
 @dataclass(frozen=True)
 class WeekEnded:
-    """A week (Monday ``start`` to Sunday, local) is over: the admins get its summary."""
+    """A week (Monday ``start`` to Sunday, local) is over: the admins get its summary, as
+    it stood at ``at`` (when it was found due)."""
 
     start: date
+    at: datetime
 
     @property
     def key(self) -> str:

@@ -39,7 +39,7 @@ def expand(session: Session, config: Config, *, now: datetime) -> int:
 
 def _recipients(session: Session, config: Config, notice: Notice) -> list[tuple[str, int]]:
     admins = access.people_with(session, config, "admin")
-    if isinstance(notice, ADMIN_NOTICES | WeekEnded):
+    if isinstance(notice, (*ADMIN_NOTICES, WeekEnded)):
         return [(ADMINS, admin) for admin in admins]
     if isinstance(notice, ApprovalRequested):  # the officer after the admins: see the chat
         officer = submitter(session, post_id=notice.post_id)
