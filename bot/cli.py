@@ -513,14 +513,20 @@ async def _ask_admins(bot: Bot, state: State, post_id: int, *, delivered: bool =
     """Deliver the approval request recorded with the change (from the events outbox, as
     the worker would); a warning when no admin has it."""
     from bot import courier
+    from bot.services import access
     from bot.services.gateway import gateway_for
     from bot.storage import post_rows
 
-    db = gateway_for(state.engine)
+    config, db = state.config, gateway_for(state.engine)
     if not delivered:
-        await courier.dispatch(bot, db=db, config=state.config)
-    if not await db.run(post_rows.approval_messages, post_id=post_id):
-        say("warning: no admin got the approval request yet; the next `tick` or `run` retries")
+        await courier.dispatch(bot, db=db, config=config)
+    if not await db.run(lambda session: access.people_with(session, config, "admin")):
+        say("warning: nobody to ask: no admins in telegram.admins or owners")
+    elif not await db.run(post_rows.approval_messages, post_id=post_id):
+        say(
+            "warning: no admin has the approval request yet (see the log); a refusal for now "
+            "is tried again by the next `tick` or the worker"
+        )
 
 
 def _text_options(command: Callable[P, R]) -> Callable[P, R]:

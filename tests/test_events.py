@@ -156,7 +156,7 @@ def test_a_draft_refused_for_now_reaches_the_admin_at_the_next_tick(workdir: Pat
         tg.fail_next("sendMessage", status=500, description="Internal Server Error")
         drafted = cli("draft")
         post_id = int(drafted.stdout.strip().splitlines()[-1])
-        assert "no admin got the approval request yet" in drafted.stderr
+        assert "no admin has the approval request yet" in drafted.stderr
         assert requests(tg, post_id) == []
         tick_until(cli, datetime.now().astimezone().isoformat(),
                    lambda: requests(tg, post_id), "the request's second try")  # fmt: skip
