@@ -125,7 +125,7 @@ def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeybo
 
 def request_text(t: Texts, config: Config, post: Post, slot: datetime, footer: str = "") -> str:
     """The request with the post in it, or, when the two would be over Telegram's limit,
-    with a pointer to the post sent on its own just before (see :func:`send_requests`)."""
+    with a pointer to the post sent on its own just before (see :func:`send_request`)."""
     assert post.id is not None
     post_id = post.id
     warning = "\n".join(filter(None, [tone_warning(t, post), rewrite_line(t, post)]))
