@@ -1333,11 +1333,15 @@ def report(
     before's slot), else empty slot. streak: the expected days up to the last one, all
     published. Without [[units]] the report has one unit, "org".
 
-    --format json prints {"from", "to", "timezone", "units": [{"id", "name",
-    "days_expected", "days_published", "weekly_expected", "weekly_published", "streak",
-    "longest_streak", "misses": [{"date", "kind", "reason"}]}]}; csv one row per unit; html
-    one self-contained page with a chart per unit, for a screen or for print, in --language
-    (default: the config's language, Vietnamese out of the box).
+    --format json prints {"from", "to", "timezone", "organisation", "units": [{"id",
+    "name", "judged_by", "days_expected", "days_published", "weekly_expected",
+    "weekly_published", "streak", "longest_streak", "misses": [{"date", "kind", "reason"}],
+    "featured", "last_featured", "days_since_featured", "recaps_waiting"}]}: units without
+    channels of their own are judged by their turns on the organisation's shared channels
+    (judged_by "rotation"), which are judged by the cadence ("organisation"); csv one row
+    per line; html one self-contained page with a chart per line and each post out linked,
+    for a screen or for print, in --language (default: the config's language, Vietnamese
+    out of the box).
 
     Example: goodnews report --from 2026-01-01 --to 2026-12-31 --format html --output 2026.html
     """

@@ -12,14 +12,14 @@ import csv
 import io
 import json
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from sqlmodel import Session
 
 from bot import i18n
@@ -27,18 +27,29 @@ from bot.analytics import query
 from bot.config import Config
 from bot.domain.compliance import (
     Outcome,
+    Paused,
     PauseEvent,
     Reason,
     Rejection,
+    RotationShare,
     UnitCompliance,
     UnitHistory,
+    by_rotation,
     compliance,
     pause_intervals,
+    rotation_share,
 )
-from bot.domain.engagement import UnitEngagement, total, unit_totals
+from bot.domain.engagement import (
+    PostEngagement,
+    PublicationMetrics,
+    UnitEngagement,
+    total,
+    unit_totals,
+)
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
-from bot.storage import audit_rows, channel_rows, publication_rows
+from bot.platforms.registry import platform_of
+from bot.storage import audit_rows, channel_rows, publication_rows, recap_rows
 
 #: The one unit reported for a config without ``[[units]]``.
 IMPLICIT_ID = "org"
@@ -59,6 +70,31 @@ class Report:
     units: tuple[UnitCompliance, ...]
     #: Reach and reactions of each unit's posts out in the period (by unit id).
     engagement: Mapping[str, UnitEngagement] = field(default_factory=dict)
+    #: The organisation's shared channels judged by the cadence; None: it has none (or
+    #: a config without units, or one unit asked for).
+    organisation: UnitCompliance | None = None
+    #: The posts that went out in the period, with their links.
+    posts: tuple[PostEngagement, ...] = ()
+    #: The organisation's own channels, shared by units without theirs.
+    shared: frozenset[str] = frozenset()
+    #: False: a config without ``[[units]]``, whose one implicit unit holds every post.
+    units_configured: bool = True
+
+    @property
+    def by_cadence(self) -> tuple[UnitCompliance, ...]:
+        """The lines the cadence judges: the organisation's first, then units' own."""
+        lines = (self.organisation, *self.units)
+        return tuple(u for u in lines if u is not None and u.rotation is None)
+
+    @property
+    def by_rotation(self) -> tuple[UnitCompliance, ...]:
+        return tuple(u for u in self.units if u.rotation is not None)
+
+    @property
+    def expected(self) -> bool:
+        """Anything to say: a slot that came on a line judged by the cadence, or a unit's
+        turns on the shared channels."""
+        return any(u.expected for u in self.by_cadence) or bool(self.by_rotation)
 
 
 def period(
@@ -81,63 +117,198 @@ def build(
     now: datetime,
     unit: str | None = None,
 ) -> Report:
-    """Read the period's outcomes, rejections and pauses, and count each unit's compliance."""
+    """Read the period's outcomes, rejections and pauses, and count each unit's compliance:
+    by the cadence on its own channels, or by its share of the rotation on the
+    organisation's shared channels (then those channels have their line, first)."""
     units = _units(config)
     if unit is not None:
         units = [u for u in units if u.id == unit]
         if not units:
             known = ", ".join(u.id for u in _units(config))
             raise UserError(f"--unit: no unit {unit!r} in the config (units: {known})")
+    facts = _read(session, config, start=start, end=end)
+    shared = _shared_channels(config)
+    rotation = _Rotation.read(session, config, shared, start=start, end=end, now=now)
+    results = []
+    for u in units:
+        if shared and not u.channels:
+            share = rotation.share(facts, u.id)
+            results.append(by_rotation(u.id, u.name, start=start, end=end, share=share))
+        else:
+            results.append(_judge(config, facts, u, start=start, end=end, now=now))
+    posts = query.posts_between(
+        session, config, since=_midnight(config, start), until=_midnight(config, end + timedelta(1))
+    )
+    organisation = (
+        _judge(
+            config,
+            facts,
+            _Unit(IMPLICIT_ID, IMPLICIT_NAME, shared),
+            start=start,
+            end=end,
+            now=now,
+            shared=True,
+        )
+        if shared and unit is None
+        else None
+    )
+    return Report(
+        start=start,
+        end=end,
+        timezone=config.settings.timezone,
+        units=tuple(results),
+        engagement=_engagement(config, posts),
+        organisation=organisation,
+        posts=_linked(config, posts),
+        shared=shared,
+        units_configured=bool(config.units),
+    )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the period's units are judged on: outcomes and rejections, each with its post's
+    unit and audience; the channels' pauses."""
+
+    outcomes: list[tuple[str | None, Outcome]]
+    rejections: list[tuple[str | None, str | None, Rejection]]
+    pauses: list[Paused]
+
+
+def _read(session: Session, config: Config, *, start: date, end: date) -> _Facts:
     # Margins: a weekly slot's whole ISO week and the day before count toward it.
     since = _midnight(config, start - timedelta(days=8))
     until = _midnight(config, end + timedelta(days=9))
-    implicit = not config.units
-    outcomes: dict[str | None, list[Outcome]] = defaultdict(list)
+    outcomes = []
     for owner, publication in publication_rows.outcomes_between(session, since=since, until=until):
         assert publication.due_at is not None
-        outcomes[IMPLICIT_ID if implicit else owner].append(
-            Outcome(publication.kind, publication.status, publication.due_at, publication.channel)
+        outcome = Outcome(
+            publication.kind, publication.status, publication.due_at, publication.channel
         )
-    rejections: dict[str | None, list[Rejection]] = defaultdict(list)
-    for owner, kind, at in audit_rows.rejections_between(session, since=since, until=until):
-        rejections[IMPLICIT_ID if implicit else owner].append(Rejection(kind, at))
+        outcomes.append((owner, outcome))
+    rejections = [
+        (owner, audience, Rejection(kind, at))
+        for owner, audience, kind, at in audit_rows.rejections_between(
+            session, since=since, until=until
+        )
+    ]
     events = [
         PauseEvent(entry.detail, entry.at, entry.action == "pause")
         for entry in audit_rows.pause_log(session)
         if entry.detail
     ]
     pauses = pause_intervals(events, paused_now=channel_rows.paused_since(session))
-    results = tuple(
-        compliance(
-            UnitHistory(
-                id=u.id,
-                name=u.name,
-                cadence=config.cadence_for_unit(None if implicit else u.id),
-                channels=u.channels,
-                outcomes=outcomes.get(u.id, []),
-                rejections=rejections.get(u.id, []),
-                pauses=pauses,
-            ),
-            start=start,
-            end=end,
-            now=now,
+    return _Facts(outcomes, rejections, pauses)
+
+
+def _judge(
+    config: Config,
+    facts: _Facts,
+    u: _Unit,
+    *,
+    start: date,
+    end: date,
+    now: datetime,
+    shared: bool = False,
+) -> UnitCompliance:
+    """By the cadence: a unit's posts wherever they went (every post for the implicit unit),
+    or with ``shared``, whatever went out on the organisation's channels."""
+    implicit = not config.units
+
+    def mine(owner: str | None, audience: str | None, channel: str | None) -> bool:
+        if shared:
+            return channel in u.channels if channel is not None else audience is None
+        return implicit or owner == u.id
+
+    history = UnitHistory(
+        id=u.id,
+        name=u.name,
+        cadence=config.cadence_for_unit(None if implicit or shared else u.id),
+        channels=u.channels,
+        outcomes=[o for owner, o in facts.outcomes if mine(owner, None, o.channel)],
+        rejections=[r for owner, to, r in facts.rejections if mine(owner, to, None)],
+        pauses=facts.pauses,
+    )
+    return compliance(history, start=start, end=end, now=now)
+
+
+@dataclass(frozen=True)
+class _Rotation:
+    """What the shares of the rotation are read from, once for every unit."""
+
+    config: Config
+    channels: frozenset[str]
+    start: date
+    end: date
+    today: date
+    last: Mapping[str | None, datetime]
+    waiting: Mapping[str | None, int]
+
+    @classmethod
+    def read(
+        cls,
+        session: Session,
+        config: Config,
+        channels: frozenset[str],
+        *,
+        start: date,
+        end: date,
+        now: datetime,
+    ) -> _Rotation:
+        if not channels:
+            last: Mapping[str | None, datetime] = {}
+            waiting: Mapping[str | None, int] = {}
+        else:
+            until = min(now, _midnight(config, end + timedelta(days=1)))
+            last = publication_rows.last_sent_per_unit(session, channels=channels, until=until)
+            waiting = recap_rows.waiting_per_unit(session, kind=PostKind.DAILY, audience=None)
+        today = now.astimezone(config.tz).date()
+        return cls(config, channels, start, end, today, last, waiting)
+
+    def share(self, facts: _Facts, unit_id: str) -> RotationShare:
+        return rotation_share(
+            (o for owner, o in facts.outcomes if owner == unit_id),
+            channels=self.channels,
+            tz=self.config.tz,
+            start=self.start,
+            end=self.end,
+            today=self.today,
+            last_featured=self.last.get(unit_id),
+            recaps_waiting=self.waiting.get(unit_id, 0),
         )
-        for u in units
+
+
+def _linked(config: Config, posts: Sequence[PostEngagement]) -> tuple[PostEngagement, ...]:
+    """The posts, oldest out first, each publication with the link people follow to it (the
+    platform's own, as ``goodnews post show`` gives: an album's first message)."""
+    channels = {c.name: c for c in config.channels}
+
+    def link(m: PublicationMetrics) -> str | None:
+        channel = channels.get(m.channel)
+        return platform_of(channel).link(channel, m.external_id) if channel else None
+
+    linked = (
+        replace(p, publications=tuple(replace(m, url=link(m)) for m in p.publications))
+        for p in posts
     )
-    posts = query.posts_between(
-        session, config, since=_midnight(config, start), until=_midnight(config, end + timedelta(1))
-    )
-    engagement = {
+    return tuple(sorted(linked, key=lambda p: (p.published_at is None, p.published_at)))
+
+
+def _shared_channels(config: Config) -> frozenset[str]:
+    """The organisation's own channels, which units without channels feed (none in a
+    config without units: there the one implicit unit holds every channel)."""
+    if not config.units:
+        return frozenset()
+    return frozenset(c.name for c in config.channels_of(None))
+
+
+def _engagement(config: Config, posts: Sequence[PostEngagement]) -> dict[str, UnitEngagement]:
+    """Reach and reactions per unit (the implicit one holds every post)."""
+    implicit = not config.units
+    return {
         IMPLICIT_ID if implicit else (u.unit or ""): u
         for u in unit_totals(replace(p, unit=None) if implicit else p for p in posts)
     }
-    return Report(
-        start=start,
-        end=end,
-        timezone=config.settings.timezone,
-        units=results,
-        engagement=engagement,
-    )
 
 
 @dataclass(frozen=True)
@@ -178,9 +349,11 @@ def render(
 
 
 def unit_json(unit: UnitCompliance) -> dict[str, Any]:
+    share = unit.rotation
     return {
         "id": unit.id,
         "name": unit.name,
+        "judged_by": unit.judged_by.value,
         "days_expected": unit.days_expected,
         "days_published": unit.days_published,
         "weekly_expected": unit.weekly_expected,
@@ -191,15 +364,25 @@ def unit_json(unit: UnitCompliance) -> dict[str, Any]:
             {"date": m.date.isoformat(), "kind": m.kind.value, "reason": m.reason.value}
             for m in unit.misses
         ],
+        "featured": share.featured if share else None,
+        "last_featured": _iso(share.last_featured) if share else None,
+        "days_since_featured": share.days_since if share else None,
+        "recaps_waiting": share.recaps_waiting if share else None,
     }
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 def as_json(report: Report) -> str:
+    org = report.organisation
     return json.dumps(
         {
             "from": report.start.isoformat(),
             "to": report.end.isoformat(),
             "timezone": report.timezone,
+            "organisation": unit_json(org) if org is not None else None,
             "units": [unit_json(u) for u in report.units],
         },
         ensure_ascii=False,
@@ -220,15 +403,23 @@ CSV_COLUMNS = (
     "streak",
     "longest_streak",
     *(f"missed_{r.name.lower()}" for r in _REASONS),
+    "judged_by",
+    "featured",
+    "last_featured",
+    "days_since_featured",
+    "recaps_waiting",
 )
 
 
 def as_csv(report: Report) -> str:
-    """One row per unit (the misses are counted by reason; JSON lists them)."""
+    """One row per unit, the organisation's shared channels first when they are judged (the
+    misses are counted by reason; JSON lists them)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for u in report.units:
+    lines = (report.organisation, *report.units) if report.organisation else report.units
+    for u in lines:
+        share = u.rotation
         writer.writerow(
             [
                 u.id,
@@ -242,9 +433,24 @@ def as_csv(report: Report) -> str:
                 u.streak,
                 u.longest_streak,
                 *(u.missed(r) for r in _REASONS),
+                u.judged_by.value,
+                *(
+                    (
+                        share.featured,
+                        _iso(share.last_featured),
+                        share.days_since,
+                        share.recaps_waiting,
+                    )
+                    if share
+                    else ("", "", "", "")
+                ),
             ]
         )
     return out.getvalue()
+
+
+def _share_cells(share: RotationShare) -> tuple[int, str | None, int | None, int]:
+    return share.featured, _iso(share.last_featured), share.days_since, share.recaps_waiting
 
 
 def _percent(part: int, whole: int) -> str:
@@ -252,7 +458,8 @@ def _percent(part: int, whole: int) -> str:
 
 
 def as_table(report: Report) -> str:
-    """A summary line per unit; with one unit, every miss too."""
+    """A summary line per unit (the organisation's shared channels first); units judged by
+    the rotation in a table of their own; with one unit, every miss too."""
     rows = [
         (
             u.id,
@@ -264,24 +471,28 @@ def as_table(report: Report) -> str:
             str(u.longest_streak),
             *(str(u.missed(r)) for r in _REASONS),
         )
-        for u in report.units
+        for u in report.by_cadence
     ]
     header = ["unit", "name", "days", "%", "weekly", "streak", "longest"]
     header += [r.name.lower() for r in _REASONS]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    left = {0, 1}
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i in left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    lines = [
-        f"Cadence compliance {report.start} – {report.end} ({report.timezone})",
-        line(header),
-        *(line(r) for r in rows),
+    lines = [f"Cadence compliance {report.start} – {report.end} ({report.timezone})"]
+    if rows:
+        lines += _columns(header, rows)
+    shares = [
+        (
+            u.id,
+            _shorten(u.name, 28),
+            str(u.rotation.featured),
+            str(u.rotation.last_featured or "never"),
+            "—" if u.rotation.days_since is None else str(u.rotation.days_since),
+            str(u.rotation.recaps_waiting),
+        )
+        for u in report.by_rotation
+        if u.rotation is not None
     ]
+    if shares:
+        lines += ["", "Rotation on the organisation's channels (units without their own):"]
+        lines += _columns(["unit", "name", "featured", "last", "days since", "waiting"], shares)
     if len(report.units) == 1 and report.units[0].misses:
         lines += ["", "Misses:"]
         lines += [
@@ -289,6 +500,19 @@ def as_table(report: Report) -> str:
             for m in report.units[0].misses
         ]
     return "\n".join(lines)
+
+
+def _columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """The header and rows aligned: the first two columns left, the numbers right."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
 
 
 def _shorten(text: str, width: int) -> str:
@@ -326,6 +550,9 @@ tfoot td { font-weight: 600; border-top: 2px solid var(--ink); }
 .misses { font-size: .85rem; columns: 3 16rem; margin: .6rem 0 0; padding: 0; list-style: none; }
 .misses li { break-inside: avoid; }
 .reason { color: var(--miss); }
+.unit h3 { font-size: 1rem; margin: .8rem 0 .2rem; }
+.posts { font-size: .85rem; margin: 0; padding-left: 1.1rem; }
+.posts a { color: inherit; }
 footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; }
 @page { size: A4; margin: 14mm; }
 @media print {
@@ -338,20 +565,19 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; }
 
 def as_html(report: Report, *, generated: datetime | None = None, language: str = "en") -> str:
     """One page, no external assets: summary table first, then a chart per unit."""
-    w = _Words(language)
+    w = _Words(language, ZoneInfo(report.timezone))
     _ = w.gettext
     title = _("Cadence compliance {start} – {end}").format(start=report.start, end=report.end)
-    total_days = sum(u.days_expected for u in report.units)
-    total_pub = sum(u.days_published for u in report.units)
-    total_weeks = sum(u.weekly_expected for u in report.units)
-    total_weekly = sum(u.weekly_published for u in report.units)
-    rows = "\n".join(_summary_row(u, report.engagement.get(u.id)) for u in report.units)
-    cards = "\n".join(_unit_card(u, w) for u in report.units)
-    when = (
-        " " + _("Generated {when}.").format(when=f"{generated:%Y-%m-%d %H:%M %Z}")
-        if generated
-        else ""
+    judged = report.by_cadence
+    total_days = sum(u.days_expected for u in judged)
+    total_pub = sum(u.days_published for u in judged)
+    total_weeks = sum(u.weekly_expected for u in judged)
+    total_weekly = sum(u.weekly_published for u in judged)
+    rows = "\n".join(
+        _summary_row(u, report.engagement.get(u.id), w.name(report, u)) for u in judged
     )
+    cards = "\n".join(_unit_card(report, u, w) for u in (*judged, *report.by_rotation))
+    when = " " + _("Generated {when}.").format(when=w.instant(generated)) if generated else ""
     units = w.ngettext("{count} unit", "{count} units", len(report.units)).format(
         count=len(report.units)
     )
@@ -403,9 +629,10 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
 <tfoot><tr><td>{escape(everyone)}</td><td></td><td>{total_pub} / {total_days}</td>
 <td>{_percent(total_pub, total_days)}</td><td>{total_weekly} / {total_weeks}</td>
 <td></td><td></td>{
-        "".join(f"<td>{sum(u.missed(r) for u in report.units)}</td>" for r in _SUMMARY_REASONS)
+        "".join(f"<td>{sum(u.missed(r) for u in judged)}</td>" for r in _SUMMARY_REASONS)
     }{_engagement_cells(report.engagement.values())}</tr></tfoot>
 </table>
+{_rotation_table(report, w)}
 </section>
 <section class="units">
 {cards}
@@ -429,10 +656,10 @@ def _engagement_cells(units: Iterable[UnitEngagement]) -> str:
     )
 
 
-def _summary_row(u: UnitCompliance, engagement: UnitEngagement | None = None) -> str:
+def _summary_row(u: UnitCompliance, engagement: UnitEngagement | None, name: str) -> str:
     share = 100 * u.days_published / u.days_expected if u.days_expected else 0
     return (
-        f"<tr><td>{escape(u.id)}</td><td>{escape(u.name)}</td>"
+        f"<tr><td>{escape(u.id)}</td><td>{escape(name)}</td>"
         f'<td><span class="meter"><span style="width:{share:.0f}%"></span></span>'
         f"{u.days_published} / {u.days_expected}</td>"
         f"<td>{_percent(u.days_published, u.days_expected)}</td>"
@@ -444,8 +671,48 @@ def _summary_row(u: UnitCompliance, engagement: UnitEngagement | None = None) ->
     )
 
 
-def _unit_card(u: UnitCompliance, w: _Words) -> str:
+def _rotation_table(report: Report, w: _Words) -> str:
+    """Units without channels of their own: their share of the organisation's channels."""
+    if not report.by_rotation:
+        return ""
     _ = w.gettext
+    heads = [_("Unit"), _("Name"), _("Featured"), _("Last featured"), _("Recaps waiting")]
+    heads += [_("Reach"), _("Reactions")]
+    rows = "\n".join(
+        f"<tr><td>{escape(u.id)}</td><td>{escape(u.name)}</td><td>{u.rotation.featured}</td>"
+        f"<td>{escape(w.last_featured(u.rotation))}</td><td>{u.rotation.recaps_waiting}</td>"
+        + _engagement_cells([e] if (e := report.engagement.get(u.id)) else [])
+        + "</tr>"
+        for u in report.by_rotation
+        if u.rotation is not None
+    )
+    title, explained = (
+        _("Turns on the organisation's channels"),
+        _(
+            "These units have no channels of their own: the fair rotation features them on "
+            "the organisation's channels, so each is judged by its turns, not by a cadence."
+        ),
+    )
+    head_row = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    return f"""<h2>{escape(title)}</h2>
+<p class="sub">{escape(explained)}</p>
+<table>
+<thead><tr>{head_row}</tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>"""
+
+
+def _unit_card(report: Report, u: UnitCompliance, w: _Words) -> str:
+    _ = w.gettext
+    posts = _posts_list(report, u, w)
+    if u.rotation is not None:
+        return f"""<article class="unit">
+<h2>{escape(u.name)} <small>({escape(u.id)})</small></h2>
+<p class="facts">{escape(w.turns(u.rotation))}</p>
+{posts}
+</article>"""
     facts = _(
         "{published} of {expected} good-news days ({share}), {weekly} of {weeks} weekly "
         "stories; streak {streak}, longest {longest}."
@@ -473,22 +740,82 @@ def _unit_card(u: UnitCompliance, w: _Words) -> str:
     ]
     keys = "\n".join(f'<i style="{style}"></i>{escape(text)}' for style, text in legend)
     return f"""<article class="unit">
-<h2>{escape(u.name)} <small>({escape(u.id)})</small></h2>
+<h2>{escape(w.name(report, u))} <small>({escape(u.id)})</small></h2>
 <p class="facts">{escape(facts)}</p>
-{chart_svg(u)}
+{chart_svg(u, w, w.name(report, u))}
 <p class="legend">{keys}</p>
 {f'<ul class="misses">{misses}</ul>' if misses else ""}
+{posts}
 </article>"""
 
 
-class _Words:
-    """The HTML page's words in one language (the chat's catalogs)."""
+def _posts_list(report: Report, u: UnitCompliance, w: _Words) -> str:
+    """The line's posts that went out in the period, each linked to where it went out: the
+    organisation's line lists what went out on its channels, a unit's line its own news."""
+    if u is report.organisation:
+        mine = [p for p in report.posts if any(m.channel in report.shared for m in p.publications)]
+    else:
+        mine = [p for p in report.posts if p.unit == u.id or not report.units_configured]
+    if not mine:
+        return ""
+    items = "".join(
+        f"<li>{escape(w.published_day(p))} <b>{escape(p.title)}</b>: "
+        + ", ".join(
+            f'<a href="{escape(m.url)}">{escape(m.channel)}</a>' if m.url else escape(m.channel)
+            for m in p.publications
+        )
+        + "</li>"
+        for p in mine
+    )
+    heading = w.gettext("Published")
+    return f'<h3>{escape(heading)}</h3>\n<ul class="posts">{items}</ul>'
 
-    def __init__(self, language: str) -> None:
+
+class _Words:
+    """The HTML page's words in one language (the chat's catalogs), instants in the
+    report's timezone."""
+
+    def __init__(self, language: str, tz: ZoneInfo) -> None:
         self.language = language
+        self.tz = tz
         catalog = i18n.translations(language)
         self.gettext = catalog.gettext
         self.ngettext = catalog.ngettext
+
+    def name(self, report: Report, u: UnitCompliance) -> str:
+        return self.gettext("The organisation's channels") if u is report.organisation else u.name
+
+    def instant(self, at: datetime) -> str:
+        # Translators: a Unicode date-time pattern (Babel/CLDR) for when the report was made.
+        pattern = self.gettext("yyyy-MM-dd HH:mm")
+        return format_datetime(at.astimezone(self.tz), pattern, locale=self.language) + (
+            f" ({self.tz.key})"
+        )
+
+    def published_day(self, post: PostEngagement) -> str:
+        if post.published_at is None:
+            return ""
+        return self.day(post.published_at.astimezone(self.tz).date())
+
+    def last_featured(self, share: RotationShare) -> str:
+        if share.last_featured is None or share.days_since is None:
+            return self.gettext("never")
+        if not share.days_since:  # the period's last day (or today)
+            return self.day(share.last_featured)
+        ago = self.ngettext("{count} day before", "{count} days before", share.days_since)
+        return f"{self.day(share.last_featured)} ({ago.format(count=share.days_since)})"
+
+    def turns(self, share: RotationShare) -> str:
+        featured = self.ngettext(
+            "Featured {count} time on the organisation's channels",
+            "Featured {count} times on the organisation's channels",
+            share.featured,
+        ).format(count=share.featured)
+        last = self.gettext("last: {when}").format(when=self.last_featured(share))
+        waiting = self.ngettext(
+            "{count} recap waiting", "{count} recaps waiting", share.recaps_waiting
+        ).format(count=share.recaps_waiting)
+        return f"{featured}; {last}; {waiting}."
 
     def kind(self, kind: PostKind) -> str:
         return self.gettext("daily") if kind is PostKind.DAILY else self.gettext("weekly")
@@ -510,6 +837,11 @@ class _Words:
         if run.first == run.last:
             return self.day(run.first)
         return f"{self.day(run.first)} – {self.day(run.last)}"
+
+    def bucket(self, published: int, expected: int) -> str:
+        return self.ngettext(
+            "{published} of {expected} day", "{published} of {expected} days", expected
+        ).format(published=published, expected=expected)
 
     def run_length(self, run: MissRun) -> str:
         if run.kind is PostKind.DAILY:
@@ -596,7 +928,7 @@ def _buckets(u: UnitCompliance) -> list[_Bucket]:
     ]
 
 
-def chart_svg(u: UnitCompliance) -> str:
+def chart_svg(u: UnitCompliance, w: _Words, name: str) -> str:
     """Bars per week (or month): days with a slot behind, days published in front; a dot
     above for the weekly story, filled when it went out."""
     buckets = _buckets(u)
@@ -610,9 +942,12 @@ def chart_svg(u: UnitCompliance) -> str:
     def y(value: float) -> float:
         return top + plot_h - plot_h * value / top_value
 
+    label = w.gettext("{name}: {published} of {expected} days published").format(
+        name=name, published=u.days_published, expected=u.days_expected
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(u.name)}: {u.days_published} of {u.days_expected} days published">'
+        f'aria-label="{escape(label)}">'
     ]
     gap = max(1, top_value // 4)
     ticks = list(range(0, top_value + 1, gap))
@@ -631,7 +966,8 @@ def chart_svg(u: UnitCompliance) -> str:
         parts.append(
             f'<rect x="{x:.1f}" y="{y(b.expected):.1f}" width="{bar:.1f}" '
             f'height="{y(0) - y(b.expected):.1f}" fill="#d9dee3"><title>{escape(b.label)}: '
-            f"{b.published} of {b.expected} days</title></rect>"
+            + escape(w.bucket(b.published, b.expected))
+            + "</title></rect>"
         )
         if b.published:
             parts.append(

@@ -15,10 +15,13 @@ from bot.domain.compliance import (
     PauseEvent,
     Reason,
     Rejection,
+    RotationShare,
     UnitCompliance,
     UnitHistory,
+    by_rotation,
     compliance,
     pause_intervals,
+    rotation_share,
 )
 from bot.domain.posts import PostKind
 from bot.domain.posts import PublicationStatus as S
@@ -243,3 +246,59 @@ def test_a_units_cadence_is_its_table_over_the_organisations() -> None:
     assert config.cadence_for_unit(None) == config.cadence
     # The channel's own table is the channel's, not the unit's promise.
     assert config.cadence_for("cnvc-tg").daily_at == (time(6),)
+
+
+def test_a_units_share_of_the_rotation_counts_each_post_once_on_the_shared_channels() -> None:
+    """Featured: posts of the unit sent on the organisation's channels with their slot in the
+    period, one post on two channels at one slot once; a failed one or one on the unit's
+    own channel is no turn."""
+    shared = frozenset({"org-tg", "org-fb"})
+
+    def at(day: int, hour: int = 7) -> datetime:
+        return local_instant(date(2026, 3, day), time(hour, 30), HCM)
+
+    outcomes = [
+        Outcome(DAILY, S.SENT, at(2), "org-tg"),
+        Outcome(DAILY, S.SENT, at(2), "org-fb"),  # the same post on the Page
+        Outcome(WEEKLY, S.SENT, at(8, 19), "org-tg"),
+        Outcome(DAILY, S.FAILED, at(4), "org-tg"),
+        Outcome(DAILY, S.SENT, at(5), "own-tg"),
+        Outcome(DAILY, S.SENT, at(1), "org-tg"),  # before the period
+    ]
+    share = rotation_share(
+        outcomes,
+        channels=shared,
+        tz=HCM,
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 15),
+        today=date(2026, 3, 12),  # the period runs on: days since count to today
+        last_featured=at(8, 19),
+        recaps_waiting=0,
+    )
+    assert share == RotationShare(
+        featured=2, last_featured=date(2026, 3, 8), days_since=4, recaps_waiting=0
+    )
+    assert not share.idle
+    never = rotation_share(
+        [],
+        channels=shared,
+        tz=HCM,
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 8),
+        today=date(2026, 3, 20),
+        last_featured=None,
+        recaps_waiting=0,
+    )
+    assert (never.featured, never.last_featured, never.days_since, never.idle) == (
+        0,
+        None,
+        None,
+        True,
+    )
+    unit = by_rotation("a", "Đơn vị A", start=date(2026, 3, 2), end=date(2026, 3, 8), share=share)
+    assert (unit.judged_by.value, unit.expected, unit.days_expected, unit.misses) == (
+        "rotation",
+        False,
+        0,
+        (),
+    )

@@ -604,3 +604,36 @@ def test_a_link_whose_url_holds_parentheses_leaves_no_stray_bracket() -> None:
         "Đoàn viên đưa 40 em nhỏ thăm Đại Nội.",
         "Các em rất vui.",
     ]
+
+
+ARTICLE = (
+    "Trung uý Lê Ngọc Hưng, Đội cảnh sát giao thông TP Vinh, dùng chổi quét dọn đá rơi trên "
+    "đại lộ Lê Nin sáng 9/9. Anh cho biết tổ công tác phát hiện đá rơi vãi tiềm ẩn nguy cơ "
+    "tai nạn nên xuống thu dọn. Hình ảnh cảnh sát giao thông quét đá được nhiều người chia "
+    "sẻ kèm lời khen ngợi. Lãnh đạo Công an TP Vinh cho biết sẽ biểu dương việc làm này."
+)
+
+
+def test_the_caption_block_after_the_article_goes() -> None:
+    body = (
+        f"{ARTICLE}\n\nTrung uý Hưng quét đá trên đường.\n"
+        "Người dân cùng hỗ trợ cảnh sát gom đá rơi trên đường."
+    )
+    assert clean_body(body, title="Cảnh sát giao thông dọn đá rơi") == [ARTICLE]
+
+
+def test_one_caption_line_goes_when_a_credit_beside_it_shows_what_it_is() -> None:
+    body = f"{ARTICLE}\n\nNgười dân cùng gom đá rơi trên đường.\n(Ảnh: Hải Bình)"
+    assert clean_body(body, title="Cảnh sát giao thông dọn đá rơi") == [ARTICLE]
+
+
+def test_a_closing_paragraph_of_the_article_is_not_a_caption() -> None:
+    # One short last paragraph with nothing to show it is a caption stays.
+    closing = "Chương trình kéo dài đến hết tháng 8."
+    body = f"{ARTICLE}\n\n{closing}"
+    assert clean_body(body, title="Cảnh sát giao thông dọn đá rơi") == [ARTICLE, closing]
+    # Paragraphs of similar length are the article itself, not a caption block.
+    second = "Anh Hưng kể lại rằng việc này rất bình thường. Ai cũng sẽ làm như vậy."
+    third = "Người dân đi đường đều khen ngợi anh. Nhiều người dừng lại cùng giúp."
+    short = f"{second}\n\n{third}\n{closing}"
+    assert clean_body(short, title="Cảnh sát giao thông dọn đá rơi") == [second, third, closing]

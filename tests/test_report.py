@@ -29,6 +29,7 @@ from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import ChannelState
 from tests.conftest import Cli
+from tests.fakes.telegram import FakeTelegram
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 CONFIG = """
@@ -155,7 +156,14 @@ def test_the_report_counts_what_went_out_and_why_the_rest_did_not(cli: Cli) -> N
         "weekly_published": 1,
         "streak": 5,
         "longest_streak": 5,
+        # Its own channel: judged by the cadence, so no share of a rotation.
+        "judged_by": "cadence",
+        "featured": None,
+        "last_featured": None,
+        "days_since_featured": None,
+        "recaps_waiting": None,
     }
+    assert data["organisation"] is None  # every channel is a unit's
     assert cnvc["misses"] == [
         {"date": "2025-03-06", "kind": "daily", "reason": "rejected"},
         {"date": "2025-03-11", "kind": "daily", "reason": "empty slot"},
@@ -300,3 +308,144 @@ def test_the_html_report_renders_in_a_real_browser(cli: Cli, workdir: Path) -> N
     # A blank page compresses to a few identical lines; the report has text, bars and a table.
     assert len(data) > 20_000, f"the screenshot is only {len(data)} bytes"
     assert len(set(rows)) > 200, "the screenshot looks blank"
+
+
+# -- units that feed the organisation's shared channel ------------------------------------
+
+SHARED_CHAT, CNVC_CHAT = -100701, -100702
+
+
+def shared_config(tg: FakeTelegram) -> str:
+    """The organisation's channel, shared by units a and b (no channels of their own); cnvc
+    keeps its own channel."""
+    return f"""
+timezone = "Asia/Ho_Chi_Minh"
+[telegram]
+api_url = "{tg.api_url}"
+[cadence]
+daily_at = "07:30"
+weekly_day = "sunday"
+weekly_at = "19:00"
+[[channels]]
+name = "org-tg"
+type = "telegram"
+chat_id = {SHARED_CHAT}
+[[channels]]
+name = "cnvc-tg"
+type = "telegram"
+chat_id = {CNVC_CHAT}
+[[units]]
+id = "cnvc"
+name = "Khối Công nhân viên chức"
+channels = ["cnvc-tg"]
+[[units]]
+id = "a"
+name = "Đơn vị A"
+channels = []
+[[units]]
+id = "b"
+name = "Đơn vị B"
+channels = []
+"""
+
+
+def shared_history(cli: Cli) -> None:
+    """Two weeks: the shared channel's daily slot goes to a and b in turn (a on even days,
+    b on odd ones), nothing on the 6th day; a's story the first Sunday, none the second.
+    cnvc publishes every day on its own channel."""
+    config = load(None, environ={})
+    engine = db.make_engine(config.database_url)
+    for n, day in enumerate(DAYS):
+        eve = local_instant(day - timedelta(days=1), time(20), HCM)
+        with session_scope(engine) as session:
+            queue(session, config, "cnvc", day, eve, approved=True)
+            if n != 5:
+                shared(session, config, "b" if n % 2 else "a", day, eve, kind=PostKind.DAILY)
+            if n == 6:
+                shared(session, config, "a", day, eve, kind=PostKind.WEEKLY)
+        cli("tick", "--at", local_instant(day, time(7, 30), HCM).isoformat())
+        cli("tick", "--at", local_instant(day, time(19), HCM).isoformat())
+
+
+def shared(
+    session: Any, config: Config, unit: str, day: date, now: datetime, *, kind: PostKind
+) -> None:
+    queued.queue_post(
+        session,
+        config,
+        text=f"Tin {kind.value} {unit} {day}\nNgày {day}, {unit} có tin tốt.",
+        kind=kind,
+        at=None,
+        channels=["org-tg"],  # a unit's news for the organisation's channel
+        approved=True,
+        reserve=False,
+        now=now,
+        unit=unit,
+    )
+
+
+def test_units_without_channels_are_judged_by_their_turns_not_by_the_cadence(
+    workdir: Path,
+) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(SHARED_CHAT, "tin_tot_chung", "Tin tốt")
+        tg.add_channel(CNVC_CHAT, "cnvc_tin", "CNVC")
+        (workdir / "config.toml").write_text(shared_config(tg), encoding="utf-8")
+        cli = Cli({"TELEGRAM_BOT_TOKEN": tg.token})
+        cli("init")
+        shared_history(cli)
+        assert len(tg.messages(SHARED_CHAT)) == 14 and len(tg.messages(CNVC_CHAT)) == 14
+
+        data = report_json(cli)
+        org = data["organisation"]  # the shared channel, held to the cadence, first
+        assert {k: org[k] for k in ("id", "judged_by", "days_expected", "days_published")} == {
+            "id": "org",
+            "judged_by": "cadence",
+            "days_expected": 14,
+            "days_published": 13,
+        }
+        assert (org["weekly_expected"], org["weekly_published"]) == (2, 1)
+        assert org["misses"] == [
+            {"date": "2025-03-08", "kind": "daily", "reason": "empty slot"},
+            {"date": "2025-03-16", "kind": "weekly", "reason": "empty slot"},
+        ]
+        cnvc, a, b = data["units"]
+        assert (cnvc["judged_by"], cnvc["days_published"], cnvc["featured"]) == (
+            "cadence",
+            14,
+            None,
+        )
+        turns = ("judged_by", "days_expected", "featured", "last_featured", "days_since_featured")
+        assert [tuple(u[k] for k in turns) for u in (a, b)] == [
+            ("rotation", 0, 8, "2025-03-15", 1),  # 7 good news and the story
+            ("rotation", 0, 6, "2025-03-16", 0),
+        ]
+        assert a["misses"] == [] and a["recaps_waiting"] == 0
+
+        rows = list(csv.DictReader(io.StringIO(report(cli, "--format", "csv").stdout)))
+        assert [(r["id"], r["judged_by"], r["days_published"], r["featured"]) for r in rows] == [
+            ("org", "cadence", "13", ""),
+            ("cnvc", "cadence", "14", ""),
+            ("a", "rotation", "0", "8"),
+            ("b", "rotation", "0", "6"),
+        ]
+        table = report(cli).stdout
+        assert "Rotation on the organisation's channels" in table
+        assert re.search(r"^a +Đơn vị A +8 +2025-03-15 +1 +0$", table, re.MULTILINE), table
+        assert re.search(r"^org +Organisation +13/14 +93%", table, re.MULTILINE), table
+
+        html = report(cli, "--format", "html").stdout
+        assert "Kênh chung của tổ chức" in html and "Lượt lên kênh chung của tổ chức" in html
+        assert "Lên kênh chung của tổ chức 8 lần; lần gần nhất: " in html
+        assert "đã đăng 13/14 ngày" in html and " of " not in html  # the chart's words too
+
+        # Each post out links to what went out (they went out today, on the wall clock).
+        today = cli("report", "--format", "html").stdout
+        links = re.findall(r'href="(https://t\.me/[^"]+)"', today)
+        assert len(links) == 28 + 14  # the organisation's card lists the shared channel's too
+        # Channels configured by chat id: the private-link form, t.me/c/<id without -100>/<msg>.
+        assert {link.rsplit("/", 1)[0] for link in links} == {
+            "https://t.me/c/701",
+            "https://t.me/c/702",
+        }
+        assert f"https://t.me/c/701/{tg.messages(SHARED_CHAT)[0]['message_id']}" in links

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -195,6 +195,10 @@ def test_reject_with_a_reason_and_edit_go_through_the_chat_actions(
     assert status_of(client, 1) == "rejected"
     audit = client.get("/audit", params={"action": "reject-reason"}).text
     assert "Trùng tin hôm qua" in audit and "/posts/1" in audit
+    # Actions and states in the reader's words, not as the log records them.
+    assert "<td>nêu lý do từ chối</td>" in audit and "<td>reject-reason</td>" not in audit
+    everything = client.get("/audit").text
+    assert "<td>đã sửa</td>" in everything and "chờ duyệt → bị từ chối" in everything
 
 
 def test_the_post_page_shows_telegram_formatting_and_free_slots(
@@ -242,7 +246,10 @@ def test_pages_for_admins_and_health(cli: Cli, client: TestClient) -> None:
     month = client.get("/", params={"view": "month", "date": "2026-12-01"}).text
     assert "khung giờ trống" in month
     assert "Hiến máu" in client.get("/recaps").text or "hiến máu" in client.get("/recaps").text
-    assert "<svg" in client.get("/report").text
+    page = client.get("/report").text
+    assert "<svg" in page
+    # Made now, said in local time: no UTC in a Vietnamese page.
+    assert "(Asia/Ho_Chi_Minh)" in page and "UTC" not in page
     english = client.get("/lang/en", headers={"referer": "http://testserver/"})
     assert english.status_code == 200 and "Week" in english.text
 
@@ -391,3 +398,15 @@ def test_cancel_and_take_down_from_the_post_page(
             assert status_of(client, 1) == "retracted" and tg.messages(channel) == []
             audit = client.get("/audit", params={"action": "retract"}).text
             assert "Sai ngày" in audit
+
+
+def test_the_calendar_counts_only_slots_still_to_come_as_to_fill(client: TestClient) -> None:
+    """A past empty slot is a miss (the report counts it); only those to come can be filled."""
+    log_in(client, ADMIN)
+    today = datetime.now(UTC).astimezone(config_module.load().tz).date()
+    past = client.get("/", params={"view": "week", "date": str(today - timedelta(days=14))})
+    later = client.get("/", params={"view": "week", "date": str(today + timedelta(days=14))})
+    # Both weeks show their eight slots (seven good news and the story) on the one channel.
+    assert past.text.count('class="slot empty"') == later.text.count('class="slot empty"') == 8
+    assert "0 khung giờ trống" in past.text
+    assert "8 khung giờ trống" in later.text

@@ -23,7 +23,6 @@ from bot.chat.fit import split_lines
 from bot.chat.people import texts_by_user, texts_for_code
 from bot.chat.texts import Texts
 from bot.config import Config
-from bot.domain.compliance import UnitCompliance
 from bot.domain.engagement import PostEngagement
 from bot.domain.errors import UserError
 from bot.domain.notices import (
@@ -93,8 +92,7 @@ async def weekly_summary(
 
     def due(session: Session) -> bool:
         found = report.build(session, config, start=week.start, end=_end(week), now=now)
-        units = [u for u in found.units if u.days_expected or u.weekly_expected]
-        return bool(units) and event_rows.record(session, notice=week)
+        return found.expected and event_rows.record(session, notice=week)
 
     if not await db.run(due):
         return None
@@ -113,16 +111,15 @@ async def summary_text(db: Gateway, config: Config, t: Texts, week: WeekEnded) -
     """The week's summary for one reader: the units' cadence, then the most liked posts."""
     start, end = week.start, _end(week)
 
-    def read(session: Session) -> tuple[list[UnitCompliance], list[PostEngagement]]:
+    def read(session: Session) -> tuple[report.Report, list[PostEngagement]]:
         found = report.build(session, config, start=start, end=end, now=week.at)
-        units = [u for u in found.units if u.days_expected or u.weekly_expected]
         liked = week_of(
             session, config, start=_midnight(start, config), end=_midnight(end, config, 1)
         )
-        return units, liked
+        return found, liked
 
-    units, liked = await db.run(read)
-    parts = [t.weekly_summary(units), EngagementTexts(t).most_liked(liked)]
+    found, liked = await db.run(read)
+    parts = [t.weekly_summary(found), EngagementTexts(t).most_liked(liked)]
     return "\n\n".join(p for p in parts if p)
 
 

@@ -12,16 +12,20 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
 from bot import i18n
-from bot.domain.compliance import Reason, UnitCompliance
+from bot.domain.compliance import Reason, RotationShare, UnitCompliance
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.domain.ranking import cut_at_word
 from bot.services.queries import SlotLine
+
+if TYPE_CHECKING:
+    from bot.report import Report
 
 RULE = "───────────────"
 
@@ -207,6 +211,38 @@ class Texts:
             "sending": self._("being published"),
         }
         return names.get(status, status)
+
+    def action(self, action: str) -> str:
+        """An audit log entry's action as people say it (one this version does not know:
+        as recorded)."""
+        names = {
+            "approve": self._("approved"),
+            "vote": self._("voted to approve"),
+            "reject": self._("rejected"),
+            "reject-reason": self._("gave the reason for rejecting"),
+            "unapprove": self._("sent back for approval"),
+            "edit": self._("edited"),
+            "extractive": self._("kept the recap's own sentences"),
+            "queue": self._("added to the queue"),
+            "post-now": self._("published now"),
+            "swap": self._("swapped slots"),
+            "release": self._("released its slot"),
+            "cancel": self._("cancelled"),
+            "retry": self._("retried"),
+            "send-again": self._("sent again"),
+            "confirm-sent": self._("confirmed as published"),
+            "correct": self._("corrected after publishing"),
+            "retract": self._("took down"),
+            "pause": self._("paused"),
+            "resume": self._("resumed"),
+            "grant": self._("granted a role"),
+            "revoke": self._("revoked a role"),
+        }
+        return names.get(action, action)
+
+    def actor(self, actor: int | None) -> str:
+        """Who made a change: a Telegram id, or the command line (and the bot itself)."""
+        return str(actor) if actor is not None else self._("command line")
 
     # -- approval --------------------------------------------------------------------------
 
@@ -567,31 +603,64 @@ class Texts:
         ).format(who=escape(who))
         return f"{text_html}\n{RULE}\n{line}"
 
-    def weekly_summary(self, units: Sequence[UnitCompliance]) -> str:
-        """Last week per unit: who kept the cadence, who slipped and why."""
-        start, end = units[0].start, units[0].end
+    def weekly_summary(self, report: Report) -> str:
+        """Last week: the organisation's shared channels by the cadence, then who kept it on
+        their own channels, who slipped and why, then each other unit's turns on the shared
+        channels."""
         head = self._("📊 <b>Last week's cadence</b> ({start} – {end})").format(
-            start=self.day(start), end=self.day(end)
+            start=self.day(report.start), end=self.day(report.end)
         )
-        kept = [u for u in units if _kept(u)]
-        slipped = [u for u in units if not _kept(u)]
         lines = [head]
+        org = report.organisation
+        if org is not None and org.expected:
+            name = self._("The organisation's channels")
+            mark, said = (
+                ("✅", self._("kept the cadence")) if org.kept else ("⚠️", self.slipped(org))
+            )
+            lines.append(f"{mark} {escape(name)}: {escape(said)}")
+        judged = [u for u in report.units if u.expected]
+        kept = [u for u in judged if u.kept]
         if kept:
             lines.append(
                 self._("✅ Kept the cadence: {units}").format(
                     units=escape(", ".join(u.name for u in kept))
                 )
             )
-        for unit in slipped:
-            lines.append(f"⚠️ {escape(unit.name)}: {escape(self.slipped(unit))}")
+        for unit in judged:
+            if not unit.kept:
+                lines.append(f"⚠️ {escape(unit.name)}: {escape(self.slipped(unit))}")
+        shares = [(u.name, u.rotation) for u in report.units if u.rotation is not None]
+        if shares:
+            lines.append(self._("🔄 Turns on the organisation's channels:"))
+        for name, share in shares:
+            lines.append(
+                f"{'⚠️' if share.idle else '•'} {escape(name)}: {escape(self.turns(share))}"
+            )
         return "\n".join(lines)
+
+    def turns(self, share: RotationShare) -> str:
+        """``2 times, last 06/12 · 1 recap waiting``: a unit's share of the rotation."""
+        if share.featured:
+            featured = self.ngettext("{count} time", "{count} times", share.featured)
+        else:
+            featured = self._("not featured")
+        parts = [featured.format(count=share.featured)]
+        if share.last_featured is not None:
+            parts[0] += ", " + self._("last {day}").format(day=self.day(share.last_featured))
+        if share.recaps_waiting:
+            waiting = self.ngettext(
+                "{count} recap waiting", "{count} recaps waiting", share.recaps_waiting
+            ).format(count=share.recaps_waiting)
+        else:
+            waiting = self._("no recap waiting")
+        return f"{parts[0]} · {waiting}"
 
     def slipped(self, unit: UnitCompliance) -> str:
         days = self._("{published}/{expected} days").format(
             published=unit.days_published, expected=unit.days_expected
         )
         parts = [days]
-        if unit.weekly_expected and unit.weekly_published < unit.weekly_expected:
+        if unit.weekly_missed:
             parts.append(self._("no weekly story"))
         reasons = [
             self.miss_reason(reason, count) for reason in Reason if (count := unit.missed(reason))
@@ -644,12 +713,6 @@ class Texts:
                 ("resume", self._("Resume publishing")),
             ]
         )
-
-
-def _kept(unit: UnitCompliance) -> bool:
-    return (
-        unit.days_published == unit.days_expected and unit.weekly_published == unit.weekly_expected
-    )
 
 
 @cache

@@ -24,6 +24,10 @@ Definitions (the README's ``goodnews report`` section says the same for people):
 * ``streak``: the expected days, ending at the last one, all published; ``longest_streak``
   the longest such run in the period. Days that are not expected neither count nor break
   a run.
+
+A unit without channels of its own that feeds the organisation's shared channels cannot keep
+a cadence there (one daily slot, twenty units): it is judged by its share of the fair
+rotation instead (:class:`RotationShare`), and the shared channels by the cadence.
 """
 
 from __future__ import annotations
@@ -158,9 +162,65 @@ class Miss:
     reason: Reason
 
 
+class JudgedBy(StrEnum):
+    """What a unit is held to: the cadence on its own channels, or its share of the
+    rotation on the organisation's."""
+
+    CADENCE = "cadence"
+    ROTATION = "rotation"
+
+
+@dataclass(frozen=True)
+class RotationShare:
+    """A unit's share of the organisation's shared channels over the period."""
+
+    #: Its posts that went out there with their slot in the period.
+    featured: int
+    #: The local date of the latest, up to the period's end (None: never).
+    last_featured: date | None
+    #: Days from then to the period's end (or today, when the period runs on); None: never.
+    days_since: int | None
+    #: Its recaps not yet used for the organisation's good news (at the time of the report).
+    recaps_waiting: int
+
+    @property
+    def idle(self) -> bool:
+        """Not featured in the period and nothing waiting: the rotation had nothing of it."""
+        return not self.featured and not self.recaps_waiting
+
+
+def rotation_share(
+    outcomes: Iterable[Outcome],
+    *,
+    channels: frozenset[str],
+    tz: ZoneInfo,
+    start: date,
+    end: date,
+    today: date,
+    last_featured: datetime | None,
+    recaps_waiting: int,
+) -> RotationShare:
+    """How often a unit's posts went out on ``channels`` (the organisation's) in the period:
+    one post on two channels at one slot counts once."""
+    slots = {
+        (o.kind, o.due_at)
+        for o in outcomes
+        if o.status is PublicationStatus.SENT
+        and o.channel in channels
+        and start <= o.due_at.astimezone(tz).date() <= end
+    }
+    last = last_featured.astimezone(tz).date() if last_featured is not None else None
+    return RotationShare(
+        featured=len(slots),
+        last_featured=last,
+        days_since=(min(end, today) - last).days if last is not None else None,
+        recaps_waiting=recaps_waiting,
+    )
+
+
 @dataclass(frozen=True)
 class UnitCompliance:
-    """One unit over one period."""
+    """One unit over one period (by the rotation, its cadence counts stay empty)."""
 
     id: str
     name: str
@@ -171,6 +231,25 @@ class UnitCompliance:
     misses: tuple[Miss, ...]
     streak: int
     longest_streak: int
+    #: Its share of the shared channels; None: judged by the cadence on its own channels.
+    rotation: RotationShare | None = None
+
+    @property
+    def judged_by(self) -> JudgedBy:
+        return JudgedBy.CADENCE if self.rotation is None else JudgedBy.ROTATION
+
+    @property
+    def expected(self) -> bool:
+        """Anything the cadence expected in the period."""
+        return bool(self.days or self.weeks)
+
+    @property
+    def kept(self) -> bool:
+        return self.days_published == self.days_expected and not self.weekly_missed
+
+    @property
+    def weekly_missed(self) -> bool:
+        return self.weekly_published < self.weekly_expected
 
     @property
     def days_expected(self) -> int:
@@ -190,6 +269,13 @@ class UnitCompliance:
 
     def missed(self, reason: Reason) -> int:
         return sum(miss.reason is reason for miss in self.misses)
+
+
+def by_rotation(
+    unit_id: str, name: str, *, start: date, end: date, share: RotationShare
+) -> UnitCompliance:
+    """A unit judged by its share of the rotation: no cadence days, no misses."""
+    return UnitCompliance(unit_id, name, start, end, (), (), (), 0, 0, rotation=share)
 
 
 def compliance(unit: UnitHistory, *, start: date, end: date, now: datetime) -> UnitCompliance:

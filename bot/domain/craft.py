@@ -33,9 +33,10 @@ _POSITION = re.compile(
 ANAPHOR = re.compile(
     r"^[“\"'‘(]?(?:theo đó|đó là|đây là|điều này|việc này|vụ việc|sự việc|trước đó|sau đó"
     r"|khi đó|lúc đó|lúc này|tuy nhiên|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế|cũng theo"
-    r"|cũng trong|thế nhưng|nhưng|trong khi đó|tại đây|ở đây|đồng thời|mặt khác|như vậy"
+    r"|cũng trong|thế nhưng|nhưng|trong khi đó|trong đó|trong số đó|tại đây|ở đây|đồng thời"
+    r"|mặt khác|như vậy|cùng ngày|cùng thời điểm|cùng lúc"
     r"|cùng với đó|không chỉ vậy|hơn nữa|ngay sau đó|từ đó|nhờ đó|qua đó|trước tình hình"
-    r"|họ |hắn |nó |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
+    r"|họ |hắn |nó |bởi |chính vì|vì lẽ đó|mặc dù vậy|dù vậy|còn |cũng |thậm chí|cụ thể"
     r"|(?:ông|bà|anh|chị|em|cô|chú|người|nhân vật|chuyên gia|đối tượng|cơ quan|đơn vị"
     r"|nữ sinh|nam sinh|cậu bé|cô bé|cháu|vị|giáo sư|bác sĩ|cụ|nghi phạm|nạn nhân|tổ chức"
     r"|công ty|doanh nghiệp|trường|nhóm|gia đình|cặp đôi|hai người|những người)"
@@ -107,7 +108,8 @@ def unglue(text: str) -> str:
 _CONNECTIVE = re.compile(
     r"^(?:theo đó|trước đó|sau đó|tuy nhiên|tuy vậy|ngoài ra|bên cạnh đó|do đó|vì vậy|vì thế"
     r"|như vậy|trong khi đó|đồng thời|mặt khác|hơn nữa|cùng với đó|thế nhưng|từ đó|nhờ đó"
-    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế|cụ thể),?\s+"
+    r"|qua đó|ngay sau đó|không chỉ vậy|mặc dù vậy|dù vậy|chính vì vậy|chính vì thế|cụ thể"
+    r"|cùng ngày|cùng thời điểm|cùng lúc),?\s+"
     r"|^(?:nhưng|còn|cũng)\s+(?=\S)",
     re.IGNORECASE,
 )
@@ -125,16 +127,78 @@ _SUBHEADING_MAX_WORDS = 12
 _SPEECH_VERBS = frozenset({"biết", "nói", "hay", "rằng", "là", "kể", "định", "nhấn"})
 
 
+#: Openings that presuppose what the reader has not been told: a part of a thing already in
+#: view ("Mặt trước văn bia ...", "Phía dưới cùng của bát mì ...") or the person who did a
+#: deed not yet told ("Người thu dọn đá là trung uý ...").
+PART_OF = re.compile(
+    r"^(?:mặt|phía|phần|bên|góc|đỉnh|đáy|lưng) (?:trước|sau|trên|dưới|trong|ngoài|giữa)\b",
+    re.IGNORECASE,
+)
+#: After the deed is told, "Người cứu hai người là anh ..." names the doer: it may follow.
+_CLEFT = re.compile(r"^người [^,.;:]{2,40}? là ", re.IGNORECASE)
+
+
 def can_open(text: str, *, named: str = "") -> bool:
-    """Whether a post may start with this sentence: it refers back to nothing, and does not
-    open on a person's short name ("Ông Trai ...") unless named in full first, here or in
-    ``named`` (the title)."""
+    """Whether a post may start with this sentence: it refers back to nothing (nor to a
+    person by a bare pronoun), and does not open on a person's short name ("Ông Trai ...")
+    unless named in full first, here or in ``named`` (the title)."""
     if ANAPHOR.match(text.strip()) or _POINTING_CLAUSE.match(text.strip()):
+        return False
+    if _bare_pronoun(text) or PART_OF.match(text.strip()) or _CLEFT.match(text.strip()):
         return False
     # Known: named in full here or in the title, or named in the title at all (a headline
     # names only people its readers know: "Trump đi chơi golf").
     known = _full_names(f"{named} {text}") | set(named.split())
     return all(name in known for name in short_references(text)[:1] if _opens_on(name, text))
+
+
+#: A pronoun used as "he"/"she" ("Trên cổ anh có ...", "thì anh lại ..."): a person the
+#: sentence never names. Not after a classifier ("một anh", "các bà"), nor before a word that
+#: makes a compound ("bà con", "anh hùng", "ông bà") or a name ("anh Sơn").
+_PRONOUNS = frozenset({"anh", "chị", "ông", "bà"})
+_CLASSIFIERS = frozenset({"một", "hai", "ba", "các", "những", "mấy", "mọi", "nhiều", "từng"})
+_COMPOUNDS = frozenset(
+    {"con", "em", "anh", "chị", "ông", "bà", "cô", "chú", "cháu", "nội", "ngoại", "ấy", "hùng",
+     "dũng", "trai", "gái", "chàng", "chủ", "trời", "mẹ", "bầu", "đỡ", "lão"}
+)  # fmt: skip
+#: How far into a sentence a bare pronoun makes it refer back (its first clause, roughly).
+_PRONOUN_WINDOW = 8
+
+
+def _bare_pronoun(text: str) -> bool:
+    """A personal pronoun among the sentence's first words with no name before or after it."""
+    words = [w.strip(',.;:!?“”"()') for w in text.split()[: _PRONOUN_WINDOW + 1]]
+    for at, word in enumerate(words[:_PRONOUN_WINDOW]):
+        if at and word[:1].isupper():
+            return False  # a name (or a place) comes first: the pronoun may be theirs
+        if word.lower() not in _PRONOUNS or at + 1 >= len(words):
+            continue
+        before = words[at - 1].lower() if at else ""
+        after = words[at + 1]
+        if before not in _CLASSIFIERS and after[:1].islower() and after not in _COMPOUNDS:
+            return True
+    return False
+
+
+def can_follow(text: str, *, named: str = "", adjacent: bool = False, full: str = "") -> bool:
+    """Whether a sentence may come after ``named`` (the title and the post so far).
+
+    Unless it is ``adjacent`` (its neighbour in the recap precedes it in the post), it must
+    not lean on what is left out ("Do đó, ...", "Điều này ..."). And it calls nobody by a
+    short name ("chị Xuân") whom ``full`` (the whole recap) names in full but the post has
+    not: the reader would not know who that is.
+    """
+    stripped = text.strip()
+    if not adjacent and (
+        ANAPHOR.match(stripped)
+        or _POINTING_CLAUSE.match(stripped)
+        or PART_OF.match(stripped)
+        or _bare_pronoun(stripped)  # "Vừa cứu được một em thì anh lại ...": mid-scene
+    ):
+        return False
+    known = _full_names(f"{named} {text}") | set(named.split())
+    given = _full_names(full)
+    return all(name in known or name not in given for name in short_references(text))
 
 
 def _opens_on(name: str, text: str) -> bool:
@@ -170,14 +234,17 @@ _WITH_AGE = re.compile(r"(?i:ông|bà|anh|chị|em|cô|chú|cụ|thầy)\s+(\w+)
 
 def _full_names(text: str) -> set[str]:
     """Every word of the capitalised runs of two words or more that no marker opens, and the
-    short names given with an age."""
-    words = [w.strip(',.;:!?“”"()') for w in text.split()]
+    short names given with an age. A run ends at punctuation: "chị Xuân. Đầu tháng 10" does
+    not name a "Xuân Đầu"."""
     names: set[str] = set(_WITH_AGE.findall(text))
     run: list[str] = []
-    for word in [*words, ""]:
+    for raw in [*text.split(), ""]:
+        word = raw.strip(',.;:!?“”"()')
         if word[:1].isupper() and not (not run and word.lower() in _PERSON_MARKERS):
             run.append(word)
-            continue
+            if not raw.endswith((",", ".", ";", ":", "!", "?", ")")):
+                continue
+            word = ""  # the run ends with this word
         if len(run) >= 2:
             names.update(run)
         run = []
@@ -193,6 +260,44 @@ def _lone_caption(kept: list[Sentence], title: str) -> bool:
         return False
     headline = set(_key(title).split())
     return sum(1 for w in words if w in headline) >= _CAPTION_TITLE_SHARE * len(words)
+
+
+#: "Chiều nay, ...", "Sáng qua (14/10), ...": an opening that dates the event from the day
+#: the article was written; in a repost days later it is wrong.
+_RELATIVE_OPENING = re.compile(
+    r"^((?:rạng |sáng |trưa |chiều |tối |đêm |hôm |ngày )?)(?:nay|qua|mai|hôm nay|hôm qua"
+    r"|ngày mai)(?:\s*\((\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?)\))?,?\s+",
+    re.IGNORECASE,
+)
+#: The same words anywhere in a sentence ("... vào chiều nay", "tuần tới sẽ ...").
+_RELATIVE_TIME = re.compile(
+    r"\b(?:(?:sáng|trưa|chiều|tối|đêm|hôm) (?:nay|qua|mai)|ngày mai|tuần (?:tới|này))\b",
+    re.IGNORECASE,
+)
+#: A month or a day given without its year ("tháng 9", "ngày 25/9"; not "tháng 9/2019").
+_YEARLESS_DATE = re.compile(r"\b(?:tháng \d{1,2}|\d{1,2}/\d{1,2})(?![/-]\d)(?!\d)", re.IGNORECASE)
+_QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
+_FUTURE = re.compile(r"\b(?:sẽ|sắp|dự kiến)\b", re.IGNORECASE)
+
+
+def timeless(text: str) -> str | None:
+    """The sentence as a repost can say it: "Chiều nay, X sẽ tổ chức ..." means nothing days
+    later. An opening "Sáng qua (14/10)," keeps its date ("Sáng 14/10,"); one without a date
+    goes, unless the sentence announces what is still to come (None: avoid it). A sentence
+    with such words further in (None) is avoided too; others are returned as they are."""
+    match = _RELATIVE_OPENING.match(text)
+    if match is not None:
+        part, date = match.group(1).strip(), match.group(2)
+        rest = text[match.end() :]
+        if date:
+            return f"{(part or 'ngày').capitalize()} {date}, {rest}"
+        if _FUTURE.search(rest) or len(rest.split()) < 4:
+            return None
+        text = rest[:1].upper() + rest[1:]
+    if _FUTURE.search(text) and _YEARLESS_DATE.search(text):
+        return None  # "Cuối tháng 9, đài sẽ mở cửa": which September?
+    told = _QUOTED.sub("", text)  # "hôm nay" in someone's words is their day, not ours
+    return None if _RELATIVE_TIME.search(told) else text
 
 
 def can_close(text: str) -> bool:

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.domain import craft
+from bot.domain import craft, story
 from bot.domain.errors import RecapError
 from bot.domain.posts import PostKind
 from bot.domain.ranking import Selection, Sentence, cut_at_word, select_story, select_summary
@@ -107,6 +107,7 @@ def draft_post(
             for sentence in split_sentences(paragraph)
         ]
     )
+    sentences = _timeless(sentences)
     if not sentences:
         raise RecapError(
             "the recap has no text left once captions, bylines and footers are removed"
@@ -121,6 +122,17 @@ def draft_post(
         sentences=tuple(s.text for s in chosen),
     )
     return with_template(draft, opening=_nfc(opening), closing=closing)
+
+
+def _timeless(sentences: list[Sentence]) -> list[Sentence]:
+    """The sentences without "chiều nay"-type dating (see :func:`craft.timeless`); all of
+    them as they are if none would be left."""
+    kept = []
+    for sentence in sentences:
+        text = craft.timeless(sentence.text)
+        if text is not None:
+            kept.append(Sentence(text, sentence.paragraph))
+    return kept or sentences
 
 
 def _nfc(text: str) -> str:
@@ -144,6 +156,11 @@ def _choose(
         if lead is not None:
             return lead
         sentences, selection = _daily(sentences, title=title, budget=budget, gap=gap)
+    elif len({s.paragraph for s in sentences}) == 1:
+        told = story.tell(sentences, title=title, budget=budget, gap=gap)
+        if told:
+            return told
+        selection = select_story(sentences, budget=budget, paragraph_gap=gap)
     else:
         selection = select_story(sentences, budget=budget, paragraph_gap=gap)
     chosen = [sentences[i] for i in selection.indices]
@@ -175,19 +192,23 @@ def _positive_lead(
     return None
 
 
-#: How many times a daily selection is redone without a sentence that cannot open the post.
-_OPENING_TRIES = 4
+#: How many times a daily selection is redone without a sentence that cannot open the post
+#: or cannot follow the one before it.
+_DAILY_TRIES = 6
 
 
 def _daily(
     sentences: list[Sentence], *, title: str, budget: int, gap: int
 ) -> tuple[list[Sentence], Selection]:
-    """The daily choice: it ends on no open question, and its first sentence stands alone
-    (refers back to nothing, names people in full before a short name). A sentence that
-    cannot open may still follow one that can."""
+    """The daily choice: it ends on no open question, its first sentence stands alone (refers
+    back to nothing, names people in full before a short name), and a later sentence that
+    does not follow its neighbour in the recap leans on nothing left out (see
+    :func:`bot.domain.craft.can_follow`). A faulty sentence loses its linking words when that
+    repairs it, else the choice is made again without it."""
     candidates = [s for s in sentences if craft.can_close(s.text)] or sentences
+    places = list(range(len(candidates)))  # each candidate's place in the recap
     selection = Selection(())
-    for _ in range(_OPENING_TRIES):
+    for _ in range(_DAILY_TRIES):
         selection = select_summary(
             candidates,
             title=title,
@@ -195,23 +216,42 @@ def _daily(
             paragraph_gap=gap,
             max_sentences=DAILY_MAX_SENTENCES,
         )
-        first = candidates[selection.indices[0]] if selection.indices else None
-        if first is None or craft.can_open(first.text, named=title):
-            return candidates, selection
-        repaired = craft.repair_opening(first.text)
-        if repaired is not None:
-            at = selection.indices[0]
-            candidates = [
-                *candidates[:at],
-                Sentence(repaired, first.paragraph),
-                *candidates[at + 1 :],
-            ]
-            return candidates, selection
-        rest = [s for s in candidates if s is not first]
-        if not rest:
+        fault = _first_fault(candidates, places, selection, title=title)
+        if fault is None:
             break
-        candidates = rest
+        at, repaired = fault
+        if repaired is not None:
+            candidates[at] = Sentence(repaired, candidates[at].paragraph)
+            continue
+        if len(candidates) == 1:
+            break
+        del candidates[at], places[at]
     return candidates, selection
+
+
+def _first_fault(
+    candidates: list[Sentence], places: list[int], selection: Selection, *, title: str
+) -> tuple[int, str | None] | None:
+    """The first chosen sentence an editor would send back, with its repair (None: it must
+    go); None when the choice reads well."""
+    said = title
+    full = " ".join(s.text for s in candidates)
+    previous: int | None = None
+    for at in selection.indices:
+        text = candidates[at].text
+        if previous is None:
+            ok = craft.can_open(text, named=title)
+        else:
+            adjacent = places[at] == places[previous] + 1
+            ok = craft.can_follow(text, named=said, adjacent=adjacent, full=full)
+        if not ok:
+            repaired = craft.repair_opening(text)
+            if repaired is not None and previous is not None:
+                fits = craft.can_follow(repaired, named=said, full=full)
+                repaired = repaired if fits else None
+            return at, repaired
+        said, previous = f"{said} {text}", at
+    return None
 
 
 def _join(sentences: list[Sentence], separator: str) -> str:

@@ -146,6 +146,11 @@ def is_prose(text: str) -> bool:
     )
 
 
+def is_dateline(text: str) -> bool:
+    """The sentence opens with when it happened ("Chiều 19/1, ...", "Cuối tháng 2/2019, ...")."""
+    return _DATELINE.match(text) is not None
+
+
 def is_quotation(text: str) -> bool:
     """Direct speech: the sentence opens with a quotation mark, or closes a quotation that it
     never opened (the end of a quotation that a scraper's paragraph break cut in two)."""

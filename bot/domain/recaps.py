@@ -314,6 +314,13 @@ _CAPTION_MAX_WORDS = 40
 _STAMP_MAX_CHARS = 80
 _SHORT_SENTENCE_CHARS = 300
 _BYLINE_MAX_LINES = 3
+#: A trailing caption block: at most this many lines, each at most _CAPTION_MAX_CHARS, after a
+#: text at least _CAPTION_BLOCK_RATIO times as long.
+_CAPTION_BLOCK_MAX_LINES = 5
+_CAPTION_MAX_CHARS = 200
+_CAPTION_BLOCK_RATIO = 3
+#: Words of a caption short enough that its copy in the article is a caption too.
+_CAPTION_COPY_MAX_WORDS = 12
 _RELATED_MIN_WORDS = 20
 _RELATED_MIN_SEAMS = 2
 _RELATED_MIN_CAPITALS = 0.2
@@ -532,6 +539,7 @@ class _Cleaner:
         self._drop_copies()
         self._drop_related_links()
         self._drop_trailing_bylines()
+        self._drop_caption_block()
         kept = [line.text for at, line in enumerate(self.lines) if at not in self.dropped]
         return _tidy_sentences(kept, self.caption_keys)
 
@@ -624,6 +632,35 @@ class _Cleaner:
             if count >= _BYLINE_MAX_LINES or line.bullet or not _is_name_like(line.text):
                 return
             self._drop(at)
+
+    def _drop_caption_block(self) -> None:
+        """The photo captions a scraped page prints after the article: the last block, when it
+        is a few short one-sentence lines after a much longer text and shows it is captions
+        (two lines or more, a line that repeats a sentence of the article, or a line such
+        as a credit that another rule already removed). A short one's copy inside the article
+        goes too (a label such as "Chiến đấu viên Nguyễn Bá Hạnh."); a longer copy is often
+        the article's own first sentence, printed again under the photo, and stays."""
+        alive = self._alive()
+        if not alive:
+            return
+        last = self.lines[alive[-1]].block
+        block = [at for at in alive if self.lines[at].block == last]
+        before = [self.lines[at] for at in alive if self.lines[at].block < last]
+        lines = [self.lines[at] for at in block]
+        if not before or len(block) > _CAPTION_BLOCK_MAX_LINES:
+            return
+        if sum(len(x.text) for x in before) < _CAPTION_BLOCK_RATIO * sum(
+            len(x.text) for x in lines
+        ):
+            return
+        if not all(_is_short_sentence(x) and len(x.text) <= _CAPTION_MAX_CHARS for x in lines):
+            return
+        said = {_key(s) for x in before for s in split_sentences(x.text)}
+        lost = any(self.lines[at].block == last for at in self.dropped)
+        if len(block) >= 2 or lost or any(x.key in said for x in lines):
+            for at in block:
+                short = len(self.lines[at].key.split()) <= _CAPTION_COPY_MAX_WORDS
+                self._drop(at, caption=short)
 
 
 def _is_short_sentence(line: _Line) -> bool:

@@ -60,10 +60,11 @@ def author_of(session: Session, *, post_id: int) -> int | None:
 
 def rejections_between(
     session: Session, *, since: datetime, until: datetime
-) -> list[tuple[str | None, PostKind, datetime]]:
-    """(unit, kind, when) of every rejection in [since, until), from the audit log."""
+) -> list[tuple[str | None, str | None, PostKind, datetime]]:
+    """(unit, audience, kind, when) of every rejection in [since, until), from the audit
+    log: whose news it was and whose channels it was for."""
     query = (
-        select(Post.unit, Post.kind, AuditEntry.at)
+        select(Post.unit, Post.audience, Post.kind, AuditEntry.at)
         .join(Post, col(Post.id) == col(AuditEntry.post_id))
         .where(
             AuditEntry.action == "reject",
@@ -72,7 +73,7 @@ def rejections_between(
         )
         .order_by(col(AuditEntry.at), col(AuditEntry.id))
     )
-    return [(unit, PostKind(kind), at) for unit, kind, at in session.exec(query).all()]
+    return [(unit, to, PostKind(kind), at) for unit, to, kind, at in session.exec(query).all()]
 
 
 def pause_log(session: Session) -> list[AuditEntry]:

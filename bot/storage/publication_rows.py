@@ -308,6 +308,24 @@ def outcomes_between(
     return [(unit, publication) for unit, publication in session.exec(query).all()]
 
 
+def last_sent_per_unit(
+    session: Session, *, channels: Iterable[str], until: datetime
+) -> dict[str | None, datetime]:
+    """Each unit's latest slot sent on ``channels`` before ``until`` (key None: the
+    organisation's own news): when the rotation last featured it there."""
+    query = (
+        select(Post.unit, func.max(Publication.due_at))
+        .join(Post, col(Post.id) == col(Publication.post_id))
+        .where(
+            Publication.status == PublicationStatus.SENT,
+            col(Publication.channel).in_(list(channels)),
+            col(Publication.due_at) < until,
+        )
+        .group_by(col(Post.unit))
+    )
+    return {unit: at for unit, at in session.exec(query).all() if at is not None}
+
+
 def unclaim(session: Session, *, publication_id: int, error: str | None = None) -> None:
     """A claimed (or sending, when the call surely did not reach the platform) publication
     back to scheduled, as if never taken; its attempt is not counted."""

@@ -126,7 +126,15 @@ def same_audience(audience: str | None) -> Any:
 def _unused(
     kind: PostKind, audience: str | None, unit: str | Literal["any"] | None
 ) -> SelectOfScalar[Recap]:
-    """Recaps no post of ``kind`` for ``audience`` was drafted from (of ``unit`` unless any).
+    """Recaps no post of ``kind`` for ``audience`` was drafted from (of ``unit`` unless any)."""
+    query = select(Recap).where(*_unused_where(kind, audience))
+    if unit != "any":
+        query = query.where(col(Recap.unit).is_(None) if unit is None else Recap.unit == unit)
+    return query.order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
+
+
+def _unused_where(kind: PostKind, audience: str | None) -> list[Any]:
+    """The conditions of an unused recap.
 
     Never offered for drafting without a person asking: a negative recap (bad news is not
     today's good news), and a near-duplicate of a recap whose story that audience already got.
@@ -134,14 +142,11 @@ def _unused(
     used = select(Post.recap_id).where(
         Post.kind == kind, col(Post.recap_id).is_not(None), same_audience(audience)
     )
-    query = select(Recap).where(
+    return [
         col(Recap.id).not_in(used),
         or_(col(Recap.tone).is_(None), col(Recap.tone) != tone.Tone.NEGATIVE.value),
         or_(col(Recap.duplicate_of).is_(None), col(Recap.duplicate_of).not_in(used)),
-    )
-    if unit != "any":
-        query = query.where(col(Recap.unit).is_(None) if unit is None else Recap.unit == unit)
-    return query.order_by(col(Recap.created_at).desc(), col(Recap.id).desc())
+    ]
 
 
 def newest_unused_recap(
@@ -180,6 +185,20 @@ def newest_unused_per_unit(
     units = session.exec(select(Recap.unit).where(col(Recap.id).not_in(used)).distinct()).all()
     found = (session.exec(_unused(kind, audience, unit)).first() for unit in units)
     return [recap for recap in found if recap is not None]
+
+
+def waiting_per_unit(
+    session: Session, *, kind: PostKind, audience: str | None = None
+) -> dict[str | None, int]:
+    """How many recaps of each unit no post of ``kind`` for ``audience`` was drafted from:
+    what the rotation could still feature (the same recaps :func:`newest_unused_per_unit`
+    draws from)."""
+    query = (
+        select(Recap.unit, func.count())
+        .where(*_unused_where(kind, audience))
+        .group_by(col(Recap.unit))
+    )
+    return dict(session.exec(query).all())
 
 
 #: A post in these states was approved: it features its unit (at its slot).

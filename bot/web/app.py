@@ -289,9 +289,16 @@ async def calendar_page(request: Request, web: Web, viewer: Viewer) -> Response:
     except ValueError:
         anchor = web.clock().astimezone(web.desk.config.tz).date()
     unit = request.query_params.get("unit") or None
+    now = web.clock()
     data = await run_in_threadpool(
         lambda: pages.calendar_data(
-            web.desk, viewer.user_id, admin=viewer.admin, view=view, anchor=anchor, unit=unit
+            web.desk,
+            viewer.user_id,
+            admin=viewer.admin,
+            view=view,
+            anchor=anchor,
+            unit=unit,
+            now=now,
         )
     )
     return web.render(request, "calendar.html", viewer, **data)

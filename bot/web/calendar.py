@@ -56,6 +56,10 @@ class Day:
     def empty_count(self) -> int:
         return sum(1 for c in self.cells if c.empty)
 
+    def to_fill(self, now: datetime) -> int:
+        """Its empty slots still to come: those past are misses, nothing can fill them."""
+        return sum(1 for c in self.cells if c.empty and c.at > now)
+
 
 @dataclass(frozen=True)
 class Period:

@@ -47,7 +47,14 @@ def may_see(desk: Desk, user_id: int, admin: bool, post: Post) -> bool:
 
 
 def calendar_data(
-    desk: Desk, user_id: int, *, admin: bool, view: str, anchor: date, unit: str | None
+    desk: Desk,
+    user_id: int,
+    *,
+    admin: bool,
+    view: str,
+    anchor: date,
+    unit: str | None,
+    now: datetime,
 ) -> dict[str, Any]:
     config = desk.config
     audiences = _audiences(desk, user_id, admin)
@@ -69,7 +76,8 @@ def calendar_data(
         "channels": channels,
         "units": config.units if admin else [],
         "unit": unit,
-        "empty": sum(d.empty_count for d in days if d.in_period),
+        # To fill: the empty slots still to come (past ones are misses, for the report).
+        "empty": sum(d.to_fill(now) for d in days if d.in_period),
     }
 
 
