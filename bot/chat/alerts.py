@@ -259,8 +259,7 @@ async def _compose(
     if isinstance(notice, ReasonGiven):
         return t.officer_reason(notice.post_id, notice.reason), None, False
     if isinstance(notice, SlotsEmpty):
-        whose = ALL if delivery.subscriber == events.ADMINS else _audience(config, delivery)
-        return empty_slots_text(t, notice, audience=whose), None, True
+        return _empty_slots(config, delivery, notice, t)
     if isinstance(notice, WeekEnded):
         return await summary_text(db, config, t, notice), None, True
     text, markup = render(t, notice)
@@ -270,8 +269,13 @@ async def _compose(
     return text, markup, True
 
 
-def _audience(config: Config, delivery: EventDelivery) -> str | None:
-    return config.audience_of_officer(delivery.recipient)
+def _empty_slots(config: Config, delivery: EventDelivery, notice: SlotsEmpty, t: Texts) -> Message:
+    """Every slot for an admin, their unit's for an officer; nothing once the day is over."""
+    if notice.day < datetime.now(config.tz).date():
+        return None
+    admin = delivery.subscriber == events.ADMINS
+    whose = ALL if admin else config.audience_of_officer(delivery.recipient)
+    return empty_slots_text(t, notice, audience=whose), None, True
 
 
 async def _drafted(
