@@ -206,7 +206,7 @@ async def _deliver(
                 return
             await _send(bot, recipient, message)
             copy = None
-    except _FOR_GOOD as exc:
+    except (*_FOR_GOOD, UserError) as exc:  # refused for good, or what it is about is gone
         log.warning("could not tell %s about %s: %s", recipient, notice.key, exc)
         await db.run(event_rows.settle, delivery_id=delivery_id, status="failed", error=str(exc))
         return
