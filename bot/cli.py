@@ -332,10 +332,8 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bot.chat import approval
     from bot.domain.drafting import render_plain
     from bot.services import decisions, drafter, post_rules
-    from bot.services.gateway import gateway_for
     from bot.storage import db
 
     state = ctx.ensure_object(State)
@@ -366,11 +364,7 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
             if bot is None:
                 say(why_not)
                 return
-            sent = await approval.send_requests(
-                bot, db=gateway_for(state.engine), config=config, post_id=post.id, now=now
-            )
-            for warning in sent.warnings:
-                say(f"warning: {warning}")
+            await _ask_admins(bot, state, post.id)
 
     asyncio.run(go())
 
@@ -501,26 +495,38 @@ def _tell_admins(state: State, post_id: int, update: AdminUpdate) -> None:
 
 
 async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> None:
-    from bot.chat import approval
-    from bot.domain.posts import PostStatus
+    from bot import courier
     from bot.services.gateway import gateway_for
-    from bot.storage import post_rows
 
     config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
     async with admin_bot(config) as (bot, _why_not):
         if bot is None:
             return
-        pending = (await db.run(post_rows.get_post, post_id=post_id)).status is PostStatus.PENDING
-        if update == "decided" or (update == "edited" and not pending):
-            await approval.update_requests(
-                bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
-            )
-            return
-        await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
+        await courier.follow_change(
+            bot, db=db, config=config, post_id=post_id, update=update, now=now
+        )
         if update == "resend":
-            sent = await approval.send_requests(bot, db=db, config=config, post_id=post_id, now=now)
-            for warning in sent.warnings:
-                say(f"warning: {warning}")
+            await _ask_admins(bot, state, post_id, delivered=True)
+
+
+async def _ask_admins(bot: Bot, state: State, post_id: int, *, delivered: bool = False) -> None:
+    """Deliver the approval request recorded with the change (from the events outbox, as
+    the worker would); a warning when no admin has it."""
+    from bot import courier
+    from bot.services import access
+    from bot.services.gateway import gateway_for
+    from bot.storage import post_rows
+
+    config, db = state.config, gateway_for(state.engine)
+    if not delivered:
+        await courier.dispatch(bot, db=db, config=config)
+    if not await db.run(lambda session: access.people_with(session, config, "admin")):
+        say("warning: nobody to ask: no admins in telegram.admins or owners")
+    elif not await db.run(post_rows.approval_messages, post_id=post_id):
+        say(
+            "warning: no admin has the approval request yet (see the log); a refusal for now "
+            "is tried again by the next `tick` or the worker"
+        )
 
 
 def _text_options(command: Callable[P, R]) -> Callable[P, R]:
@@ -1105,7 +1111,7 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
             notice = publishers.dry_run_notice(config)
 
             async def notify(notice: Notice) -> bool:
-                from bot.chat.alerts import send_notice  # the chat loads only to say something
+                from bot.courier import send_notice  # the chat loads only to say something
 
                 return await send_notice(bot, db=gateway, config=config, notice=notice)
 
@@ -1117,8 +1123,8 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
                 worker=worker_name(),
                 notify=notify,
             )
-            if bot is not None:  # the admins' alerts, from the outbox (at least once)
-                from bot.chat.alerts import dispatch
+            if bot is not None:  # what people must hear, from the outbox (at least once)
+                from bot.courier import dispatch
 
                 await dispatch(bot, db=gateway, config=config)
         write_heartbeat(state.engine, worker=f"{socket.gethostname()}:tick", now=datetime.now(UTC))
@@ -1167,7 +1173,7 @@ def warn(state: State, at_text: str | None) -> None:
 
     Example: goodnews warn
     """
-    from bot.chat.alerts import warn_empty_slots
+    from bot.courier import warn_empty_slots
     from bot.services.gateway import gateway_for
 
     config = state.config
@@ -1197,7 +1203,7 @@ def summary(state: State, at_text: str | None) -> None:
 
     Example: goodnews summary
     """
-    from bot.chat.alerts import weekly_summary
+    from bot.courier import weekly_summary
     from bot.services.gateway import gateway_for
 
     config = state.config
@@ -1440,7 +1446,7 @@ def stats_collect(state: State, at_text: str | None) -> None:
         async with admin_bot(config) as (bot, _):
             found = await collect(state.engine, config, at=at, graph=graph_for(config), bot=bot)
             if bot is not None:  # a held collection is told from the events outbox
-                from bot.chat.alerts import dispatch
+                from bot.courier import dispatch
 
                 await dispatch(bot, db=gateway_for(state.engine), config=config)
         for channel, why in found.skipped.items():

@@ -1,7 +1,7 @@
 """One publishing pass, the same for the worker and for `goodnews tick`: what is due goes out,
-followers get what was published, and each notice is handed on (logged; a post now out is
-told to its officer). The admins' alerts were recorded as events with each change; the
-caller delivers the outbox after."""
+followers get what was published, and each notice is handed on (logged). What people must
+hear (the admins' alerts, a post now out to its officer) was recorded as events with each
+change; the caller delivers the outbox after."""
 
 from __future__ import annotations
 

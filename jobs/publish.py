@@ -297,6 +297,7 @@ class _Sender:
                 event_rows.record(session, notice=notice)
                 notices.append(notice)
         if post_rows.refresh_post(session, post_id=outcome.post_id).status is PostStatus.PUBLISHED:
+            event_rows.record(session, notice=Published(outcome.post_id))  # its officer hears it
             notices.append(Published(outcome.post_id))
         return status, detail, notices
 

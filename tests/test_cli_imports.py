@@ -103,3 +103,34 @@ def test_an_old_database_is_refused_without_alembic(tmp_path: Path) -> None:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     with pytest.raises(ConfigError, match="is at revision 0001; run `goodnews init`"):
         db.check_schema(engine)
+
+
+def test_the_cli_imports_no_chat_module_itself() -> None:
+    """The CLI has people told through the events outbox's dispatcher (``bot.courier``), the
+    one the worker uses; it never drives the chat itself (#11)."""
+    import ast
+
+    import bot.cli
+
+    tree = ast.parse(Path(bot.cli.__file__).read_text(encoding="utf-8"))
+    imported = [
+        name
+        for node in ast.walk(tree)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
+    ]
+    assert imported, "no import found: the check would pass on anything"
+    chat = [name for name in imported if name == "bot.chat" or name.startswith("bot.chat.")]
+    assert not chat, chat
+    from_bot = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "bot"
+        for alias in node.names
+    ]
+    assert "chat" not in from_bot

@@ -17,7 +17,7 @@ import pytest
 
 from tests import running
 from tests.conftest import Cli
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import JSON, FakeTelegram
 
 LAN, CHANNEL = 4102, -100410
 TEXT = "Tin tốt: {n} bạn trẻ dọn sạch bờ sông\nSáng nay {n} đoàn viên nhặt rác ven sông Tô Lịch."
@@ -97,3 +97,68 @@ def test_a_tick_killed_between_the_change_and_its_message_sends_it_once_after(
         cli("tick", "--at", due)
         assert len(alerts(tg, 1)) == 1
         assert len(tg.messages(CHANNEL)) == 1  # post 2 was not sent twice either
+
+
+def requests(tg: FakeTelegram, post_id: int) -> list[JSON]:
+    """The approval requests (the draft with its Approve button) the admin received."""
+    approve = f"approve:{post_id}"
+    return [
+        m
+        for m in tg.messages(LAN)
+        if any(
+            button.get("callback_data") == approve
+            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+        )
+    ]
+
+
+def test_an_unapprove_killed_after_its_commit_asks_the_admins_once_after(workdir: Path) -> None:
+    """The change is committed, then the CLI is SIGKILLed while it opens the bot (Telegram
+    holds the answer to getMe): no request went out. The next tick sends it, once, and the
+    admin's copy is remembered (a decision edits it)."""
+    with FakeTelegram() as tg:
+        cli, env = setup(tg, workdir)
+        cli("queue", "add", "--text", TEXT.format(n=1), "--approved")
+        [post] = json.loads(cli("queue", "--json").stdout)
+        tg.delay_next("getMe", 60)
+        mark = tg.mark()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "unapprove", str(post["id"])],
+            cwd=workdir,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            tg.wait_for_call("getMe", timeout=30, since=mark)
+        finally:
+            proc.kill()
+            proc.wait()
+        [again] = json.loads(cli("queue", "--json").stdout)
+        assert again["status"] == "pending"  # the change was committed before the kill
+        assert requests(tg, post["id"]) == []
+        cli("tick")  # the next cron tick delivers what the outbox holds
+        [request] = requests(tg, post["id"])
+        cli("tick")
+        assert len(requests(tg, post["id"])) == 1
+        cli("approve", str(post["id"]))  # the copy kept is the one the decision edits
+        edited = tg.message(LAN, request["message_id"])
+        assert edited["edits"], edited
+        assert requests(tg, post["id"]) == []  # its buttons are gone
+
+
+def test_a_draft_refused_for_now_reaches_the_admin_at_the_next_tick(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        cli, _env = setup(tg, workdir)
+        sample = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
+        cli("recap", "add", str(sample))
+        tg.fail_next("sendMessage", status=500, description="Internal Server Error")
+        drafted = cli("draft")
+        post_id = int(drafted.stdout.strip().splitlines()[-1])
+        assert "no admin has the approval request yet" in drafted.stderr
+        assert requests(tg, post_id) == []
+        tick_until(cli, datetime.now().astimezone().isoformat(),
+                   lambda: requests(tg, post_id), "the request's second try")  # fmt: skip
+        cli("tick")
+        assert len(requests(tg, post_id)) == 1

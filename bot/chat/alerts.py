@@ -1,16 +1,14 @@
-"""Warnings and notices to people in chat, each in its reader's language, each cause sent
-once (across restarts and workers). The admins' alerts about publications come from the
-events outbox (:func:`dispatch`), delivered at least once; the empty-slot warning and the
-weekly summary still remember their keys in the database."""
+"""Warnings and notices to people in chat, each in its reader's language. Each is recorded
+as an event with the change that caused it and delivered from the events outbox
+(:func:`dispatch`), at least once, each cause once (across restarts and workers)."""
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
+from typing import Literal
 
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
@@ -28,6 +26,7 @@ from bot.config import Config
 from bot.domain.engagement import PostEngagement
 from bot.domain.errors import UserError
 from bot.domain.notices import (
+    ApprovalRequested,
     CaughtUp,
     ChannelHeld,
     CollectionHeld,
@@ -35,13 +34,16 @@ from bot.domain.notices import (
     OutcomeUnknown,
     Published,
     PublishFailed,
+    ReasonGiven,
+    SlotsEmpty,
+    WeekEnded,
 )
-from bot.domain.posts import PostKind
-from bot.services import access, drafter, events, scheduling
+from bot.domain.posts import PostKind, PostStatus
+from bot.services import events, reminders
 from bot.services.gateway import Gateway
 from bot.services.post_detail import publication_url
-from bot.storage import audit_rows, event_rows, publication_rows
-from bot.storage.models import EventDelivery
+from bot.storage import event_rows, post_rows, publication_rows
+from bot.storage.models import EventDelivery, Post
 
 log = logging.getLogger(__name__)
 
@@ -49,117 +51,76 @@ log = logging.getLogger(__name__)
 async def warn_empty_slots(
     bot: Bot | None, *, db: Gateway, config: Config, now: datetime
 ) -> str | None:
-    """If tomorrow has empty slots: draft from the unused recaps, send the drafts to the
-    admins, and tell the admins (every slot) and the officers (their unit's slots, or the
-    organisation's for officers of no unit). Returns the warning text in the configured
-    language (None: nothing to say)."""
-    empty = await db.run(
-        lambda session: [
-            slot
-            for slot in scheduling.empty_slots_tomorrow(session, config, now=now)
-            if audit_rows.first_time(
-                session, key=f"empty:{slot.channel}:{slot.kind}:{slot.at:%Y%m%dT%H%M}"
-            )
-        ]
-    )
-    if not empty:
+    """If tomorrow has empty slots: draft from the unused recaps and record the drafts'
+    approval requests and the warning (to the admins, every slot; to the officers, their
+    unit's slots, or the organisation's for officers of no unit), then deliver them.
+    Returns the warning text in the configured language (None: nothing new to say)."""
+    notice = await db.run(reminders.warn_empty_tomorrow, config, now=now)
+    if notice is None:
         return None
-    groups: dict[str | None, _Group] = {}
-    for slot in empty:
-        group = groups.setdefault(config.audience_of_channel(slot.channel), _Group())
-        group.slots.append((slot.at, slot.channel, PostKind(slot.kind)))
-    for audience, group in groups.items():
-        for kind in dict.fromkeys(kind for _, _, kind in group.slots):
-            try:
-                post = await db.run(drafter.draft, config, kind=kind, recap_id=None, unit=audience)
-                assert post.id is not None
-                group.drafted.append(post.id)
-            except UserError:
-                group.missing.append(kind)
-    everything = _Group.merged(groups.values())
-    text = texts_for_code(config, None).empty_slots(*everything.parts())
-    if bot is None:
-        log.warning("%s", text)
-        return text
-    for post_id in everything.drafted:
-        for warning in (
-            await approval.send_requests(bot, db=db, config=config, post_id=post_id, now=now)
-        ).warnings:
-            log.warning("%s", warning)
-    admins = await db.run(lambda session: access.people_with(session, config, "admin"))
-    officers = await db.run(lambda session: access.people_with(session, config, "officer"))
-    officers = [o for o in officers if o not in admins]
-    for user, t in (await texts_by_user(db, config, admins)).items():
-        await _send(bot, user, t.empty_slots(*everything.parts()), None)
-    for user, t in (await texts_by_user(db, config, officers)).items():
-        mine = groups.get(config.audience_of_officer(user))
-        if mine is not None:
-            await _send(bot, user, t.empty_slots(*mine.parts()), None)
+    text = empty_slots_text(texts_for_code(config, None), notice, audience=ALL)
+    log.warning("%s", text)
+    if bot is not None:
+        await dispatch(bot, db=db, config=config)
     return text
 
 
-@dataclass
-class _Group:
-    """Tomorrow's empty slots of one audience (a unit's channels or the organisation's),
-    the drafts made for them and the kinds no recap was left for."""
+#: Every audience's slots (what the admins hear).
+ALL = "*"
 
-    slots: list[tuple[datetime, str, PostKind]] = field(default_factory=list)
-    drafted: list[int] = field(default_factory=list)
-    missing: list[PostKind] = field(default_factory=list)
 
-    def parts(
-        self,
-    ) -> tuple[list[tuple[datetime, str, PostKind]], list[int], list[PostKind]]:
-        return self.slots, self.drafted, list(dict.fromkeys(self.missing))
+def empty_slots_text(t: Texts, notice: SlotsEmpty, *, audience: str | None) -> str:
+    """The warning for one audience's slots (``ALL``: every slot)."""
 
-    @classmethod
-    def merged(cls, groups: Iterable[_Group]) -> _Group:
-        whole = cls()
-        for group in groups:
-            whole.slots += group.slots
-            whole.drafted += group.drafted
-            whole.missing += group.missing
-        return whole
+    def mine(who: str | None) -> bool:
+        return audience in {ALL, who}
+
+    slots = [(at, ch, PostKind(kind)) for at, ch, kind, who in notice.slots if mine(who)]
+    drafted = [post_id for post_id, who in notice.drafted if mine(who)]
+    missing = [PostKind(kind) for kind, who in notice.missing if mine(who)]
+    return t.empty_slots(slots, drafted, list(dict.fromkeys(missing)))
 
 
 async def weekly_summary(
     bot: Bot | None, *, db: Gateway, config: Config, now: datetime
 ) -> str | None:
-    """Last week's cadence per unit (Monday to Sunday, local), to the admins, once a week.
-    Returns the text in the configured language (None: already sent, or nothing expected)."""
+    """Last week's cadence per unit (Monday to Sunday, local), to the admins, once a week:
+    recorded as an event, then delivered. Returns the text in the configured language
+    (None: already summarised, or nothing expected)."""
     today = now.astimezone(config.tz).date()
-    end = today - timedelta(days=today.isoweekday())  # last Sunday
-    start = end - timedelta(days=6)
+    week = WeekEnded(today - timedelta(days=today.isoweekday() + 6), now)  # last Monday
 
-    def due(
-        session: Session,
-    ) -> tuple[report.Report, list[int], list[PostEngagement]] | None:
-        week = report.build(session, config, start=start, end=end, now=now)
-        if not week.expected or not audit_rows.first_time(
-            session, key=f"summary:{start.isoformat()}"
-        ):
-            return None
-        admins = access.people_with(session, config, "admin")
+    def due(session: Session) -> bool:
+        found = report.build(session, config, start=week.start, end=_end(week), now=now)
+        return found.expected and event_rows.record(session, notice=week)
+
+    if not await db.run(due):
+        return None
+    text = await summary_text(db, config, texts_for_code(config, None), week)
+    log.info("%s", text)
+    if bot is not None:
+        await dispatch(bot, db=db, config=config)
+    return text
+
+
+def _end(week: WeekEnded) -> date:
+    return week.start + timedelta(days=6)
+
+
+async def summary_text(db: Gateway, config: Config, t: Texts, week: WeekEnded) -> str:
+    """The week's summary for one reader: the units' cadence, then the most liked posts."""
+    start, end = week.start, _end(week)
+
+    def read(session: Session) -> tuple[report.Report, list[PostEngagement]]:
+        found = report.build(session, config, start=start, end=end, now=week.at)
         liked = week_of(
             session, config, start=_midnight(start, config), end=_midnight(end, config, 1)
         )
-        return week, admins, liked
+        return found, liked
 
-    found = await db.run(due)
-    if found is None:
-        return None
-    week, admins, liked = found
-
-    def summary(t: Texts) -> str:
-        parts = [t.weekly_summary(week), EngagementTexts(t).most_liked(liked)]
-        return "\n\n".join(p for p in parts if p)
-
-    text = summary(texts_for_code(config, None))
-    log.info("%s", text)
-    if bot is not None:
-        for admin, t in (await texts_by_user(db, config, admins)).items():
-            await _send(bot, admin, summary(t), None)
-    return text
+    found, liked = await db.run(read)
+    parts = [t.weekly_summary(found), EngagementTexts(t).most_liked(liked)]
+    return "\n\n".join(p for p in parts if p)
 
 
 def _midnight(day: date, config: Config, days: int = 0) -> datetime:
@@ -167,15 +128,11 @@ def _midnight(day: date, config: Config, days: int = 0) -> datetime:
 
 
 async def send_notice(bot: Bot | None, *, db: Gateway, config: Config, notice: Notice) -> bool:
-    """Log a notice; a post now out is told to the officer whose recap it was, once (False:
-    told already). The admins' alerts go out from the events outbox (:func:`dispatch`)."""
+    """Log a notice. Whoever must hear it hears it from the events outbox
+    (:func:`dispatch`): it was recorded with the change that caused it."""
+    del bot, db
     level = logging.INFO if isinstance(notice, Published) else logging.WARNING
     log.log(level, "%s", render(texts_for_code(config, None), notice)[0])
-    if bot is None or not isinstance(notice, Published):
-        return True
-    if not await db.run(audit_rows.first_time, key=notice.key):
-        return False
-    await approval.tell_submitter(bot, db=db, config=config, post_id=notice.post_id)
     return True
 
 
@@ -195,20 +152,9 @@ def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         ), None
     if isinstance(notice, CollectionHeld):
         return EngagementTexts(t).collection_held(notice.channel, notice.reason), None
-    return t.published_log(notice.post_id), None
-
-
-async def _send(bot: Bot, user: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """One notice, in as many messages as Telegram's limit takes (the buttons on the last)."""
-    parts = split_lines(text)
-    try:
-        for index, part in enumerate(parts, 1):
-            last = index == len(parts)
-            await bot.send_message(
-                user, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
-            )
-    except TelegramError as exc:
-        log.warning("could not tell %s: %s", user, exc)
+    # The others are told by their own subscribers (see :func:`_compose`).
+    text = t.published_log(notice.post_id) if isinstance(notice, Published) else notice.key
+    return text, None
 
 
 #: How long a claimed delivery is this dispatcher's before another may send it again.
@@ -234,42 +180,138 @@ async def dispatch(bot: Bot, *, db: Gateway, config: Config) -> datetime | None:
             await _deliver(bot, db, config, delivery, notice)
 
 
+#: A message: its text, its buttons, whether the text is HTML; None: nothing to say.
+Message = tuple[str, InlineKeyboardMarkup | None, bool] | None
+#: An officer waits for the admins' copies: how soon to look again.
+_WAIT = timedelta(seconds=5)
+
+
 async def _deliver(
     bot: Bot, db: Gateway, config: Config, delivery: EventDelivery, notice: Notice
 ) -> None:
+    """One delivery, settled after the try: done (with the admin's copy of an approval
+    request, in the same transaction), failed for good, or pending for another try."""
     assert delivery.id is not None
-    t = (await texts_by_user(db, config, [delivery.recipient]))[delivery.recipient]
-    text, markup = render(t, notice)
-    url = await _link(db, config, notice)
-    if url:  # what already went out (the photos before a text that did not), to check
-        text += "\n" + escape(url)
-    parts = split_lines(text)  # within Telegram's limit, the buttons on the last
+    delivery_id, recipient = delivery.id, delivery.recipient
+    t = (await texts_by_user(db, config, [recipient]))[recipient]
     try:
-        for index, part in enumerate(parts, 1):
-            last = index == len(parts)
-            await bot.send_message(
-                delivery.recipient,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None,
-            )
-    except _FOR_GOOD as exc:
-        log.warning("could not tell %s about %s: %s", delivery.recipient, notice.key, exc)
-        await db.run(event_rows.settle, delivery_id=delivery.id, status="failed", error=str(exc))
+        if isinstance(notice, ApprovalRequested) and delivery.subscriber == events.APPROVAL:
+            copy = await _request(bot, db, config, notice, admin=recipient, t=t)
+        else:
+            message = await _compose(db, config, delivery, notice, t)
+            if message == "wait":
+                next_at = datetime.now(UTC) + _WAIT
+                await db.run(event_rows.settle, delivery_id=delivery_id, status="pending",
+                             next_at=next_at)  # fmt: skip
+                return
+            await _send(bot, recipient, message)
+            copy = None
+    except (*_FOR_GOOD, UserError) as exc:  # refused for good, or what it is about is gone
+        log.warning("could not tell %s about %s: %s", recipient, notice.key, exc)
+        await db.run(event_rows.settle, delivery_id=delivery_id, status="failed", error=str(exc))
         return
     except TelegramError as exc:
         wait = _retry_after(exc) or min(900.0, 5.0 * 2**delivery.attempts)
-        log.warning("telling %s failed, again in %.0f s: %s", delivery.recipient, wait, exc)
+        log.warning("telling %s failed, again in %.0f s: %s", recipient, wait, exc)
         next_at = datetime.now(UTC) + timedelta(seconds=wait)
         await db.run(
             event_rows.settle,
-            delivery_id=delivery.id,
+            delivery_id=delivery_id,
             status="pending",
             error=str(exc),
             next_at=next_at,
         )
         return
-    await db.run(event_rows.settle, delivery_id=delivery.id, status="done")
+
+    def settle(session: Session) -> None:
+        if copy is not None and isinstance(notice, ApprovalRequested):  # to edit it later
+            post_rows.add_approval_message(
+                session, post_id=notice.post_id, chat_id=recipient, message_id=copy
+            )
+        event_rows.settle(session, delivery_id=delivery_id, status="done")
+
+    await db.run(settle)
+
+
+async def _request(
+    bot: Bot, db: Gateway, config: Config, notice: ApprovalRequested, *, admin: int, t: Texts
+) -> int | None:
+    """An approval request to one admin, while the post still waits for a decision; the
+    message id of the admin's copy (None: decided meanwhile, nothing sent)."""
+    post = await db.run(post_rows.get_post, post_id=notice.post_id)
+    if post.status is not PostStatus.PENDING:
+        return None
+    return await approval.send_request(
+        bot, db=db, config=config, post_id=notice.post_id, admin=admin, t=t,
+        now=datetime.now(UTC),
+    )  # fmt: skip
+
+
+async def _compose(
+    db: Gateway, config: Config, delivery: EventDelivery, notice: Notice, t: Texts
+) -> Message | Literal["wait"]:
+    """The message one recipient gets for an event."""
+    if isinstance(notice, ApprovalRequested):  # the officer, once an admin has the draft
+        return await _drafted(db, delivery, notice, t)
+    if isinstance(notice, Published):
+        found = await approval.submitter_notice(db, config, post_id=notice.post_id)
+        return (found[1], None, False) if found is not None else None
+    if isinstance(notice, ReasonGiven):
+        return t.officer_reason(notice.post_id, notice.reason), None, False
+    if isinstance(notice, SlotsEmpty):
+        return _empty_slots(config, delivery, notice, t)
+    if isinstance(notice, WeekEnded):
+        return await summary_text(db, config, t, notice), None, True
+    text, markup = render(t, notice)
+    url = await _link(db, config, notice)
+    if url:  # what already went out (the photos before a text that did not), to check
+        text += "\n" + escape(url)
+    return text, markup, True
+
+
+def _empty_slots(config: Config, delivery: EventDelivery, notice: SlotsEmpty, t: Texts) -> Message:
+    """Every slot for an admin, their unit's for an officer; nothing once the day is over."""
+    if notice.day < datetime.now(config.tz).date():
+        return None
+    admin = delivery.subscriber == events.ADMINS
+    whose = ALL if admin else config.audience_of_officer(delivery.recipient)
+    return empty_slots_text(t, notice, audience=whose), None, True
+
+
+async def _drafted(
+    db: Gateway, delivery: EventDelivery, notice: ApprovalRequested, t: Texts
+) -> Message | Literal["wait"]:
+    """ "Waits for the admins", said to the officer only once an admin has the draft."""
+
+    def read(session: Session) -> tuple[Post, bool, int]:
+        post = post_rows.get_post(session, post_id=notice.post_id)
+        copies = bool(post_rows.approval_messages(session, post_id=notice.post_id))
+        waiting = event_rows.waiting(
+            session, event_id=delivery.event_id, subscriber=events.APPROVAL
+        )
+        return post, copies, waiting
+
+    post, copies, waiting = await db.run(read)
+    if post.status is not PostStatus.PENDING or post.id is None:
+        return None
+    if not copies:
+        return "wait" if waiting else None
+    return t.officer_drafted(post.recap_id or 0, post.id, post.kind), None, False
+
+
+async def _send(bot: Bot, user: int, message: Message) -> None:
+    """One message, in as many as Telegram's limit takes (the buttons on the last)."""
+    if message is None:
+        return
+    text, markup, html = message
+    parts = split_lines(text) if html else [text]
+    for index, part in enumerate(parts, 1):
+        await bot.send_message(
+            user,
+            part,
+            parse_mode=ParseMode.HTML if html else None,
+            reply_markup=markup if index == len(parts) else None,
+        )
 
 
 async def _link(db: Gateway, config: Config, notice: Notice) -> str | None:

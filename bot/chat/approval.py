@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -21,7 +21,7 @@ from bot.config import Config
 from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.services import access, decisions, post_rules
+from bot.services import decisions, post_rules
 from bot.services.gateway import Gateway
 from bot.services.post_detail import publication_url
 from bot.storage import post_rows, publication_rows, recap_rows
@@ -125,7 +125,7 @@ def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeybo
 
 def request_text(t: Texts, config: Config, post: Post, slot: datetime, footer: str = "") -> str:
     """The request with the post in it, or, when the two would be over Telegram's limit,
-    with a pointer to the post sent on its own just before (see :func:`send_requests`)."""
+    with a pointer to the post sent on its own just before (see :func:`send_request`)."""
     assert post.id is not None
     post_id = post.id
     warning = "\n".join(filter(None, [tone_warning(t, post), rewrite_line(t, post)]))
@@ -205,57 +205,30 @@ def decision_text(t: Texts, post: Post, who: str) -> str:
     return within_limit(lambda h: t.closed(post_id=post_id, status=status, html=h), html, "")
 
 
-@dataclass
-class Requests:
-    """How sending a draft to the admins went: how many got it, a warning for each who did not."""
+async def send_request(
+    bot: Bot, *, db: Gateway, config: Config, post_id: int, admin: int, t: Texts, now: datetime
+) -> int:
+    """Send the draft to one admin, its photos first (a post too long to share a message
+    with the request goes on its own before it); the request's message id. A refusal
+    raises :class:`TelegramError` (the events dispatcher decides when to try again)."""
 
-    reached: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
-async def send_requests(
-    bot: Bot, *, db: Gateway, config: Config, post_id: int, now: datetime
-) -> Requests:
-    """Send the draft to every admin (a post too long to share a message with the request
-    goes first, on its own). The officer who wrote it hears it waits for the admins only
-    when one of them did get it."""
-
-    def read(session: Session) -> tuple[Post, datetime, list[int]]:
+    def read(session: Session) -> tuple[Post, datetime]:
         post = post_rows.get_post(session, post_id=post_id)
-        slot = decisions.proposed_slot(session, config, post=post, now=now)
-        return post, slot, access.people_with(session, config, "admin")
+        return post, decisions.proposed_slot(session, config, post=post, now=now)
 
-    post, slot, admins = await db.run(read)
-    result = Requests()
-    if not admins:
-        result.warnings.append("nobody to ask: no admins in telegram.admins or owners")
-    html = render_telegram_html(post_rules.as_draft(post))
-    for admin, t in (await texts_by_user(db, config, admins)).items():
-        await show_photos(bot, db, config, chat_id=admin, post_id=post_id)
-        text = request_text(t, config, post, slot)
-        try:
-            if text.endswith(t.post_above()):
-                for part in split_lines(html):
-                    await bot.send_message(admin, part, parse_mode=ParseMode.HTML)
-            message = await bot.send_message(
-                admin,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(t, post_id, rewritten=post.extractive_body is not None),
-            )
-        except TelegramError as exc:
-            result.warnings.append(f"admin {admin} did not get the approval request: {exc}")
-            continue
-        result.reached += 1
-        await db.run(
-            post_rows.add_approval_message,
-            post_id=post_id,
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-        )
-    if result.reached:
-        await tell_submitter(bot, db=db, config=config, post_id=post_id)
-    return result
+    post, slot = await db.run(read)
+    await show_photos(bot, db, config, chat_id=admin, post_id=post_id)
+    text = request_text(t, config, post, slot)
+    if text.endswith(t.post_above()):
+        for part in split_lines(render_telegram_html(post_rules.as_draft(post))):
+            await bot.send_message(admin, part, parse_mode=ParseMode.HTML)
+    message = await bot.send_message(
+        admin,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(t, post_id, rewritten=post.extractive_body is not None),
+    )
+    return message.message_id
 
 
 async def refresh_requests(
@@ -328,6 +301,19 @@ async def _edit_copies(
 async def tell_submitter(bot: Bot, *, db: Gateway, config: Config, post_id: int) -> None:
     """Tell the officer whose recap became this post where it stands: drafted (waiting for
     the admins), approved, rejected, published."""
+    found = await submitter_notice(db, config, post_id=post_id)
+    if found is None:
+        return
+    officer, text = found
+    try:
+        await bot.send_message(officer, text)
+    except TelegramError as exc:
+        log.warning("could not tell officer %s about post %s: %s", officer, post_id, exc)
+
+
+async def submitter_notice(db: Gateway, config: Config, *, post_id: int) -> tuple[int, str] | None:
+    """The officer whose recap became this post, and what they hear of where it stands
+    (None: no officer, or nothing to say)."""
 
     def read(session: Session) -> tuple[Post, int | None, list[tuple[str, str | None]]]:
         post = post_rows.get_post(session, post_id=post_id)
@@ -343,20 +329,22 @@ async def tell_submitter(bot: Bot, *, db: Gateway, config: Config, post_id: int)
 
     post, officer, sent_on = await db.run(read)
     if officer is None:
-        return
+        return None
     t = (await texts_by_user(db, config, [officer]))[officer]
-    recap_id = post.recap_id or 0
+    text = submitter_text(t, post, sent_on)
+    return (officer, text) if text is not None else None
+
+
+def submitter_text(t: Texts, post: Post, sent_on: list[tuple[str, str | None]]) -> str | None:
+    """What the officer hears of the post as it now stands."""
+    assert post.id is not None
+    recap_id, post_id = post.recap_id or 0, post.id
     if post.status is PostStatus.PENDING:
-        text = t.officer_drafted(recap_id, post_id, post.kind)
-    elif post.status is PostStatus.SCHEDULED and post.slot is not None:
-        text = t.officer_approved(recap_id, post_id, post.slot)
-    elif post.status is PostStatus.REJECTED:
-        text = t.officer_rejected(recap_id, post_id)
-    elif post.status is PostStatus.PUBLISHED:
-        text = t.officer_published(recap_id, post_id, sent_on)
-    else:
-        return
-    try:
-        await bot.send_message(officer, text)
-    except TelegramError as exc:
-        log.warning("could not tell officer %s about post %s: %s", officer, post_id, exc)
+        return t.officer_drafted(recap_id, post_id, post.kind)
+    if post.status is PostStatus.SCHEDULED and post.slot is not None:
+        return t.officer_approved(recap_id, post_id, post.slot)
+    if post.status is PostStatus.REJECTED:
+        return t.officer_rejected(recap_id, post_id)
+    if post.status is PostStatus.PUBLISHED:
+        return t.officer_published(recap_id, post_id, sent_on)
+    return None

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import admin, approval, followers, officers, people, reactions, role_help
+from bot.chat import admin, alerts, approval, followers, officers, people, reactions, role_help
 from bot.chat.patience import Tap, patiently
 from bot.chat.people import reader
 from bot.chat.services import KEY, ChatServices, services
@@ -197,9 +197,8 @@ async def _answer_question(
         await _refresh(context, post_id)
         await message.reply_text(t.edited())
         return
-    if officer is not None:
-        to_officer = (await people.texts_by_user(found.db, found.config, [officer]))[officer]
-        await context.bot.send_message(officer, to_officer.officer_reason(post_id, answer))
+    if officer is not None:  # the reason was recorded for the officer with it
+        await alerts.dispatch(context.bot, db=found.db, config=found.config)
     await message.reply_text(t.reason_relayed() if officer is not None else t.reason_kept())
 
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from sqlmodel import Session
 from telegram import ForceReply, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.chat import approval
+from bot.chat import alerts
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
-from bot.services import access, intake, queued
+from bot.services import access, events, intake, queued
+from bot.storage import post_rows
 
 log = logging.getLogger(__name__)
 
@@ -55,33 +57,34 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
         return
     found, t = services(context), reader(context, user)
     now = datetime.now(UTC)
-    try:
-        post = await found.db.run(
-            lambda session: queued.queue_post(
-                session,
-                found.config,
-                text=text,
-                kind=PostKind.DAILY,
-                at=None,
-                channels=[],
-                approved=False,
-                reserve=False,
-                now=now,
-                by=user.id,
-                unit=found.config.audience_of_officer(user.id),
-            )
+
+    def store(session: Session) -> int:
+        post = queued.queue_post(
+            session,
+            found.config,
+            text=text,
+            kind=PostKind.DAILY,
+            at=None,
+            channels=[],
+            approved=False,
+            reserve=False,
+            now=now,
+            by=user.id,
+            unit=found.config.audience_of_officer(user.id),
         )
+        assert post.id is not None
+        events.ask_admins(session, post_id=post.id)  # recorded with the draft
+        return post.id
+
+    try:
+        post_id = await found.db.run(store)
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
         return
-    assert post.id is not None
-    sent = await approval.send_requests(
-        context.bot, db=found.db, config=found.config, post_id=post.id, now=now
-    )
-    for warning in sent.warnings:
-        log.warning("%s", warning)
+    await alerts.dispatch(context.bot, db=found.db, config=found.config)
+    reached = await found.db.run(post_rows.approval_messages, post_id=post_id)
     # Said only once known: "sent to the admins" when at least one of them has it.
-    await message.reply_text(t.post_drafted(post.id) if sent.reached else t.post_not_sent(post.id))
+    await message.reply_text(t.post_drafted(post_id) if reached else t.post_not_sent(post_id))
 
 
 async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

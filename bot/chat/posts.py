@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.chat import approval
+from bot.chat import alerts, approval
 from bot.chat.draft_photos import show_photos
 from bot.chat.people import reader
 from bot.chat.services import ChatServices, services
@@ -306,7 +306,7 @@ async def _act(
         decision = await db.run(decisions.unapprove, post_id=post_id, now=now, by=user_id)
         if decision.changed:
             await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
-            await approval.send_requests(bot, db=db, config=config, post_id=post_id, now=now)
+            await alerts.dispatch(bot, db=db, config=config)  # the request, asked anew
     elif action == "S":
         assert query_text is not None
         text = _confirmed_text(query_text)

@@ -1,13 +1,15 @@
-"""What the worker has to tell the admins: plain data, rendered in chat by each reader's
-language. Each notice has a ``key``: one cause gives one message, on any worker, however
-many times the worker meets it (the keys are remembered in the database).
+"""What people must hear (admins, officers): plain data, recorded as an event in the
+transaction of the change that caused it and rendered in chat in each reader's language.
+Each notice has a ``key``: one cause gives one event, on any worker, however many times
+the worker meets it (the keys are remembered in the database).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -94,24 +96,124 @@ class Published:
         return f"published:{self.post_id}"
 
 
-Notice = CaughtUp | PublishFailed | OutcomeUnknown | ChannelHeld | CollectionHeld | Published
+@dataclass(frozen=True)
+class ApprovalRequested:
+    """A draft waits for the admins (drafted, or back to pending): each admin of the moment
+    gets it with its buttons; the officer who wrote it hears it waits, once an admin has it.
+    ``round``: the how-many-th request for this post (an unapproved post is asked again)."""
 
-#: Notices the admins hear about, delivered from the events outbox (a Published notice goes
-#: to the officer as the post's story, not from the outbox).
+    post_id: int
+    round: int
+
+    @property
+    def key(self) -> str:
+        return f"approval:{self.post_id}:{self.round}"
+
+
+@dataclass(frozen=True)
+class ReasonGiven:
+    """An admin said why a post was rejected: the officer whose post it was hears it."""
+
+    post_id: int
+    officer: int
+    reason: str
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"reason:{self.post_id}:{self.at:%Y%m%dT%H%M%S%f}"
+
+
+@dataclass(frozen=True)
+class SlotsEmpty:
+    """Tomorrow has slots no post fills: the admins hear all of them, each officer those of
+    their unit (or the organisation's). Each slot is ``(at, channel, kind, audience)``; the
+    drafts made for them and the kinds no recap was left for are ``(id | kind, audience)``."""
+
+    day: date
+    slots: tuple[tuple[datetime, str, str, str | None], ...]
+    drafted: tuple[tuple[int, str | None], ...]
+    missing: tuple[tuple[str, str | None], ...]
+
+    @property
+    def key(self) -> str:
+        # The slots themselves: warning again about the same ones is the same cause.
+        slots = ",".join(slot_key(s) for s in self.slots).encode()
+        return f"empty:{self.day.isoformat()}:{hashlib.sha256(slots).hexdigest()[:32]}"
+
+    @classmethod
+    def decode(cls, data: dict[str, object]) -> SlotsEmpty:
+        rows = data["slots"], data["drafted"], data["missing"]
+        slots, drafted, missing = (list(r) if isinstance(r, list) else [] for r in rows)
+        return cls(
+            date.fromisoformat(str(data["day"])),
+            tuple((datetime.fromisoformat(a), c, k, u) for a, c, k, u in slots),
+            tuple((int(i), u) for i, u in drafted),
+            tuple((str(k), u) for k, u in missing),
+        )
+
+
+def slot_key(slot: tuple[datetime, str, str, str | None]) -> str:
+    at, channel, kind, _audience = slot
+    return f"{channel}:{kind}:{at:%Y%m%dT%H%M}"
+
+
+@dataclass(frozen=True)
+class WeekEnded:
+    """A week (Monday ``start`` to Sunday, local) is over: the admins get its summary, as
+    it stood at ``at`` (when it was found due)."""
+
+    start: date
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"summary:{self.start.isoformat()}"
+
+
+Notice = (
+    CaughtUp
+    | PublishFailed
+    | OutcomeUnknown
+    | ChannelHeld
+    | CollectionHeld
+    | Published
+    | ApprovalRequested
+    | ReasonGiven
+    | SlotsEmpty
+    | WeekEnded
+)
+
+#: Notices the admins hear about as alerts (rendered by :func:`bot.chat.alerts.render`).
 ADMIN_NOTICES = (CaughtUp, PublishFailed, OutcomeUnknown, ChannelHeld, CollectionHeld)
-_BY_NAME: dict[str, type[Notice]] = {kind.__name__: kind for kind in (*ADMIN_NOTICES, Published)}
+_BY_NAME: dict[str, type[Notice]] = {
+    kind.__name__: kind
+    for kind in (*ADMIN_NOTICES, Published, ApprovalRequested, ReasonGiven, SlotsEmpty, WeekEnded)
+}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def to_payload(notice: Notice) -> str:
     """The notice as stored with its event: its kind and fields, instants in ISO 8601."""
-    data = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(notice).items()}
+    data = {k: _plain(v) for k, v in asdict(notice).items()}
     return json.dumps({"kind": type(notice).__name__, **data}, ensure_ascii=False)
 
 
 def from_payload(text: str) -> Notice:
     data = json.loads(text)
     kind = _BY_NAME[data.pop("kind")]
+    if kind is SlotsEmpty:
+        return SlotsEmpty.decode(data)
     for field in fields(kind):
         if field.type == "datetime":
             data[field.name] = datetime.fromisoformat(data[field.name])
+        elif field.type == "date":
+            data[field.name] = date.fromisoformat(data[field.name])
     return kind(**data)

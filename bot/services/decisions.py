@@ -11,13 +11,15 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError
+from bot.domain.notices import ReasonGiven
 from bot.domain.posts import APPROVABLE, REJECTABLE, PostStatus
 from bot.domain.slots import next_free_slot, slots_after
+from bot.services import events
 from bot.services.access import people_with
 from bot.services.post_rules import refused, rewrite, target_channels
 from bot.services.views import PostView
-from bot.storage import audit_rows, post_rows, publication_rows, recap_rows
-from bot.storage.models import Post
+from bot.storage import audit_rows, event_rows, post_rows, publication_rows, recap_rows
+from bot.storage.models import Post, utcnow
 
 
 @dataclass(frozen=True)
@@ -239,8 +241,12 @@ def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str
         raise refused(post, N_("post {post_id} is {status}, not rejected"))
     audit_rows.audit(session, actor=by, action="reject-reason", post_id=post_id, detail=reason)
     if post.recap_id is None:  # written in chat (/new): its author hears it
-        return audit_rows.author_of(session, post_id=post_id)
-    return recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
+        officer = audit_rows.author_of(session, post_id=post_id)
+    else:
+        officer = recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
+    if officer is not None:  # told from the outbox, recorded with the reason
+        event_rows.record(session, notice=ReasonGiven(post_id, officer, reason, utcnow()))
+    return officer
 
 
 def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None = None) -> Decision:
@@ -257,4 +263,5 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
     audit_rows.audit(
         session, actor=by, action="unapprove", post_id=post_id, before="scheduled", after="pending"
     )
+    events.ask_admins(session, post_id=post_id)  # the admins get the draft again
     return Decision(PostView.of(post), changed=True)

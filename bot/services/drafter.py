@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.domain import drafting, ranking, rotation, tone
 from bot.domain.errors import N_, InvalidStateError, NotFoundError
 from bot.domain.posts import PostKind
+from bot.services import events
 from bot.storage import post_rows, recap_rows
 from bot.storage.models import Post, Recap
 
@@ -94,6 +95,7 @@ def draft(
     session.flush()
     assert post.id is not None and recap.id is not None
     _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
+    events.ask_admins(session, post_id=post.id)  # with the draft: never one without the other
     return post
 
 

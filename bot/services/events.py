@@ -1,5 +1,10 @@
-"""Who hears each recorded event: its deliveries, listed once per event (the admins of the
-moment for the admins' alerts)."""
+"""Who hears each recorded event: its deliveries, listed once per event, from the people of
+the moment (the admins when the event is expanded, the officer whose recap a post came from).
+
+Subscribers: ``admins`` (the admins' alerts, the weekly summary, tomorrow's empty slots),
+``approval`` (a draft with its buttons to each admin), ``submitter`` (the officer whose
+recap became the post), ``officer`` (a named officer: a rejection's reason; tomorrow's empty
+slots of their unit)."""
 
 from __future__ import annotations
 
@@ -8,17 +13,61 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.domain.notices import (
+    ADMIN_NOTICES,
+    ApprovalRequested,
+    Notice,
+    Published,
+    ReasonGiven,
+    SlotsEmpty,
+    WeekEnded,
+)
 from bot.services import access
-from bot.storage import event_rows
+from bot.storage import event_rows, post_rows, recap_rows
 
-ADMINS = "admins"
+ADMINS, APPROVAL, SUBMITTER, OFFICER = "admins", "approval", "submitter", "officer"
 
 
 def expand(session: Session, config: Config, *, now: datetime) -> int:
     """List the deliveries of every event not yet expanded; how many events were."""
     events = event_rows.unexpanded(session)
-    if events:
-        admins = [(ADMINS, admin) for admin in access.people_with(session, config, "admin")]
-    for event_id, _notice in events:
-        event_rows.expand(session, event_id=event_id, recipients=admins, now=now)
+    for event_id, notice in events:
+        recipients = _recipients(session, config, notice)
+        event_rows.expand(session, event_id=event_id, recipients=recipients, now=now)
     return len(events)
+
+
+def _recipients(session: Session, config: Config, notice: Notice) -> list[tuple[str, int]]:
+    admins = access.people_with(session, config, "admin")
+    if isinstance(notice, (*ADMIN_NOTICES, WeekEnded)):
+        return [(ADMINS, admin) for admin in admins]
+    if isinstance(notice, ApprovalRequested):  # the officer after the admins: see the chat
+        officer = submitter(session, post_id=notice.post_id)
+        return [(APPROVAL, a) for a in admins] + [(SUBMITTER, o) for o in [officer] if o]
+    if isinstance(notice, Published):
+        return [(SUBMITTER, o) for o in [submitter(session, post_id=notice.post_id)] if o]
+    if isinstance(notice, ReasonGiven):
+        return [(OFFICER, notice.officer)]
+    assert isinstance(notice, SlotsEmpty)
+    audiences = {audience for *_, audience in notice.slots}
+    officers = [
+        (OFFICER, o)
+        for o in access.people_with(session, config, "officer")
+        if o not in admins and config.audience_of_officer(o) in audiences
+    ]
+    return [(ADMINS, admin) for admin in admins] + officers
+
+
+def submitter(session: Session, *, post_id: int) -> int | None:
+    """The officer whose recap became this post (None: written by hand, or by the CLI)."""
+    post = post_rows.get_post(session, post_id=post_id)
+    if post.recap_id is None:
+        return None
+    return recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
+
+
+def ask_admins(session: Session, *, post_id: int) -> None:
+    """Record that the admins of the moment must get this pending draft with its buttons
+    (a new round each time: a post unapproved is asked again)."""
+    done = event_rows.count_keys(session, prefix=f"approval:{post_id}:")
+    event_rows.record(session, notice=ApprovalRequested(post_id, done + 1))

@@ -1,4 +1,4 @@
-"""The audit log, and the alerts already given.
+"""The audit log.
 
 Keyword-only functions, each taking the session it works in; they do not commit (the
 caller's ``session_scope`` does), so a multi-step change is all-or-nothing."""
@@ -7,23 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain.posts import PostKind
-from bot.storage.models import Alert, AuditEntry, Post, utcnow
-
-
-def first_time(session: Session, *, key: str) -> bool:
-    """Record the alert ``key``; False when it was already recorded (by any worker)."""
-    if session.get(Alert, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Alert(key=key))
-    except IntegrityError:  # another worker recorded it at the same moment
-        return False
-    return True
+from bot.storage.models import AuditEntry, Post, utcnow
 
 
 def audit(

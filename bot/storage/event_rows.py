@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from bot.domain.notices import Notice, from_payload, to_payload
 from bot.storage.models import Event, EventDelivery
@@ -28,6 +28,19 @@ def record(session: Session, *, notice: Notice) -> bool:
     except IntegrityError:  # another worker recorded it at the same moment
         return False
     return True
+
+
+def count_keys(session: Session, *, prefix: str) -> int:
+    """How many events were recorded with a key starting with ``prefix``."""
+    matching = col(Event.key).startswith(prefix, autoescape=True)
+    query = select(func.count()).select_from(Event).where(matching)
+    return session.exec(query).one()
+
+
+def notices_with(session: Session, *, prefix: str) -> list[Notice]:
+    """The notices of the events whose key starts with ``prefix``, oldest first."""
+    query = select(Event.payload).where(col(Event.key).startswith(prefix, autoescape=True))
+    return [from_payload(payload) for payload in session.exec(query.order_by(col(Event.id)))]
 
 
 def unexpanded(session: Session) -> list[tuple[int, Notice]]:
@@ -101,3 +114,17 @@ def next_due(session: Session) -> datetime | None:
     """When the earliest pending delivery is due (None: nothing pending)."""
     query = select(EventDelivery.next_at).where(EventDelivery.status == "pending")
     return session.exec(query.order_by(col(EventDelivery.next_at)).limit(1)).first()
+
+
+def waiting(session: Session, *, event_id: int, subscriber: str) -> int:
+    """How many of an event's deliveries to ``subscriber`` are still to be tried."""
+    query = (
+        select(func.count())
+        .select_from(EventDelivery)
+        .where(
+            EventDelivery.event_id == event_id,
+            EventDelivery.subscriber == subscriber,
+            EventDelivery.status == "pending",
+        )
+    )
+    return session.exec(query).one()

@@ -260,13 +260,6 @@ class AuditEntry(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
 
 
-class Alert(SQLModel, table=True):
-    """An alert already sent, by its cause: one cause gives one message, on any worker."""
-
-    key: str = Field(primary_key=True, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-
-
 class ChannelState(SQLModel, table=True):
     """What changed about a channel at run time: paused by a person, or held because its
     credentials or permissions need a person (an expired Page token, the bot removed)."""

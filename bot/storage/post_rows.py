@@ -172,7 +172,16 @@ def count_published(session: Session, *, since: datetime) -> int:
 
 
 def add_approval_message(session: Session, *, post_id: int, chat_id: int, message_id: int) -> None:
-    session.add(ApprovalMessage(post_id=post_id, chat_id=chat_id, message_id=message_id))
+    """Remember an admin's copy of a request; a request sent again (the post unapproved)
+    replaces the copy kept, since the newest is the one to edit."""
+    query = select(ApprovalMessage).where(
+        ApprovalMessage.post_id == post_id, ApprovalMessage.chat_id == chat_id
+    )
+    copy = session.exec(query).first()
+    if copy is None:
+        copy = ApprovalMessage(post_id=post_id, chat_id=chat_id, message_id=message_id)
+    copy.message_id = message_id
+    session.add(copy)
     session.flush()
 
 

@@ -9,16 +9,14 @@ each, in the database's thread, never on the event loop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from telegram import Bot
-from telegram.error import TelegramError
 
-from bot.chat import approval, people
+from bot.chat import alerts, approval
 from bot.config import Config
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.publishers import open_publishers
@@ -103,13 +101,10 @@ async def reject(
             )
         return decision, officer
 
-    decision, officer = await desk.db.run(decide)
+    decision, _officer = await desk.db.run(decide)
     outcome = await _decided(desk, decision, who=name)
-    if officer is not None and desk.bot is not None:
-        t = (await people.texts_by_user(desk.db, desk.config, [officer]))[officer]
-        # The decision stands if the officer cannot be reached; the reason is in the log.
-        with suppress(TelegramError):
-            await desk.bot.send_message(officer, t.officer_reason(post_id, reason.strip()))
+    if desk.bot is not None:  # the reason, recorded with it, to the officer
+        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
     return outcome
 
 
@@ -193,9 +188,7 @@ async def draft(desk: Desk, *, recap_id: int, kind: PostKind, now: datetime) -> 
             drafter.draft(session, desk.config, kind=kind, recap_id=recap_id, now=now)
         )
 
-    post = await desk.db.run(make)
+    post = await desk.db.run(make)  # its approval request recorded with it
     if desk.bot is not None:
-        await approval.send_requests(
-            desk.bot, db=desk.db, config=desk.config, post_id=post.id, now=now
-        )
+        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
     return post
