@@ -103,5 +103,7 @@ def error(exc: UserError) -> str:
     params = dict(exc.params)
     if "status" in params:
         params["status"] = status(str(params["status"]))
+    if "kind" in params:
+        params["kind"] = kind(str(params["kind"]))
     text = tr(exc.template, **params) if exc.template else str(exc)
     return text.splitlines()[0] if text else repr(exc)

@@ -36,7 +36,7 @@ from bot.domain.compliance import (
     pause_intervals,
 )
 from bot.domain.engagement import UnitEngagement, total, unit_totals
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
 from bot.storage import audit_rows, channel_rows, publication_rows
 
@@ -68,7 +68,7 @@ def period(
     end = end or now.astimezone(config.tz).date()
     start = start or end - timedelta(days=DEFAULT_DAYS)
     if start > end:
-        raise UserError(f"--from {start} is after --to {end}")
+        raise UserError(N_("--from {start} is after --to {end}"), start=start, end=end)
     return start, end
 
 
@@ -87,7 +87,11 @@ def build(
         units = [u for u in units if u.id == unit]
         if not units:
             known = ", ".join(u.id for u in _units(config))
-            raise UserError(f"--unit: no unit {unit!r} in the config (units: {known})")
+            raise UserError(
+                N_("--unit: no unit {unit!r} in the config (units: {known})"),
+                unit=unit,
+                known=known,
+            )
     # Margins: a weekly slot's whole ISO week and the day before count toward it.
     since = _midnight(config, start - timedelta(days=8))
     until = _midnight(config, end + timedelta(days=9))
