@@ -1191,7 +1191,7 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
         for item in moved:
             say(_moved(item, config))
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
-            notice = publishers.dry_run_notice(config)
+            notice = publishers.dry_run_notice(config, tr)
 
             async def notify(notice: Notice) -> bool:
                 from bot.chat.alerts import send_notice  # the chat loads only to say something
