@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 import click
 
 from bot import cli_texts, logs
-from bot.cli_texts import tr
+from bot.cli_texts import format_local, tr  # format_local: slots' own, in the CLI's language
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
-from bot.domain.slots import check_year, format_local
+from bot.domain.slots import check_year
 
 
 def _lazy(name: str) -> ModuleType:
@@ -653,8 +653,8 @@ def _print_board(board: list[Any], config: Config, days: int) -> None:
             )
             flag = f" [{cli_texts.status(line.status)}]" if line.status else ""
             click.echo(
-                f"  {line.at.astimezone(config.tz):%H:%M} {line.kind.value:<6} {what}{flag} · "
-                + ", ".join(line.channels)
+                f"  {line.at.astimezone(config.tz):%H:%M} {cli_texts.kind(line.kind.value):<6} "
+                f"{what}{flag} · " + ", ".join(line.channels)
             )
 
 

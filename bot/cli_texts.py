@@ -11,9 +11,12 @@ scripts that read them keep working; ``--json`` output is never translated.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import i18n
+from bot.domain import slots
 from bot.domain.errors import N_, UserError
 
 ENV_LANGUAGE = "GOODNEWS_LANGUAGE"
@@ -33,6 +36,9 @@ STATUS_NAMES = {
     "claimed": N_("being published"),
     "sending": N_("being published"),
 }
+
+#: Weekdays, Monday first, as a date's first word (``Th 2`` in Vietnamese).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 #: A post's kind as people read it.
 KIND_NAMES = {"daily": N_("daily"), "weekly": N_("weekly")}
@@ -107,3 +113,15 @@ def error(exc: UserError) -> str:
         params["kind"] = kind(str(params["kind"]))
     text = tr(exc.template, **params) if exc.template else str(exc)
     return text.splitlines()[0] if text else repr(exc)
+
+
+def format_local(instant: datetime, tz: ZoneInfo) -> str:
+    """:func:`bot.domain.slots.format_local` in the CLI's language: ``Sun 2026-11-29 19:00
+    +07`` in English, ``CN 29/11/2026 19:00 +07`` in Vietnamese."""
+    english = slots.format_local(instant, tz)
+    if language() == i18n.SOURCE:
+        return english
+    local = instant.astimezone(tz)
+    # Translators: a strftime date pattern, e.g. "%d/%m/%Y".
+    day = local.strftime(tr("%Y-%m-%d"))
+    return f"{tr(WEEKDAYS[local.weekday()])} {day} {english.split(' ', 2)[2]}"
