@@ -64,7 +64,9 @@ class Publishers:
         return translate(
             N_("dry run for {channels}: {tokens} not set, posts go to {outbox}/ instead")
         ).format(
-            channels=", ".join(self.dry_run), tokens=" / ".join(missing), outbox=config.outbox_dir
+            channels=", ".join(self.dry_run),
+            tokens=translate(N_(" and ")).join(missing),
+            outbox=config.outbox_dir,
         )
 
 
