@@ -22,21 +22,6 @@ from bot.domain.errors import N_, UserError
 ENV_LANGUAGE = "GOODNEWS_LANGUAGE"
 DEFAULT = "vi"
 
-#: How people read a post's or publication's status (the chat shows the same words).
-STATUS_NAMES = {
-    "pending": N_("waiting for approval"),
-    "scheduled": N_("scheduled"),
-    "published": N_("published"),
-    "rejected": N_("rejected"),
-    "failed": N_("failed"),
-    "cancelled": N_("cancelled"),
-    "retracted": N_("taken down"),
-    "sent": N_("sent"),
-    "unknown": N_("outcome unknown"),
-    "claimed": N_("being published"),
-    "sending": N_("being published"),
-}
-
 #: Weekdays, Monday first, as a date's first word (``Th 2`` in Vietnamese).
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
@@ -91,9 +76,9 @@ def tr(message: str, /, **params: object) -> str:
 def status(value: str) -> str:
     """A status as people read it: ``scheduled`` → ``đã lên lịch``. English keeps the
     value itself, the word the commands and ``--json`` use."""
-    if language() == i18n.SOURCE or value not in STATUS_NAMES:
+    if language() == i18n.SOURCE or value not in i18n.STATUS_NAMES:
         return value
-    return tr(STATUS_NAMES[value])
+    return tr(i18n.STATUS_NAMES[value])
 
 
 def kind(value: str) -> str:

@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.domain.errors import N_
+
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
@@ -31,6 +33,21 @@ DOMAIN = "goodnews"
 LANGUAGES = ("vi", "en")
 #: The source language: its catalog is filled from the code itself.
 SOURCE = "en"
+
+#: How people read a post's or publication's status (the chat shows the same words).
+STATUS_NAMES = {
+    "pending": N_("waiting for approval"),
+    "scheduled": N_("scheduled"),
+    "published": N_("published"),
+    "rejected": N_("rejected"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "retracted": N_("taken down"),
+    "sent": N_("sent"),
+    "unknown": N_("outcome unknown"),
+    "claimed": N_("being published"),
+    "sending": N_("being published"),
+}
 
 
 def catalog_path(language: str) -> Path:
