@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import click
 
-from bot import logs
-from bot.domain.errors import UserError
+from bot import cli_texts, logs
+from bot.cli_texts import format_local, tr  # format_local: slots' own, in the CLI's language
+from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
-from bot.domain.slots import check_year, format_local
+from bot.domain.slots import check_year
 
 
 def _lazy(name: str) -> ModuleType:
@@ -77,11 +78,16 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            raise click.ClickException(
-                str(exc).splitlines()[0] if str(exc) else repr(exc)
-            ) from None
+            raise Refusal(cli_texts.error(exc)) from None
 
     return wrapper
+
+
+class Refusal(click.ClickException):
+    """One line, ``Error: ...``, in the CLI's language."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(tr("Error: {message}", message=self.format_message()), err=True, file=file)
 
 
 class State:
@@ -98,6 +104,7 @@ class State:
             from bot import config as config_module
 
             self._config = config_module.load(self.config_path)
+            cli_texts.use_config(self.config_path, self._config.settings.language)
             secrets = self._config.secrets
             logs.hide(secrets.telegram_bot_token, secrets.facebook_page_token)
         return self._config
@@ -138,6 +145,7 @@ def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> 
     Stores event recaps, drafts posts, gets them approved by admins in Telegram and
     publishes them to Telegram channels and Facebook Pages at their slots.
     """
+    cli_texts.use_config(config_path)
     _setup_logging(log_level, ctx.invoked_subcommand)
     ctx.obj = State(config_path)
 
@@ -152,7 +160,9 @@ def _setup_logging(level: str | None, command: str | None) -> None:
     show log records from warning up, unless a level is asked for."""
     fmt = os.environ.get(logs.ENV_FORMAT, "text").strip().lower() or "text"
     if fmt not in logs.FORMATS:
-        raise click.UsageError(f"{logs.ENV_FORMAT}: expected text or json, got {fmt!r}")
+        raise click.UsageError(
+            tr("{name}: expected text or json, got {value!r}", name=logs.ENV_FORMAT, value=fmt)
+        )
     logs.setup(level or ("info" if command in SERVICES else "warning"), fmt)
 
 
@@ -177,10 +187,10 @@ def init(state: State, if_postgres: bool) -> None:
         return
     path = config_module.resolve_path(state.config_path) or config_module.DEFAULT_PATH
     if path.exists():
-        say(f"{path}: kept (it exists)")
+        say(tr("{path}: kept (it exists)", path=path))
     else:
         path.write_text(config_module.default_config_text(), encoding="utf-8")
-        say(f"{path}: written; edit it, then put tokens in .env or the environment")
+        say(tr("{path}: written; edit it, then put tokens in .env or the environment", path=path))
     state.config_path = path
     config = state.config
     _warn_ephemeral_sqlite(config)
@@ -188,9 +198,11 @@ def init(state: State, if_postgres: bool) -> None:
     before, after = db.upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
-        say(f"database {where}: up to date (revision {after})")
+        say(tr("database {where}: up to date (revision {revision})", where=where, revision=after))
+    elif before is None:
+        say(tr("database {where}: created at revision {revision}", where=where, revision=after))
     else:
-        say(f"database {where}: {'created' if before is None else 'upgraded'} at revision {after}")
+        say(tr("database {where}: upgraded at revision {revision}", where=where, revision=after))
 
 
 @cli.group()
@@ -232,7 +244,7 @@ def recap_add(
             filename=None if path == "-" else path,
             media_dir=state.config.media_dir,
         )
-    say(f"recap {stored.id} stored: {stored.title}")
+    say(tr("recap {recap_id} stored: {title}", recap_id=stored.id, title=stored.title))
     click.echo(stored.id)
 
 
@@ -242,9 +254,11 @@ def _read_input(path: str) -> tuple[bytes, str]:
     try:
         return Path(path).read_bytes(), path
     except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
+        raise UserError(N_("{path}: no such file"), path=path) from None
     except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+        raise UserError(
+            N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror
+        ) from None
 
 
 @recap.command("list")
@@ -275,7 +289,9 @@ def recap_list(state: State, as_json: bool) -> None:
             when = format_local(row.created_at, state.config.tz)
             tone = row.tone or "?"
             extra = f"  (= #{row.duplicate_of})" if row.duplicate_of else ""
-            made_text = f"  posts {','.join(str(p.id) for p in made)}" if made else ""
+            made_text = (
+                "  " + tr("posts {ids}", ids=",".join(str(p.id) for p in made)) if made else ""
+            )
             click.echo(f"{row.id:>5}  {when}  {tone:<8}  {row.title}{extra}{made_text}")
 
 
@@ -307,7 +323,7 @@ def recap_delete(state: State, recap_id: int) -> None:
 
     with db.session_scope(state.engine) as session:
         recap_rows.delete_recap(session, recap_id=recap_id)
-    say(f"recap {recap_id} deleted")
+    say(tr("recap {recap_id} deleted", recap_id=recap_id))
 
 
 KIND = click.Choice([k.value for k in PostKind])
@@ -348,17 +364,28 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                 )
                 slot = decisions.proposed_slot(session, config, post=post, now=now)
             assert post.id is not None
-            say(f"post {post.id} drafted ({kind}), would go out {format_local(slot, config.tz)}:")
+            say(
+                tr(
+                    "post {post_id} drafted ({kind}), would go out {slot}:",
+                    post_id=post.id,
+                    kind=cli_texts.kind(kind),
+                    slot=format_local(slot, config.tz),
+                )
+            )
             if post.rotation_waiting is not None:
                 last = post.rotation_last_featured
                 say(
-                    f"fair rotation: {post.unit or 'the organisation'}'s turn, last featured "
-                    f"{format_local(last, config.tz) if last else 'never'}, "
-                    f"{post.rotation_waiting} other unit(s) waiting"
+                    tr(
+                        "fair rotation: {unit}'s turn, last featured {last}, "
+                        "{count} other unit(s) waiting",
+                        unit=post.unit or tr("the organisation"),
+                        last=format_local(last, config.tz) if last else tr("never"),
+                        count=post.rotation_waiting,
+                    )
                 )
             if post.tone == "negative":  # as the admins' approval message warns in chat
                 reasons = ", ".join(r for r in (post.tone_reasons or "").split("\n") if r)
-                say(f"⚠ may not be good news: {reasons}")
+                say(tr("⚠ may not be good news: {reasons}", reasons=reasons))
             say(_indent(render_plain(post_rules.as_draft(post))))
             click.echo(post.id)
             if bot is None:
@@ -402,11 +429,18 @@ def draft_preview(
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         elif "error" in result:
-            say(f"error: {result['error']}")
+            say(tr("error: {error}", error=result["error"]))
         else:
-            click.echo(f"── {path} ({result['body_chars']} characters in the body) ──")
+            click.echo(
+                tr(
+                    "── {path} ({count} characters in the body) ──",
+                    path=path,
+                    count=result["body_chars"],
+                )
+            )
             if result["tone"] == "negative":
-                click.echo(f"⚠ may not be good news: {', '.join(result['tone_reasons'])}")
+                reasons = ", ".join(result["tone_reasons"])
+                click.echo(tr("⚠ may not be good news: {reasons}", reasons=reasons))
             click.echo(result["text"])
             click.echo()
         failed += "error" in result
@@ -418,7 +452,7 @@ def draft_preview(
 async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
     """A started Bot for messaging admins, or None and the reason it is not possible."""
     if not config.secrets.telegram_bot_token:  # checked first: no token, no Telegram import
-        yield None, "no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram"
+        yield None, tr("no TELEGRAM_BOT_TOKEN: admins were not messaged in Telegram")
         return
     from bot.platforms.telegram.client import make_bot, start_bot
 
@@ -468,10 +502,21 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
     post = decision.post
     if approve:
         assert post.slot is not None
-        verb = "approved" if decision.changed else "was already approved"
-        say(f"post {post_id} {verb}: goes out {format_local(post.slot, config.tz)}")
+        slot = format_local(post.slot, config.tz)
+        if decision.changed:
+            say(tr("post {post_id} approved: goes out {slot}", post_id=post_id, slot=slot))
+        else:
+            say(
+                tr(
+                    "post {post_id} was already approved: goes out {slot}",
+                    post_id=post_id,
+                    slot=slot,
+                )
+            )
+    elif decision.changed:
+        say(tr("post {post_id} rejected", post_id=post_id))
     else:
-        say(f"post {post_id} {'rejected' if decision.changed else 'was already rejected'}")
+        say(tr("post {post_id} was already rejected", post_id=post_id))
     if decision.changed:
         _tell_admins(state, post_id, "decided")
 
@@ -491,7 +536,8 @@ def _tell_admins(state: State, post_id: int, update: AdminUpdate) -> None:
     try:
         asyncio.run(_update_admins(state, post_id, update))
     except UserError as exc:  # the change stands; only the chat copies are stale
-        say(f"warning: the admins' approval messages were not updated: {exc}")
+        why = cli_texts.error(exc)
+        say(tr("warning: the admins' approval messages were not updated: {error}", error=why))
 
 
 async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> None:
@@ -521,11 +567,13 @@ async def _ask_admins(bot: Bot, state: State, post_id: int, *, delivered: bool =
     if not delivered:
         await courier.dispatch(bot, db=db, config=config)
     if not await db.run(lambda session: access.people_with(session, config, "admin")):
-        say("warning: nobody to ask: no admins in telegram.admins or owners")
+        say(tr("warning: nobody to ask: no admins in telegram.admins or owners"))
     elif not await db.run(post_rows.approval_messages, post_id=post_id):
         say(
-            "warning: no admin has the approval request yet (see the log); a refusal for now "
-            "is tried again by the next `tick` or the worker"
+            tr(
+                "warning: no admin has the approval request yet (see the log); a refusal for "
+                "now is tried again by the next `tick` or the worker"
+            )
         )
 
 
@@ -602,36 +650,41 @@ def _print_board(board: list[Any], config: Config, days: int) -> None:
     from bot.services.queries import board_by_day
 
     empty = sum(1 for slot in board if slot.post_id is None)
-    click.echo(f"Slots of the next {days} days ({empty} empty):")
+    click.echo(tr("Slots of the next {days} days ({empty} empty):", days=days, empty=empty))
     for day, lines in board_by_day(board, config.tz):
         click.echo(format_date(day, "EEE dd/MM", locale=config.settings.language))
         for line in lines:
             what = (
                 f"#{line.post_id} {cut_at_word(line.title or '', 44)}"
                 if line.post_id
-                else "(empty)"
+                else tr("(empty)")
             )
-            flag = f" [{line.status}]" if line.status else ""
+            flag = f" [{cli_texts.status(line.status)}]" if line.status else ""
             click.echo(
-                f"  {line.at.astimezone(config.tz):%H:%M} {line.kind.value:<6} {what}{flag} · "
-                + ", ".join(line.channels)
+                f"  {line.at.astimezone(config.tz):%H:%M} {cli_texts.kind(line.kind.value):<6} "
+                f"{what}{flag} · " + ", ".join(line.channels)
             )
 
 
 def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
     if not rows:
-        say("no posts waiting" + ("" if include_all else " (--all shows past posts)"))
+        say(
+            tr("no posts waiting")
+            if include_all
+            else tr("no posts waiting (--all shows past posts)")
+        )
         return
-    click.echo("Posts:")
+    click.echo(tr("Posts:"))
     for post, pubs in rows:
         slot = (
             format_local(post.slot, config.tz)
             if post.slot
-            else ("(reserve)" if post.reserve else "(no slot)")
+            else (tr("(reserve)") if post.reserve else tr("(no slot)"))
         )
         channels = ", ".join(f"{p.channel}:{p.status.value}" for p in pubs)
         click.echo(
-            f"{post.id:>5}  {post.kind.value:<6}  {post.status.value:<10}  {slot:<24}  "
+            f"{post.id:>5}  {cli_texts.kind(post.kind.value):<6}  "
+            f"{cli_texts.status(post.status.value):<10}  {slot:<24}  "
             f"{_shorten(post.title, 50)}" + (f"  [{channels}]" if channels else "")
         )
 
@@ -692,14 +745,22 @@ def queue_add(
             unit=unit,
         )
     where = (
-        f"goes out {format_local(post.slot, config.tz)}"
+        tr("goes out {slot}", slot=format_local(post.slot, config.tz))
         if post.slot
-        else "in the reserve pool"
+        else tr("in the reserve pool")
         if post.reserve
-        else "waits for approval"
+        else tr("waits for approval")
     )
-    with_photos = f" with {len(photos)} photo(s)" if photos else ""
-    say(f"post {post.id} queued ({kind}){with_photos}: {where}")
+    with_photos = tr(" with {count} photo(s)", count=len(photos)) if photos else ""
+    say(
+        tr(
+            "post {post_id} queued ({kind}){photos}: {where}",
+            post_id=post.id,
+            kind=cli_texts.kind(kind),
+            photos=with_photos,
+            where=where,
+        )
+    )
     click.echo(post.id)
 
 
@@ -723,7 +784,7 @@ def queue_import(state: State, path: str, approved: bool) -> None:
     config, now = state.config, datetime.now(UTC)
     with db.session_scope(state.engine) as session:
         ids = import_csv(session, config, data=data, source=source, approved=approved, now=now)
-    say(f"{len(ids)} post(s) queued from {source}")
+    say(tr("{count} post(s) queued from {source}", count=len(ids), source=source))
     for post_id in ids:
         click.echo(post_id)
 
@@ -743,8 +804,11 @@ def queue_now(state: State, post_id: int) -> None:
     with db.session_scope(state.engine) as session:
         queued.post_now(session, state.config, post_id=post_id, now=datetime.now(UTC))
     say(
-        f"post {post_id} goes out at the next pass (`goodnews tick`, or within a minute "
-        "with `goodnews run`)"
+        tr(
+            "post {post_id} goes out at the next pass (`goodnews tick`, or within a minute "
+            "with `goodnews run`)",
+            post_id=post_id,
+        )
     )
 
 
@@ -763,7 +827,8 @@ def queue_swap(state: State, post_id: int) -> None:
     with db.session_scope(state.engine) as session:
         post = queued.swap_with_next(session, state.config, post_id=post_id)
     assert post.slot is not None
-    say(f"post {post_id} now goes out {format_local(post.slot, state.config.tz)}")
+    slot = format_local(post.slot, state.config.tz)
+    say(tr("post {post_id} now goes out {slot}", post_id=post_id, slot=slot))
 
 
 @cli.command()
@@ -781,7 +846,10 @@ def unapprove(state: State, post_id: int) -> None:
 
     with db.session_scope(state.engine) as session:
         decision = decisions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
-    say(f"post {post_id} {'is pending again' if decision.changed else 'was already pending'}")
+    if decision.changed:
+        say(tr("post {post_id} is pending again", post_id=post_id))
+    else:
+        say(tr("post {post_id} was already pending", post_id=post_id))
     if decision.changed:
         _tell_admins(state, post_id, "resend")
 
@@ -816,8 +884,19 @@ def _pause(state: State, channel: str | None, *, paused: bool) -> None:
 
     with db.session_scope(state.engine) as session:
         changed = scheduling.set_paused(session, state.config, channel=channel, paused=paused)
-    verb = "paused" if paused else "resumed"
-    say(f"{verb}: {', '.join(changed)}" if changed else f"nothing to do: already {verb}")
+    names = ", ".join(changed)
+    if paused:
+        say(
+            tr("paused: {channels}", channels=names)
+            if changed
+            else tr("nothing to do: already paused")
+        )
+    else:
+        say(
+            tr("resumed: {channels}", channels=names)
+            if changed
+            else tr("nothing to do: already resumed")
+        )
 
 
 def _post_head(post: Any, config: Config) -> dict[str, Any]:
@@ -907,7 +986,10 @@ def post_cancel(state: State, post_id: int) -> None:
 
     with db.session_scope(state.engine) as session:
         decision = changes.cancel(session, post_id=post_id, by=None, now=datetime.now(UTC))
-    say(f"post {post_id} {'cancelled' if decision.changed else 'was already cancelled'}")
+    if decision.changed:
+        say(tr("post {post_id} cancelled", post_id=post_id))
+    else:
+        say(tr("post {post_id} was already cancelled", post_id=post_id))
     if decision.changed:
         _tell_admins(state, post_id, "decided")
 
@@ -937,7 +1019,9 @@ def post_edit(
         went_out = post_rows.get_post(session, post_id=post_id).status in WENT_OUT
     if went_out:
         if photo_paths:
-            raise UserError(f"post {post_id} went out: its photos can no longer change")
+            raise UserError(
+                N_("post {post_id} went out: its photos can no longer change"), post_id=post_id
+            )
         _after_publication(state, post_id, text=text, reason=None)
         return
     photos = [read_photo(path) for path in photo_paths] or None  # checked before any write
@@ -951,7 +1035,13 @@ def post_edit(
             photos=photos,
             now=datetime.now(UTC),
         )
-    say(f"post {post_id} edited ({post.status.value})")
+    say(
+        tr(
+            "post {post_id} edited ({status})",
+            post_id=post_id,
+            status=cli_texts.status(post.status.value),
+        )
+    )
     _tell_admins(state, post_id, "edited")
 
 
@@ -989,16 +1079,10 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
             )
 
     outcome = asyncio.run(go())
-    verb = "corrected" if text is not None else "taken down"
     for channel in outcome.channels:
-        if channel.done:
-            link = f": {channel.url}" if channel.url and text is not None else ""
-            say(f"post {post_id} {verb} on {channel.channel}{link}")
-        else:
-            still = "still reads the previous text" if text is not None else "is still out"
-            say(f"post {post_id} NOT {verb} on {channel.channel} (it {still}): {channel.reason}")
+        say(_channel_outcome(post_id, channel, corrected=text is not None))
     if text is None and outcome.post.status.value == "retracted":
-        say(f"post {post_id} is retracted")
+        say(tr("post {post_id} is retracted", post_id=post_id))
     if not outcome.complete:
         raise click.exceptions.Exit(1)
 
@@ -1008,7 +1092,7 @@ def _text_option(text: str | None, file_: str | None) -> str:
     from bot.domain.recaps import decode_recap
 
     if (text is None) == (file_ is None):
-        raise UserError("give exactly one of --text or --file")
+        raise UserError(N_("give exactly one of --text or --file"))
     if file_ is not None:
         data, source = _read_input(file_)
         return decode_recap(data, source=source)
@@ -1040,22 +1124,33 @@ def _detail_json(detail: Any, config: Config) -> dict[str, Any]:
 
 def _print_detail(detail: Any, config: Config) -> None:
     post = detail.post
-    slot = format_local(post.slot, config.tz) if post.slot else "(no slot)"
-    click.echo(f"post {post.id} · {post.kind.value} · {post.status.value} · {slot}")
+    slot = format_local(post.slot, config.tz) if post.slot else tr("(no slot)")
+    kind, status = cli_texts.kind(post.kind.value), cli_texts.status(post.status.value)
+    click.echo(
+        tr(
+            "post {post_id} · {kind} · {status} · {slot}",
+            post_id=post.id,
+            kind=kind,
+            status=status,
+            slot=slot,
+        )
+    )
     if post.unit:
-        click.echo(f"unit: {post.unit}")
+        click.echo(tr("unit: {unit}", unit=post.unit))
     for path in detail.photos:
-        click.echo(f"photo: {path}")
+        click.echo(tr("photo: {path}", path=path))
     for name, text in detail.previews.items():
         click.echo(f"--- {name} ---\n{text}")
     if detail.publications:
-        click.echo("--- publications ---")
+        click.echo(tr("--- publications ---"))
     for p in detail.publications:
         when = format_local(p.due_at, config.tz) if p.due_at else ""
         extra = "  ".join(x for x in (p.url or p.external_id or "", p.error or "") if x)
-        click.echo(f"  {p.channel:<16} {p.status.value:<10} {when:<24} {extra}".rstrip())
+        click.echo(
+            f"  {p.channel:<16} {cli_texts.status(p.status.value):<10} {when:<24} {extra}".rstrip()
+        )
     if detail.history:
-        click.echo("--- history ---")
+        click.echo(tr("--- history ---"))
     for h in detail.history:
         who = str(h.actor) if h.actor is not None else "cli"
         change = f"{h.before or ''} → {h.after or ''}" if (h.before or h.after) else ""
@@ -1102,13 +1197,9 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
         gateway = gateway_for(state.engine)
         moved = await gateway.run(scheduling.catch_up, config, now=at)
         for item in moved:
-            say(
-                f"post {item.post_id} on {item.channel} missed "
-                f"{format_local(item.missed, config.tz)}; moved to "
-                f"{format_local(item.moved_to, config.tz)}"
-            )
+            say(_moved(item, config))
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
-            notice = publishers.dry_run_notice(config)
+            notice = publishers.dry_run_notice(config, tr)
 
             async def notify(notice: Notice) -> bool:
                 from bot.courier import send_notice  # the chat loads only to say something
@@ -1131,7 +1222,7 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
         if notice and (verbose or report.outcomes):
             say(notice)
         if followers.sent or followers.gone:
-            say(f"followers: {followers.sent} sent, {followers.gone} gone")
+            say(tr("followers: {sent} sent, {gone} gone", sent=followers.sent, gone=followers.gone))
         for outcome in report.outcomes:
             url = (
                 publication_url(config, outcome.channel, outcome.detail)
@@ -1139,11 +1230,16 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
                 else None
             )
             click.echo(
-                f"post {outcome.post_id} → {outcome.channel}: {outcome.status.value} "
-                f"{url or outcome.detail}"
+                tr(
+                    "post {post_id} → {channel}: {status} {detail}",
+                    post_id=outcome.post_id,
+                    channel=outcome.channel,
+                    status=cli_texts.status(outcome.status.value),
+                    detail=url or outcome.detail,
+                )
             )
         if verbose and not report.outcomes:
-            say(f"nothing due by {format_local(at, config.tz)}")
+            say(tr("nothing due by {at}", at=format_local(at, config.tz)))
 
     asyncio.run(go())
 
@@ -1154,7 +1250,8 @@ def parse_instant(text: str, config: Config) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise UserError(
-            f"--at: not an ISO 8601 instant: {text!r} (e.g. 2026-12-01T07:30:00+07:00)"
+            N_("--at: not an ISO 8601 instant: {text!r} (e.g. 2026-12-01T07:30:00+07:00)"),
+            text=text,
         ) from None
     value = value.replace(tzinfo=config.tz) if value.tzinfo is None else value
     check_year("--at", value.date())
@@ -1185,9 +1282,9 @@ def warn(state: State, at_text: str | None) -> None:
 
     text = asyncio.run(go())
     say(
-        "tomorrow's slots are all taken (or were warned about already)"
+        tr("tomorrow's slots are all taken (or were warned about already)")
         if text is None
-        else "warned: " + text.replace("<b>", "").replace("</b>", "")
+        else tr("warned: {text}", text=text.replace("<b>", "").replace("</b>", ""))
     )
 
 
@@ -1215,7 +1312,7 @@ def summary(state: State, at_text: str | None) -> None:
 
     text = asyncio.run(go())
     if text is None:
-        say("last week was summarised already (or nothing was expected)")
+        say(tr("last week was summarised already (or nothing was expected)"))
         return
     click.echo(re.sub(r"</?(?:b|a)\b[^>]*>", "", text))
 
@@ -1265,7 +1362,7 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
             f"{change} {e.detail or ''}".rstrip()
         )
     if not entries:
-        say("no entries")
+        say(tr("no entries"))
 
 
 def _period_options(command: Callable[P, R]) -> Callable[P, R]:
@@ -1284,7 +1381,9 @@ def _local_date(option: str, text: str | None) -> date | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{option}: not a date YYYY-MM-DD: {text!r}") from None
+        raise UserError(
+            N_("{option}: not a date YYYY-MM-DD: {text!r}"), option=option, text=text
+        ) from None
     check_year(option, day)
     return day
 
@@ -1366,13 +1465,23 @@ def report(
     if output is None:
         click.echo(text)
         if fmt == "table" and len(result.units) > 1:
-            say("each miss with its reason: --unit ID, or --format json")
+            say(tr("each miss with its reason: --unit ID, or --format json"))
         return
     try:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"--output {output}: cannot write: {exc.strerror}") from None
-    say(f"report for {len(result.units)} unit(s), {start} to {end}, written to {output}")
+        raise UserError(
+            N_("--output {output}: cannot write: {reason}"), output=output, reason=exc.strerror
+        ) from None
+    say(
+        tr(
+            "report for {count} unit(s), {start} to {end}, written to {output}",
+            count=len(result.units),
+            start=start,
+            end=end,
+            output=output,
+        )
+    )
 
 
 @cli.group("stats", invoke_without_command=True)
@@ -1450,10 +1559,16 @@ def stats_collect(state: State, at_text: str | None) -> None:
 
                 await dispatch(bot, db=gateway_for(state.engine), config=config)
         for channel, why in found.skipped.items():
-            say(f"{channel}: skipped: {why}")
+            say(tr("{channel}: skipped: {why}", channel=channel, why=why))
         for channel, count in found.subscribers.items():
-            say(f"{channel}: {count} subscribers")
-        click.echo(f"{found.measured} publication(s) measured, {found.graph_calls} Graph call(s)")
+            say(tr("{channel}: {count} subscribers", channel=channel, count=count))
+        click.echo(
+            tr(
+                "{measured} publication(s) measured, {calls} Graph call(s)",
+                measured=found.measured,
+                calls=found.graph_calls,
+            )
+        )
 
     asyncio.run(go())
 
@@ -1504,7 +1619,12 @@ def run(
     if webhook_url is None and os.environ.get(ENV_WEBHOOK_URL) and not no_bot:
         # The web process receives chat through the webhook (`goodnews web`); a second
         # receiver of the token would take its updates away (Telegram's 409).
-        say(f"{ENV_WEBHOOK_URL} is set: chat comes through the web process; this worker publishes")
+        say(
+            tr(
+                "{name} is set: chat comes through the web process; this worker publishes",
+                name=ENV_WEBHOOK_URL,
+            )
+        )
         no_bot = True
     webhook = _webhook(webhook_url, listen=listen, port=port, no_bot=no_bot)
     config, engine = state.config, state.engine
@@ -1517,7 +1637,7 @@ def run(
             config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say, web=web
         )
     )
-    say("stopped cleanly")
+    say(tr("stopped cleanly"))
 
 
 #: Set on a host with an HTTP router: `goodnews web` then receives Telegram's updates at
@@ -1533,8 +1653,10 @@ def _webhook(url: str | None, *, listen: str, port: int, no_bot: bool) -> Webhoo
         return None
     if not url.startswith("https://") or no_bot:
         raise UserError(
-            "--webhook takes the bot's public https:// URL (Telegram only calls https), "
-            "and not with --no-bot"
+            N_(
+                "--webhook takes the bot's public https:// URL (Telegram only calls https), "
+                "and not with --no-bot"
+            )
         )
     secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
     logs.hide(secret)  # one we made up is in no environment variable
@@ -1584,7 +1706,7 @@ def web(
         link = login_link(
             state.engine, user_id=login_user, base_url=base_url or f"http://{host}:{port}"
         )
-        say(f"one-time login for {login_user}, valid 10 minutes:")
+        say(tr("one-time login for {user_id}, valid 10 minutes:", user_id=login_user))
         click.echo(link)
         return
     from bot.app import WebOptions, run_web, run_worker
@@ -1602,7 +1724,7 @@ def web(
     else:
         options = WebOptions(host=host, port=port, secure=secure)
         asyncio.run(run_web(state.config, engine=state.engine, web=options, announce=say))
-    say("stopped cleanly")
+    say(tr("stopped cleanly"))
 
 
 @cli.command()
@@ -1653,15 +1775,11 @@ def _release_held(state: State, passed: list[str]) -> None:
             session, state.config, channels=passed, now=datetime.now(UTC)
         )
         for name in metrics.release_collection(session, channels=passed):
-            say(f"{name}: reactions and views are read back again")
+            say(tr("{name}: reactions and views are read back again", name=name))
     for name in released:
-        say(f"{name}: no longer held; its waiting posts go out at the next pass")
+        say(tr("{name}: no longer held; its waiting posts go out at the next pass", name=name))
     for item in moved:
-        say(
-            f"post {item.post_id} on {item.channel} missed "
-            f"{format_local(item.missed, state.config.tz)}; moved to "
-            f"{format_local(item.moved_to, state.config.tz)}"
-        )
+        say(_moved(item, state.config))
 
 
 @cli.command()
@@ -1701,8 +1819,10 @@ def _warn_ephemeral_sqlite(config: Config) -> None:
     """Heroku-style hosts ($DYNO) throw the disk away on every restart and deploy."""
     if os.environ.get("DYNO") and _is_sqlite(config):
         say(
-            "warning: SQLite on an ephemeral host ($DYNO is set): the database is lost at "
-            "the next restart; set DATABASE_URL to a PostgreSQL database"
+            tr(
+                "warning: SQLite on an ephemeral host ($DYNO is set): the database is lost at "
+                "the next restart; set DATABASE_URL to a PostgreSQL database"
+            )
         )
 
 
@@ -1713,19 +1833,22 @@ def _migrate_if_postgres(state: State) -> None:
 
     config = state.config
     if _is_sqlite(config):
-        say("database is SQLite: nothing to migrate at release (`goodnews init` on its host)")
+        say(tr("database is SQLite: nothing to migrate at release (`goodnews init` on its host)"))
         return
     engine = db.make_engine(config.database_url)
     before, after = db.upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
-    say(f"database {where}: " + ("up to date" if before == after else f"migrated to {after}"))
+    if before == after:
+        say(tr("database {where}: up to date", where=where))
+    else:
+        say(tr("database {where}: migrated to {revision}", where=where, revision=after))
 
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``2m``, ``1h`` or plain seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
     if not match or float(match[1]) <= 0:
-        raise click.BadParameter(f"not a duration: {text!r} (e.g. 90s, 2m, 1h)")
+        raise click.BadParameter(tr("not a duration: {text!r} (e.g. 90s, 2m, 1h)", text=text))
     return timedelta(seconds=float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]])
 
 
@@ -1754,10 +1877,10 @@ def health(state: State, max_age: str) -> None:
         engine = db.make_engine(state.config.database_url)
         db.check_schema(engine)
     except UserError as exc:
-        say(f"unhealthy: {str(exc).splitlines()[0]}")
+        say(tr("unhealthy: {reason}", reason=cli_texts.error(exc)))
         raise click.exceptions.Exit(1) from None
     result = check_health(engine, now=datetime.now(UTC), max_age=limit)
-    say(result.reason if result.ok else f"unhealthy: {result.reason}")
+    say(result.reason if result.ok else tr("unhealthy: {reason}", reason=result.reason))
     if not result.ok:
         raise click.exceptions.Exit(1)
 
@@ -1802,6 +1925,41 @@ def restore_cmd(state: State, path: Path, force: bool) -> None:
     restore(db.make_engine(config.database_url), config.media_dir, path, force=force, say=say)
 
 
+def _moved(item: Any, config: Config) -> str:
+    """A post moved by the catch-up policy (a missed slot, a channel released)."""
+    return tr(
+        "post {post_id} on {channel} missed {missed}; moved to {moved_to}",
+        post_id=item.post_id,
+        channel=item.channel,
+        missed=format_local(item.missed, config.tz),
+        moved_to=format_local(item.moved_to, config.tz),
+    )
+
+
+def _channel_outcome(post_id: int, channel: Any, *, corrected: bool) -> str:
+    """One channel's line after a correction or a retraction."""
+    name, reason = channel.channel, channel.reason
+    if corrected and channel.done:
+        link = f": {channel.url}" if channel.url else ""
+        return tr("post {post_id} corrected on {channel}", post_id=post_id, channel=name) + link
+    if channel.done:
+        return tr("post {post_id} taken down on {channel}", post_id=post_id, channel=name)
+    if corrected:
+        return tr(
+            "post {post_id} NOT corrected on {channel} (it still reads the previous text): "
+            "{reason}",
+            post_id=post_id,
+            channel=name,
+            reason=reason,
+        )
+    return tr(
+        "post {post_id} NOT taken down on {channel} (it is still out): {reason}",
+        post_id=post_id,
+        channel=name,
+        reason=reason,
+    )
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
 
@@ -1815,7 +1973,7 @@ def _quiet_interrupt() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        say("interrupted")
+        say(tr("interrupted"))
         sys.exit(130)
 
 

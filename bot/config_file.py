@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.domain.errors import ConfigError
+from bot.domain.errors import N_, ConfigError
 from bot.domain.posts import PostKind
 
 ENV_CONFIG = "GOODNEWS_CONFIG"
@@ -55,7 +55,9 @@ def read_toml(path: Path | None) -> tuple[str, str, dict[str, Any]]:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError(f"{path}: no such config file (run `goodnews init`)") from None
+            raise ConfigError(
+                N_("{path}: no such config file (run `goodnews init`)"), path=path
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
     return source, text, parse_toml(text, source)

@@ -46,7 +46,7 @@ from bot.domain.engagement import (
     total,
     unit_totals,
 )
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
 from bot.platforms.registry import platform_of
 from bot.storage import audit_rows, channel_rows, publication_rows, recap_rows
@@ -104,7 +104,7 @@ def period(
     end = end or now.astimezone(config.tz).date()
     start = start or end - timedelta(days=DEFAULT_DAYS)
     if start > end:
-        raise UserError(f"--from {start} is after --to {end}")
+        raise UserError(N_("--from {start} is after --to {end}"), start=start, end=end)
     return start, end
 
 
@@ -125,7 +125,11 @@ def build(
         units = [u for u in units if u.id == unit]
         if not units:
             known = ", ".join(u.id for u in _units(config))
-            raise UserError(f"--unit: no unit {unit!r} in the config (units: {known})")
+            raise UserError(
+                N_("--unit: no unit {unit!r} in the config (units: {known})"),
+                unit=unit,
+                known=known,
+            )
     facts = _read(session, config, start=start, end=end)
     shared = _shared_channels(config)
     rotation = _Rotation.read(session, config, shared, start=start, end=end, now=now)

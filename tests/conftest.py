@@ -60,12 +60,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty folder as the current directory, with no goodnews variables set."""
+    """An empty folder as the current directory, with no goodnews variables set but one:
+    the CLI speaks English (``$GOODNEWS_LANGUAGE``), as the tests about what it does read
+    it; tests/test_cli_language.py checks the words, Vietnamese by default."""
     folder = tmp_path / "work"
     folder.mkdir()
     monkeypatch.chdir(folder)
     for name in ("GOODNEWS_CONFIG", "DATABASE_URL", "TELEGRAM_BOT_TOKEN", "FACEBOOK_PAGE_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GOODNEWS_LANGUAGE", "en")
     return folder
 
 

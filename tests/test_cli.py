@@ -241,7 +241,7 @@ def test_demo_shows_the_flow_into_the_outbox(run_cli: Cli, workdir: Path) -> Non
         "post-2-facebook-main.json",
         "post-2-telegram-main.json",
     ]
-    assert '"parse_mode": "HTML"' in result.stdout and "nothing is sent anywhere" in result.stderr
+    assert "[ ✅ Approve ]" in result.stdout and "nothing is sent anywhere" in result.stderr
 
 
 def test_weekly_story_takes_the_weeks_most_human_recap(ready: Cli, workdir: Path) -> None:

@@ -77,6 +77,15 @@ def test_tick_with_nothing_due_loads_no_telegram_code(project: Path) -> None:
     assert not modules & (TELEGRAM | {"facebook", "requests"}), modules
 
 
+@pytest.mark.parametrize(
+    "args", [("--help",), ("tick", "-v"), ("draft", "preview", str(SAMPLE)), ("recap", "list")]
+)
+def test_the_cli_speaks_its_language_without_babel(project: Path, args: tuple[str, ...]) -> None:
+    """The catalogs are read by bot.i18n's own small reader: Babel (a third of a second to
+    import and compile) stays for extracting and for dates."""
+    assert "babel" not in loaded(project, *args)
+
+
 @pytest.mark.parametrize("args", [("queue",), ("tick",), ("recap", "list")])
 def test_commands_that_only_read_check_the_schema_without_alembic(
     project: Path, args: tuple[str, ...]

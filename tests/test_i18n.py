@@ -45,6 +45,38 @@ def test_every_string_in_the_code_is_translated_with_its_placeholders(language: 
             assert fields(str(translated)) == fields(str(ids[0])), f"{language}: {msgid!r}"
 
 
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_the_small_po_reader_reads_what_babel_reads(language: str) -> None:
+    """bot.i18n reads the catalogs without Babel; Babel's compiled catalog is the reference,
+    plural forms and the header included."""
+    import gettext
+    import io
+
+    from babel.messages.mofile import write_mo
+
+    buffer = io.BytesIO()
+    write_mo(buffer, i18n.read_catalog(language), use_fuzzy=False)
+    buffer.seek(0)
+    babel = gettext.GNUTranslations(buffer)
+    ours = i18n.translations(language)
+    assert ours._catalog == babel._catalog  # type: ignore[attr-defined]
+    assert [ours.ngettext("a", "b", n) for n in range(3)] == [
+        babel.ngettext("a", "b", n) for n in range(3)
+    ]
+
+
+def test_the_small_po_reader_skips_fuzzy_and_empty_entries_and_decodes_escapes() -> None:
+    po = (
+        'msgid ""\nmsgstr "Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+        '#, fuzzy\nmsgid "guess"\nmsgstr "đoán"\n\n'
+        'msgid "empty"\nmsgstr ""\n\n'
+        'msgid ""\n"say \\"hi\\"\\n"\n"twice"\nmsgstr "nói \\"chào\\"\\n"\n"hai lần"\n'
+    )
+    entries = i18n._read_entries(po)
+    assert entries.keys() == {"", 'say "hi"\ntwice'}
+    assert entries['say "hi"\ntwice'] == 'nói "chào"\nhai lần'
+
+
 #: Calls whose text argument people read.
 _SHOWN = {
     "reply_text",

@@ -145,3 +145,5 @@ def test_the_lock_installs_alone_and_runs_the_demo(tmp_path: Path) -> None:
     )
     assert demo.returncode == 0, demo.stderr
     assert list((tmp_path / "demo" / "outbox").iterdir()), demo.stdout
+    # The day as people see it, in Vietnamese out of the box (the catalogs are in the wheel).
+    assert "[ ✅ Duyệt ]" in demo.stdout and "Trang Facebook" in demo.stdout, demo.stdout

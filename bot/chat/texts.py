@@ -197,20 +197,9 @@ class Texts:
         return names.get(tone, tone)
 
     def status(self, status: str) -> str:
-        names = {
-            "pending": self._("waiting for approval"),
-            "scheduled": self._("scheduled"),
-            "published": self._("published"),
-            "rejected": self._("rejected"),
-            "failed": self._("failed"),
-            "cancelled": self._("cancelled"),
-            "retracted": self._("taken down"),
-            "sent": self._("sent"),
-            "unknown": self._("outcome unknown"),
-            "claimed": self._("being published"),
-            "sending": self._("being published"),
-        }
-        return names.get(status, status)
+        if status not in i18n.STATUS_NAMES:
+            return status
+        return self._(i18n.STATUS_NAMES[status])
 
     def action(self, action: str) -> str:
         """An audit log entry's action as people say it (one this version does not know:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -127,4 +127,10 @@ YEARS = (2000, 2100)
 def check_year(option: str, day: date) -> None:
     """A one-line UserError for a date outside :data:`YEARS`."""
     if not YEARS[0] <= day.year <= YEARS[1]:
-        raise UserError(f"{option}: {day.isoformat()} is outside the years {YEARS[0]}-{YEARS[1]}")
+        raise UserError(
+            N_("{option}: {day} is outside the years {first}-{last}"),
+            option=option,
+            day=day.isoformat(),
+            first=YEARS[0],
+            last=YEARS[1],
+        )

@@ -45,15 +45,24 @@ def draft(
         recap, reason = _pick_recap(session, config, kind=kind, unit=unit, now=now)
         if recap is None:
             raise NotFoundError(
-                f"no recap left that has not been drafted as {kind.value}; "
-                "add one with `goodnews recap add`"
+                N_(
+                    "no recap left that has not been drafted as {kind}; "
+                    "add one with `goodnews recap add`"
+                ),
+                kind=kind.value,
             )
     else:
         recap = recap_rows.get_recap(session, recap_id=recap_id)
         if unit is not None and recap.unit != unit:
-            raise InvalidStateError(f"recap {recap_id} is not unit {unit}'s news")
+            raise InvalidStateError(
+                N_("recap {recap_id} is not unit {unit}'s news"), recap_id=recap_id, unit=unit
+            )
         if recap_rows.recap_used_for(session, recap_id=recap_id, kind=kind, audience=unit):
-            raise InvalidStateError(f"recap {recap_id} was already drafted as a {kind.value} post")
+            raise InvalidStateError(
+                N_("recap {recap_id} was already drafted as a {kind} post"),
+                recap_id=recap_id,
+                kind=kind.value,
+            )
     settings = config.settings.drafting
     whose = next((u for u in config.units if u.id == recap.unit), None)
     unit_tags = whose.post_hashtags if whose is not None else []

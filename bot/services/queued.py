@@ -55,7 +55,7 @@ def queue_post(
     for name in channels:
         config.channel(name)  # raises for an unknown name
     if at is not None and at <= now:
-        raise InvalidStateError(f"--at {at.isoformat()} is in the past")
+        raise InvalidStateError(N_("--at {at} is in the past"), at=at.isoformat())
     if reserve and at is not None:
         raise InvalidStateError("a reserve post has no date; give --at or --reserve, not both")
     if unit is not None:
@@ -127,12 +127,20 @@ def swap_with_next(session: Session, config: Config, *, post_id: int) -> Post:
         if p.status is PublicationStatus.SCHEDULED and not p.pinned
     }
     if post.status is not PostStatus.SCHEDULED or not mine:
-        raise InvalidStateError(f"post {post_id} is {state_of(post)}; it has no slot to swap")
+        raise InvalidStateError(
+            N_("post {post_id} is {status}; it has no slot to swap"),
+            post_id=post_id,
+            status=state_of(post),
+        )
     other = publication_rows.next_in_line(
         session, post_id=post_id, kind=post.kind, channels=list(mine)
     )
     if other is None:
-        raise InvalidStateError(f"post {post_id} is the last scheduled {post.kind.value} post")
+        raise InvalidStateError(
+            N_("post {post_id} is the last scheduled {kind} post"),
+            post_id=post_id,
+            kind=post.kind.value,
+        )
     theirs = {
         p.channel: p
         for p in publication_rows.publications(session, post_id=other)

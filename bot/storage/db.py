@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
 
-from bot.domain.errors import ConfigError
+from bot.domain.errors import N_, ConfigError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -143,8 +143,14 @@ def check_schema(engine: Engine) -> None:
     """Refuse to work on a database that ``goodnews init`` has not brought up to date."""
     current, head = current_revision(engine), _head()
     if current != head:
-        state = "has no goodnews tables" if current is None else f"is at revision {current}"
-        raise ConfigError(f"database {state}; run `goodnews init` to create or upgrade it")
+        if current is None:
+            raise ConfigError(
+                N_("database has no goodnews tables; run `goodnews init` to create or upgrade it")
+            )
+        raise ConfigError(
+            N_("database is at revision {revision}; run `goodnews init` to create or upgrade it"),
+            revision=current,
+        )
 
 
 def _first_line(exc: BaseException) -> str:

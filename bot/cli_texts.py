@@ -1,0 +1,112 @@
+"""The CLI's words in the configured ``language`` (config.toml; Vietnamese by default), from
+the chat's catalogs.
+
+The language is read from the config file with tomllib alone, on the first line printed, so
+``goodnews --help`` and ``draft preview`` load neither pydantic nor the catalogs.
+``$GOODNEWS_LANGUAGE`` (``vi`` or ``en``) overrides it for one shell: a technician who reads
+English, or a test about behaviour rather than words. Ids stay in the lines, as digits, so
+scripts that read them keep working; ``--json`` output is never translated.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import i18n
+from bot.domain import slots
+from bot.domain.errors import N_, UserError
+
+ENV_LANGUAGE = "GOODNEWS_LANGUAGE"
+DEFAULT = "vi"
+
+#: Weekdays, Monday first, as a date's first word (``Th 2`` in Vietnamese).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+#: A post's kind as people read it.
+KIND_NAMES = {"daily": N_("daily"), "weekly": N_("weekly")}
+
+
+class _Command:
+    """The command being run (the CLI runs one per process; tests run many in one)."""
+
+    config_path: Path | None = None
+    language: str | None = None
+
+
+def use_config(path: Path | None, language: str | None = None) -> None:
+    """Start a command: its ``--config`` (read when the first line is printed), or the
+    language already known (a loaded config's)."""
+    _Command.config_path, _Command.language = path, language
+
+
+def language() -> str:
+    """The environment's choice, else the config's (read once per command)."""
+    if _Command.language is None:
+        _Command.language = _from_config() or DEFAULT
+    return _from_env() or _Command.language
+
+
+def _from_env() -> str | None:
+    wanted = os.environ.get(ENV_LANGUAGE, "").strip().lower()
+    return wanted if wanted in i18n.LANGUAGES else None
+
+
+def _from_config() -> str | None:
+    """The config file's ``language``; None when it cannot be read (its own error says why,
+    in the default language)."""
+    from bot import config_file
+
+    try:
+        _, _, data = config_file.read_toml(config_file.resolve_path(_Command.config_path))
+    except UserError:
+        return None
+    wanted = data.get("language")
+    return wanted if wanted in i18n.LANGUAGES else None
+
+
+def tr(message: str, /, **params: object) -> str:
+    """``message`` in the CLI's language, its ``{fields}`` filled from ``params``."""
+    text = i18n.translations(language()).gettext(message)
+    return text.format(**params) if params else text
+
+
+def status(value: str) -> str:
+    """A status as people read it: ``scheduled`` → ``đã lên lịch``. English keeps the
+    value itself, the word the commands and ``--json`` use."""
+    if language() == i18n.SOURCE or value not in i18n.STATUS_NAMES:
+        return value
+    return tr(i18n.STATUS_NAMES[value])
+
+
+def kind(value: str) -> str:
+    """``daily`` → ``hằng ngày``; English keeps the value, as :func:`status` does."""
+    if language() == i18n.SOURCE or value not in KIND_NAMES:
+        return value
+    return tr(KIND_NAMES[value])
+
+
+def error(exc: UserError) -> str:
+    """A refusal in the CLI's language, on one line: the error's template is a catalog entry
+    (messages built without one are shown as they are)."""
+    params = dict(exc.params)
+    if "status" in params:
+        params["status"] = status(str(params["status"]))
+    if "kind" in params:
+        params["kind"] = kind(str(params["kind"]))
+    text = tr(exc.template, **params) if exc.template else str(exc)
+    return text.splitlines()[0] if text else repr(exc)
+
+
+def format_local(instant: datetime, tz: ZoneInfo) -> str:
+    """:func:`bot.domain.slots.format_local` in the CLI's language: ``Sun 2026-11-29 19:00
+    +07`` in English, ``CN 29/11/2026 19:00 +07`` in Vietnamese."""
+    english = slots.format_local(instant, tz)
+    if language() == i18n.SOURCE:
+        return english
+    local = instant.astimezone(tz)
+    # Translators: a strftime date pattern, e.g. "%d/%m/%Y".
+    day = local.strftime(tr("%Y-%m-%d"))
+    return f"{tr(WEEKDAYS[local.weekday()])} {day} {english.split(' ', 2)[2]}"
