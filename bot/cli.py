@@ -1015,6 +1015,8 @@ def _detail_json(detail: Any, config: Config) -> dict[str, Any]:
     return {
         **_post_head(post, config),
         "unit": post.unit,
+        "tone": post.tone,
+        "tone_reasons": [r for r in post.tone_reasons.split("\n") if r],
         "photos": list(detail.photos),
         "previews": detail.previews,
         "publications": [_publication_json(p, p.url, config) for p in detail.publications],
@@ -1038,6 +1040,9 @@ def _print_detail(detail: Any, config: Config) -> None:
     click.echo(f"post {post.id} · {post.kind.value} · {post.status.value} · {slot}")
     if post.unit:
         click.echo(f"unit: {post.unit}")
+    if post.tone:
+        reasons = ", ".join(r for r in post.tone_reasons.split("\n") if r)
+        click.echo(f"tone: {post.tone}" + (f" ({reasons})" if reasons else ""))
     for path in detail.photos:
         click.echo(f"photo: {path}")
     for name, text in detail.previews.items():
