@@ -966,6 +966,7 @@ def post_retract(state: State, post_id: int, reason: str | None) -> None:
 
 def _after_publication(state: State, post_id: int, *, text: str | None, reason: str | None) -> None:
     """Correct (``text``) or retract the post on its channels; one line per channel."""
+    from bot.chat import approval
     from bot.platforms.publishers import open_publishers
     from bot.services import corrections
     from bot.services.gateway import gateway_for
@@ -975,12 +976,18 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
     async def go() -> Any:
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
             if text is not None:
-                return await corrections.correct(
+                outcome = await corrections.correct(
                     db, config, publishers, post_id=post_id, text=text, by=None
                 )
-            return await corrections.retract(
-                db, config, publishers, post_id=post_id, reason=reason, by=None
-            )
+            else:
+                outcome = await corrections.retract(
+                    db, config, publishers, post_id=post_id, reason=reason, by=None
+                )
+            if bot is not None:  # the admins' copies of the draft read what is out now
+                await approval.update_requests(
+                    bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
+                )
+            return outcome
 
     outcome = asyncio.run(go())
     verb = "corrected" if text is not None else "taken down"

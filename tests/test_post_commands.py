@@ -245,6 +245,24 @@ def test_edit_after_publication_corrects_every_channel_and_says_which_refused(
     ]
 
 
+def test_a_correction_and_a_retraction_reach_the_admins_copies(world: World) -> None:
+    world.cli("queue", "add", "--text", TEXT, "--approved", "--channel", "tg")
+    world.cli("unapprove", "1")  # the draft goes to the admin
+    world.cli("approve", "1")
+    world.publish(1)
+    [request] = world.tg.messages(ADMIN)
+    assert "300 đoàn viên" in request["plain_text"]
+    world.cli("post", "edit", "1", "--text", "Hiến máu cứu người\nĐã sửa: 350 đoàn viên.")
+    [request] = world.tg.messages(ADMIN)
+    assert "350 đoàn viên" in request["plain_text"] and "300 đoàn viên" not in request["plain_text"]
+    assert buttons(request) == []
+    world.cli("post", "retract", "1")
+    [request] = world.tg.messages(ADMIN)
+    assert world.show(1)["status"] == "retracted"
+    assert "350 đoàn viên" in request["plain_text"] and buttons(request) == []
+    assert len(request["edits"]) == 3  # approved, corrected, retracted
+
+
 def test_a_photo_post_is_corrected_in_its_caption(world: World) -> None:
     from tests.factories import png
 
