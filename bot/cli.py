@@ -1633,23 +1633,26 @@ def check(state: State, as_json: bool) -> None:
             json.dumps(check_json(result), ensure_ascii=False) if as_json else describe(result)
         )
     say(summary(checks))
-    _release_held(state, [c.channel for c in checks if c.ok])
+    _release_held(state, [c.channel for c in checks if c.ok], checks)
     if not checks or not all(c.ok for c in checks):
         raise click.exceptions.Exit(1)
 
 
-def _release_held(state: State, passed: list[str]) -> None:
+def _release_held(state: State, passed: list[str], checks: list[Any]) -> None:
     """Channels held after a credentials error publish again once their check passes; what
-    they missed follows the catch-up policy. Nothing to do without a database yet."""
-    from bot.services import scheduling
+    they missed follows the catch-up policy. The channels' titles are kept for the notices.
+    Nothing to do without a database yet."""
+    from bot.services import channel_names, scheduling
     from bot.storage import db, metrics
 
-    if not passed:
-        return
     try:
         engine = state.engine
     except UserError:
         return  # not initialised: nothing can be held
+    with db.session_scope(engine) as session:
+        channel_names.remember(session, checks)
+    if not passed:
+        return
     with db.session_scope(engine) as session:
         released, moved = scheduling.release_channels(
             session, state.config, channels=passed, now=datetime.now(UTC)

@@ -141,6 +141,9 @@ class ChannelCheck:
     detail: str = ""
     #: How people name the channel: ``tg-main (telegram, @channel)``.
     label: str = ""
+    #: How its platform names it to everyone (a Telegram channel's title or @username, a
+    #: Facebook Page's name), when the check got that far; empty: not known.
+    title: str = ""
 
     @property
     def dry_run(self) -> bool:
