@@ -318,8 +318,9 @@ def test_check_channels_returns_one_result_per_channel_in_config_order(world: Wo
 
 def test_check_keeps_how_people_know_each_channel(world: World) -> None:
     """The channel's title (getChat) and the Page's name (GET /{page-id}), kept for the
-    officers' notices; a channel renamed since is known by its new name at the next check."""
+    officers' notices; each check refreshes them."""
     from bot.config import load
+    from bot.services import channel_names
     from bot.storage import channel_rows, db
     from bot.storage.db import session_scope
 
@@ -328,10 +329,15 @@ def test_check_keeps_how_people_know_each_channel(world: World) -> None:
     engine = db.make_engine(load(None, environ={}).database_url)
     with session_scope(engine) as session:
         assert channel_rows.titles(session) == {"tg-main": "Tin tốt mỗi ngày", "fb-main": "Tin tốt"}
-    # A channel without a title is known by its @username; one the bot cannot post in still
-    # has its name (getChat answered).
-    world.tg.add_channel(-100777, "tin_vui", None)
+    # The channel aimed elsewhere: its new title, even where the bot may not post (getChat
+    # answered).
+    world.tg.add_channel(-100777, "tin_vui", "Tin tốt")
     world.configure(chat_id="-100777")
     world.check()
     with session_scope(engine) as session:
-        assert channel_rows.titles(session)["tg-main"] == "@tin_vui"
+        assert channel_rows.titles(session)["tg-main"] == "Tin tốt"
+        # The same title on both platforms: the officers read which is which.
+        assert channel_names.channel_labels(session, load(None, environ={})) == {
+            "tg-main": "Tin tốt (Telegram)",
+            "fb-main": "Tin tốt (Facebook)",
+        }

@@ -25,9 +25,17 @@ ASK_TIMEOUT = 60.0
 
 
 def channel_labels(session: Session, config: Config) -> dict[str, str]:
-    """Each configured channel's title, else its config name."""
+    """Each configured channel's title, else its config name; a title two channels share
+    (the organisation's Telegram channel and its Page, often) says which platform."""
     known = channel_rows.titles(session)
-    return {c.name: known.get(c.name) or c.name for c in config.channels}
+    titles = {c.name: known.get(c.name) or c.name for c in config.channels}
+    shared = {t for t in titles.values() if list(titles.values()).count(t) > 1}
+    return {
+        c.name: f"{titles[c.name]} ({c.type.capitalize()})"
+        if titles[c.name] in shared
+        else titles[c.name]
+        for c in config.channels
+    }
 
 
 def remember(session: Session, checks: list[ChannelCheck]) -> None:
