@@ -1062,6 +1062,7 @@ def post_retract(state: State, post_id: int, reason: str | None) -> None:
 
 def _after_publication(state: State, post_id: int, *, text: str | None, reason: str | None) -> None:
     """Correct (``text``) or retract the post on its channels; one line per channel."""
+    from bot.chat import approval
     from bot.platforms.publishers import open_publishers
     from bot.services import corrections
     from bot.services.gateway import gateway_for
@@ -1071,12 +1072,18 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
     async def go() -> Any:
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
             if text is not None:
-                return await corrections.correct(
+                outcome = await corrections.correct(
                     db, config, publishers, post_id=post_id, text=text, by=None
                 )
-            return await corrections.retract(
-                db, config, publishers, post_id=post_id, reason=reason, by=None
-            )
+            else:
+                outcome = await corrections.retract(
+                    db, config, publishers, post_id=post_id, reason=reason, by=None
+                )
+            if bot is not None:  # the admins' copies of the draft read what is out now
+                await approval.update_requests(
+                    bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
+                )
+            return outcome
 
     outcome = asyncio.run(go())
     for channel in outcome.channels:
@@ -1105,6 +1112,8 @@ def _detail_json(detail: Any, config: Config) -> dict[str, Any]:
     return {
         **_post_head(post, config),
         "unit": post.unit,
+        "tone": post.tone,
+        "tone_reasons": [r for r in post.tone_reasons.split("\n") if r],
         "photos": list(detail.photos),
         "previews": detail.previews,
         "publications": [_publication_json(p, p.url, config) for p in detail.publications],
@@ -1137,6 +1146,10 @@ def _print_detail(detail: Any, config: Config) -> None:
     )
     if post.unit:
         click.echo(tr("unit: {unit}", unit=post.unit))
+    if post.tone:
+        reasons = ", ".join(r for r in post.tone_reasons.split("\n") if r)
+        tone = tr(post.tone) if post.tone in ("positive", "neutral", "negative") else post.tone
+        click.echo(tr("tone: {tone}", tone=tone) + (f" ({reasons})" if reasons else ""))
     for path in detail.photos:
         click.echo(tr("photo: {path}", path=path))
     for name, text in detail.previews.items():
@@ -1753,23 +1766,26 @@ def check(state: State, as_json: bool) -> None:
             json.dumps(check_json(result), ensure_ascii=False) if as_json else describe(result)
         )
     say(summary(checks))
-    _release_held(state, [c.channel for c in checks if c.ok])
+    _release_held(state, [c.channel for c in checks if c.ok], checks)
     if not checks or not all(c.ok for c in checks):
         raise click.exceptions.Exit(1)
 
 
-def _release_held(state: State, passed: list[str]) -> None:
+def _release_held(state: State, passed: list[str], checks: list[Any]) -> None:
     """Channels held after a credentials error publish again once their check passes; what
-    they missed follows the catch-up policy. Nothing to do without a database yet."""
-    from bot.services import scheduling
+    they missed follows the catch-up policy. The channels' titles are kept for the notices.
+    Nothing to do without a database yet."""
+    from bot.services import channel_names, scheduling
     from bot.storage import db, metrics
 
-    if not passed:
-        return
     try:
         engine = state.engine
     except UserError:
         return  # not initialised: nothing can be held
+    with db.session_scope(engine) as session:
+        channel_names.remember(session, checks)
+    if not passed:
+        return
     with db.session_scope(engine) as session:
         released, moved = scheduling.release_channels(
             session, state.config, channels=passed, now=datetime.now(UTC)

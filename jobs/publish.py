@@ -44,7 +44,7 @@ from bot.domain.errors import (
 )
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.platforms.publishers import OutgoingPost, Photo, Publishers
+from bot.platforms.publishers import OutgoingPost, Photo, Publishers, PublishResult
 from bot.services import queued
 from bot.services.gateway import Gateway, gateway_for
 from bot.services.post_rules import as_draft
@@ -206,13 +206,11 @@ class _Sender:
             )
         ):
             return None  # our lease ran out and another worker recovered it
-        status, detail, external_id, retry_after, error = await self._call(
-            publication.channel, post
-        )
+        status, detail, sent, retry_after, error = await self._call(publication.channel, post)
         if isinstance(error, NeedsAdminError):
             await self._hold(publication, error)
             return Outcome(post.id, publication.channel, PublicationStatus.SCHEDULED, detail)
-        outcome = _Settled(publication, post.id, status, detail, external_id, retry_after, error)
+        outcome = _Settled(publication, post.id, status, detail, sent, retry_after, error)
         for pause in (*WRITE_RETRIES, None):
             try:
                 status, detail, notices = await self.db.run(self._settle, outcome)
@@ -289,7 +287,8 @@ class _Sender:
                 session,
                 publication_id=publication.id,
                 status=status,
-                external_id=outcome.external_id,
+                external_id=outcome.sent.external_id if outcome.sent else None,
+                parts=outcome.sent.parts if outcome.sent else (),
                 error=None if status is PublicationStatus.SENT and not outcome.error else detail,
             )
             notice = _notice_for(finished)
@@ -358,8 +357,8 @@ class _Sender:
         log.warning("channel %s held until a person acts: %s", channel.name, reason)
 
     async def _call(self, name: str, post: OutgoingPost) -> _Result:
-        """(status, detail, external id, retry after seconds when it may be retried, the
-        error when there was one)."""
+        """(status, detail, what went out (if anything did), retry after seconds when it may
+        be retried, the error when there was one)."""
         if name not in {c.name for c in self.config.channels}:
             detail = f"refused: channel {name} is no longer configured"
             return PublicationStatus.FAILED, detail, None, None, None
@@ -371,11 +370,14 @@ class _Sender:
             if isinstance(exc, RetryableError):
                 wait = exc.retry_after if exc.retry_after is not None else 0.0
             # An unknown outcome keeps what did go out, if the platform said (an album's id).
-            return _status_after(exc), f"{exc.label}: {exc}", exc.external_id, wait, exc
+            sent = None
+            if exc.external_id is not None:
+                sent = PublishResult(external_id=exc.external_id, parts=exc.parts)
+            return _status_after(exc), f"{exc.label}: {exc}", sent, wait, exc
         except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
             log.exception("publisher for %s crashed on post %s", name, post.id)
             return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None, None, None
-        return PublicationStatus.SENT, result.external_id, result.external_id, None, None
+        return PublicationStatus.SENT, result.external_id, result, None, None
 
 
 def _status_after(exc: PublishError) -> PublicationStatus:
@@ -396,7 +398,7 @@ class _Settled:
     post_id: int
     status: PublicationStatus
     detail: str
-    external_id: str | None
+    sent: PublishResult | None
     retry_after: float | None
     error: PublishError | None
 
@@ -407,7 +409,7 @@ WRITE_RETRIES = (0.2, 0.5, 1.0, 2.0)
 #: next pass of this process writes them first.
 UNRECORDED: dict[int, _Settled] = {}
 
-_Result = tuple[PublicationStatus, str, str | None, float | None, PublishError | None]
+_Result = tuple[PublicationStatus, str, PublishResult | None, float | None, PublishError | None]
 
 
 def backoff(attempt: int, retry_after: float) -> float:

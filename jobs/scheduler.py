@@ -24,7 +24,7 @@ from bot.config import Config
 from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
 from bot.platforms.publishers import Publishers
-from bot.services import scheduling
+from bot.services import channel_names, scheduling
 from bot.services.gateway import gateway_for
 from bot.storage import channel_rows, event_rows, publication_rows
 from bot.storage.heartbeat import beat
@@ -70,6 +70,7 @@ class Worker:
         self.scheduler = AsyncIOScheduler(timezone=config.tz)
         self._pass_lock = asyncio.Lock()
         self._stopping = False
+        self._titles: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Release held channels (a restart is how a new token takes effect), catch up on
@@ -77,6 +78,10 @@ class Worker:
         released = await gateway_for(self.engine).run(channel_rows.release_holds)
         if released:
             log.info("channels no longer held: %s (they are tried again)", ", ".join(released))
+        # How people know the channels, for the officers' notices: asked now, never waited on.
+        self._titles = asyncio.create_task(
+            channel_names.refresh(gateway_for(self.engine), self.config)
+        )
         await self.catch_up()
         self.scheduler.add_job(
             self.sweep,
@@ -136,6 +141,8 @@ class Worker:
     async def stop(self) -> None:
         """Stop taking new work, let the pass in flight finish, then stop the scheduler."""
         self._stopping = True
+        if self._titles is not None:
+            self._titles.cancel()
         self.scheduler.pause()
         async with self._pass_lock:
             self.scheduler.shutdown(wait=False)

@@ -314,3 +314,30 @@ def test_check_channels_returns_one_result_per_channel_in_config_order(world: Wo
         ("fb-main", False, Finding.TOKEN_EXPIRED),
     ]
     assert all(isinstance(c, ChannelCheck) and c.problem and c.fix for c in checks)
+
+
+def test_check_keeps_how_people_know_each_channel(world: World) -> None:
+    """The channel's title (getChat) and the Page's name (GET /{page-id}), kept for the
+    officers' notices; each check refreshes them."""
+    from bot.config import load
+    from bot.services import channel_names
+    from bot.storage import channel_rows, db
+    from bot.storage.db import session_scope
+
+    Cli(world.env)("init")
+    world.check(ok=True)
+    engine = db.make_engine(load(None, environ={}).database_url)
+    with session_scope(engine) as session:
+        assert channel_rows.titles(session) == {"tg-main": "Tin tốt mỗi ngày", "fb-main": "Tin tốt"}
+    # The channel aimed elsewhere: its new title, even where the bot may not post (getChat
+    # answered).
+    world.tg.add_channel(-100777, "tin_vui", "Tin tốt")
+    world.configure(chat_id="-100777")
+    world.check()
+    with session_scope(engine) as session:
+        assert channel_rows.titles(session)["tg-main"] == "Tin tốt"
+        # The same title on both platforms: the officers read which is which.
+        assert channel_names.channel_labels(session, load(None, environ={})) == {
+            "tg-main": "Tin tốt (Telegram)",
+            "fb-main": "Tin tốt (Facebook)",
+        }

@@ -274,3 +274,8 @@ def test_a_draft_of_bad_news_is_flagged_at_the_cli_too(ready: Cli, workdir: Path
     drafted = ready("draft", "--recap", "1")
     warning = next(line for line in drafted.stderr.splitlines() if line.startswith("⚠"))
     assert warning.startswith("⚠ may not be good news: ") and "tử vong" in warning
+    # `post show` says it too, in its JSON and to people.
+    shown = json.loads(ready("post", "show", "1", "--json").stdout)
+    assert shown["tone"] == "negative" and "tử vong" in shown["tone_reasons"]
+    human = ready("post", "show", "1").stdout
+    assert "tone: negative" in human and "tử vong" in human

@@ -74,6 +74,12 @@ class Setup:
             assert post.id is not None
             return post.id
 
+    def message_ids(self, post_id: int) -> list[int]:
+        """Every message the post's one publication became, as kept."""
+        with session_scope(self.engine) as session:
+            [publication] = publication_rows.publications(session, post_id=post_id)
+            return [int(i) for i in (publication.message_ids or "").split(",") if i]
+
     def tick(self, at: datetime | None = None) -> PassReport:
         async def go() -> PassReport:
             async with open_publishers(self.config) as publishers:
@@ -218,6 +224,8 @@ def test_a_text_longer_than_a_caption_follows_its_photo(setup: Setup) -> None:
     assert photo_message["kind"] == "photo" and text_message["kind"] == "text"
     status, external_id, _ = setup.publications(post_id)["tg"]
     assert status is PublicationStatus.SENT and external_id == str(photo_message["message_id"])
+    # Both ids are kept: a correction edits the text, a retraction deletes both.
+    assert setup.message_ids(post_id) == [photo_message["message_id"], text_message["message_id"]]
 
 
 def test_a_follow_up_refused_is_unknown_and_the_photo_is_never_sent_again(setup: Setup) -> None:
@@ -228,6 +236,7 @@ def test_a_follow_up_refused_is_unknown_and_the_photo_is_never_sent_again(setup:
     first = setup.tg.messages(CHANNEL_ID)[0]["message_id"]
     assert status is PublicationStatus.UNKNOWN and setup.post_status(post_id) is PostStatus.UNKNOWN
     assert external_id == str(first)
+    assert setup.message_ids(post_id) == [m["message_id"] for m in setup.tg.messages(CHANNEL_ID)]
     assert error.startswith("outcome unknown: telegram channel tg")
     assert error.endswith(
         f"the 2 photos went out (message {first}) but the text did not: "

@@ -4,12 +4,13 @@ told what the admins decided. Followers cannot submit recaps."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot.config import load
-from bot.storage import db
+from bot.storage import channel_rows, db
 from bot.storage.db import session_scope
 from bot.storage.models import Recap, RecapPhoto
 from tests import running
@@ -36,6 +37,19 @@ def office(tg: FakeTelegram, workdir: Path) -> tuple[Cli, dict[str, str]]:
     for user, name in ((ADMIN, "Lan"), (OFFICER, "Hùng"), (FOLLOWER, "Mai")):
         tg.add_user(user, name)
     return running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]")
+
+
+def _title(database_url: str, channel: str, timeout: float = 20) -> str:
+    """The channel's title once the worker has stored it (polled, with a deadline)."""
+    engine = db.make_engine(database_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope(engine) as session:
+            title = channel_rows.titles(session).get(channel)
+        if title:
+            return title
+        time.sleep(0.1)  # polling the database the worker writes, up to the deadline
+    raise AssertionError(f"no title stored for {channel} after {timeout}s")
 
 
 def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> None:
@@ -103,6 +117,8 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             assert tg.wait_for_messages(OFFICER, 10)[9]["plain_text"] == (
                 "Lý do bài #2 không được duyệt: Ảnh chưa rõ, xin gửi lại ảnh khác."
             )
+            # The worker asked Telegram how people know the channel (getChat), at its start.
+            assert _title(load(None, environ={}).database_url, "tg") == "Tin tốt"
             assert running.stop(proc) == 0
         # Published: the officer hears it once, from whichever process published it.
         [scheduled] = json.loads(cli("queue", "--json").stdout)
@@ -110,8 +126,8 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         cli("tick", "--at", scheduled["slot"])
         [went_out] = tg.messages(CHANNEL)
         assert tg.wait_for_messages(OFFICER, 11)[10]["plain_text"] == (
-            "Bài #1 từ bài gốc #2 của bạn đã được đăng trên tg.\n"
-            f"tg: https://t.me/c/800/{went_out['message_id']}"  # a private channel's link
+            "Bài #1 từ bài gốc #2 của bạn đã được đăng trên Tin tốt.\n"
+            f"Tin tốt: https://t.me/c/800/{went_out['message_id']}"  # a private channel's link
         )
         assert len(tg.messages(OFFICER)) == 11
         engine = db.make_engine(load(None, environ={}).database_url)

@@ -26,6 +26,9 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
         tg.add_user(STRANGER, "Mallory")
         cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
         cli("queue", "add", "--text", "Tin một\nBài sẽ đăng.", "--approved")
+        cli("unapprove", "1")  # the admin gets a copy of the draft, then approves it again
+        cli("approve", "1")
+        [copy] = tg.messages(ADMIN)
         first = json.loads(cli("post", "show", "1", "--json").stdout)
         cli(
             "tick",
@@ -41,13 +44,13 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
 
             # /pending: each draft with its approval buttons.
             tg.push_message(ADMIN, "/pending")
-            [draft] = tg.wait_for_messages(ADMIN, 1)
+            draft = tg.wait_for_messages(ADMIN, 2)[1]
             assert draft["plain_text"].startswith("📝 Bản nháp #2")
             assert buttons(draft)["✅ Duyệt"] == "approve:2"
 
             # /post 3 (scheduled): unapprove or cancel; cancel asks first.
             tg.push_message(ADMIN, "/post 3")
-            card = tg.wait_for_messages(ADMIN, 2)[1]
+            card = tg.wait_for_messages(ADMIN, 3)[2]
             assert card["plain_text"].startswith("Bài #3 · Tin tốt mỗi ngày · đã lên lịch")
             assert buttons(card) == {"✏️ Sửa": "pe:3", "↩️ Hủy duyệt": "pu:3", "🗑 Hủy bài": "pc:3"}
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pc:3")
@@ -70,20 +73,26 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
 
             # /post 1 (out on the channel): correct it, after a confirmation.
             tg.push_message(ADMIN, "/post 1")
-            card = tg.wait_for_messages(ADMIN, 3)[2]
+            card = tg.wait_for_messages(ADMIN, 4)[3]
             assert f"https://t.me/c/500/{went_out['message_id']}" in card["plain_text"]
             assert buttons(card) == {"✏️ Sửa": "pe:1", "🗑 Gỡ bài": "pr:1"}
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pe:1")
-            question = tg.wait_for_messages(ADMIN, 4)[3]
+            question = tg.wait_for_messages(ADMIN, 5)[4]
             assert question["plain_text"].startswith("✏️ Nội dung sửa cho bài #1")
             tg.push_message(ADMIN, "Tin một\nĐã sửa: 350 người.", reply_to=question["message_id"])
-            confirm = tg.wait_for_messages(ADMIN, 5)[4]
+            confirm = tg.wait_for_messages(ADMIN, 6)[5]
             assert confirm["plain_text"].startswith("Sửa bài #1 trên mọi kênh đã đăng?")
             assert "Đã sửa: 350 người." in confirm["plain_text"]
             tg.push_callback(ADMIN, ADMIN, confirm["message_id"], "pS:1")
-            told = tg.wait_for_messages(ADMIN, 6, timeout=10)[5]
+            told = tg.wait_for_messages(ADMIN, 7, timeout=10)[6]
             assert told["plain_text"] == "Đã sửa bài #1 trên tg."
             assert "350 người" in tg.messages(CHANNEL)[0]["plain_text"]
+            # The admin's copy of the draft reads the corrected text too.
+            tg.wait_until(
+                lambda: "350 người" in tg.message(ADMIN, copy["message_id"])["plain_text"] or None,
+                timeout=10,
+                describe=lambda: str(tg.message(ADMIN, copy["message_id"])["plain_text"]),
+            )
             tg.wait_until(  # answered: the confirmation's buttons go
                 lambda: buttons(tg.message(ADMIN, confirm["message_id"])) == {} or None,
                 timeout=10,
@@ -97,12 +106,12 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
                 describe=lambda: "no confirmation",
             )
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pR:1")
-            told = tg.wait_for_messages(ADMIN, 7, timeout=10)[6]
+            told = tg.wait_for_messages(ADMIN, 8, timeout=10)[7]
             assert told["plain_text"] == "Đã gỡ bài #1 khỏi tg."
             assert tg.messages(CHANNEL) == []
 
             tg.push_message(ADMIN, "/post mười")
-            assert tg.wait_for_messages(ADMIN, 8)[7]["plain_text"] == (
+            assert tg.wait_for_messages(ADMIN, 9)[8]["plain_text"] == (
                 "Gửi /post kèm số bài, ví dụ /post 12."
             )
             tg.push_message(STRANGER, "/post 3")
@@ -111,11 +120,11 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
 
             # /help and /start by role: an admin's work and commands, a follower's own.
             tg.push_message(ADMIN, "/help")
-            admin_help = tg.wait_for_messages(ADMIN, 9)[8]["plain_text"]
+            admin_help = tg.wait_for_messages(ADMIN, 10)[9]["plain_text"]
             assert admin_help.startswith("Tôi là bot") and "Bạn là quản trị viên" in admin_help
             assert "/post — " in admin_help and "/pending — " in admin_help
             tg.push_message(ADMIN, "/start")
-            assert tg.wait_for_messages(ADMIN, 10)[9]["plain_text"] == admin_help
+            assert tg.wait_for_messages(ADMIN, 11)[10]["plain_text"] == admin_help
             tg.push_message(STRANGER, "/help")
             stranger_help = tg.wait_for_messages(STRANGER, 2)[1]["plain_text"]
             assert "Gửi /start" in stranger_help and "/today — " in stranger_help

@@ -245,6 +245,24 @@ def test_edit_after_publication_corrects_every_channel_and_says_which_refused(
     ]
 
 
+def test_a_correction_and_a_retraction_reach_the_admins_copies(world: World) -> None:
+    world.cli("queue", "add", "--text", TEXT, "--approved", "--channel", "tg")
+    world.cli("unapprove", "1")  # the draft goes to the admin
+    world.cli("approve", "1")
+    world.publish(1)
+    [request] = world.tg.messages(ADMIN)
+    assert "300 đoàn viên" in request["plain_text"]
+    world.cli("post", "edit", "1", "--text", "Hiến máu cứu người\nĐã sửa: 350 đoàn viên.")
+    [request] = world.tg.messages(ADMIN)
+    assert "350 đoàn viên" in request["plain_text"] and "300 đoàn viên" not in request["plain_text"]
+    assert buttons(request) == []
+    world.cli("post", "retract", "1")
+    [request] = world.tg.messages(ADMIN)
+    assert world.show(1)["status"] == "retracted"
+    assert "350 đoàn viên" in request["plain_text"] and buttons(request) == []
+    assert len(request["edits"]) == 3  # approved, corrected, retracted
+
+
 def test_a_photo_post_is_corrected_in_its_caption(world: World) -> None:
     from tests.factories import png
 
@@ -308,6 +326,36 @@ def test_retract_deletes_every_photo_of_an_album(world: World) -> None:
     assert len(world.tg.messages(PUBLIC)) == 3
     world.cli("post", "retract", "1")
     assert world.tg.messages(PUBLIC) == [] and world.show(1)["status"] == "retracted"
+
+
+#: A story whose text fits a message (4,096) but not a caption (1,024): the text goes out
+#: after the photos, as a message of its own.
+LONG = "Câu chuyện đẹp của tuần\n" + " ".join(
+    f"Đoạn {n}: các bạn trẻ trong đội tình nguyện đã dành cả buổi sáng giúp bà con sửa nhà."
+    for n in range(1, 25)
+)
+
+
+def test_a_text_after_its_photos_is_corrected_and_taken_down_with_them(world: World) -> None:
+    from tests.factories import png
+
+    for n in (1, 2):
+        (world.workdir / f"{n}.png").write_bytes(png(seed=n))
+    photos = ["--photo", "1.png", "--photo", "2.png"]
+    world.cli("queue", "add", "--text", LONG, *photos, "--approved", "--channel", "tg")
+    world.publish(1)
+    first, second, text = world.tg.messages(PUBLIC)
+    assert (first["kind"], second["kind"], text["kind"]) == ("photo", "photo", "text")
+    fixed = LONG.replace("Đoạn 24:", "Đoạn cuối:")
+    result = world.cli("post", "edit", "1", "--text", fixed)
+    assert "post 1 corrected on tg: https://t.me/kenh_tin_tot/" in result.stderr
+    corrected = world.tg.message(PUBLIC, text["message_id"])
+    assert "Đoạn cuối:" in corrected["text"] and len(corrected["edits"]) == 1
+    assert corrected["text"] == world.show(1)["previews"]["telegram"]
+    assert all(not world.tg.message(PUBLIC, m["message_id"])["edits"] for m in (first, second))
+    world.cli("post", "retract", "1")
+    assert world.tg.messages(PUBLIC) == [] and world.show(1)["status"] == "retracted"
+    assert len(world.tg.calls("deleteMessage")) == 3
 
 
 def test_the_admins_see_a_drafts_photos_above_its_approval_message(world: World) -> None:

@@ -20,11 +20,10 @@ from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
-from bot.domain.posts import PostStatus, PublicationStatus
-from bot.services import decisions, post_rules
+from bot.domain.posts import PostStatus
+from bot.services import channel_names, decisions, post_rules
 from bot.services.gateway import Gateway
-from bot.services.post_detail import publication_url
-from bot.storage import post_rows, publication_rows, recap_rows
+from bot.storage import post_rows, recap_rows
 from bot.storage.models import ApprovalMessage, Post
 
 log = logging.getLogger(__name__)
@@ -320,12 +319,7 @@ async def submitter_notice(db: Gateway, config: Config, *, post_id: int) -> tupl
         officer = None
         if post.recap_id is not None:
             officer = recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
-        sent_on = [
-            (p.channel, publication_url(config, p.channel, p.external_id))
-            for p in publication_rows.publications(session, post_id=post_id)
-            if p.status is PublicationStatus.SENT
-        ]
-        return post, officer, sent_on
+        return post, officer, channel_names.published_on(session, config, post_id=post_id)
 
     post, officer, sent_on = await db.run(read)
     if officer is None:

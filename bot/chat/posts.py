@@ -318,6 +318,7 @@ async def _act(
             )
         lines = [texts.outcome(post_id, channel) for channel in outcome.channels]
         await bot.send_message(user_id, "\n".join(lines)[:_TELEGRAM_LIMIT])
+        await approval.update_requests(bot, db=db, config=config, post_id=post_id, who=name)
 
 
 def _confirmed_text(shown: str) -> str:
@@ -388,6 +389,10 @@ async def _save_text(
             )
         lines = [texts.corrected(post_id, channel) for channel in outcome.channels]
         await bot.send_message(user.id, "\n".join(lines)[:_TELEGRAM_LIMIT])
+        # The admins' copies of the draft read the corrected text too.
+        await approval.update_requests(
+            bot, db=db, config=config, post_id=post_id, who=user.full_name
+        )
         return
     await db.run(changes.edit, config, post_id=post_id, by=user.id, text=text, photos=None, now=now)
     if status is PostStatus.PENDING:

@@ -79,12 +79,19 @@ class PublishError(GoodnewsError):
     label = "not published"
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, external_id: str | None = None
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        external_id: str | None = None,
+        parts: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        #: What did go out before the failure (the first message of a two-request post).
+        #: What did go out before the failure (the first message of a two-request post),
+        #: and every message that did when several did (an album's photos).
         self.external_id = external_id
+        self.parts = parts
 
 
 class RetryableError(PublishError):

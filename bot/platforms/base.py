@@ -52,6 +52,10 @@ class PublishResult:
 
     external_id: str
     dry_run: bool = False
+    #: Every message the post became, in order, when it became more than one (Telegram: an
+    #: album's photos, and the text sent after them), so a correction or a retraction can
+    #: reach each; ``external_id`` is the first.
+    parts: tuple[str, ...] = ()
 
 
 class Publisher(Protocol):
@@ -64,14 +68,27 @@ class Publisher(Protocol):
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult: ...
 
     async def correct(
-        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+        self,
+        before: OutgoingPost,
+        after: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),
     ) -> None:
-        """What went out as ``before`` (under ``external_id``) reads ``after`` from now on.
-        Already reading it is success; a refusal raises, in the platform's words."""
+        """What went out as ``before`` (under ``external_id``, as the messages ``parts``
+        when it was several) reads ``after`` from now on. Already reading it is success; a
+        refusal raises, in the platform's words."""
         ...
 
-    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
-        """Take down what went out; already gone is success; a refusal raises."""
+    async def retract(
+        self,
+        post: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),
+    ) -> None:
+        """Take down what went out (every one of ``parts``); already gone is success; a
+        refusal raises."""
         ...
 
 
@@ -124,6 +141,9 @@ class ChannelCheck:
     detail: str = ""
     #: How people name the channel: ``tg-main (telegram, @channel)``.
     label: str = ""
+    #: How its platform names it to everyone (a Telegram channel's title or @username, a
+    #: Facebook Page's name), when the check got that far; empty: not known.
+    title: str = ""
 
     @property
     def dry_run(self) -> bool:

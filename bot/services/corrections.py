@@ -50,6 +50,9 @@ class _Target:
     publication_id: int
     channel: str
     external_id: str
+    #: Every message it became, when several (empty: ``external_id`` alone, or published
+    #: before they were kept).
+    parts: tuple[str, ...]
 
 
 def _went_out(session: Session, post_id: int, template: str) -> tuple[Post, list[_Target]]:
@@ -58,7 +61,9 @@ def _went_out(session: Session, post_id: int, template: str) -> tuple[Post, list
     if post.status not in WENT_OUT:
         raise refused(post, template)
     targets = [
-        _Target(p.id, p.channel, p.external_id)
+        _Target(
+            p.id, p.channel, p.external_id, tuple(filter(None, (p.message_ids or "").split(",")))
+        )
         for p in publication_rows.publications(session, post_id=post_id)
         if p.status is PublicationStatus.SENT and p.id is not None and p.external_id
     ]
@@ -105,7 +110,7 @@ async def correct(
         channel = config.channel(target.channel)
         try:
             await publishers.for_channel(channel).correct(
-                before, after, channel, target.external_id
+                before, after, channel, target.external_id, target.parts
             )
             outcomes.append(_outcome(config, target, None))
         except PublishError as exc:
@@ -129,7 +134,9 @@ async def retract(
     for target in targets:
         channel = config.channel(target.channel)
         try:
-            await publishers.for_channel(channel).retract(post, channel, target.external_id)
+            await publishers.for_channel(channel).retract(
+                post, channel, target.external_id, target.parts
+            )
             outcomes.append(_outcome(config, target, None))
         except PublishError as exc:
             outcomes.append(_outcome(config, target, str(exc)))

@@ -36,6 +36,10 @@ class PostView(_View):
     decided_by: int | None
     decided_at: datetime | None
     created_at: datetime
+    #: :mod:`bot.domain.tone`'s verdict on its recap (None: stored before tone was judged)
+    #: and its reasons, one a line.
+    tone: str | None
+    tone_reasons: str
 
 
 @dataclass(frozen=True)

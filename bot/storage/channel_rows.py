@@ -69,3 +69,19 @@ def release_holds(session: Session, *, channels: Iterable[str] | None = None) ->
         released.append(state.name)
     session.flush()
     return released
+
+
+def titles(session: Session) -> dict[str, str]:
+    """How people know each channel, as its platform last said (channels asked so far)."""
+    query = select(ChannelState).where(col(ChannelState.title).is_not(None))
+    return {s.name: s.title for s in session.exec(query).all() if s.title}
+
+
+def set_titles(session: Session, *, titles: dict[str, str]) -> None:
+    """Keep each channel's title (a row is made for a channel that has none yet)."""
+    for name, title in titles.items():
+        state = session.get(ChannelState, name) or ChannelState(name=name)
+        if state.title != title[:256]:
+            state.title, state.updated_at = title[:256], utcnow()
+            session.add(state)
+    session.flush()

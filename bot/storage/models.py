@@ -178,6 +178,9 @@ class Publication(SQLModel, table=True):
     #: After a retryable failure: not before this instant (``due_at`` keeps the slot held).
     retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     external_id: str | None = Field(default=None, max_length=500)
+    #: Every message the post became on the channel, comma-separated, when it became several
+    #: (an album's photos, the text sent after them); None: ``external_id`` alone.
+    message_ids: str | None = Field(default=None, sa_column=Column(Text))
     error: str | None = Field(default=None, sa_column=Column(Text))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -268,6 +271,9 @@ class ChannelState(SQLModel, table=True):
     paused: bool = Field(default=False)
     held_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     held_reason: str | None = Field(default=None, sa_column=Column(Text))
+    #: How people know the channel (a Telegram channel's title or @username, a Facebook
+    #: Page's name), as its platform last said; None: not asked yet.
+    title: str | None = Field(default=None, max_length=256)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

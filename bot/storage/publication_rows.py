@@ -210,10 +210,13 @@ def finish_publication(
     status: PublicationStatus,
     external_id: str | None = None,
     error: str | None = None,
+    parts: tuple[str, ...] = (),
 ) -> Publication:
+    """The publication's outcome; ``parts``: every message it became, when several."""
     publication = get_publication(session, publication_id=publication_id)
     publication.status = status
     publication.external_id = external_id
+    publication.message_ids = ",".join(parts) or None
     publication.error = error
     publication.finished_at = utcnow()
     publication.lease_until = None

@@ -10,6 +10,7 @@ never shown.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import facebook
@@ -87,6 +88,11 @@ def _check_page(graph: Any, channel: ChannelConfig, graph_url: str, token: str) 
             "try again in a few minutes; if it persists, check facebook.graph_url in the config",
         )
     name = page.get("name") or channel.target
+    return replace(_verdict(channel, page, owner, name), title=page.get("name") or "")
+
+
+def _verdict(channel: ChannelConfig, page: Any, owner: Any, name: str) -> ChannelCheck:
+    """Whether the token is the page's own."""
     if str(owner.get("id")) != str(page.get("id")):
         return _bad(
             channel,

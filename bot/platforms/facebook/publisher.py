@@ -81,7 +81,12 @@ class FacebookPagePublisher:
         return PublishResult(external_id=str(result["id"]))
 
     async def correct(
-        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+        self,
+        before: OutgoingPost,
+        after: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),  # one post: its id says it all
     ) -> None:
         """``POST /{post-id}`` with the new message (a photo post's message is its caption)."""
         edit = partial(
@@ -92,7 +97,13 @@ class FacebookPagePublisher:
         )
         await self._call(channel, edit)
 
-    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+    async def retract(
+        self,
+        post: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),
+    ) -> None:
         """``DELETE /{post-id}``."""
         await self._call(channel, self.graph.delete_object, external_id)
 

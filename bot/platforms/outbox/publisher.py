@@ -54,13 +54,24 @@ class OutboxPublisher:
         return PublishResult(external_id=str(path), dry_run=True)
 
     async def correct(
-        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+        self,
+        before: OutgoingPost,
+        after: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),  # one post: its id says it all
     ) -> None:
         """The dry run's file holds the corrected requests."""
         self._dry_run_only(before, channel, external_id).unlink(missing_ok=True)
         await self.publish(after, channel)
 
-    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
+    async def retract(
+        self,
+        post: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),
+    ) -> None:
         """The dry run's file is removed."""
         self._dry_run_only(post, channel, external_id).unlink(missing_ok=True)
 

@@ -9,6 +9,8 @@ shown.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
 from telegram.constants import ChatType
 from telegram.error import (
@@ -89,10 +91,13 @@ async def _check_chat(bot: Bot, channel: ChannelConfig, api: str) -> ChannelChec
         return _chat_error(exc, channel, me, api, bot.token)
     where = f'"{chat.title}"' if chat.title else "the chat"
     if chat.type == ChatType.CHANNEL:
-        return _channel_rights(channel, me, where, member)
-    if chat.type == ChatType.PRIVATE:
-        return _ok(channel, f"the bot {me} can write to this private chat")
-    return _group_rights(channel, me, where, member)
+        verdict = _channel_rights(channel, me, where, member)
+    elif chat.type == ChatType.PRIVATE:
+        verdict = _ok(channel, f"the bot {me} can write to this private chat")
+    else:
+        verdict = _group_rights(channel, me, where, member)
+    title = chat.title or (f"@{chat.username}" if chat.username else "")
+    return replace(verdict, title=title)
 
 
 def _chat_error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
+from typing import TypeVar
 
 from telegram import Bot, InputFile, InputMediaPhoto, LinkPreviewOptions
 from telegram.error import BadRequest, TelegramError
@@ -22,6 +23,8 @@ from bot.platforms.telegram.errors import translate_error
 FOLLOW_UP_ATTEMPTS = 3
 FOLLOW_UP_BACKOFF = 0.5
 FOLLOW_UP_MAX_WAIT = 30.0
+
+_T = TypeVar("_T")
 
 
 class Pacer:
@@ -77,33 +80,37 @@ class TelegramChannelPublisher:
             return PublishResult(external_id=message_id)
         contents = read_photos(album, _where(channel))  # before anything is sent
         caption = payloads.telegram_caption(post)
-        first = await self._request(
+        photos = await self._request(
             channel, partial(self._send_photos, channel, album, contents, caption)
         )
-        if caption is None:
-            await self._follow_up(post, channel, first, len(album))
-        return PublishResult(external_id=first)
+        if caption is not None:
+            return PublishResult(external_id=photos[0], parts=_several(photos))
+        text = await self._follow_up(post, channel, photos)
+        return PublishResult(external_id=photos[0], parts=(*photos, text))
 
     async def correct(
-        self, before: OutgoingPost, after: OutgoingPost, channel: ChannelConfig, external_id: str
+        self,
+        before: OutgoingPost,
+        after: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),
     ) -> None:
-        """editMessageText for a text post, editMessageCaption for photos with the text as
-        their caption; the text is already what it should be: success."""
+        """editMessageText for a text post or the text sent after the photos (the last of
+        ``parts``), editMessageCaption for photos with the text as their caption; the text
+        is already what it should be: success."""
         where, first = _where(channel), _first_message(channel, external_id)
         chat_id = payloads.options(channel).chat_id
-        if not payloads.telegram_album(before):
+        album = payloads.telegram_album(before)
+        if not album or payloads.telegram_caption(before) is None:
+            text = first if not album else _text_message(channel, album, parts)
             params = payloads.telegram_send_message(after, channel)
             preview = params.pop("link_preview_options", None)
             call = partial(
                 self.bot.edit_message_text,
                 **params,
-                message_id=first,
+                message_id=text,
                 link_preview_options=LinkPreviewOptions(**preview) if preview else None,
-            )
-        elif payloads.telegram_caption(before) is None:
-            raise PermanentError(
-                f"{where}: the text went out as its own message after the photos, whose id "
-                "was not kept: correct it by hand in the channel"
             )
         else:
             caption = payloads.telegram_caption(after)
@@ -122,19 +129,30 @@ class TelegramChannelPublisher:
             )
         await self._unless_already(channel, call, "not modified")
 
-    async def retract(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> None:
-        """deleteMessage for the message, or each photo of the album (their ids follow the
-        first's); a message already gone is success."""
+    async def retract(
+        self,
+        post: OutgoingPost,
+        channel: ChannelConfig,
+        external_id: str,
+        parts: tuple[str, ...] = (),
+    ) -> None:
+        """deleteMessage for each message the post became (``parts``; kept since migration
+        0020: before, an album's ids were taken to follow the first's); a message already
+        gone is success."""
         first = _first_message(channel, external_id)
         album = payloads.telegram_album(post)
-        if album and payloads.telegram_caption(post) is None:
+        if parts:
+            ids = [_first_message(channel, part) for part in parts]
+        elif album and payloads.telegram_caption(post) is None:
             raise PermanentError(
                 f"{_where(channel)}: the text went out as its own message after the photos, "
                 "whose id was not kept: delete the post by hand in the channel"
             )
+        else:
+            ids = list(range(first, first + max(1, len(album))))
         chat_id = payloads.options(channel).chat_id
         assert chat_id is not None
-        for message_id in range(first, first + max(1, len(album))):
+        for message_id in ids:
             call = partial(self.bot.delete_message, chat_id=chat_id, message_id=message_id)
             await self._unless_already(channel, call, "message to delete not found")
 
@@ -153,7 +171,7 @@ class TelegramChannelPublisher:
         except TelegramError as exc:
             raise translate_error(exc, _where(channel)) from exc
 
-    async def _request(self, channel: ChannelConfig, call: Callable[[], Awaitable[str]]) -> str:
+    async def _request(self, channel: ChannelConfig, call: Callable[[], Awaitable[_T]]) -> _T:
         """One paced Bot API call; its errors become ours."""
         if self.pacer is not None:
             await self.pacer.wait()
@@ -176,8 +194,8 @@ class TelegramChannelPublisher:
         album: Sequence[Photo],
         contents: Sequence[bytes],
         caption: str | None,
-    ) -> str:
-        """sendPhoto for one photo, sendMediaGroup for several; the first message's id."""
+    ) -> tuple[str, ...]:
+        """sendPhoto for one photo, sendMediaGroup for several; the messages' ids."""
         mode = "HTML" if caption is not None else None
         chat_id = payloads.options(channel).chat_id
         assert chat_id is not None
@@ -188,7 +206,7 @@ class TelegramChannelPublisher:
                 caption=caption,
                 parse_mode=mode,
             )
-            return str(message.message_id)
+            return (str(message.message_id),)
         media = [
             InputMediaPhoto(
                 media=InputFile(data, filename=photo.path.name, attach=True),
@@ -198,12 +216,12 @@ class TelegramChannelPublisher:
             for index, (photo, data) in enumerate(zip(album, contents, strict=True))
         ]
         messages = await self.bot.send_media_group(chat_id=chat_id, media=media)
-        return str(messages[0].message_id)
+        return tuple(str(m.message_id) for m in messages)
 
     async def _follow_up(
-        self, post: OutgoingPost, channel: ChannelConfig, first: str, photos: int
-    ) -> None:
-        """The text after the photos, which are already in the channel.
+        self, post: OutgoingPost, channel: ChannelConfig, photos: tuple[str, ...]
+    ) -> str:
+        """The text after the photos, which are already in the channel: its message's id.
 
         The publication must not fail in a way the publishing pass retries: a retry starts
         from scratch and would post the photos a second time. Going ``unknown`` at once would
@@ -217,8 +235,7 @@ class TelegramChannelPublisher:
         error: PublishError | None = None
         for attempt in range(1, FOLLOW_UP_ATTEMPTS + 1):
             try:
-                await self._request(channel, partial(self._send_text, post, channel))
-                return
+                return await self._request(channel, partial(self._send_text, post, channel))
             except PublishError as exc:
                 error = exc
             wait = error.retry_after or FOLLOW_UP_BACKOFF * 2 ** (attempt - 1)
@@ -230,14 +247,17 @@ class TelegramChannelPublisher:
                 break
             await asyncio.sleep(wait)  # Telegram's retry_after, or a short backoff
         assert error is not None
-        where = _where(channel)
-        went = f"the {'photo' if photos == 1 else f'{photos} photos'} went out (message {first})"
+        where, first, count = _where(channel), photos[0], len(photos)
+        went = f"the {'photo' if count == 1 else f'{count} photos'} went out (message {first})"
         why = str(error).removeprefix(f"{where}: ")
-        if isinstance(error, UnknownOutcomeError):
-            raise UnknownOutcomeError(
-                f"{where}: {went}; whether the text did is unknown: {why}", external_id=first
-            )
-        raise UnknownOutcomeError(f"{where}: {went} but the text did not: {why}", external_id=first)
+        said = (
+            "; whether the text did is unknown"
+            if isinstance(error, UnknownOutcomeError)
+            else (" but the text did not")
+        )
+        raise UnknownOutcomeError(
+            f"{where}: {went}{said}: {why}", external_id=first, parts=_several(photos)
+        )
 
 
 def held(error: PublishError, pacer: SendBudget | None) -> PublishError:
@@ -256,6 +276,22 @@ def _first_message(channel: ChannelConfig, external_id: str) -> int:
             f"{_where(channel)}: {external_id!r} is not a Telegram message (a dry run?)"
         )
     return int(first)
+
+
+def _several(ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The ids worth keeping beside the first: all of them, when there are several."""
+    return ids if len(ids) > 1 else ()
+
+
+def _text_message(channel: ChannelConfig, album: Sequence[Photo], parts: tuple[str, ...]) -> int:
+    """The id of the text sent after the photos: the last of ``parts``; a clear refusal for
+    a post published before every id was kept (or whose text never went out)."""
+    if len(parts) != len(album) + 1:
+        raise PermanentError(
+            f"{_where(channel)}: the text went out as its own message after the photos, whose "
+            "id was not kept: correct it by hand in the channel"
+        )
+    return _first_message(channel, parts[-1])
 
 
 def _where(channel: ChannelConfig) -> str:
