@@ -1062,12 +1062,12 @@ def post_retract(state: State, post_id: int, reason: str | None) -> None:
 
 def _after_publication(state: State, post_id: int, *, text: str | None, reason: str | None) -> None:
     """Correct (``text``) or retract the post on its channels; one line per channel."""
-    from bot.chat import approval
+    from bot import courier
     from bot.platforms.publishers import open_publishers
     from bot.services import corrections
     from bot.services.gateway import gateway_for
 
-    config, db = state.config, gateway_for(state.engine)
+    config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
 
     async def go() -> Any:
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
@@ -1080,8 +1080,8 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
                     db, config, publishers, post_id=post_id, reason=reason, by=None
                 )
             if bot is not None:  # the admins' copies of the draft read what is out now
-                await approval.update_requests(
-                    bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
+                await courier.follow_change(
+                    bot, db=db, config=config, post_id=post_id, update="published", now=now
                 )
             return outcome
 

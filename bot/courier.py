@@ -20,16 +20,17 @@ from bot.storage import post_rows
 __all__ = ["dispatch", "follow_change", "send_notice", "warn_empty_slots", "weekly_summary"]
 
 #: How the admins' chat copies follow a change: ``decided`` shows the decision without
-#: buttons, ``edited`` the new text (with the buttons while it is pending), ``resend`` the
-#: draft as it now reads, then the request recorded anew (delivered from the outbox).
-AdminUpdate = Literal["decided", "edited", "resend"]
+#: buttons, ``published`` what is out now (after a correction or a retraction), ``edited``
+#: the new text (with the buttons while it is pending), ``resend`` the draft as it now
+#: reads, then the request recorded anew (delivered from the outbox).
+AdminUpdate = Literal["decided", "published", "edited", "resend"]
 
 
 async def follow_change(
     bot: Bot, *, db: Gateway, config: Config, post_id: int, update: AdminUpdate, now: datetime
 ) -> None:
     pending = (await db.run(post_rows.get_post, post_id=post_id)).status is PostStatus.PENDING
-    if update == "decided" or (update == "edited" and not pending):
+    if update in ("decided", "published") or (update == "edited" and not pending):
         await approval.update_requests(
             bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
         )
