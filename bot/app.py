@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -93,6 +94,7 @@ async def run_worker(
 
     With ``web``, the dashboard is served on the same loop; with a webhook too, Telegram's
     updates arrive through the dashboard's server on the webhook URL's path."""
+    long_running()
     stop = stop or _stop_on_signals()
     token = config.secrets.telegram_bot_token
     application = build_application(config, token) if (with_bot and token) else None
@@ -106,6 +108,13 @@ async def run_worker(
     finally:
         if application is not None:
             await application.shutdown()
+
+
+def long_running() -> None:
+    """The cyclic garbage collector back on (``goodnews`` turns it off for short commands),
+    with what start-up built frozen out of its scans: it lives as long as the process."""
+    gc.freeze()
+    gc.enable()
 
 
 async def start_application(application: Application) -> None:  # type: ignore[type-arg]
@@ -143,6 +152,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         return await dispatch(bot, db=db, config=config)
 
     collector = Collector(engine, config, bot=bot, notify=notify)
+    await collector.start()
     worker = Worker(
         engine=engine,
         config=config,
@@ -259,6 +269,7 @@ async def run_web(
     from bot.platforms.telegram.client import make_bot, start_bot
     from bot.web.server import make_web, serve
 
+    long_running()
     stop = stop or _stop_on_signals()
     bot = make_bot(config)
     if bot is not None:
