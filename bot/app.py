@@ -111,10 +111,12 @@ async def run_worker(
 
 
 def long_running() -> None:
-    """The cyclic garbage collector back on (``goodnews`` turns it off for short commands),
-    with what start-up built frozen out of its scans: it lives as long as the process."""
-    gc.freeze()
-    gc.enable()
+    """The cyclic garbage collector back on if ``goodnews`` turned it off (as it does for short
+    commands), with what start-up built frozen out of its scans: that lives as long as the
+    process. Callers that left it on (tests, an embedding program) are left alone."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 async def start_application(application: Application) -> None:  # type: ignore[type-arg]
