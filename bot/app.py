@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -93,6 +94,7 @@ async def run_worker(
 
     With ``web``, the dashboard is served on the same loop; with a webhook too, Telegram's
     updates arrive through the dashboard's server on the webhook URL's path."""
+    long_running()
     stop = stop or _stop_on_signals()
     token = config.secrets.telegram_bot_token
     application = build_application(config, token) if (with_bot and token) else None
@@ -106,6 +108,19 @@ async def run_worker(
     finally:
         if application is not None:
             await application.shutdown()
+
+
+#: Python's usual collection thresholds, which a short command raises (bot.cli.main).
+USUAL_GC_THRESHOLDS = (700, 10, 10)
+
+
+def long_running() -> None:
+    """The cyclic garbage collector back to its usual rhythm if ``goodnews`` slowed it (as it
+    does for short commands), with what start-up built frozen out of its scans: that lives
+    as long as the process. Callers that left it alone (tests, an embedding program) are."""
+    if gc.get_threshold() != USUAL_GC_THRESHOLDS:
+        gc.freeze()
+        gc.set_threshold(*USUAL_GC_THRESHOLDS)
 
 
 async def start_application(application: Application) -> None:  # type: ignore[type-arg]
@@ -143,6 +158,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
         return await dispatch(bot, db=db, config=config)
 
     collector = Collector(engine, config, bot=bot, notify=notify)
+    await collector.start()
     worker = Worker(
         engine=engine,
         config=config,
@@ -259,6 +275,7 @@ async def run_web(
     from bot.platforms.telegram.client import make_bot, start_bot
     from bot.web.server import make_web, serve
 
+    long_running()
     stop = stop or _stop_on_signals()
     bot = make_bot(config)
     if bot is not None:

@@ -16,8 +16,8 @@ from telegram import Bot
 from bot.analytics.collect import collect, graph_for
 from bot.config import Config
 from bot.domain.notices import Notice
+from bot.services.gateway import gateway_for
 from bot.storage import metrics
-from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ EVERY = timedelta(minutes=10)
 
 
 class Collector:
-    """One per worker: built at start (holds released), run by the scheduler."""
+    """One per worker: started with it (holds released), run by the scheduler."""
 
     def __init__(
         self,
@@ -38,8 +38,10 @@ class Collector:
     ) -> None:
         self.engine, self.config, self.bot, self.notify = engine, config, bot, notify
         self.graph: Any = graph_for(config)
-        with session_scope(engine) as session:
-            released = metrics.release_collection(session)
+
+    async def start(self) -> None:
+        """Release the holds (through the gateway: no session on the event loop)."""
+        released = await gateway_for(self.engine).run(metrics.release_collection)
         if released:
             log.info("collection no longer held on %s (tried again)", ", ".join(released))
 

@@ -21,7 +21,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hie
 DATABASE = {"sqlalchemy", "sqlmodel", "alembic", "psycopg"}
 TELEGRAM = {"telegram", "tornado", "apscheduler", "httpx"}
 
-#: Runs the CLI in this interpreter, then writes the top-level packages it loaded.
+#: Runs the CLI in this interpreter, then writes the modules it loaded.
 _PROBE = """
 import json, sys
 from bot.cli import cli
@@ -30,12 +30,17 @@ try:
 except SystemExit as exc:
     code = exc.code
 with open(sys.argv[1], "w") as out:
-    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}, out)
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
 """
 
 
 def loaded(folder: Path, *args: str) -> set[str]:
     """The top-level packages ``goodnews ARGS`` loads, run in ``folder`` without tokens."""
+    return {name.split(".")[0] for name in modules_loaded(folder, *args)}
+
+
+def modules_loaded(folder: Path, *args: str) -> set[str]:
+    """Every module ``goodnews ARGS`` loads, run in ``folder`` without tokens."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
     for name in ("GOODNEWS_CONFIG", "DATABASE_URL"):
         env.pop(name, None)
@@ -91,6 +96,15 @@ def test_commands_that_only_read_check_the_schema_without_alembic(
     project: Path, args: tuple[str, ...]
 ) -> None:
     assert "alembic" not in loaded(project, *args)
+
+
+@pytest.mark.parametrize("args", [("queue",), ("tick",)])
+def test_commands_on_sqlite_do_not_load_postgresqls_dialect(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    modules = modules_loaded(project, *args)
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert "sqlalchemy.dialects.postgresql" not in modules
 
 
 def test_the_head_read_from_the_migration_files_is_alembics() -> None:

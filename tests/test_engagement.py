@@ -102,6 +102,24 @@ page_id = "{PAGE_ID}"
         yield World(graph, Config(settings, Secrets(None, PAGE_TOKEN), None, url), engine)
 
 
+def test_a_pass_never_touches_the_database_on_the_event_loop(world: World) -> None:
+    """Every connection a pass takes is taken in the gateway's thread: while the database is
+    busy, the loop (polling Telegram, answering taps) keeps running."""
+    import threading
+
+    from sqlalchemy import event
+
+    world.published(3)
+    threads: list[str] = []
+    event.listen(
+        world.engine, "checkout", lambda *_: threads.append(threading.current_thread().name)
+    )
+    report = world.collect(PUBLISHED + timedelta(hours=1))
+    assert report.measured == 3
+    assert threads, "the pass read and wrote nothing"
+    assert all(name.startswith("db") for name in threads), threads
+
+
 def ids_calls(graph: FakeGraph, since: int = 0) -> list[list[str]]:
     return [str(c.params["ids"]).split(",") for c in graph.calls(since=since) if "ids" in c.params]
 

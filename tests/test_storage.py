@@ -195,6 +195,21 @@ def test_bad_database_urls_are_one_line_errors() -> None:
     assert Post.__tablename__ == "post"
 
 
+def test_the_slot_index_is_partial_on_postgresql_too() -> None:
+    """Its PostgreSQL WHERE is added with a PostgreSQL engine (not at import, which would
+    load that dialect on SQLite), so the metadata matches migration 0003 on both."""
+    from sqlmodel import SQLModel
+
+    import bot.storage.models  # noqa: F401 - registers the tables
+
+    db.make_engine("postgresql://u@localhost/d")  # no connection is made
+    indexes = SQLModel.metadata.tables["publication"].indexes
+    (index,) = (i for i in indexes if i.name == "uq_publication_channel_slot")
+    assert str(index.dialect_options["postgresql"]["where"]) == str(
+        index.dialect_options["sqlite"]["where"]
+    )
+
+
 def test_the_migrations_build_exactly_the_models(database_url: str) -> None:
     """Alembic's autogenerate finds nothing to add: no model change lacks its migration."""
     from alembic.autogenerate import compare_metadata

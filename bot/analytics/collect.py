@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -33,7 +34,7 @@ from bot.domain.errors import NeedsAdminError, PublishError
 from bot.domain.notices import CollectionHeld
 from bot.platforms.facebook.client import make_graph
 from bot.storage import event_rows, metrics
-from bot.storage.db import session_scope
+from bot.storage.gateway import Gateway, gateway_for
 from bot.storage.models import Publication
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,16 @@ async def collect(
     engine: Engine, config: Config, *, at: datetime, graph: Any = None, bot: Bot | None = None
 ) -> CollectReport:
     """Measure what is due by ``at``. Without a Page token (``graph`` None) Facebook
-    channels are skipped: a dry run has nothing to read back."""
+    channels are skipped: a dry run has nothing to read back. The database is reached
+    through the gateway (a worker thread), never on the event loop."""
     report = CollectReport(at=at)
-    with session_scope(engine) as session:
-        due = metrics.due_for_collection(session, now=at, checkpoints=config.collect_after)
-        holds = metrics.collection_holds(session)
+    db = gateway_for(engine)
+    due = await db.run(
+        lambda session: metrics.due_for_collection(
+            session, now=at, checkpoints=config.collect_after
+        )
+    )
+    holds = await db.run(metrics.collection_holds)
     by_channel: dict[str, list[Publication]] = defaultdict(list)
     for publication in due:
         by_channel[publication.channel].append(publication)
@@ -83,17 +89,17 @@ async def collect(
         if name in holds:
             report.skipped[name] = f"held: {holds[name]}"
         elif channel.type == "telegram":
-            _snapshot_telegram(engine, channel, publications, at, report)
+            report.measured += await db.run(_snapshot_telegram, channel.name, publications, at)
         elif graph is None:
             report.skipped[name] = "no FACEBOOK_PAGE_TOKEN (dry run)"
         else:
-            await _read_facebook(engine, config, graph, channel, publications, report)
-    await _count_subscribers(engine, config, at=at, graph=graph, bot=bot, report=report)
+            await _read_facebook(db, config, graph, channel, publications, report)
+    await _count_subscribers(db, config, at=at, graph=graph, bot=bot, report=report)
     return report
 
 
 async def _read_facebook(  # noqa: PLR0917 - a private step of collect
-    engine: Engine,
+    db: Gateway,
     config: Config,
     graph: Any,
     channel: ChannelConfig,
@@ -101,14 +107,15 @@ async def _read_facebook(  # noqa: PLR0917 - a private step of collect
     report: CollectReport,
 ) -> None:
     page, version = channel.target, config.settings.facebook.api_version
-    with session_scope(engine) as session:
-        served = metrics.insight_support(session, page_id=page, api_version=version)
+    served = await db.run(metrics.insight_support, page_id=page, api_version=version)
     reader = FacebookReader(graph, channel)
     ids = [str(p.external_id) for p in publications]
     try:
         reading = await reader.read(ids, served)
     except NeedsAdminError as exc:
-        _hold(engine, channel.name, str(exc), report)
+        notice = await db.run(_hold, channel.name, str(exc), report.at)
+        report.skipped[channel.name] = f"held: {exc}"
+        report.notices.append(notice)
         return
     except PublishError as exc:
         report.skipped[channel.name] = str(exc)
@@ -116,17 +123,17 @@ async def _read_facebook(  # noqa: PLR0917 - a private step of collect
         return
     finally:
         report.graph_calls += reader.calls
-    _store(engine, publications, reading, report)
+    report.measured += await db.run(_store, publications, reading, report.at)
     if reading.learnt:
-        with session_scope(engine) as session:
-            metrics.remember_support(
-                session, page_id=page, api_version=version, served=reading.learnt
-            )
+        await db.run(
+            metrics.remember_support, page_id=page, api_version=version, served=reading.learnt
+        )
 
 
 def _store(
-    engine: Engine, publications: list[Publication], reading: PageReading, report: CollectReport
-) -> None:
+    session: Session, publications: list[Publication], reading: PageReading, at: datetime
+) -> int:
+    """Record what was read; returns how many publications were measured."""
     gone: Values = dict.fromkeys((REACTIONS, COMMENTS, SHARES, VIEWS, REACH))
     found: dict[int, Values] = {}
     for publication in publications:
@@ -136,47 +143,39 @@ def _store(
             found[publication.id] = values
         elif str(publication.external_id) in reading.gone:
             found[publication.id] = gone  # deleted on the Page: nothing to read any more
-    with session_scope(engine) as session:
-        metrics.record_many(session, found, at=report.at)
-    report.measured += len(found)
+    metrics.record_many(session, found, at=at)
+    return len(found)
 
 
-def _hold(engine: Engine, channel: str, reason: str, report: CollectReport) -> None:
-    with session_scope(engine) as session:  # the admins hear of it from the events outbox
-        since = metrics.hold_collection(session, channel=channel, reason=reason, now=report.at)
-        notice = CollectionHeld(channel=channel, reason=reason, since=since)
-        event_rows.record(session, notice=notice)
-    report.skipped[channel] = f"held: {reason}"
-    report.notices.append(notice)
+def _hold(session: Session, channel: str, reason: str, at: datetime) -> CollectionHeld:
+    """Hold collection on ``channel``; the admins hear of it from the events outbox."""
+    since = metrics.hold_collection(session, channel=channel, reason=reason, now=at)
+    notice = CollectionHeld(channel=channel, reason=reason, since=since)
+    event_rows.record(session, notice=notice)
+    return notice
 
 
 def _snapshot_telegram(
-    engine: Engine,
-    channel: ChannelConfig,
-    publications: list[Publication],
-    at: datetime,
-    report: CollectReport,
-) -> None:
+    session: Session, channel: str, publications: list[Publication], at: datetime
+) -> int:
     """The latest reaction totals the updates brought; no update yet means nobody reacted
-    (Telegram sends one on every change). Views, comments and shares: not available."""
+    (Telegram sends one on every change). Views, comments and shares: not available.
+    Returns how many publications were measured."""
     message_ids = {p.id: int(str(p.external_id)) for p in publications if p.id is not None}
-    with session_scope(engine) as session:
-        totals = metrics.reactions_of(
-            session, channel=channel.name, message_ids=message_ids.values()
-        )
-        found: dict[int, Values] = {
-            publication_id: {
-                REACTIONS: sum(totals.get(message_id, {}).values()),
-                **dict.fromkeys((COMMENTS, SHARES, VIEWS, REACH)),
-            }
-            for publication_id, message_id in message_ids.items()
+    totals = metrics.reactions_of(session, channel=channel, message_ids=message_ids.values())
+    found: dict[int, Values] = {
+        publication_id: {
+            REACTIONS: sum(totals.get(message_id, {}).values()),
+            **dict.fromkeys((COMMENTS, SHARES, VIEWS, REACH)),
         }
-        metrics.record_many(session, found, at=at)
-    report.measured += len(found)
+        for publication_id, message_id in message_ids.items()
+    }
+    metrics.record_many(session, found, at=at)
+    return len(found)
 
 
 async def _count_subscribers(
-    engine: Engine,
+    db: Gateway,
     config: Config,
     *,
     at: datetime,
@@ -185,9 +184,8 @@ async def _count_subscribers(
     report: CollectReport,
 ) -> None:
     """Each channel's subscribers (a Page's followers), once a local day."""
-    with session_scope(engine) as session:
-        last = metrics.channel_latest(session, metric=SUBSCRIBERS)
-        holds = metrics.collection_holds(session)
+    last = await db.run(metrics.channel_latest, metric=SUBSCRIBERS)
+    holds = await db.run(metrics.collection_holds)
     today = at.astimezone(config.tz).date()
     for channel in config.channels:
         measured = last.get(channel.name)
@@ -199,10 +197,9 @@ async def _count_subscribers(
         if count is None:
             continue
         report.subscribers[channel.name] = count
-        with session_scope(engine) as session:
-            metrics.record_channel(
-                session, channel=channel.name, metric=SUBSCRIBERS, value=count, at=at
-            )
+        await db.run(
+            metrics.record_channel, channel=channel.name, metric=SUBSCRIBERS, value=count, at=at
+        )
 
 
 async def _subscribers(channel: ChannelConfig, graph: Any, bot: Bot | None) -> int | None:

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
@@ -47,6 +47,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise ConfigError(f"database_url: only sqlite and postgresql are supported, got {url!r}")
+    from bot.storage.models import partial_on_postgresql
+
+    partial_on_postgresql()
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -104,12 +107,20 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     return before, current_revision(engine)
 
 
+#: Whether ``alembic_version`` exists, asked directly: SQLAlchemy's Inspector costs more to
+#: set up than every other query of a read-only command.
+_HAS_VERSION = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
+    "postgresql": "SELECT to_regclass('alembic_version') IS NOT NULL",
+}
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision stamped in ``alembic_version`` (what Alembic itself reads), None when the
     database has no goodnews tables yet."""
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
+            if not connection.execute(text(_HAS_VERSION[engine.dialect.name])).scalar():
                 return None
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:

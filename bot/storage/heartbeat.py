@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
@@ -24,9 +24,9 @@ def beat(session: Session, *, worker: str, now: datetime) -> None:
     """Record that ``worker`` finished a sweep at ``now``; forget workers silent for a day."""
     # An upsert, not a read then a write: concurrent ticks on one host share a row, and two
     # inserts of it racing on PostgreSQL would fail one of them.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    upsert = insert(Heartbeat).values(worker=worker, beat_at=now)
+    # Only the database's own dialect is loaded (PostgreSQL's costs a SQLite tick a tenth).
+    dialect = import_module(f"sqlalchemy.dialects.{session.get_bind().dialect.name}")
+    upsert = dialect.insert(Heartbeat).values(worker=worker, beat_at=now)
     upsert = upsert.on_conflict_do_update(
         index_elements=["worker"], set_={"beat_at": upsert.excluded.beat_at}
     )

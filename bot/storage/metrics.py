@@ -11,15 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Column, Index, Text, delete, func, insert
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
 from bot.domain.engagement import collection_due, collection_window
 from bot.domain.posts import PublicationStatus
-from bot.storage.models import Delivery, Post, Publication, utcnow
+from bot.storage.models import Delivery, Post, Publication, Table, utcnow
 from bot.storage.types import UTCDateTime
 
 
-class Measurement(SQLModel, table=True):
+class Measurement(Table, table=True):
     """One metric of one publication at one instant (NULL value: not available)."""
 
     __table_args__ = (Index("ix_measurement_publication_at", "publication_id", "measured_at"),)
@@ -31,7 +31,7 @@ class Measurement(SQLModel, table=True):
     measured_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
-class ChannelMeasurement(SQLModel, table=True):
+class ChannelMeasurement(Table, table=True):
     """One metric of a channel (its subscribers) at one instant."""
 
     __tablename__ = "channel_measurement"
@@ -44,7 +44,7 @@ class ChannelMeasurement(SQLModel, table=True):
     measured_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
-class ReactionCount(SQLModel, table=True):
+class ReactionCount(Table, table=True):
     """The latest total of one reaction on one Telegram channel message, as the last
     ``message_reaction_count`` update gave it."""
 
@@ -57,7 +57,7 @@ class ReactionCount(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class InsightSupport(SQLModel, table=True):
+class InsightSupport(Table, table=True):
     """Whether a Page, at an API version, serves an insights metric (Facebook retires them
     in waves; one retired metric fails a whole request)."""
 
@@ -70,7 +70,7 @@ class InsightSupport(SQLModel, table=True):
     checked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class CollectionHold(SQLModel, table=True):
+class CollectionHold(Table, table=True):
     """A channel whose metrics are not collected until a person fixes its token or rights
     (publishing has its own hold: reading insights needs rights posting does not)."""
 

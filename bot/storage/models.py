@@ -1,21 +1,32 @@
-"""Tables. The database is the source of truth for recaps, posts, slots and publications."""
+"""Tables. The database is the source of truth for recaps, posts, slots and publications.
 
-from __future__ import annotations
+Every command that touches the database builds these classes, so they are kept cheap to
+build: real annotations (no ``from __future__ import annotations``: pydantic and SQLAlchemy
+would each parse every one from a string) and pydantic's validators built on first use
+(tables are filled by the ORM, rarely validated).
+"""
 
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig  # the type SQLModel.model_config has
 
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.storage.types import StrEnumType, UTCDateTime
+
+
+class Table(SQLModel):
+    """The base of every table (:mod:`bot.storage.metrics` too)."""
+
+    model_config = SQLModelConfig(defer_build=True)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Recap(SQLModel, table=True):
+class Recap(Table, table=True):
     """A report of an event as an officer stored it.
 
     ``original`` keeps the bytes exactly as given (a .docx, a saved page); ``text`` is what was
@@ -47,7 +58,7 @@ class Recap(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class RecapPhoto(SQLModel, table=True):
+class RecapPhoto(Table, table=True):
     """A photo that came with a recap, for the weekly story: a stored file or a remote URL."""
 
     __table_args__ = (UniqueConstraint("recap_id", "position", name="uq_recapphoto_position"),)
@@ -62,7 +73,7 @@ class RecapPhoto(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Post(SQLModel, table=True):
+class Post(Table, table=True):
     """One post, the same text for every channel it goes to.
 
     ``slot`` is when it first goes out (its publications hold the time per channel);
@@ -116,7 +127,7 @@ class Post(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class PostPhoto(SQLModel, table=True):
+class PostPhoto(Table, table=True):
     """A photo published with a post, in order: a file in ``media_dir``, named by content.
 
     Drafting from a recap copies the recap's stored photos; ``queue add --photo`` adds files.
@@ -134,9 +145,25 @@ class PostPhoto(SQLModel, table=True):
 
 
 _HOLDS_SLOT = "status IN ('scheduled', 'claimed', 'sending', 'sent') AND NOT pinned"
+#: Never two posts of one kind in one slot on one channel, whatever the race. PostgreSQL's
+#: WHERE is added by :func:`partial_on_postgresql`: naming ``postgresql_where`` here would
+#: load SQLAlchemy's PostgreSQL dialect in every SQLite command (a tenth of its start).
+_SLOT_INDEX = Index(
+    "uq_publication_channel_slot",
+    "channel",
+    "kind",
+    "due_at",
+    unique=True,
+    sqlite_where=text(_HOLDS_SLOT),
+)
 
 
-class Publication(SQLModel, table=True):
+def partial_on_postgresql() -> None:
+    """Make the slot index partial on PostgreSQL too (called when a PostgreSQL engine is made)."""
+    _SLOT_INDEX.dialect_kwargs["postgresql_where"] = text(_HOLDS_SLOT)
+
+
+class Publication(Table, table=True):
     """One post on one channel at one instant: the unit that is scheduled, claimed and sent.
 
     The row exists before any network call, so no outcome is ever lost; its unique
@@ -147,16 +174,7 @@ class Publication(SQLModel, table=True):
         UniqueConstraint("post_id", "channel", name="uq_publication_post_channel"),
         # What every tick asks: which scheduled publications are due.
         Index("ix_publication_status_due", "status", "due_at"),
-        # Never two posts of one kind in one slot on one channel, whatever the race.
-        Index(
-            "uq_publication_channel_slot",
-            "channel",
-            "kind",
-            "due_at",
-            unique=True,
-            sqlite_where=text(_HOLDS_SLOT),
-            postgresql_where=text(_HOLDS_SLOT),
-        ),
+        _SLOT_INDEX,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -186,7 +204,7 @@ class Publication(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Person(SQLModel, table=True):
+class Person(Table, table=True):
     """Someone who wrote to the bot: the language their Telegram app reports, so messages the
     bot sends first (approval requests, alerts) are in it too."""
 
@@ -195,7 +213,7 @@ class Person(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Subscriber(SQLModel, table=True):
+class Subscriber(Table, table=True):
     """A follower who gets the good news by direct message (/start; /stop ends it)."""
 
     chat_id: int = Field(primary_key=True, sa_type=BigInteger)
@@ -209,7 +227,7 @@ class Subscriber(SQLModel, table=True):
     units: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(Table, table=True):
     """One post to one follower: written before the message is sent, so a restart resumes
     where it stopped and nobody gets the same update twice."""
 
@@ -232,7 +250,7 @@ class Delivery(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Vote(SQLModel, table=True):
+class Vote(Table, table=True):
     """An admin's approval of a pending draft, counted toward ``telegram.quorum``."""
 
     post_id: int = Field(foreign_key="post.id", primary_key=True)
@@ -241,7 +259,7 @@ class Vote(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Grant(SQLModel, table=True):
+class Grant(Table, table=True):
     """A role given in chat by an owner (on top of the ids in config)."""
 
     user_id: int = Field(primary_key=True, sa_type=BigInteger)
@@ -250,7 +268,7 @@ class Grant(SQLModel, table=True):
     granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Table, table=True):
     """Who changed what, when: every state change a person makes, from chat or the CLI."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -263,7 +281,7 @@ class AuditEntry(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
 
 
-class ChannelState(SQLModel, table=True):
+class ChannelState(Table, table=True):
     """What changed about a channel at run time: paused by a person, or held because its
     credentials or permissions need a person (an expired Page token, the bot removed)."""
 
@@ -277,7 +295,7 @@ class ChannelState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class ApprovalMessage(SQLModel, table=True):
+class ApprovalMessage(Table, table=True):
     """The approval request an admin received, so every copy can be updated on a decision."""
 
     __table_args__ = (UniqueConstraint("post_id", "chat_id", name="uq_approval_post_chat"),)
@@ -289,7 +307,7 @@ class ApprovalMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Event(SQLModel, table=True):
+class Event(Table, table=True):
     """Something people must hear about (the outbox), recorded in the transaction of the
     change that caused it; one cause (``key``) gives one event, on any worker."""
 
@@ -301,7 +319,7 @@ class Event(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class EventDelivery(SQLModel, table=True):
+class EventDelivery(Table, table=True):
     """One event to one recipient of one subscriber (the admins' alerts …): ``done`` only
     after the message went out, retried with backoff until then."""
 
@@ -320,14 +338,14 @@ class EventDelivery(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class Heartbeat(SQLModel, table=True):
+class Heartbeat(Table, table=True):
     """The last sweep of each worker (and `tick`), for `goodnews health` and /healthz."""
 
     worker: str = Field(primary_key=True, max_length=200)  # host:pid (host for tick)
     beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
-class LoginLink(SQLModel, table=True):
+class LoginLink(Table, table=True):
     """A one-time dashboard login printed by ``goodnews web --login-link``: only a digest of
     its secret is kept, and ``used_at`` is set by the one request that may use it."""
 

@@ -1,0 +1,64 @@
+"""The one way async code (chat handlers, jobs, the worker) reaches the database.
+
+Each call is one unit of work: its own transaction, run in a worker thread, so the event loop
+keeps polling Telegram and answering people while the database is busy (another process
+holding SQLite's write lock, a slow PostgreSQL). No session is ever open across an ``await``.
+SQLite has one writer at a time, so it gets one thread; PostgreSQL a few.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.storage.db import session_scope
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+#: Threads for PostgreSQL: enough for the chat and a publishing pass side by side.
+POSTGRES_THREADS = 4
+
+#: What a busy database raises: SQLite's "database is locked", a PostgreSQL lock timeout.
+Busy = OperationalError
+
+
+class Gateway:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        threads = 1 if engine.dialect.name == "sqlite" else POSTGRES_THREADS
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="db")
+
+    async def run(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(session, *args, **kwargs)`` in its own transaction, committed before the
+        result comes back. Cancelling the await does not cancel the work: a write once
+        started lands."""
+        unit = functools.partial(self._unit, work, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, unit)
+
+    def _unit(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        with session_scope(self.engine) as session:
+            return work(session, *args, **kwargs)
+
+
+_GATEWAYS: weakref.WeakKeyDictionary[Engine, Gateway] = weakref.WeakKeyDictionary()
+
+
+def gateway_for(engine: Engine) -> Gateway:
+    """The process's one gateway to this database (so SQLite keeps one writer thread)."""
+    found = _GATEWAYS.get(engine)
+    if found is None:
+        found = _GATEWAYS[engine] = Gateway(engine)
+    return found
