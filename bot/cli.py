@@ -645,15 +645,13 @@ def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -
 
 def _print_board(board: list[Any], config: Config, days: int) -> None:
     """The coming slots by local day: one line per slot and post, with its channels."""
-    from babel.dates import format_date
-
     from bot.domain.ranking import cut_at_word
     from bot.services.queries import board_by_day
 
     empty = sum(1 for slot in board if slot.post_id is None)
     click.echo(tr("Slots of the next {days} days ({empty} empty):", days=days, empty=empty))
     for day, lines in board_by_day(board, config.tz):
-        click.echo(format_date(day, "EEE dd/MM", locale=config.settings.language))
+        click.echo(cli_texts.board_day(day))
         for line in lines:
             what = (
                 f"#{line.post_id} {cut_at_word(line.title or '', 44)}"

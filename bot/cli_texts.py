@@ -11,7 +11,7 @@ scripts that read them keep working; ``--json`` output is never translated.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -98,6 +98,12 @@ def error(exc: UserError) -> str:
         params["kind"] = kind(str(params["kind"]))
     text = tr(exc.template, **params) if exc.template else str(exc)
     return text.splitlines()[0] if text else repr(exc)
+
+
+def board_day(day: date) -> str:
+    """A day of the queue's board: ``Th 2 07/12`` (``Mon 07/12``), from the catalogs rather
+    than Babel's locale data, which would cost ``goodnews queue`` a twentieth of its CPU."""
+    return f"{tr(WEEKDAYS[day.weekday()])} {day:%d/%m}"
 
 
 def format_local(instant: datetime, tz: ZoneInfo) -> str:
