@@ -26,7 +26,7 @@ from bot.chat.services import ChatServices
 from bot.chat.trouble import PollingBot, TokenRefusedError, on_error
 from bot.chat.webhook import start_server
 from bot.config import Config
-from bot.domain.errors import ConfigError
+from bot.domain.errors import N_, ConfigError, Text
 from bot.domain.notices import Notice
 from bot.platforms.publishers import Publishers, open_publishers
 from bot.services import access
@@ -173,7 +173,7 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
     if notice:
         announce(notice)
     if application is None:
-        announce("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")
+        announce(Text(N_("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")))
     await worker.start()
     server: HTTPServer | None = None
     try:
@@ -188,7 +188,13 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
             allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION_COUNT]
             if webhook is not None and web is not None:
                 await _webhook_through_web(application, webhook, allowed)
-                announce(f"receiving updates at {webhook.url} (the dashboard's port {web.port})")
+                announce(
+                    Text(
+                        N_("receiving updates at {url} (the dashboard's port {port})"),
+                        url=webhook.url,
+                        port=web.port,
+                    )
+                )
             elif webhook is None:
                 await application.updater.start_polling(
                     timeout=config.settings.telegram.poll_timeout,
@@ -197,13 +203,19 @@ async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
                 )
             else:
                 server = await _start_webhook(application, webhook, allowed)
-                announce(f"receiving updates at {webhook.url} (port {webhook.port})")
-        announce("goodnews is running; Ctrl-C stops it")
+                announce(
+                    Text(
+                        N_("receiving updates at {url} (port {port})"),
+                        url=webhook.url,
+                        port=webhook.port,
+                    )
+                )
+        announce(Text(N_("goodnews is running; Ctrl-C stops it")))
         if web is not None:
             await _serve_web(config, engine, application, worker, stop, announce, webhook, web)
         await stop.wait()
     finally:
-        announce("stopping: finishing the publication in flight")
+        announce(Text(N_("stopping: finishing the publication in flight")))
         if server is not None:
             server.stop()
         if application is not None and application.updater is not None:
@@ -258,7 +270,7 @@ async def _serve_web(  # noqa: PLR0917 - a private step of _serve, called once
         webhook=hook,
         secure=web.secure,
     )
-    announce(f"dashboard at http://{web.host}:{web.port}/")
+    announce(Text(N_("dashboard at {url}"), url=f"http://{web.host}:{web.port}/"))
     await serve(dashboard, host=web.host, port=web.port, stop=stop)
 
 
@@ -281,10 +293,14 @@ async def run_web(
     if bot is not None:
         await start_bot(bot)
     else:
-        announce("no TELEGRAM_BOT_TOKEN: log in with --login-link; chat copies are not updated")
+        announce(
+            Text(N_("no TELEGRAM_BOT_TOKEN: log in with --login-link; chat copies are not updated"))
+        )
     try:
         dashboard = make_web(config, engine, bot=bot, secure=web.secure)
-        announce(f"dashboard at http://{web.host}:{web.port}/ ; Ctrl-C stops it")
+        announce(
+            Text(N_("dashboard at {url} ; Ctrl-C stops it"), url=f"http://{web.host}:{web.port}/")
+        )
         await serve(dashboard, host=web.host, port=web.port, stop=stop)
     finally:
         if bot is not None:

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, Engine
 
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, Text, UserError
 from bot.storage import db
 
 Say = Callable[[str], None]
 
-PG_HOW = (
-    "pg_dump is not installed here: install the PostgreSQL client (e.g. `apt install "
+PG_HOW = N_(
+    "{tool} is not installed here: install the PostgreSQL client (e.g. `apt install "
     'postgresql-client`), or run `pg_dump --format=custom --file {path} "$DATABASE_URL"` '
     "where it is"
 )
@@ -38,9 +38,11 @@ def media_archive(path: Path) -> Path:
 def backup(engine: Engine, media_dir: Path, path: Path, *, say: Say) -> None:
     """Write the database to ``path`` and the photos to ``path.media.tar``; nothing partial."""
     if path.exists():
-        raise UserError(f"{path}: exists; choose another path (backups never overwrite)")
+        raise UserError(
+            N_("{path}: exists; choose another path (backups never overwrite)"), path=path
+        )
     if not path.parent.is_dir():
-        raise UserError(f"{path.parent}: no such folder")
+        raise UserError(N_("{path}: no such folder"), path=path.parent)
     tmp = path.with_name(path.name + ".tmp")
     try:
         if engine.url.get_backend_name() == "sqlite":
@@ -52,20 +54,29 @@ def backup(engine: Engine, media_dir: Path, path: Path, *, say: Say) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    say(f"database → {path}; {media_dir} → {media_archive(path)}")
+    say(
+        Text(
+            N_("database → {path}; {media_dir} → {archive}"),
+            path=path,
+            media_dir=media_dir,
+            archive=media_archive(path),
+        )
+    )
 
 
 def restore(engine: Engine, media_dir: Path, path: Path, *, force: bool, say: Say) -> None:
     """Put a backup back into the configured database and ``media_dir``, then migrate it up."""
     if not path.is_file():
-        raise UserError(f"{path}: no such backup file")
+        raise UserError(N_("{path}: no such backup file"), path=path)
     sqlite = engine.url.get_backend_name() == "sqlite"
     if sqlite:
         _check_sqlite_backup(path)
     fresh = sqlite and not _sqlite_file(engine.url).exists()  # asking would create the file
     if not fresh and db.current_revision(engine) is not None and not force:
         where = engine.url.render_as_string(hide_password=True)
-        raise UserError(f"database {where} already holds goodnews data; --force replaces it")
+        raise UserError(
+            N_("database {where} already holds goodnews data; --force replaces it"), where=where
+        )
     if sqlite:
         _sqlite_restore(path, _sqlite_file(engine.url))
     else:
@@ -77,15 +88,22 @@ def restore(engine: Engine, media_dir: Path, path: Path, *, force: bool, say: Sa
         with tarfile.open(archive) as tar:
             tar.extractall(media_dir, filter="data")  # no absolute paths, no ../
     else:
-        say(f"{archive}: not found; photos not restored")
+        say(Text(N_("{archive}: not found; photos not restored"), archive=archive))
     _, after = db.upgrade(engine)  # a backup from an older version is brought up to date
     where = engine.url.render_as_string(hide_password=True)
-    say(f"{path} restored into {where} (revision {after})")
+    say(
+        Text(
+            N_("{path} restored into {where} (revision {after})"),
+            path=path,
+            where=where,
+            after=after,
+        )
+    )
 
 
 def _sqlite_file(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise UserError("database_url: an in-memory SQLite database has nothing to back up")
+        raise UserError(N_("database_url: an in-memory SQLite database has nothing to back up"))
     return Path(url.database)
 
 
@@ -93,11 +111,13 @@ def _sqlite_backup(source: Path, target: Path) -> None:
     """A plain sqlite3 connection, not our engine's BEGIN IMMEDIATE: a reader in WAL mode
     never waits for the worker's write transaction."""
     if not source.is_file():
-        raise UserError(f"{source}: no such database; run `goodnews init` first")
+        raise UserError(N_("{path}: no such database; run `goodnews init` first"), path=source)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     if not _is_goodnews(src):
         src.close()
-        raise UserError(f"{source}: has no goodnews tables; run `goodnews init` first")
+        raise UserError(
+            N_("{path}: has no goodnews tables; run `goodnews init` first"), path=source
+        )
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)  # one step: one read snapshot of the WAL database, no writer blocked
@@ -120,7 +140,7 @@ def _check_sqlite_backup(backup_file: Path) -> None:
     src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     try:
         if not _is_goodnews(src):
-            raise UserError(f"{backup_file}: not a goodnews SQLite backup")
+            raise UserError(N_("{path}: not a goodnews SQLite backup"), path=backup_file)
     finally:
         src.close()
 
@@ -149,7 +169,7 @@ def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
 def _pg_tool(name: str, path: Path) -> str:
     tool = shutil.which(name)
     if tool is None:
-        raise UserError(PG_HOW.format(path=path).replace("pg_dump", name, 1))
+        raise UserError(PG_HOW, tool=name, path=path)
     return tool
 
 
@@ -169,7 +189,8 @@ def _run(argv: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own argv
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
-        raise UserError(f"{Path(argv[0]).name} failed: {lines[0] if lines else done.returncode}")
+        said = lines[0] if lines else done.returncode
+        raise UserError(N_("{tool} failed: {said}"), tool=Path(argv[0]).name, said=said)
 
 
 def _tar_media(media_dir: Path, archive: Path) -> None:

@@ -11,6 +11,7 @@ import asyncio
 from typing import Any
 
 from bot.config import Config
+from bot.domain.errors import N_, Text
 from bot.platforms.base import ChannelCheck, Finding
 from bot.platforms.registry import used_by
 
@@ -35,29 +36,37 @@ async def check_channels(config: Config) -> list[ChannelCheck]:
     return [found[c.name] for c in config.channels]
 
 
-def describe(check: ChannelCheck) -> str:
+def describe(check: ChannelCheck) -> Text:
     """One block for people: ``✔ label: detail``, or ``✘ label: problem`` and a ``Fix:`` line."""
+    words = {"label": check.label, "detail": check.detail, "problem": check.problem}
     if check.ok:
-        return f"✔ {check.label}: {check.detail}"
+        return Text("✔ {label}: {detail}", **words)
     if check.dry_run:
-        return f"○ {check.label}: {check.problem}.\n  To go live: {check.fix}."
-    return f"✘ {check.label}: {check.problem}.\n  Fix: {check.fix}."
+        return Text(N_("○ {label}: {problem}.\n  To go live: {fix}."), **words, fix=check.fix)
+    return Text(N_("✘ {label}: {problem}.\n  Fix: {fix}."), **words, fix=check.fix)
 
 
-def summary(checks: list[ChannelCheck]) -> str:
+def summary(checks: list[ChannelCheck]) -> Text:
     """The last line: all good, or how many channels cannot publish for real."""
     if not checks:
-        return "no channels in the config: add [[channels]] tables (see `goodnews init`)"
+        return Text(N_("no channels in the config: add [[channels]] tables (see `goodnews init`)"))
     bad = [c for c in checks if not c.ok]
     if not bad:
-        return f"all {len(checks)} channel(s) can publish"
+        return Text(N_("all {count} channel(s) can publish"), count=len(checks))
     dry = sum(c.dry_run for c in bad)
     parts = []
     if len(bad) > dry:
-        parts.append(f"{len(bad) - dry} need(s) fixing")
+        parts.append(Text(N_("{count} need(s) fixing"), count=len(bad) - dry))
     if dry:
-        parts.append(f"{dry} in dry-run mode (posts go to the outbox only)")
-    return f"{len(bad)} of {len(checks)} channel(s) cannot publish for real: " + ", ".join(parts)
+        parts.append(Text(N_("{count} in dry-run mode (posts go to the outbox only)"), count=dry))
+    if len(parts) == 2:
+        parts = [Text(N_("{first}, {second}"), first=parts[0], second=parts[1])]
+    return Text(
+        N_("{bad} of {count} channel(s) cannot publish for real: {parts}"),
+        bad=len(bad),
+        count=len(checks),
+        parts=parts[0],
+    )
 
 
 def as_json(check: ChannelCheck) -> dict[str, Any]:

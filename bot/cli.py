@@ -67,8 +67,8 @@ R = TypeVar("R")
 
 
 def say(message: str) -> None:
-    """A line for people, on stderr."""
-    click.echo(message, err=True)
+    """A line for people, on stderr (a :class:`~bot.domain.errors.Text` in their language)."""
+    click.echo(cli_texts.text(message), err=True)
 
 
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -430,7 +430,7 @@ def draft_preview(
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         elif "error" in result:
-            say(tr("error: {error}", error=result["error"]))
+            say(tr("error: {error}", error=cli_texts.text(result["error"])))
         else:
             click.echo(
                 tr(
@@ -1164,10 +1164,10 @@ def _print_detail(detail: Any, config: Config) -> None:
     if detail.history:
         click.echo(tr("--- history ---"))
     for h in detail.history:
-        who = str(h.actor) if h.actor is not None else "cli"
+        who, action = cli_texts.actor(h.actor), cli_texts.action(h.action)
         change = f"{h.before or ''} → {h.after or ''}" if (h.before or h.after) else ""
         click.echo(
-            f"  {format_local(h.at, config.tz):<24} {who:<12} {h.action:<10} "
+            f"  {format_local(h.at, config.tz):<24} {who:<12} {action:<10} "
             f"{change} {h.detail or ''}".rstrip()
         )
 
@@ -1211,7 +1211,7 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
         for item in moved:
             say(_moved(item, config))
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
-            notice = publishers.dry_run_notice(config, tr)
+            notice = publishers.dry_run_notice(config)
 
             async def notify(notice: Notice) -> bool:
                 from bot.courier import send_notice  # the chat loads only to say something
@@ -1366,11 +1366,11 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
         )
         return
     for e in entries:
-        who = str(e.actor) if e.actor is not None else "cli"
+        who, action = cli_texts.actor(e.actor), cli_texts.action(e.action)
         change = f"{e.before or ''} → {e.after or ''}" if (e.before or e.after) else ""
-        post = f"post {e.post_id}" if e.post_id is not None else ""
+        post = tr("post {post_id}", post_id=e.post_id) if e.post_id is not None else ""
         click.echo(
-            f"{format_local(e.at, config.tz):<24} {who:<12} {e.action:<10} {post:<9} "
+            f"{format_local(e.at, config.tz):<24} {who:<12} {action:<10} {post:<9} "
             f"{change} {e.detail or ''}".rstrip()
         )
     if not entries:
@@ -1418,7 +1418,7 @@ def _local_date(option: str, text: str | None) -> date | None:
 @click.option(
     "--language",
     type=click.Choice(["vi", "en"]),
-    help="Language of the HTML page (default: the config's `language`).",
+    help="Language of the HTML page and the table (default: the config's `language`).",
 )
 @pass_state
 @user_errors
@@ -1472,7 +1472,7 @@ def report(
         result,
         fmt,
         generated=now.astimezone(config.tz),
-        language=language or config.settings.language,
+        language=language or (config.settings.language if fmt == "html" else cli_texts.language()),
     )
     if output is None:
         click.echo(text)
@@ -1542,7 +1542,7 @@ def stats(
     )
     with db.session_scope(state.engine) as session:
         found = show.build(session, config, start=start, end=end, unit=unit_id)
-    click.echo(show.render(found, fmt, config))
+    click.echo(show.render(found, fmt, config, cli_texts.language()))
 
 
 @stats.command("collect")
@@ -1762,9 +1762,11 @@ def check(state: State, as_json: bool) -> None:
     checks = asyncio.run(check_channels(config))
     for result in checks:
         click.echo(
-            json.dumps(check_json(result), ensure_ascii=False) if as_json else describe(result)
+            json.dumps(check_json(result), ensure_ascii=False)
+            if as_json
+            else cli_texts.text(describe(result))
         )
-    say(summary(checks))
+    say(cli_texts.text(summary(checks)))
     _release_held(state, [c.channel for c in checks if c.ok], checks)
     if not checks or not all(c.ok for c in checks):
         raise click.exceptions.Exit(1)
@@ -1895,7 +1897,8 @@ def health(state: State, max_age: str) -> None:
         say(tr("unhealthy: {reason}", reason=cli_texts.error(exc)))
         raise click.exceptions.Exit(1) from None
     result = check_health(engine, now=datetime.now(UTC), max_age=limit)
-    say(result.reason if result.ok else tr("unhealthy: {reason}", reason=result.reason))
+    reason = cli_texts.text(result.reason)
+    say(reason if result.ok else tr("unhealthy: {reason}", reason=reason))
     if not result.ok:
         raise click.exceptions.Exit(1)
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.domain import slots
-from bot.domain.errors import N_, UserError
+from bot.domain.errors import N_, Text, UserError
 
 ENV_LANGUAGE = "GOODNEWS_LANGUAGE"
 DEFAULT = "vi"
@@ -88,16 +88,40 @@ def kind(value: str) -> str:
     return tr(KIND_NAMES[value])
 
 
+def text(value: str) -> str:
+    """A :class:`~bot.domain.errors.Text` in the CLI's language (a Text among its params
+    too); any other string as it is."""
+    if not isinstance(value, Text):
+        return value
+    params = {k: text(v) if isinstance(v, Text) else v for k, v in value.params.items()}
+    return tr(value.template, **params)
+
+
+def action(value: str) -> str:
+    """An audit log entry's action as people read it (``approve`` → ``đã duyệt``); English
+    keeps the value itself, as :func:`status` does."""
+    if language() == i18n.SOURCE or value not in i18n.ACTION_NAMES:
+        return value
+    return tr(i18n.ACTION_NAMES[value])
+
+
+def actor(value: int | None) -> str:
+    """Who made a change: a Telegram id, or the command line (``cli`` in English)."""
+    if value is not None:
+        return str(value)
+    return "cli" if language() == i18n.SOURCE else tr("command line")
+
+
 def error(exc: UserError) -> str:
     """A refusal in the CLI's language, on one line: the error's template is a catalog entry
     (messages built without one are shown as they are)."""
-    params = dict(exc.params)
+    params = {k: text(v) if isinstance(v, Text) else v for k, v in exc.params.items()}
     if "status" in params:
         params["status"] = status(str(params["status"]))
     if "kind" in params:
         params["kind"] = kind(str(params["kind"]))
-    text = tr(exc.template, **params) if exc.template else str(exc)
-    return text.splitlines()[0] if text else repr(exc)
+    line = tr(exc.template, **params) if exc.template else str(exc)
+    return line.splitlines()[0] if line else repr(exc)
 
 
 def board_day(day: date) -> str:

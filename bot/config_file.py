@@ -59,7 +59,9 @@ def read_toml(path: Path | None) -> tuple[str, str, dict[str, Any]]:
                 N_("{path}: no such config file (run `goodnews init`)"), path=path
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+            raise ConfigError(
+                N_("{path}: cannot read the config file: {error}"), path=path, error=exc
+            ) from None
     return source, text, parse_toml(text, source)
 
 
@@ -67,7 +69,9 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        raise ConfigError(
+            N_("{source}: not valid TOML: {error}"), source=source, error=exc
+        ) from None
 
 
 class PerKind:

@@ -50,6 +50,32 @@ STATUS_NAMES = {
 }
 
 
+#: How people read an audit log entry's action (the chat, the dashboard and the CLI).
+ACTION_NAMES = {
+    "approve": N_("approved"),
+    "vote": N_("voted to approve"),
+    "reject": N_("rejected"),
+    "reject-reason": N_("gave the reason for rejecting"),
+    "unapprove": N_("sent back for approval"),
+    "edit": N_("edited"),
+    "extractive": N_("kept the recap's own sentences"),
+    "queue": N_("added to the queue"),
+    "post-now": N_("published now"),
+    "swap": N_("swapped slots"),
+    "release": N_("released its slot"),
+    "cancel": N_("cancelled"),
+    "retry": N_("retried"),
+    "send-again": N_("sent again"),
+    "confirm-sent": N_("confirmed as published"),
+    "correct": N_("corrected after publishing"),
+    "retract": N_("took down"),
+    "pause": N_("paused"),
+    "resume": N_("resumed"),
+    "grant": N_("granted a role"),
+    "revoke": N_("revoked a role"),
+}
+
+
 def catalog_path(language: str) -> Path:
     return LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 

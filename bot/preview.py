@@ -13,18 +13,20 @@ from typing import Any
 from bot import ingest
 from bot.config_file import Drafting
 from bot.domain import drafting, recaps, tone
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, Text, UserError
 from bot.domain.posts import PostKind
 
 
 def preview_file(
     path: str, *, settings: Drafting, kind: PostKind, max_chars: int | None
 ) -> dict[str, Any]:
-    """The draft of one file as a JSON-ready dict, or ``{"path", "error"}``."""
+    """The draft of one file as a JSON-ready dict, or ``{"path", "error"}`` (the error a
+    :class:`Text`: English in JSON, the reader's language where the CLI prints it)."""
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        return {"path": path, "error": f"{path}: cannot read: {exc.strerror}"}
+        error = Text(N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror)
+        return {"path": path, "error": error}
     try:
         extracted = ingest.extract(data, source=path, filename=None if path == "-" else path)
         title, body = recaps.split_title(extracted.text)
@@ -39,7 +41,7 @@ def preview_file(
             closing=settings.closing_for(kind),
         )
     except UserError as exc:
-        return {"path": path, "error": str(exc)}
+        return {"path": path, "error": Text(exc.template, **exc.params)}
     judged = tone.judge(title, "\n\n".join(recaps.clean_body(body, title=title)))
     return {
         "path": path,

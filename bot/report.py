@@ -346,7 +346,7 @@ def render(
         return as_csv(report)
     if fmt == "html":
         return as_html(report, generated=generated, language=language)
-    return as_table(report)
+    return as_table(report, language)
 
 
 # -- JSON, CSV, table ------------------------------------------------------------------------
@@ -461,9 +461,11 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
 
-def as_table(report: Report) -> str:
+def as_table(report: Report, language: str = i18n.SOURCE) -> str:
     """A summary line per unit (the organisation's shared channels first); units judged by
-    the rotation in a table of their own; with one unit, every miss too."""
+    the rotation in a table of their own; with one unit, every miss too. Words in
+    ``language``; ids, dates and numbers as they are."""
+    _ = i18n.translations(language).gettext
     rows = [
         (
             u.id,
@@ -477,9 +479,9 @@ def as_table(report: Report) -> str:
         )
         for u in report.by_cadence
     ]
-    header = ["unit", "name", "days", "%", "weekly", "streak", "longest"]
-    header += [r.name.lower() for r in _REASONS]
-    lines = [f"Cadence compliance {report.start} – {report.end} ({report.timezone})"]
+    header = [_(h) for h in (*_CADENCE_HEADER, *(_REASON_COLUMNS[r] for r in _REASONS))]
+    title = _("Cadence compliance {start} – {end} ({timezone})")
+    lines = [title.format(start=report.start, end=report.end, timezone=report.timezone)]
     if rows:
         lines += _columns(header, rows)
     shares = [
@@ -487,7 +489,7 @@ def as_table(report: Report) -> str:
             u.id,
             _shorten(u.name, 28),
             str(u.rotation.featured),
-            str(u.rotation.last_featured or "never"),
+            str(u.rotation.last_featured or _("never")),
             "—" if u.rotation.days_since is None else str(u.rotation.days_since),
             str(u.rotation.recaps_waiting),
         )
@@ -495,15 +497,43 @@ def as_table(report: Report) -> str:
         if u.rotation is not None
     ]
     if shares:
-        lines += ["", "Rotation on the organisation's channels (units without their own):"]
-        lines += _columns(["unit", "name", "featured", "last", "days since", "waiting"], shares)
+        lines += ["", _("Rotation on the organisation's channels (units without their own):")]
+        lines += _columns([_(h) for h in _ROTATION_HEADER], shares)
     if len(report.units) == 1 and report.units[0].misses:
-        lines += ["", "Misses:"]
+        lines += ["", _("Misses:")]
         lines += [
-            f"  {m.date:%a %Y-%m-%d}  {m.kind.value:<6}  {m.reason.value}"
+            f"  {m.date:%a %Y-%m-%d}  {_(_KIND_HEADS[m.kind]):<6}  {_(_REASON_HEADS[m.reason])}"
             for m in report.units[0].misses
         ]
     return "\n".join(lines)
+
+
+_CADENCE_HEADER = (
+    N_("unit"),
+    N_("name"),
+    N_("days"),
+    "%",
+    N_("weekly"),
+    N_("streak"),
+    N_("longest"),
+)
+_ROTATION_HEADER = (
+    N_("unit"),
+    N_("name"),
+    N_("featured"),
+    N_("last"),
+    N_("days since"),
+    N_("waiting"),
+)
+_REASON_COLUMNS = {**{r: r.value for r in Reason}, Reason.EMPTY: N_("empty")}
+#: A miss's reason and kind as the table says them (English: the values themselves).
+_REASON_HEADS = {
+    Reason.PAUSED: N_("paused"),
+    Reason.FAILED: N_("failed"),
+    Reason.REJECTED: N_("rejected"),
+    Reason.EMPTY: N_("empty slot"),
+}
+_KIND_HEADS = {PostKind.DAILY: N_("daily"), PostKind.WEEKLY: N_("weekly")}
 
 
 def _columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

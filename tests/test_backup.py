@@ -41,6 +41,12 @@ def _media(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(media).as_posix(): p.read_bytes() for p in media.rglob("*.*")}
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read what the CLI does; tests/test_cli_language.py reads its words."""
+    monkeypatch.setenv("GOODNEWS_LANGUAGE", "en")
+
+
 def test_sqlite_backup_while_a_writer_is_busy_restores_the_same_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

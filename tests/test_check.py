@@ -122,6 +122,25 @@ def test_bot_that_is_only_a_member_is_told_to_become_admin(world: World) -> None
     assert "1 of 2 channel(s) cannot publish for real: 1 need(s) fixing" in result.stderr
 
 
+def test_the_report_is_in_the_configured_language_and_json_stays_english(world: World) -> None:
+    world.tg.set_member(CHANNEL_ID, world.tg.bot_id, "member")
+    world.env["GOODNEWS_LANGUAGE"] = "vi"
+    result = world.check()
+    block = world.blocks(result)["tg-main"]
+    assert block.startswith(
+        f'✘ tg-main (telegram, @{CHANNEL}): bot @goodnews_test_bot không đăng được vào "Tin '
+        'tốt mỗi ngày": bot không phải quản trị viên của kênh.'
+    ), block
+    assert "\n  Cách khắc phục: đặt bot làm quản trị viên với quyền Post messages" in block
+    assert world.blocks(result)["fb-main"] == (
+        f'✔ fb-main (trang Facebook {PAGE_ID}): token của Trang hợp lệ và thuộc về "Tin tốt"'
+    )
+    assert "1/2 kênh chưa đăng thật được: 1 kênh cần khắc phục" in result.stderr
+    tg = json.loads(world.check("--json").stdout.splitlines()[0])
+    assert tg["problem"].startswith("the bot @goodnews_test_bot cannot post in")
+    assert tg["fix"].startswith("make the bot an admin with the Post messages right")
+
+
 def test_bot_that_left_the_channel(world: World) -> None:
     world.tg.set_member(CHANNEL_ID, world.tg.bot_id, "left")
     block = world.blocks(world.check())["tg-main"]

@@ -3,6 +3,8 @@ from the chat's catalogs; ids stay in the lines and ``--json`` is the same in bo
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,64 @@ def test_json_output_is_the_same_in_both_languages(vi: Cli, workdir: Path) -> No
     _set_language(workdir, "en")
     assert vi("queue", "--json").stdout == vietnamese
     assert '"status": "scheduled"' in vietnamese
+
+
+def test_check_speaks_vietnamese_and_its_json_stays_english(vi: Cli) -> None:
+    vi("init")  # the default config's channels, no tokens: each one in dry-run mode
+    result = vi("check", ok=False)
+    assert result.exit_code == 1
+    assert "○ " in result.stdout and "chế độ chạy thử: chưa đặt TELEGRAM_BOT_TOKEN" in result.stdout
+    assert "  Để đăng thật: " in result.stdout and "To go live" not in result.stdout
+    assert "kênh chưa đăng thật được" in result.stderr and "kênh đang chạy thử" in result.stderr
+    lines = [json.loads(line) for line in vi("check", "--json", ok=False).stdout.splitlines()]
+    assert lines and all(line["problem"].startswith("dry-run mode: ") for line in lines)
+    assert all("run goodnews check again" in line["fix"] for line in lines)
+
+
+def test_health_says_why_in_vietnamese(vi: Cli) -> None:
+    missing = vi("health", ok=False)
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == (
+        "không ổn: cơ sở dữ liệu chưa có bảng của goodnews; hãy chạy `goodnews init` để tạo "
+        "hoặc nâng cấp"
+    )
+    vi("init")
+    assert vi("health", ok=False).stderr.strip() == (
+        "không ổn: chưa có tín hiệu hoạt động: tiến trình chạy nền (`goodnews run`) đã được "
+        "bật chưa?"
+    )
+    vi("tick")  # beats once
+    fresh = vi("health", "--max-age", "1h").stderr.strip()
+    assert re.fullmatch(r"ổn: tín hiệu hoạt động \d+ giây trước", fresh), fresh
+
+
+def test_audit_names_actions_and_the_command_line_in_the_language(vi: Cli, workdir: Path) -> None:
+    vi("init")
+    vi("recap", "add", str(SAMPLE))
+    vi("draft")
+    vi("approve", "1")
+    line = vi("audit").stdout.strip()
+    assert "dòng lệnh" in line and "đã duyệt" in line and "bài #1" in line, line
+    assert json.loads(vi("audit", "--json").stdout)[0]["action"] == "approve"
+    _set_language(workdir, "en")
+    line = vi("audit").stdout.strip()
+    assert " cli " in line and " approve " in line and " post 1 " in line, line
+
+
+def test_tables_and_file_errors_follow_the_language(vi: Cli, workdir: Path) -> None:
+    vi("init")
+    assert vi("stats").stdout.startswith("Bài nổi bật ")
+    assert vi("report").stdout.startswith("Mức đăng đều đặn ")
+    failed = vi("draft", "preview", "missing.txt", ok=False)
+    assert failed.stderr.startswith("lỗi: missing.txt: không đọc được: "), failed.stderr
+    preview = json.loads(vi("draft", "preview", "missing.txt", "--json", ok=False).stdout)
+    assert preview["error"].startswith("missing.txt: cannot read: ")
+    saved = vi("backup", str(workdir / "nightly.db")).stderr
+    assert saved.startswith("cơ sở dữ liệu → "), saved
+    again = vi("backup", str(workdir / "nightly.db"), ok=False).stderr.strip()
+    assert again.endswith(
+        ": đã có tệp này; hãy chọn đường dẫn khác (bản sao lưu không bao giờ ghi đè)"
+    )
+    _set_language(workdir, "en")
+    assert vi("stats").stdout.startswith("Top posts ")
+    assert vi("report").stdout.startswith("Cadence compliance ")

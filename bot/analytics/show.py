@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import i18n
 from bot.analytics import query
 from bot.config import Config
 from bot.domain.engagement import (
@@ -21,6 +22,7 @@ from bot.domain.engagement import (
     UnitEngagement,
     unit_totals,
 )
+from bot.domain.errors import N_
 
 FORMATS = ("table", "csv", "json")
 #: The table shows this many posts, most liked first; JSON and CSV show them all.
@@ -55,12 +57,12 @@ def build(
     )
 
 
-def render(stats: Stats, fmt: str, config: Config) -> str:
+def render(stats: Stats, fmt: str, config: Config, language: str = i18n.SOURCE) -> str:
     if fmt == "json":
         return as_json(stats, config)
     if fmt == "csv":
         return as_csv(stats)
-    return as_table(stats)
+    return as_table(stats, language)
 
 
 def as_json(stats: Stats, config: Config) -> str:
@@ -127,30 +129,46 @@ def _n(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
-def as_table(stats: Stats) -> str:
-    heads = ["post", "title", *METRICS]
-    lines = [f"Top posts {stats.start} – {stats.end} (— : not available)"]
-    lines.append(f"{heads[0]:>5}  {heads[1]:<40} " + " ".join(f"{h:>9}" for h in METRICS))
+def as_table(stats: Stats, language: str = i18n.SOURCE) -> str:
+    """The top posts, each unit's totals and each channel's subscribers; words in
+    ``language``, numbers as they are."""
+    _ = i18n.translations(language).gettext
+    words = [N_("post"), N_("title"), N_("unit"), N_("posts"), N_("org"), N_("channel")]
+    w = {word: _(word) for word in (*words, N_("subscribers"))}
+    metrics = " ".join(f"{_(METRIC_NAMES[m]):>9}" for m in METRICS)
+    title = _("Top posts {start} – {end} (— : not available)")
+    lines = [title.format(start=stats.start, end=stats.end)]
+    lines.append(f"{w['post']:>5}  {w['title']:<40} {metrics}")
     for p in stats.posts[:TABLE_POSTS]:
         title = p.title if len(p.title) <= 40 else p.title[:39] + "…"
         lines.append(
             f"{p.post_id:>5}  {title:<40} " + " ".join(f"{_n(p.sum(m)):>9}" for m in METRICS)
         )
     if not stats.posts:
-        lines.append("(nothing published in this period)")
-    lines += ["", f"{'unit':<20} {'posts':>5} " + " ".join(f"{h:>9}" for h in METRICS)]
+        lines.append(_("(nothing published in this period)"))
+    lines += ["", f"{w['unit']:<20} {w['posts']:>5} {metrics}"]
     for u in stats.units:
         lines.append(
-            f"{u.unit or 'org':<20} {u.posts:>5} "
+            f"{u.unit or w['org']:<20} {u.posts:>5} "
             + " ".join(f"{_n(getattr(u, m)):>9}" for m in METRICS)
         )
-    lines += ["", f"{'channel':<20} {'subscribers':>11}"]
+    lines += ["", f"{w['channel']:<20} {w['subscribers']:>11}"]
     lines += [f"{name:<20} {_n(count):>11}" for name, count in stats.channels]
-    lines += ["", TELEGRAM_VIEWS]
+    lines += ["", _(TELEGRAM_VIEWS)]
     return "\n".join(lines)
 
 
-TELEGRAM_VIEWS = (
+#: The metrics as the table's columns say them (English: the names themselves).
+METRIC_NAMES = {
+    "reactions": N_("reactions"),
+    "comments": N_("comments"),
+    "shares": N_("shares"),
+    "views": N_("views"),
+    "reach": N_("reach"),
+}
+
+
+TELEGRAM_VIEWS = N_(
     "Telegram gives bots no view counts for channel posts: their views are not available "
     "(null), never guessed. Reach counts Facebook's unique viewers and the followers who got "
     "the post by direct message."

@@ -204,30 +204,9 @@ class Texts:
     def action(self, action: str) -> str:
         """An audit log entry's action as people say it (one this version does not know:
         as recorded)."""
-        names = {
-            "approve": self._("approved"),
-            "vote": self._("voted to approve"),
-            "reject": self._("rejected"),
-            "reject-reason": self._("gave the reason for rejecting"),
-            "unapprove": self._("sent back for approval"),
-            "edit": self._("edited"),
-            "extractive": self._("kept the recap's own sentences"),
-            "queue": self._("added to the queue"),
-            "post-now": self._("published now"),
-            "swap": self._("swapped slots"),
-            "release": self._("released its slot"),
-            "cancel": self._("cancelled"),
-            "retry": self._("retried"),
-            "send-again": self._("sent again"),
-            "confirm-sent": self._("confirmed as published"),
-            "correct": self._("corrected after publishing"),
-            "retract": self._("took down"),
-            "pause": self._("paused"),
-            "resume": self._("resumed"),
-            "grant": self._("granted a role"),
-            "revoke": self._("revoked a role"),
-        }
-        return names.get(action, action)
+        if action not in i18n.ACTION_NAMES:
+            return action
+        return self._(i18n.ACTION_NAMES[action])
 
     def actor(self, actor: int | None) -> str:
         """Who made a change: a Telegram id, or the command line (and the bot itself)."""

@@ -31,6 +31,20 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extrac
     return message
 
 
+class Text(str):
+    """An English line that keeps its ``template`` (an ``N_`` catalog entry) and ``params``,
+    so a reader in another language gets it from the catalogs. As a ``str`` it is the
+    English: what logs and ``--json`` show, whatever the reader's language."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, /, **params: object) -> Text:
+        text = super().__new__(cls, template.format(**params) if params else template)
+        text.template, text.params = template, params
+        return text
+
+
 class UserError(GoodnewsError):
     """A person gave us something we cannot use. The message is shown as is, on one line.
 

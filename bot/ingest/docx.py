@@ -28,7 +28,9 @@ def extract_docx(data: bytes, *, source: str) -> Extracted:
         check_archive(data, source=source)
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise RecapError(f"{source}: not a readable Word (.docx) document ({exc})") from None
+        raise RecapError(
+            N_("{source}: not a readable Word (.docx) document ({error})"), source=source, error=exc
+        ) from None
     lines = [p.text.strip() for p in document.paragraphs]
     for table in document.tables:  # some offices lay reports out in a one-cell table
         for row in table.rows:
@@ -57,16 +59,28 @@ def check_archive(data: bytes, *, source: str) -> None:
         entries = archive.infolist()
     if len(entries) > MAX_ENTRIES:
         raise RecapError(
-            f"{source}: the document holds {len(entries)} files, more than a Word document "
-            f"has ({MAX_ENTRIES} at most)"
+            N_(
+                "{source}: the document holds {count} files, more than a Word document has "
+                "({limit} at most)"
+            ),
+            source=source,
+            count=len(entries),
+            limit=MAX_ENTRIES,
         )
     unpacked = sum(entry.file_size for entry in entries)
     xml = sum(entry.file_size for entry in entries if not entry.filename.startswith("word/media/"))
     if unpacked > MAX_UNPACKED_BYTES or xml > MAX_XML_BYTES:
         raise RecapError(
-            f"{source}: the document unpacks to {unpacked / 2**20:.0f} MB "
-            f"({xml / 2**20:.0f} MB of it text and layout), more than a report can be "
-            f"({MAX_UNPACKED_BYTES // 2**20} MB, {MAX_XML_BYTES // 2**20} MB of text and layout)"
+            N_(
+                "{source}: the document unpacks to {size:.0f} MB ({xml:.0f} MB of it text and "
+                "layout), more than a report can be ({limit} MB, {xml_limit} MB of text and "
+                "layout)"
+            ),
+            source=source,
+            size=unpacked / 2**20,
+            xml=xml / 2**20,
+            limit=MAX_UNPACKED_BYTES // 2**20,
+            xml_limit=MAX_XML_BYTES // 2**20,
         )
 
 

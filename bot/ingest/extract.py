@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from bot.domain.errors import RecapError
+from bot.domain.errors import N_, RecapError
 from bot.domain.recaps import decode_recap
 
 Format = Literal["text", "markdown", "html", "docx"]
@@ -81,8 +81,10 @@ def extract(data: bytes, *, source: str, filename: str | None = None) -> Extract
     """Read a recap of any supported format; raises RecapError for unusable input."""
     if len(data) > MAX_RECAP_BYTES:
         raise RecapError(
-            f"{source}: {len(data) / 2**20:.1f} MB is more than a recap can be "
-            f"({MAX_RECAP_BYTES // 1024 // 1024} MB)"
+            N_("{source}: {size:.1f} MB is more than a recap can be ({limit} MB)"),
+            source=source,
+            size=len(data) / 2**20,
+            limit=MAX_RECAP_BYTES // 2**20,
         )
     kind = detect_format(data, filename)
     if kind == "docx":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain.errors import PhotoError
+from bot.domain.errors import N_, PhotoError
 from bot.ingest.extract import MAX_PHOTO_BYTES, Image, sniff_photo
 
 __all__ = ["MAX_PHOTO_BYTES", "PHOTO_TYPES", "read_photo", "sniff_photo"]
@@ -22,18 +22,25 @@ def read_photo(path: Path) -> Image:
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise PhotoError(f"--photo {path}: not a file")
+            raise PhotoError(N_("--photo {path}: not a file"), path=path)
         if size > MAX_PHOTO_BYTES:
             raise PhotoError(
-                f"--photo {path}: {size / 2**20:.1f} MB is more than a photo can be "
-                f"({MAX_PHOTO_BYTES // 2**20} MB, Telegram's limit)"
+                N_(
+                    "--photo {path}: {size:.1f} MB is more than a photo can be "
+                    "({limit} MB, Telegram's limit)"
+                ),
+                path=path,
+                size=size / 2**20,
+                limit=MAX_PHOTO_BYTES // 2**20,
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise PhotoError(f"--photo {path}: no such file") from None
+        raise PhotoError(N_("--photo {path}: no such file"), path=path) from None
     except OSError as exc:
-        raise PhotoError(f"--photo {path}: cannot read: {exc.strerror}") from None
+        raise PhotoError(
+            N_("--photo {path}: cannot read: {reason}"), path=path, reason=exc.strerror
+        ) from None
     mime = sniff_photo(data)
     if mime is None:
-        raise PhotoError(f"--photo {path}: not a JPEG, PNG or WebP image")
+        raise PhotoError(N_("--photo {path}: not a JPEG, PNG or WebP image"), path=path)
     return Image(path.name, mime, data)

@@ -3,13 +3,13 @@ token is set, the dry-run outbox otherwise."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.config import ChannelConfig, Config
-from bot.domain.errors import N_
+from bot.domain.errors import N_, Text
 from bot.platforms.base import (
     OutgoingPost,
     Photo,
@@ -55,17 +55,18 @@ class Publishers:
         if isinstance(pacer, SendBudget):
             await pacer.reserve()
 
-    def dry_run_notice(self, config: Config, translate: Callable[[str], str] = str) -> str | None:
-        """One line saying which channels only go to the outbox, or None; ``translate``
-        gives the template in the reader's language (the CLI's)."""
+    def dry_run_notice(self, config: Config) -> Text | None:
+        """One line saying which channels only go to the outbox, or None."""
         if not self.dry_run:
             return None
         missing = sorted({platform(config.channel(n).type).token_env for n in self.dry_run})
-        return translate(
-            N_("dry run for {channels}: {tokens} not set, posts go to {outbox}/ instead")
-        ).format(
+        tokens = missing[-1]
+        if len(missing) > 1:
+            tokens = Text(N_("{first} and {last}"), first=", ".join(missing[:-1]), last=tokens)
+        return Text(
+            N_("dry run for {channels}: {tokens} not set, posts go to {outbox}/ instead"),
             channels=", ".join(self.dry_run),
-            tokens=translate(N_(" and ")).join(missing),
+            tokens=tokens,
             outbox=config.outbox_dir,
         )
 

@@ -38,13 +38,14 @@ def store_recap(
     are kept beside the text that was read and the cleaned paragraphs.
     """
     if url is not None and not url.startswith(("http://", "https://")):
-        raise RecapError(f"--url must start with http:// or https://, got {url!r}")
+        raise RecapError(N_("--url must start with http:// or https://, got {url!r}"), url=url)
     extracted = ingest.extract(data, source=source, filename=filename)
     title, body = _title_and_body(extracted.text, title, source)
     cleaned = recaps.clean_body(body, title=title)
     if not cleaned:
         raise RecapError(
-            f"{source}: nothing is left once captions, bylines and footers are removed"
+            N_("{source}: nothing is left once captions, bylines and footers are removed"),
+            source=source,
         )
     # Tone and no story twice: an identical recap is refused, a near one marked.
     joined = "\n\n".join(cleaned)
@@ -97,8 +98,12 @@ def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str
         raise RecapError(N_("{source}: the recap has no title line; pass --title"), source=source)
     if len(title) > MAX_TITLE_CHARS:
         raise RecapError(
-            f"{source}: the first line is {len(title)} characters, too long for a title; "
-            "put the title on its own first line or pass --title"
+            N_(
+                "{source}: the first line is {count} characters, too long for a title; "
+                "put the title on its own first line or pass --title"
+            ),
+            source=source,
+            count=len(title),
         )
     if not body.strip():
         raise RecapError(N_("{source}: the recap has a title but no text"), source=source)

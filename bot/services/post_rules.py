@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot import ingest
 from bot.config import Config
 from bot.domain import drafting
-from bot.domain.errors import InvalidStateError, RecapError
+from bot.domain.errors import N_, InvalidStateError, RecapError, Text
 from bot.storage import audit_rows, post_rows
 from bot.storage.media import save_photo
 from bot.storage.models import Post, Publication
@@ -41,8 +41,9 @@ def check_fits(post: Post) -> None:
     html = drafting.render_telegram_html(as_draft(post))
     if len(html) > drafting.TELEGRAM_TEXT_LIMIT:
         raise RecapError(
-            f"the post is {len(html)} characters as Telegram HTML; the limit is "
-            f"{drafting.TELEGRAM_TEXT_LIMIT}"
+            N_("the post is {count} characters as Telegram HTML; the limit is {limit}"),
+            count=len(html),
+            limit=drafting.TELEGRAM_TEXT_LIMIT,
         )
 
 
@@ -62,7 +63,7 @@ def refused_publication(publication: Publication, template: str) -> InvalidState
 
 
 def state_of(post: Post) -> str:
-    return "in the reserve pool" if post.reserve else post.status.value
+    return Text(N_("in the reserve pool")) if post.reserve else post.status.value
 
 
 def rewrite(

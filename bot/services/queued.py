@@ -107,7 +107,9 @@ def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.SCHEDULED or post.reserve:
         raise InvalidStateError(
-            f"post {post_id} is {state_of(post)}; only a scheduled post can go now"
+            N_("post {post_id} is {status}; only a scheduled post can go now"),
+            post_id=post_id,
+            status=state_of(post),
         )
     for publication in publication_rows.publications(session, post_id=post_id):
         if publication.status is PublicationStatus.SCHEDULED:

@@ -40,13 +40,15 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"database_url: not a database URL: {url!r}") from None
+        raise ConfigError(N_("database_url: not a database URL: {url!r}"), url=url) from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
         _sqlite_rules(engine)
         return engine
     if parsed.get_backend_name() != "postgresql":
-        raise ConfigError(f"database_url: only sqlite and postgresql are supported, got {url!r}")
+        raise ConfigError(
+            N_("database_url: only sqlite and postgresql are supported, got {url!r}"), url=url
+        )
     from bot.storage.models import partial_on_postgresql
 
     partial_on_postgresql()
@@ -124,7 +126,8 @@ def current_revision(engine: Engine) -> str | None:
                 return None
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
-        raise ConfigError(f"database: cannot connect: {_first_line(exc)}") from None
+        said = _first_line(exc)
+        raise ConfigError(N_("database: cannot connect: {said}"), said=said) from None
 
 
 _REVISION = re.compile(r"^(down_)?revision\b[^=]*=\s*[\"']?([\w.-]+|None)", re.MULTILINE)

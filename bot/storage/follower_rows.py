@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
-from bot.domain.errors import NotFoundError
+from bot.domain.errors import N_, NotFoundError
 from bot.domain.following import follows
 from bot.domain.posts import PostStatus
 from bot.storage.models import Delivery, Post, Subscriber, utcnow
@@ -41,7 +41,7 @@ def set_followed_units(session: Session, *, chat_id: int, units: list[str] | Non
     """The units whose news a follower gets, in order; None: all of them."""
     found = session.get(Subscriber, chat_id)
     if found is None:
-        raise NotFoundError(f"no follower {chat_id}")
+        raise NotFoundError(N_("no follower {chat_id}"), chat_id=chat_id)
     found.units = None if units is None else " ".join(units)
     session.add(found)
     session.flush()
@@ -168,7 +168,7 @@ def finish_delivery(
 ) -> None:
     delivery = session.get(Delivery, delivery_id)
     if delivery is None:
-        raise NotFoundError(f"no delivery with id {delivery_id}")
+        raise NotFoundError(N_("no delivery with id {delivery_id}"), delivery_id=delivery_id)
     delivery.status, delivery.error, delivery.retry_at = status, error, retry_at
     delivery.finished_at = None if status == "pending" else utcnow()
     delivery.lease_until = None

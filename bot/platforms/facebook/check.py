@@ -17,6 +17,7 @@ import facebook
 import requests
 
 from bot.config import ENV_FACEBOOK_TOKEN, ChannelConfig, Config
+from bot.domain.errors import N_, Text
 from bot.platforms.base import ChannelCheck, Finding, Verdicts
 from bot.platforms.base import quote as _quote
 from bot.platforms.facebook.client import make_graph
@@ -29,14 +30,17 @@ _bad = _verdicts.bad
 
 
 _PERMISSIONS = "pages_manage_posts and pages_read_engagement"
-_NEW_TOKEN_FIX = (
+_NEW_TOKEN_FIX = N_(
     "create a new long-lived Page access token: in the Graph API Explorer, get a user token "
-    f"with {_PERMISSIONS} (by a person with full control of the Page), exchange it for a "
+    "with {permissions} (by a person with full control of the Page), exchange it for a "
     "long-lived one (GET /oauth/access_token with grant_type=fb_exchange_token), then "
-    "GET /me/accounts and copy the access_token of page {page_id}; put it in "
-    f"{ENV_FACEBOOK_TOKEN} in the environment or in .env, and restart the worker (goodnews run)"
+    "GET /me/accounts and copy the access_token of page {page_id}; put it in {env} in the "
+    "environment or in .env, and restart the worker (goodnews run)"
 )
 _SESSION_EXPIRED = 463
+_TRY_AGAIN = Text(
+    N_("try again in a few minutes; if it persists, check facebook.graph_url in the config")
+)
 
 
 async def check_facebook(config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
@@ -57,11 +61,23 @@ def _facebook_dry_run(config: Config, channel: ChannelConfig) -> ChannelCheck:
     return _bad(
         channel,
         Finding.DRY_RUN,
-        f"dry-run mode: {ENV_FACEBOOK_TOKEN} is not set, so posts are written to "
-        f"{config.outbox_dir}/ instead of being published on the Page",
-        f"create a Page access token of page {channel.target} with "
-        f"{_PERMISSIONS}, put {ENV_FACEBOOK_TOKEN}=<token> in the environment or in .env, and run "
-        "goodnews check again",
+        Text(
+            N_(
+                "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of "
+                "being published on the Page"
+            ),
+            env=ENV_FACEBOOK_TOKEN,
+            outbox=config.outbox_dir,
+        ),
+        Text(
+            N_(
+                "create a Page access token of page {page_id} with {permissions}, put "
+                "{env}=<token> in the environment or in .env, and run goodnews check again"
+            ),
+            page_id=channel.target,
+            permissions=_PERMISSIONS,
+            env=ENV_FACEBOOK_TOKEN,
+        ),
     )
 
 
@@ -72,20 +88,32 @@ def _check_page(graph: Any, channel: ChannelConfig, graph_url: str, token: str) 
     except facebook.GraphAPIError as exc:
         return _graph_error(exc, channel, graph_url, token)
     except requests.RequestException as exc:  # its text may hold the URL, token included
-        what = "timed out" if isinstance(exc, requests.Timeout) else "the connection failed"
+        what = (
+            N_("cannot reach Facebook at {url} (timed out)")
+            if isinstance(exc, requests.Timeout)
+            else N_("cannot reach Facebook at {url} (the connection failed)")
+        )
         return _bad(
             channel,
             Finding.UNREACHABLE,
-            f"cannot reach Facebook at {graph_url} ({what})",
-            "check the network (and facebook.graph_url in the config), then try again in a "
-            "few minutes",
+            Text(what, url=graph_url),
+            Text(
+                N_(
+                    "check the network (and facebook.graph_url in the config), then try again "
+                    "in a few minutes"
+                )
+            ),
         )
     except (KeyError, ValueError, TypeError) as exc:  # facebook-sdk trips on odd answers
         return _bad(  # (no Content-Type, a body that is not JSON): never a traceback
             channel,
             Finding.UNREACHABLE,
-            f"Facebook at {graph_url} gave an answer that cannot be read ({type(exc).__name__})",
-            "try again in a few minutes; if it persists, check facebook.graph_url in the config",
+            Text(
+                N_("Facebook at {url} gave an answer that cannot be read ({error})"),
+                url=graph_url,
+                error=type(exc).__name__,
+            ),
+            _TRY_AGAIN,
         )
     name = page.get("name") or channel.target
     return replace(_verdict(channel, page, owner, name), title=page.get("name") or "")
@@ -97,13 +125,27 @@ def _verdict(channel: ChannelConfig, page: Any, owner: Any, name: str) -> Channe
         return _bad(
             channel,
             Finding.TOKEN_OF_OTHER_PAGE,
-            f'{ENV_FACEBOOK_TOKEN} is not a token of "{name}": it belongs to '
-            f'"{owner.get("name")}" (id {owner.get("id")}), so it cannot post on this page',
-            f"put the Page access token of page {channel.target} in {ENV_FACEBOOK_TOKEN} "
-            "(GET /me/accounts with your user token lists each Page's token) or correct "
-            "page_id in the config, and restart the worker (goodnews run)",
+            Text(
+                N_(
+                    '{env} is not a token of "{name}": it belongs to "{owner}" (id {owner_id}), '
+                    "so it cannot post on this page"
+                ),
+                env=ENV_FACEBOOK_TOKEN,
+                name=name,
+                owner=owner.get("name"),
+                owner_id=owner.get("id"),
+            ),
+            Text(
+                N_(
+                    "put the Page access token of page {page_id} in {env} (GET /me/accounts "
+                    "with your user token lists each Page's token) or correct page_id in the "
+                    "config, and restart the worker (goodnews run)"
+                ),
+                page_id=channel.target,
+                env=ENV_FACEBOOK_TOKEN,
+            ),
         )
-    return _ok(channel, f'the Page token is valid and belongs to "{name}"')
+    return _ok(channel, Text(N_('the Page token is valid and belongs to "{name}"'), name=name))
 
 
 def _graph_error(exc: Any, channel: ChannelConfig, graph_url: str, token: str) -> ChannelCheck:
@@ -118,56 +160,90 @@ def _graph_error(exc: Any, channel: ChannelConfig, graph_url: str, token: str) -
         return _bad(
             channel,
             Finding.MISSING_PERMISSION,
-            f"the Page token lacks a permission Facebook requires (Facebook: {said})",
-            f"create the token again with {_PERMISSIONS}, by a person with full control of "
-            f"page {channel.target}; put it in {ENV_FACEBOOK_TOKEN} and restart the worker",
+            Text(
+                N_("the Page token lacks a permission Facebook requires (Facebook: {said})"),
+                said=said,
+            ),
+            Text(
+                N_(
+                    "create the token again with {permissions}, by a person with full control "
+                    "of page {page_id}; put it in {env} and restart the worker"
+                ),
+                permissions=_PERMISSIONS,
+                page_id=channel.target,
+                env=ENV_FACEBOOK_TOKEN,
+            ),
         )
     if code == 100 and (error.get("error_subcode") == 33 or "does not exist" in said):
         return _bad(
             channel,
             Finding.WRONG_PAGE,
-            f"Facebook knows no Page with id {channel.target} that this token can see",
-            "correct page_id in the config: the Page's id is under About → Page transparency, "
-            "or GET /me with the Page's token",
+            Text(
+                N_("Facebook knows no Page with id {page_id} that this token can see"),
+                page_id=channel.target,
+            ),
+            Text(
+                N_(
+                    "correct page_id in the config: the Page's id is under About → Page "
+                    "transparency, or GET /me with the Page's token"
+                )
+            ),
         )
     if code in RETRY_CODES or error.get("is_transient"):
         return _bad(
             channel,
             Finding.RATE_LIMITED if code in (4, 17, 32, 613) else Finding.UNREACHABLE,
-            f"Facebook asks to try again later (Facebook: {said})",
-            "wait a few minutes and run goodnews check again",
+            Text(N_("Facebook asks to try again later (Facebook: {said})"), said=said),
+            Text(N_("wait a few minutes and run goodnews check again")),
         )
     if code is None:  # not Graph's JSON: a proxy's error page (502), a 5xx
         return _bad(
             channel,
             Finding.UNREACHABLE,
-            f"Facebook at {graph_url} answered with an error page instead of the Graph API: "
-            "it is probably down for a moment",
-            "try again in a few minutes; if it persists, check facebook.graph_url in the config",
+            Text(
+                N_(
+                    "Facebook at {url} answered with an error page instead of the Graph API: "
+                    "it is probably down for a moment"
+                ),
+                url=graph_url,
+            ),
+            _TRY_AGAIN,
         )
     return _bad(
         channel,
         Finding.UNEXPECTED,
-        f"Facebook refused the request (#{code}: {said})",
-        f"check page_id of channel {channel.name} and the Page token's permissions "
-        f"({_PERMISSIONS})",
+        Text(N_("Facebook refused the request (#{code}: {said})"), code=code, said=said),
+        Text(
+            N_("check page_id of channel {name} and the Page token's permissions ({permissions})"),
+            name=channel.name,
+            permissions=_PERMISSIONS,
+        ),
     )
 
 
 def _token_error(channel: ChannelConfig, said: str, subcode: object) -> ChannelCheck:
     """Code 190: the Page token expired (subcode 463) or is invalid; both need a new one."""
-    fix = _NEW_TOKEN_FIX.format(page_id=channel.target)
+    fix = Text(
+        _NEW_TOKEN_FIX, permissions=_PERMISSIONS, page_id=channel.target, env=ENV_FACEBOOK_TOKEN
+    )
     if subcode == _SESSION_EXPIRED or "expired" in said.lower():
         return _bad(
             channel,
             Finding.TOKEN_EXPIRED,
-            f"the Page token ({ENV_FACEBOOK_TOKEN}) has expired (Facebook: {said})",
+            Text(
+                N_("the Page token ({env}) has expired (Facebook: {said})"),
+                env=ENV_FACEBOOK_TOKEN,
+                said=said,
+            ),
             fix,
         )
     return _bad(
         channel,
         Finding.TOKEN_REFUSED,
-        f"Facebook refused {ENV_FACEBOOK_TOKEN}: the token is wrong or was revoked "
-        f"(Facebook: {said})",
+        Text(
+            N_("Facebook refused {env}: the token is wrong or was revoked (Facebook: {said})"),
+            env=ENV_FACEBOOK_TOKEN,
+            said=said,
+        ),
         fix,
     )

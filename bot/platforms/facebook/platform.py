@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.config import ENV_FACEBOOK_TOKEN, ChannelConfig, ChannelOptions, Config
+from bot.domain.errors import N_, Text
 from bot.platforms.base import (
     ChannelCheck,
     OutgoingPost,
@@ -29,7 +30,9 @@ class Facebook:
     limits = render.LIMITS
 
     def label(self, channel: ChannelConfig) -> str:
-        return f"{channel.name} (facebook page {channel.target})"
+        return Text(
+            N_("{name} (facebook page {page_id})"), name=channel.name, page_id=channel.target
+        )
 
     def render(self, post: OutgoingPost, channel: ChannelConfig) -> list[Request]:
         return render.facebook_requests(post, channel)

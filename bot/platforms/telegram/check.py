@@ -24,6 +24,7 @@ from telegram.error import (
 )
 
 from bot.config import ENV_TELEGRAM_TOKEN, ChannelConfig, Config
+from bot.domain.errors import N_, Text
 from bot.platforms.base import ChannelCheck, Finding, Verdicts
 from bot.platforms.base import quote as _quote
 from bot.platforms.telegram.client import make_bot
@@ -34,10 +35,13 @@ _ok = _verdicts.ok
 _bad = _verdicts.bad
 
 
-_BOTFATHER_FIX = (
-    f"open @BotFather in Telegram, send /mybots, pick the bot and copy its current token "
-    f"(API Token; Revoke gives a new one), put it in {ENV_TELEGRAM_TOKEN} in the environment "
-    "or in .env, and restart the worker (goodnews run)"
+_BOTFATHER_FIX = Text(
+    N_(
+        "open @BotFather in Telegram, send /mybots, pick the bot and copy its current token "
+        "(API Token; Revoke gives a new one), put it in {env} in the environment or in .env, "
+        "and restart the worker (goodnews run)"
+    ),
+    env=ENV_TELEGRAM_TOKEN,
 )
 
 
@@ -65,7 +69,10 @@ def _token_refused(channel: ChannelConfig) -> ChannelCheck:
     return _bad(
         channel,
         Finding.TOKEN_REFUSED,
-        f"Telegram refused {ENV_TELEGRAM_TOKEN} (Unauthorized): the token is wrong or was revoked",
+        Text(
+            N_("Telegram refused {env} (Unauthorized): the token is wrong or was revoked"),
+            env=ENV_TELEGRAM_TOKEN,
+        ),
         _BOTFATHER_FIX,
     )
 
@@ -74,11 +81,22 @@ def _telegram_dry_run(config: Config, channel: ChannelConfig) -> ChannelCheck:
     return _bad(
         channel,
         Finding.DRY_RUN,
-        f"dry-run mode: {ENV_TELEGRAM_TOKEN} is not set, so posts are written to "
-        f"{config.outbox_dir}/ instead of being sent to Telegram",
-        f"get the bot's token from @BotFather, put {ENV_TELEGRAM_TOKEN}=<token> in the "
-        "environment or in .env, make the bot an admin of the channel with the Post messages "
-        "right, and run goodnews check again",
+        Text(
+            N_(
+                "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of "
+                "being sent to Telegram"
+            ),
+            env=ENV_TELEGRAM_TOKEN,
+            outbox=config.outbox_dir,
+        ),
+        Text(
+            N_(
+                "get the bot's token from @BotFather, put {env}=<token> in the environment or "
+                "in .env, make the bot an admin of the channel with the Post messages right, "
+                "and run goodnews check again"
+            ),
+            env=ENV_TELEGRAM_TOKEN,
+        ),
     )
 
 
@@ -89,11 +107,11 @@ async def _check_chat(bot: Bot, channel: ChannelConfig, api: str) -> ChannelChec
         member = await bot.get_chat_member(chat.id, bot.id)
     except TelegramError as exc:
         return _chat_error(exc, channel, me, api, bot.token)
-    where = f'"{chat.title}"' if chat.title else "the chat"
+    where = f'"{chat.title}"' if chat.title else Text(N_("the chat"))
     if chat.type == ChatType.CHANNEL:
         verdict = _channel_rights(channel, me, where, member)
     elif chat.type == ChatType.PRIVATE:
-        verdict = _ok(channel, f"the bot {me} can write to this private chat")
+        verdict = _ok(channel, Text(N_("the bot {me} can write to this private chat"), me=me))
     else:
         verdict = _group_rights(channel, me, where, member)
     title = chat.title or (f"@{chat.username}" if chat.username else "")
@@ -108,26 +126,45 @@ def _chat_error(
         return _bad(
             channel,
             Finding.CHAT_MIGRATED,
-            f"the group became a supergroup, whose chat id is {exc.new_chat_id}",
-            f"set chat_id = {exc.new_chat_id} for channel {channel.name} in the config",
+            Text(
+                N_("the group became a supergroup, whose chat id is {chat_id}"),
+                chat_id=exc.new_chat_id,
+            ),
+            Text(
+                N_("set chat_id = {chat_id} for channel {name} in the config"),
+                chat_id=exc.new_chat_id,
+                name=channel.name,
+            ),
         )
     said = exc.message.lower()
     if isinstance(exc, BadRequest) and "chat not found" in said:
         return _bad(
             channel,
             Finding.CHAT_NOT_FOUND,
-            f"Telegram says chat {channel.target} does not exist for the bot {me}: the bot "
-            "is not in that channel, or chat_id is wrong",
-            f"add {me} to the channel as an admin with the Post messages right (channel → "
-            "Administrators → Add Admin), and check chat_id in the config: "
-            '"@username" for a public channel, the numeric id (-100…) for a private one',
+            Text(
+                N_(
+                    "Telegram says chat {target} does not exist for the bot {me}: the bot is "
+                    "not in that channel, or chat_id is wrong"
+                ),
+                target=channel.target,
+                me=me,
+            ),
+            Text(
+                N_(
+                    "add {me} to the channel as an admin with the Post messages right (channel "
+                    "→ Administrators → Add Admin), and check chat_id in the config: "
+                    '"@username" for a public channel, the numeric id (-100…) for a private one'
+                ),
+                me=me,
+            ),
         )
     if isinstance(exc, BadRequest) and "member list is inaccessible" in said:
-        return _not_admin(channel, me, "the channel", "it cannot even see its own rights")
+        return _not_admin(channel, me, _THE_CHANNEL, Text(N_("it cannot even see its own rights")))
     if isinstance(exc, InvalidToken):  # revoked since getMe
         return _token_refused(channel)
     if isinstance(exc, Forbidden):
-        return _not_admin(channel, me, "the channel", "Telegram refuses it access to the chat")
+        why = Text(N_("Telegram refuses it access to the chat"))
+        return _not_admin(channel, me, _THE_CHANNEL, why)
     return _telegram_trouble(channel, exc, api, token)
 
 
@@ -135,58 +172,95 @@ def _channel_rights(
     channel: ChannelConfig, me: str, where: str, member: ChatMember
 ) -> ChannelCheck:
     status = member.status
+    can_post = Text(N_("the bot {me} can post in {where}"), me=me, where=where)
     if status == ChatMember.OWNER:
-        return _ok(channel, f"the bot {me} can post in {where}")
+        return _ok(channel, can_post)
     if isinstance(member, ChatMemberAdministrator):
         if member.can_post_messages:
-            return _ok(channel, f"the bot {me} can post in {where}")
+            return _ok(channel, can_post)
         return _bad(
             channel,
             Finding.CANNOT_POST,
-            f"the bot {me} is an admin of {where} but without the Post messages right",
-            f"in the channel: Administrators → {me} → turn on Post messages, and save",
+            Text(
+                N_("the bot {me} is an admin of {where} but without the Post messages right"),
+                me=me,
+                where=where,
+            ),
+            Text(
+                N_("in the channel: Administrators → {me} → turn on Post messages, and save"),
+                me=me,
+            ),
         )
     if status == ChatMember.BANNED:
         return _bad(
             channel,
             Finding.NOT_ADMIN,
-            f"the bot {me} was removed from {where} and is banned there",
-            f"in the channel: Removed users → unban {me}, then make it an admin with the Post "
-            "messages right (Administrators → Add Admin)",
+            Text(
+                N_("the bot {me} was removed from {where} and is banned there"), me=me, where=where
+            ),
+            Text(
+                N_(
+                    "in the channel: Removed users → unban {me}, then make it an admin with the "
+                    "Post messages right (Administrators → Add Admin)"
+                ),
+                me=me,
+            ),
         )
-    what = "is not a member of" if status == ChatMember.LEFT else "is not an admin of"
-    return _not_admin(channel, me, where, f"it {what} the channel")
+    if status == ChatMember.LEFT:
+        return _not_admin(channel, me, where, Text(N_("it is not a member of the channel")))
+    return _not_admin(channel, me, where, Text(N_("it is not an admin of the channel")))
+
+
+_THE_CHANNEL = Text(N_("the channel"))
 
 
 def _not_admin(channel: ChannelConfig, me: str, where: str, why: str) -> ChannelCheck:
     return _bad(
         channel,
         Finding.NOT_ADMIN,
-        f"the bot {me} cannot post in {where}: {why}",
-        f"make the bot an admin with the Post messages right: in the channel, Administrators → "
-        f"Add Admin → {me}, Post messages on",
+        Text(N_("the bot {me} cannot post in {where}: {why}"), me=me, where=where, why=why),
+        Text(
+            N_(
+                "make the bot an admin with the Post messages right: in the channel, "
+                "Administrators → Add Admin → {me}, Post messages on"
+            ),
+            me=me,
+        ),
     )
 
 
 def _group_rights(channel: ChannelConfig, me: str, where: str, member: ChatMember) -> ChannelCheck:
     status = member.status
     if status in (ChatMember.LEFT, ChatMember.BANNED):
-        gone = "is not a member of" if status == ChatMember.LEFT else "was removed from"
+        gone = (
+            N_("the bot {me} is not a member of the group {where}")
+            if status == ChatMember.LEFT
+            else N_("the bot {me} was removed from the group {where}")
+        )
         return _bad(
             channel,
             Finding.NOT_ADMIN,
-            f"the bot {me} {gone} the group {where}",
-            f"add {me} to the group again (unban it first if it was removed)",
+            Text(gone, me=me, where=where),
+            Text(N_("add {me} to the group again (unban it first if it was removed)"), me=me),
         )
     if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
         return _bad(
             channel,
             Finding.CANNOT_POST,
-            f"the bot {me} is restricted in the group {where} and may not send messages",
-            f"in the group: Permissions → Exceptions → {me} → allow Send messages "
-            "(or make it an admin)",
+            Text(
+                N_("the bot {me} is restricted in the group {where} and may not send messages"),
+                me=me,
+                where=where,
+            ),
+            Text(
+                N_(
+                    "in the group: Permissions → Exceptions → {me} → allow Send messages "
+                    "(or make it an admin)"
+                ),
+                me=me,
+            ),
         )
-    return _ok(channel, f"the bot {me} can post in the group {where}")
+    return _ok(channel, Text(N_("the bot {me} can post in the group {where}"), me=me, where=where))
 
 
 def _telegram_trouble(
@@ -197,21 +271,31 @@ def _telegram_trouble(
         return _bad(
             channel,
             Finding.RATE_LIMITED,
-            "Telegram is rate-limiting the bot right now",
-            "wait a minute and run goodnews check again",
+            Text(N_("Telegram is rate-limiting the bot right now")),
+            Text(N_("wait a minute and run goodnews check again")),
         )
     if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # 5xx, TimedOut
         return _bad(
             channel,
             Finding.UNREACHABLE,
-            f"cannot reach the Telegram Bot API at {api} ({_quote(exc.message, token)})",
-            "check the network (and telegram.api_url in the config), then try again in a few "
-            "minutes",
+            Text(
+                N_("cannot reach the Telegram Bot API at {api} ({said})"),
+                api=api,
+                said=_quote(exc.message, token),
+            ),
+            Text(
+                N_(
+                    "check the network (and telegram.api_url in the config), then try again in "
+                    "a few minutes"
+                )
+            ),
         )
     return _bad(
         channel,
         Finding.UNEXPECTED,
-        f"Telegram answered: {_quote(exc.message, token)}",
-        f"check chat_id of channel {channel.name} in the config and the bot's rights in the "
-        "channel",
+        Text(N_("Telegram answered: {said}"), said=_quote(exc.message, token)),
+        Text(
+            N_("check chat_id of channel {name} in the config and the bot's rights in the channel"),
+            name=channel.name,
+        ),
     )
