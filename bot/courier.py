@@ -20,9 +20,10 @@ from bot.storage import post_rows
 __all__ = ["dispatch", "follow_change", "send_notice", "warn_empty_slots", "weekly_summary"]
 
 #: How the admins' chat copies follow a change: ``decided`` shows the decision without
-#: buttons, ``published`` what is out now (after a correction or a retraction), ``edited``
-#: the new text (with the buttons while it is pending), ``resend`` the draft as it now
-#: reads, then the request recorded anew (delivered from the outbox).
+#: buttons (and the officer hears it from the outbox), ``published`` what is out now (after
+#: a correction or a retraction), ``edited`` the new text (with the buttons while it is
+#: pending), ``resend`` the draft as it now reads, then the request recorded anew
+#: (delivered from the outbox).
 AdminUpdate = Literal["decided", "published", "edited", "resend"]
 
 
@@ -34,6 +35,8 @@ async def follow_change(
         await approval.update_requests(
             bot, db=db, config=config, post_id=post_id, who="goodnews CLI"
         )
+        if update == "decided":  # the officer's notice, recorded with the decision
+            await dispatch(bot, db=db, config=config)
         return
     await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
     if update == "resend":

@@ -6,7 +6,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 
 
-def write_config(workdir: Path, tg: FakeTelegram, channel_id: int, telegram: str = "") -> None:
-    """A config.toml aimed at the fake: one Telegram channel, extra [telegram] lines."""
+def write_config(
+    workdir: Path, tg: FakeTelegram, channel_id: int | str, telegram: str = ""
+) -> None:
+    """A config.toml aimed at the fake: one Telegram channel (its id, or its quoted
+    ``"@username"``), extra [telegram] lines."""
     (workdir / "config.toml").write_text(
         f'[telegram]\napi_url = "{tg.api_url}"\npoll_timeout = 1\n{telegram}\n'
         f'[[channels]]\nname = "tg"\ntype = "telegram"\nchat_id = {channel_id}\n',
@@ -24,7 +28,7 @@ def write_config(workdir: Path, tg: FakeTelegram, channel_id: int, telegram: str
 
 
 def prepare(
-    workdir: Path, tg: FakeTelegram, channel_id: int, telegram: str = ""
+    workdir: Path, tg: FakeTelegram, channel_id: int | str, telegram: str = ""
 ) -> tuple[Cli, dict[str, str]]:
     """Config aimed at the fake, the bot token in the environment, the database created:
     the CLI to drive it and the environment a worker needs."""
@@ -61,3 +65,14 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
     """Ctrl-C, as a person would press it; the exit status."""
     proc.send_signal(signal.SIGINT)
     return proc.wait(timeout=timeout)
+
+
+def tick_until(
+    cli: Cli, at: str, done: Callable[[], object], what: str, timeout: float = 30
+) -> None:
+    """`goodnews tick` again and again (as cron would) until ``done()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+        cli("tick", "--at", at)
+        time.sleep(0.2)  # the retry is due after Telegram's retry_after: polled with a deadline

@@ -256,6 +256,10 @@ def test_empty_slot_tomorrow_gets_a_draft_and_one_warning(workdir: Path) -> None
         assert request["plain_text"].startswith("📝 Bản nháp #1")
         assert "Ngày mai còn khung giờ chưa có bài" in warning["plain_text"]
         assert "07:30" in warning["plain_text"] and "#1" in warning["plain_text"]
+        # The Page by the name people know (the config's until `check` asks), linked.
+        assert " · fb · " in warning["plain_text"]
+        links = [e["url"] for e in warning["entities"] if e["type"] == "text_link"]
+        assert links == ["https://www.facebook.com/42"]
         [officer_warning] = tg.messages(officer)
         assert officer_warning["plain_text"] == warning["plain_text"]
         # The same empty slot is warned about once, however often the check runs.

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -36,15 +35,6 @@ def alerts(tg: FakeTelegram, n: int) -> list[str]:
     ]
 
 
-def tick_until(cli: Cli, at: str, done: object, what: str, timeout: float = 30) -> None:
-    """`goodnews tick` again and again (as cron would) until ``done()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not done():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
-        cli("tick", "--at", at)
-        time.sleep(0.2)  # the retry is due after Telegram's retry_after: polled with a deadline
-
-
 @pytest.mark.parametrize(
     ("status", "description"),
     [(429, "Too Many Requests: retry after 1"), (500, "Internal Server Error")],
@@ -60,7 +50,7 @@ def test_an_alert_refused_for_now_is_delivered_later_once(
         tg.fail_next("sendMessage", status=status, description=description)  # the alert
         cli("tick", "--at", post["slot"])
         assert alerts(tg, 1) == []  # refused for now, not forgotten
-        tick_until(cli, post["slot"], lambda: alerts(tg, 1), "the alert's second try")
+        running.tick_until(cli, post["slot"], lambda: alerts(tg, 1), "the alert's second try")
         cli("tick", "--at", post["slot"])
         assert len(alerts(tg, 1)) == 1
         assert tg.messages(CHANNEL) == []
@@ -158,7 +148,7 @@ def test_a_draft_refused_for_now_reaches_the_admin_at_the_next_tick(workdir: Pat
         post_id = int(drafted.stdout.strip().splitlines()[-1])
         assert "no admin has the approval request yet" in drafted.stderr
         assert requests(tg, post_id) == []
-        tick_until(cli, datetime.now().astimezone().isoformat(),
+        running.tick_until(cli, datetime.now().astimezone().isoformat(),
                    lambda: requests(tg, post_id), "the request's second try")  # fmt: skip
         cli("tick")
         assert len(requests(tg, post_id)) == 1

@@ -71,9 +71,12 @@ def test_a_failed_post_is_told_once_per_admin_in_their_language_and_retried(
             cli("tick", "--at", slot)  # the same cause again: no second message
             [to_ann] = tg.wait_for_messages(ANN, 2)[1:]
             [to_lan] = tg.wait_for_messages(LAN, 2)[1:]
-            assert to_ann["plain_text"].startswith("🚫 Post #1 was not published on tg\nReason: ")
+            # The channel as people know it: the worker asked Telegram for its title.
+            assert to_ann["plain_text"].startswith(
+                "🚫 Post #1 was not published on Tin tốt\nReason: "
+            )
             assert "Message is too long" in to_ann["plain_text"]
-            assert to_lan["plain_text"].startswith("🚫 Bài #1 chưa đăng được lên tg\nLý do: ")
+            assert to_lan["plain_text"].startswith("🚫 Bài #1 chưa đăng được lên Tin tốt\nLý do: ")
             assert buttons(to_ann) == [("🔁 Retry", "retry:1")]
             assert buttons(to_lan) == [("🔁 Thử lại", "retry:1")]
             assert tg.messages(CHANNEL) == []
@@ -103,7 +106,7 @@ def test_an_unknown_outcome_waits_for_a_person_it_went_out_or_send_again(workdir
             tg.drop_connection_next("sendMessage", store=True)  # it reached Telegram
             cli("tick", "--at", first)
             [notice] = tg.wait_for_messages(ANN, 2)[1:]
-            assert notice["plain_text"].startswith("❓ Post #1 may or may not be on tg")
+            assert notice["plain_text"].startswith("❓ Post #1 may or may not be on Tin tốt")
             assert buttons(notice) == [
                 ("✅ It went out", "wentout:1"),
                 ("📤 Send again", "again:1"),
@@ -172,3 +175,23 @@ def test_an_alert_links_to_what_already_went_out(workdir: Path) -> None:
         [alert] = tg.wait_for_messages(LAN, 1, timeout=20)
         assert alert["plain_text"].startswith("❓")
         assert alert["plain_text"].endswith(f"https://t.me/c/410/{album[0]['message_id']}")
+
+
+def test_an_alert_names_a_public_channel_by_its_title_with_its_link(workdir: Path) -> None:
+    """`goodnews check` learnt the channel's title; the admins read it, linked to the
+    channel (a public one: t.me/<username>), not the config's name."""
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(LAN, "Lan")
+        cli, _env = running.prepare(workdir, tg, '"@tin_tot"', f"admins = [{LAN}]\n")
+        cli("check")
+        slot = queue(cli, 1)
+        tg.fail_next("sendMessage", status=400, description="Bad Request: message is too long")
+        cli("tick", "--at", slot)
+        [alert] = tg.wait_for_messages(LAN, 1, timeout=20)
+        head = "🚫 Bài #1 chưa đăng được lên Tin tốt\n"
+        assert alert["plain_text"].startswith(head)
+        [link] = [e for e in alert["entities"] if e["type"] == "text_link"]
+        assert link["url"] == "https://t.me/tin_tot"
+        # Offsets count UTF-16 units: the 🚫 takes two.
+        assert (link["offset"], link["length"]) == (head.index("Tin tốt") + 1, len("Tin tốt"))

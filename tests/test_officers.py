@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from bot.config import load
 from bot.storage import channel_rows, db
 from bot.storage.db import session_scope
-from bot.storage.models import Recap, RecapPhoto
+from bot.storage.models import Event, EventDelivery, Recap, RecapPhoto
 from tests import running
 from tests.conftest import Cli
 from tests.factories import png, saved_page, word_document
 from tests.fakes.telegram import FakeTelegram
 
 ADMIN, OFFICER, FOLLOWER, CHANNEL = 111, 333, 555, -100800
+T = TypeVar("T")
 TEXT = (
     "Đoàn viên phường Láng Hạ dọn sạch kênh Thanh Nhàn\n"
     "Sáng 29/11, 80 đoàn viên phường Láng Hạ đã vớt 2 tấn rác trên kênh Thanh Nhàn. "
@@ -39,17 +43,23 @@ def office(tg: FakeTelegram, workdir: Path) -> tuple[Cli, dict[str, str]]:
     return running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\nofficers = [{OFFICER}]")
 
 
-def _title(database_url: str, channel: str, timeout: float = 20) -> str:
-    """The channel's title once the worker has stored it (polled, with a deadline)."""
-    engine = db.make_engine(database_url)
+def _poll(read: Callable[[Session], T | None], what: str, timeout: float = 20) -> T:
+    """What ``read`` finds in the database the worker writes, once it finds it (polled,
+    with a deadline)."""
+    engine = db.make_engine(load(None, environ={}).database_url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with session_scope(engine) as session:
-            title = channel_rows.titles(session).get(channel)
-        if title:
-            return title
+            found = read(session)
+        if found:
+            return found
         time.sleep(0.1)  # polling the database the worker writes, up to the deadline
-    raise AssertionError(f"no title stored for {channel} after {timeout}s")
+    raise AssertionError(f"no {what} after {timeout}s")
+
+
+def _title(channel: str) -> str:
+    """The channel's title once the worker has stored it."""
+    return _poll(lambda s: channel_rows.titles(s).get(channel), f"title stored for {channel}")
 
 
 def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> None:
@@ -118,7 +128,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
                 "Lý do bài #2 không được duyệt: Ảnh chưa rõ, xin gửi lại ảnh khác."
             )
             # The worker asked Telegram how people know the channel (getChat), at its start.
-            assert _title(load(None, environ={}).database_url, "tg") == "Tin tốt"
+            assert _title("tg") == "Tin tốt"
             assert running.stop(proc) == 0
         # Published: the officer hears it once, from whichever process published it.
         [scheduled] = json.loads(cli("queue", "--json").stdout)
@@ -223,3 +233,47 @@ def test_a_document_named_like_a_server_path_takes_no_file_from_the_server(
         engine.dispose()
         media = list((workdir / "media").rglob("*")) if (workdir / "media").exists() else []
         assert not any(f.is_file() and f.read_bytes() == png(seed=21) for f in media)
+
+
+def test_the_decision_reaches_the_officer_once_though_the_worker_dies_after_a_refusal(
+    workdir: Path,
+) -> None:
+    """The approval is recorded with the officer's notice; Telegram refuses it for now (a
+    500) and the worker is killed before its retry: the next tick tells the officer, once."""
+    with FakeTelegram() as tg:
+        cli, env = office(tg, workdir)
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(OFFICER, TEXT)
+            tg.wait_for_messages(OFFICER, 1)
+            cli("draft", "--recap", "1")
+            [request] = tg.messages(ADMIN)
+            tg.wait_for_messages(OFFICER, 2)  # drafted, waiting for the admins
+            tg.fail_next("sendMessage", status=500, description="Internal Server Error")
+            mark = tg.mark()
+            tg.push_callback(ADMIN, ADMIN, request["message_id"], "approve:1")
+            to_officer = lambda c: c.params.get("chat_id") == OFFICER  # noqa: E731
+            refused = tg.wait_for_call("sendMessage", to_officer, timeout=20, since=mark)
+            assert refused.response is not None and refused.response["error_code"] == 500
+
+            def retry_due(session: Session) -> EventDelivery | None:  # the refusal settled
+                query = (
+                    select(EventDelivery)
+                    .join(Event, col(Event.id) == col(EventDelivery.event_id))
+                    .where(Event.key == "decided:1:1", EventDelivery.attempts == 1)
+                )
+                return session.exec(query).first()
+
+            assert _poll(retry_due, "refusal settled").status == "pending"
+            proc.kill()  # a crash, before any retry
+            proc.wait()
+        approved = "Bài gốc #1 của bạn đã thành bài #1, được duyệt, đăng lúc"
+
+        def told() -> list[str]:
+            return [m["plain_text"] for m in tg.messages(OFFICER) if approved in m["plain_text"]]
+
+        assert told() == []
+        now = datetime.now().astimezone().isoformat()
+        running.tick_until(cli, now, told, "the officer's notice at a tick")
+        cli("tick", "--at", now)
+        assert len(told()) == 1

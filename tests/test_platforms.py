@@ -46,7 +46,16 @@ def test_a_platform_has_every_part(name: str) -> None:
     assert issubclass(platform.options, ChannelOptions)
     assert isinstance(platform.limits, Limits) and platform.limits.text > 0
     assert platform.token_env.isupper() and platform.token_env.endswith("_TOKEN")
-    for method in ("label", "render", "dry_run_url", "media", "open_publisher", "check"):
+    for method in (
+        "label",
+        "render",
+        "link",
+        "home",
+        "dry_run_url",
+        "media",
+        "open_publisher",
+        "check",
+    ):
         assert callable(getattr(platform, method, None)), f"{name} lacks {method}"
     assert inspect.iscoroutinefunction(platform.check)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Literal
@@ -26,10 +27,12 @@ from bot.config import Config
 from bot.domain.engagement import PostEngagement
 from bot.domain.errors import UserError
 from bot.domain.notices import (
+    ADMIN_NOTICES,
     ApprovalRequested,
     CaughtUp,
     ChannelHeld,
-    CollectionHeld,
+    ChannelName,
+    Decided,
     Notice,
     OutcomeUnknown,
     Published,
@@ -39,7 +42,7 @@ from bot.domain.notices import (
     WeekEnded,
 )
 from bot.domain.posts import PostKind, PostStatus
-from bot.services import events, reminders
+from bot.services import channel_names, events, reminders
 from bot.services.gateway import Gateway
 from bot.services.post_detail import publication_url
 from bot.storage import event_rows, post_rows, publication_rows
@@ -69,13 +72,23 @@ async def warn_empty_slots(
 ALL = "*"
 
 
-def empty_slots_text(t: Texts, notice: SlotsEmpty, *, audience: str | None) -> str:
-    """The warning for one audience's slots (``ALL``: every slot)."""
+def empty_slots_text(
+    t: Texts,
+    notice: SlotsEmpty,
+    *,
+    audience: str | None,
+    names: Mapping[str, ChannelName] | None = None,
+) -> str:
+    """The warning for one audience's slots (``ALL``: every slot), the channels as people
+    know them (``names``; without, as the config names them)."""
 
     def mine(who: str | None) -> bool:
         return audience in {ALL, who}
 
-    slots = [(at, ch, PostKind(kind)) for at, ch, kind, who in notice.slots if mine(who)]
+    def named(channel: str) -> ChannelName:
+        return (names or {}).get(channel) or ChannelName(channel)
+
+    slots = [(at, named(ch), PostKind(kind)) for at, ch, kind, who in notice.slots if mine(who)]
     drafted = [post_id for post_id, who in notice.drafted if mine(who)]
     missing = [PostKind(kind) for kind, who in notice.missing if mine(who)]
     return t.empty_slots(slots, drafted, list(dict.fromkeys(missing)))
@@ -136,25 +149,27 @@ async def send_notice(bot: Bot | None, *, db: Gateway, config: Config, notice: N
     return True
 
 
-def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The message for one reader, with the buttons that settle it."""
+def render(
+    t: Texts, notice: Notice, names: Mapping[str, ChannelName] | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The message for one reader, with the buttons that settle it; the channels as people
+    know them (``names``; without, as the config names them: the log's wording)."""
+    if not isinstance(notice, ADMIN_NOTICES):
+        # The others are told by their own subscribers (see :func:`_compose`).
+        text = t.published_log(notice.post_id) if isinstance(notice, Published) else notice.key
+        return text, None
+    channel = (names or {}).get(notice.channel) or ChannelName(notice.channel)
     if isinstance(notice, CaughtUp):
-        return t.caught_up(notice.post_id, notice.channel, notice.missed, notice.moved_to), None
+        return t.caught_up(notice.post_id, channel, notice.missed, notice.moved_to), None
     if isinstance(notice, PublishFailed):
-        text = t.publish_failed(notice.post_id, notice.channel, notice.reason)
+        text = t.publish_failed(notice.post_id, channel, notice.reason)
         return text, approval.retry_keyboard(t, notice.publication_id)
     if isinstance(notice, OutcomeUnknown):
-        text = t.outcome_unknown(notice.post_id, notice.channel, notice.reason)
+        text = t.outcome_unknown(notice.post_id, channel, notice.reason)
         return text, approval.unknown_keyboard(t, notice.publication_id)
     if isinstance(notice, ChannelHeld):
-        return t.channel_held(
-            notice.channel, notice.platform, notice.reason, notice.token_expired
-        ), None
-    if isinstance(notice, CollectionHeld):
-        return EngagementTexts(t).collection_held(notice.channel, notice.reason), None
-    # The others are told by their own subscribers (see :func:`_compose`).
-    text = t.published_log(notice.post_id) if isinstance(notice, Published) else notice.key
-    return text, None
+        return t.channel_held(channel, notice.platform, notice.reason, notice.token_expired), None
+    return EngagementTexts(t).collection_held(channel, notice.reason), None
 
 
 #: How long a claimed delivery is this dispatcher's before another may send it again.
@@ -253,29 +268,52 @@ async def _compose(
     """The message one recipient gets for an event."""
     if isinstance(notice, ApprovalRequested):  # the officer, once an admin has the draft
         return await _drafted(db, delivery, notice, t)
-    if isinstance(notice, Published):
-        found = await approval.submitter_notice(db, config, post_id=notice.post_id)
-        return (found[1], None, False) if found is not None else None
-    if isinstance(notice, ReasonGiven):
-        return t.officer_reason(notice.post_id, notice.reason), None, False
+    if isinstance(notice, Published | Decided | ReasonGiven):
+        return await _to_officer(db, config, notice, t)
+    names = await db.run(channel_names.named, config)
     if isinstance(notice, SlotsEmpty):
-        return _empty_slots(config, delivery, notice, t)
+        return _empty_slots(config, delivery, notice, t, names)
     if isinstance(notice, WeekEnded):
         return await summary_text(db, config, t, notice), None, True
-    text, markup = render(t, notice)
+    text, markup = render(t, notice, names)
     url = await _link(db, config, notice)
     if url:  # what already went out (the photos before a text that did not), to check
         text += "\n" + escape(url)
     return text, markup, True
 
 
-def _empty_slots(config: Config, delivery: EventDelivery, notice: SlotsEmpty, t: Texts) -> Message:
+def _empty_slots(
+    config: Config,
+    delivery: EventDelivery,
+    notice: SlotsEmpty,
+    t: Texts,
+    names: Mapping[str, ChannelName],
+) -> Message:
     """Every slot for an admin, their unit's for an officer; nothing once the day is over."""
     if notice.day < datetime.now(config.tz).date():
         return None
     admin = delivery.subscriber == events.ADMINS
     whose = ALL if admin else config.audience_of_officer(delivery.recipient)
-    return empty_slots_text(t, notice, audience=whose), None, True
+    return empty_slots_text(t, notice, audience=whose, names=names), None, True
+
+
+async def _to_officer(
+    db: Gateway, config: Config, notice: Published | Decided | ReasonGiven, t: Texts
+) -> Message:
+    """What the officer hears of their post: out, decided, why it was not approved."""
+    if isinstance(notice, Published):
+        found = await approval.submitter_notice(db, config, post_id=notice.post_id)
+        return (found[1], None, False) if found is not None else None
+    if isinstance(notice, ReasonGiven):
+        return t.officer_reason(notice.post_id, notice.reason), None, False
+    # The decision as it was taken (a later one is its own event).
+    post = await db.run(post_rows.get_post, post_id=notice.post_id)
+    recap_id = post.recap_id or 0
+    if not notice.approved:
+        return t.officer_rejected(recap_id, notice.post_id), None, False
+    if notice.slot is None:  # no channel to go out on: nothing to tell
+        return None
+    return t.officer_approved(recap_id, notice.post_id, notice.slot), None, False
 
 
 async def _drafted(

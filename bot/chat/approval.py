@@ -297,19 +297,6 @@ async def _edit_copies(
             log.warning("could not update approval message %s: %s", copy.message_id, exc)
 
 
-async def tell_submitter(bot: Bot, *, db: Gateway, config: Config, post_id: int) -> None:
-    """Tell the officer whose recap became this post where it stands: drafted (waiting for
-    the admins), approved, rejected, published."""
-    found = await submitter_notice(db, config, post_id=post_id)
-    if found is None:
-        return
-    officer, text = found
-    try:
-        await bot.send_message(officer, text)
-    except TelegramError as exc:
-        log.warning("could not tell officer %s about post %s: %s", officer, post_id, exc)
-
-
 async def submitter_notice(db: Gateway, config: Config, *, post_id: int) -> tuple[int, str] | None:
     """The officer whose recap became this post, and what they hear of where it stands
     (None: no officer, or nothing to say)."""

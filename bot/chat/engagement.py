@@ -14,6 +14,7 @@ from bot.analytics import query
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.engagement import REACH, PostEngagement, top_posts, total
+from bot.domain.notices import ChannelName
 
 
 class EngagementTexts:
@@ -22,12 +23,13 @@ class EngagementTexts:
     def __init__(self, t: Texts) -> None:
         self._ = t._
         self.ngettext = t.ngettext
+        self.channel = t.channel
 
-    def collection_held(self, channel: str, reason: str) -> str:
+    def collection_held(self, channel: ChannelName, reason: str) -> str:
         return "\n".join(
             [
                 self._("⏸ <b>Reading reactions and views on {channel} is on hold</b>").format(
-                    channel=escape(channel)
+                    channel=self.channel(channel)
                 ),
                 self._("Reason: {reason}").format(reason=escape(reason[:500])),
                 self._(

@@ -453,9 +453,8 @@ async def _announce(
         post_id=callback.post_id,
         who=user.full_name,
     )
-    await approval.tell_submitter(
-        context.bot, db=found.db, config=found.config, post_id=callback.post_id
-    )
+    # The officer's notice was recorded with the decision: delivered now, from the outbox.
+    await alerts.dispatch(context.bot, db=found.db, config=found.config)
     if callback.action == approval.REJECT:
         t = reader(context, user)
         await context.bot.send_message(

@@ -20,6 +20,7 @@ from babel.dates import format_date, format_datetime
 from bot import i18n
 from bot.domain.compliance import Reason, RotationShare, UnitCompliance
 from bot.domain.errors import UserError
+from bot.domain.notices import ChannelName
 from bot.domain.posts import PostKind
 from bot.domain.ranking import cut_at_word
 from bot.services.queries import SlotLine
@@ -477,13 +478,13 @@ class Texts:
 
     def empty_slots(
         self,
-        slots: list[tuple[datetime, str, PostKind]],
+        slots: list[tuple[datetime, ChannelName, PostKind]],
         drafted: list[int],
         missing: list[PostKind],
     ) -> str:
         lines = [self._("⚠️ <b>Tomorrow has slots without a post</b>:")]
         lines += [
-            f"• {escape(self.when(at))} · {escape(ch)} · {escape(self.kind(k))}"
+            f"• {escape(self.when(at))} · {self.channel(ch)} · {escape(self.kind(k))}"
             for at, ch, k in slots
         ]
         if drafted:
@@ -500,25 +501,36 @@ class Texts:
             )
         return "\n".join(lines)
 
-    def caught_up(self, post_id: int, channel: str, missed: datetime, moved_to: datetime) -> str:
+    def channel(self, name: ChannelName) -> str:
+        """A channel in an HTML message: its name, a link to it where it has an address."""
+        if name.url is None:
+            return escape(name.label)
+        return f'<a href="{escape(name.url)}">{escape(name.label)}</a>'
+
+    def caught_up(
+        self, post_id: int, channel: ChannelName, missed: datetime, moved_to: datetime
+    ) -> str:
         return self._(
             "Post #{post_id} on {channel} missed its slot {missed} while no worker ran; "
             "moved to {moved_to}."
         ).format(
-            post_id=post_id, channel=channel, missed=self.when(missed), moved_to=self.when(moved_to)
+            post_id=post_id,
+            channel=self.channel(channel),
+            missed=escape(self.when(missed)),
+            moved_to=escape(self.when(moved_to)),
         )
 
-    def publish_failed(self, post_id: int, channel: str, reason: str) -> str:
+    def publish_failed(self, post_id: int, channel: ChannelName, reason: str) -> str:
         head = self._("🚫 <b>Post #{post_id} was not published on {channel}</b>").format(
-            post_id=post_id, channel=escape(channel)
+            post_id=post_id, channel=self.channel(channel)
         )
         why = self._("Reason: {reason}").format(reason=escape(reason[:500]))
         hint = self._("Fix the cause, then press Retry.")
         return f"{head}\n{why}\n{hint}"
 
-    def outcome_unknown(self, post_id: int, channel: str, reason: str) -> str:
+    def outcome_unknown(self, post_id: int, channel: ChannelName, reason: str) -> str:
         head = self._("❓ <b>Post #{post_id} may or may not be on {channel}</b>").format(
-            post_id=post_id, channel=escape(channel)
+            post_id=post_id, channel=self.channel(channel)
         )
         why = self._("What happened: {reason}").format(reason=escape(reason[:500]))
         hint = self._(
@@ -527,8 +539,12 @@ class Texts:
         )
         return f"{head}\n{why}\n{hint}"
 
-    def channel_held(self, channel: str, platform: str, reason: str, token_expired: bool) -> str:
-        head = self._("⏸ <b>Publishing on {channel} is on hold</b>").format(channel=escape(channel))
+    def channel_held(
+        self, channel: ChannelName, platform: str, reason: str, token_expired: bool
+    ) -> str:
+        head = self._("⏸ <b>Publishing on {channel} is on hold</b>").format(
+            channel=self.channel(channel)
+        )
         why = self._("Reason: {reason}").format(reason=escape(reason[:500]))
         if token_expired and platform == "facebook":
             fix = self._(

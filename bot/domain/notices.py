@@ -13,6 +13,15 @@ from datetime import date, datetime
 
 
 @dataclass(frozen=True)
+class ChannelName:
+    """A channel as people know it (its title, @username or Page name; the config's name
+    until the platform said), and where to open it (None: a private chat, not linkable)."""
+
+    label: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class CaughtUp:
     """A publication missed its slot while no worker ran and moved to the next free one."""
 
@@ -111,6 +120,22 @@ class ApprovalRequested:
 
 
 @dataclass(frozen=True)
+class Decided:
+    """The admins approved (for ``slot``) or rejected a post: the officer whose recap it came
+    from hears it. ``round``: the how-many-th decision on this post (unapproved, it is
+    decided again)."""
+
+    post_id: int
+    approved: bool
+    slot: datetime | None
+    round: int
+
+    @property
+    def key(self) -> str:
+        return f"decided:{self.post_id}:{self.round}"
+
+
+@dataclass(frozen=True)
 class ReasonGiven:
     """An admin said why a post was rejected: the officer whose post it was hears it."""
 
@@ -179,6 +204,7 @@ Notice = (
     | CollectionHeld
     | Published
     | ApprovalRequested
+    | Decided
     | ReasonGiven
     | SlotsEmpty
     | WeekEnded
@@ -188,7 +214,15 @@ Notice = (
 ADMIN_NOTICES = (CaughtUp, PublishFailed, OutcomeUnknown, ChannelHeld, CollectionHeld)
 _BY_NAME: dict[str, type[Notice]] = {
     kind.__name__: kind
-    for kind in (*ADMIN_NOTICES, Published, ApprovalRequested, ReasonGiven, SlotsEmpty, WeekEnded)
+    for kind in (
+        *ADMIN_NOTICES,
+        Published,
+        ApprovalRequested,
+        Decided,
+        ReasonGiven,
+        SlotsEmpty,
+        WeekEnded,
+    )
 }
 
 
@@ -212,7 +246,7 @@ def from_payload(text: str) -> Notice:
     if kind is SlotsEmpty:
         return SlotsEmpty.decode(data)
     for field in fields(kind):
-        if field.type == "datetime":
+        if field.type in ("datetime", "datetime | None") and data[field.name] is not None:
             data[field.name] = datetime.fromisoformat(data[field.name])
         elif field.type == "date":
             data[field.name] = date.fromisoformat(data[field.name])

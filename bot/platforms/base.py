@@ -237,6 +237,10 @@ class Platform(Protocol):
         None when it cannot be linked to (a dry run, a private group)."""
         ...
 
+    def home(self, channel: ChannelConfig) -> str | None:
+        """Where people open the channel itself; None when it has no public address."""
+        ...
+
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
         """The URL the requests go to, without the token, for the dry run's record."""
         ...

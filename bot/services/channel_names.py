@@ -11,9 +11,10 @@ import logging
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.domain.notices import ChannelName
 from bot.domain.posts import PublicationStatus
 from bot.platforms.base import ChannelCheck
-from bot.platforms.registry import used_by
+from bot.platforms.registry import platform_of, used_by
 from bot.services.gateway import Gateway
 from bot.services.post_detail import publication_url
 from bot.storage import channel_rows, publication_rows
@@ -36,6 +37,12 @@ def channel_labels(session: Session, config: Config) -> dict[str, str]:
         else titles[c.name]
         for c in config.channels
     }
+
+
+def named(session: Session, config: Config) -> dict[str, ChannelName]:
+    """Each configured channel as people know it, with the link that opens it (if any)."""
+    labels = channel_labels(session, config)
+    return {c.name: ChannelName(labels[c.name], platform_of(c).home(c)) for c in config.channels}
 
 
 def remember(session: Session, checks: list[ChannelCheck]) -> None:

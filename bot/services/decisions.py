@@ -128,6 +128,7 @@ def approve(
             before="pending",
             after=f"scheduled {post.slot.isoformat() if post.slot else ''}",
         )
+        events.tell_decided(session, post_id=post_id, approved=True, slot=post.slot)
         return Decision(PostView.of(post), changed=True)
     raise InvalidStateError(
         N_("post {post_id}: could not find a free slot; try again"), post_id=post_id
@@ -156,6 +157,7 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
         after="rejected",
         at=now,  # the compliance report dates the rejection by it
     )
+    events.tell_decided(session, post_id=post_id, approved=False, slot=None)
     return Decision(PostView.of(post), changed=True)
 
 

@@ -3,8 +3,8 @@ the moment (the admins when the event is expanded, the officer whose recap a pos
 
 Subscribers: ``admins`` (the admins' alerts, the weekly summary, tomorrow's empty slots),
 ``approval`` (a draft with its buttons to each admin), ``submitter`` (the officer whose
-recap became the post), ``officer`` (a named officer: a rejection's reason; tomorrow's empty
-slots of their unit)."""
+recap became the post: it waits, it was decided, it is out), ``officer`` (a named officer:
+a rejection's reason; tomorrow's empty slots of their unit)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.domain.notices import (
     ADMIN_NOTICES,
     ApprovalRequested,
+    Decided,
     Notice,
     Published,
     ReasonGiven,
@@ -44,7 +45,7 @@ def _recipients(session: Session, config: Config, notice: Notice) -> list[tuple[
     if isinstance(notice, ApprovalRequested):  # the officer after the admins: see the chat
         officer = submitter(session, post_id=notice.post_id)
         return [(APPROVAL, a) for a in admins] + [(SUBMITTER, o) for o in [officer] if o]
-    if isinstance(notice, Published):
+    if isinstance(notice, Published | Decided):
         return [(SUBMITTER, o) for o in [submitter(session, post_id=notice.post_id)] if o]
     if isinstance(notice, ReasonGiven):
         return [(OFFICER, notice.officer)]
@@ -71,3 +72,10 @@ def ask_admins(session: Session, *, post_id: int) -> None:
     (a new round each time: a post unapproved is asked again)."""
     done = event_rows.count_keys(session, prefix=f"approval:{post_id}:")
     event_rows.record(session, notice=ApprovalRequested(post_id, done + 1))
+
+
+def tell_decided(session: Session, *, post_id: int, approved: bool, slot: datetime | None) -> None:
+    """Record that the officer whose recap became this post must hear the admins' decision
+    (with the decision itself: told once, even if the process dies before the message)."""
+    done = event_rows.count_keys(session, prefix=f"decided:{post_id}:")
+    event_rows.record(session, notice=Decided(post_id, approved, slot, done + 1))

@@ -102,10 +102,7 @@ async def reject(
         return decision, officer
 
     decision, _officer = await desk.db.run(decide)
-    outcome = await _decided(desk, decision, who=name)
-    if desk.bot is not None:  # the reason, recorded with it, to the officer
-        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
-    return outcome
+    return await _decided(desk, decision, who=name)  # the reason, recorded with it, told
 
 
 async def edit(desk: Desk, *, post_id: int, by: int, text: str, now: datetime) -> PostView:
@@ -152,7 +149,8 @@ async def _decided(desk: Desk, decision: decisions.Decision, *, who: str) -> Out
         await approval.update_requests(
             desk.bot, db=desk.db, config=desk.config, post_id=post.id, who=who
         )
-        await approval.tell_submitter(desk.bot, db=desk.db, config=desk.config, post_id=post.id)
+        # The officer's notice (and a rejection's reason) were recorded with the decision.
+        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
     return Outcome(post, decision.changed)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from bot.config import ENV_FACEBOOK_TOKEN, ChannelConfig, ChannelOptions, Config
 from bot.domain.errors import N_, Text
@@ -42,6 +43,9 @@ class Facebook:
 
     def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
         return render.facebook_link(external_id)
+
+    def home(self, channel: ChannelConfig) -> str | None:
+        return f"https://www.facebook.com/{quote(channel.target, safe='')}"
 
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
         fb = config.settings.facebook

@@ -41,6 +41,9 @@ class Telegram:
     def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
         return render.telegram_link(channel, external_id)
 
+    def home(self, channel: ChannelConfig) -> str | None:
+        return render.telegram_home(channel)
+
     def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
         return f"{config.settings.telegram.api_url}/bot<{ENV_TELEGRAM_TOKEN}>"
 

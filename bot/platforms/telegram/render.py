@@ -51,6 +51,12 @@ def telegram_link(channel: ChannelConfig, external_id: str | None) -> str | None
     return None  # a basic group or a person: no public link
 
 
+def telegram_home(channel: ChannelConfig) -> str | None:
+    """``https://t.me/<username>`` for a public channel; a private one has no address."""
+    chat = options(channel).target
+    return f"https://t.me/{chat[1:]}" if chat.startswith("@") else None
+
+
 def telegram_send_message(post: OutgoingPost, channel: ChannelConfig) -> dict[str, Any]:
     """Parameters of the Bot API ``sendMessage`` call (also python-telegram-bot's kwargs,
     but for ``link_preview_options``, a ``LinkPreviewOptions`` there)."""
