@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import click
 
@@ -50,11 +50,12 @@ if TYPE_CHECKING:
     import secrets
 
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
     from telegram import Bot
 
     from bot.app import Webhook
     from bot.config import Config
-    from bot.storage.models import Post, Publication
+    from bot.services.views import PostView, PublicationView
 else:
     asyncio, logging, secrets = _lazy("asyncio"), _lazy("logging"), _lazy("secrets")
 
@@ -120,6 +121,14 @@ class State:
             db.check_schema(engine)
             self._engine = engine
         return self._engine
+
+    def unit(
+        self, work: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """One service call as one unit of work (see :func:`bot.storage.db.unit`)."""
+        from bot.storage import db
+
+        return db.unit(self.engine, work, *args, **kwargs)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -229,22 +238,20 @@ def recap_add(
     Example: goodnews recap add hien-mau.txt --url https://example.org/hien-mau
     """
     from bot.services import intake
-    from bot.storage import db
 
     if unit is not None:
         state.config.unit(unit)  # an unknown id is refused before anything is read
     data, source = _read_input(path)
-    with db.session_scope(state.engine) as session:
-        stored = intake.store_recap(
-            session,
-            unit=unit,
-            data=data,
-            source=source,
-            title=title,
-            url=url,
-            filename=None if path == "-" else path,
-            media_dir=state.config.media_dir,
-        )
+    stored = state.unit(
+        intake.store_recap,
+        unit=unit,
+        data=data,
+        source=source,
+        title=title,
+        url=url,
+        filename=None if path == "-" else path,
+        media_dir=state.config.media_dir,
+    )
     say(tr("recap {recap_id} stored: {title}", recap_id=stored.id, title=stored.title))
     click.echo(stored.id)
 
@@ -274,26 +281,29 @@ def recap_list(state: State, as_json: bool) -> None:
 
     Example: goodnews recap list --json
     """
-    from bot.storage import db, recap_rows
+    from bot.storage import recap_rows
 
-    with db.session_scope(state.engine) as session:
-        posts = recap_rows.posts_from_recaps(session)
-        photos = recap_rows.recap_photo_counts(session)
-        for row in recap_rows.recaps_newest_first(session):
-            assert row.id is not None
-            made = posts.get(row.id, [])
-            if as_json:
-                click.echo(
-                    json.dumps(_recap_json(row, made, photos.get(row.id, 0)), ensure_ascii=False)
-                )
-                continue
-            when = format_local(row.created_at, state.config.tz)
-            tone = row.tone or "?"
-            extra = f"  (= #{row.duplicate_of})" if row.duplicate_of else ""
-            made_text = (
-                "  " + tr("posts {ids}", ids=",".join(str(p.id) for p in made)) if made else ""
+    def listing(session: Session) -> tuple[Any, Any, list[Any]]:
+        return (
+            recap_rows.posts_from_recaps(session),
+            recap_rows.recap_photo_counts(session),
+            recap_rows.recaps_newest_first(session),
+        )
+
+    posts, photos, rows = state.unit(listing)
+    for row in rows:
+        assert row.id is not None
+        made = posts.get(row.id, [])
+        if as_json:
+            click.echo(
+                json.dumps(_recap_json(row, made, photos.get(row.id, 0)), ensure_ascii=False)
             )
-            click.echo(f"{row.id:>5}  {when}  {tone:<8}  {row.title}{extra}{made_text}")
+            continue
+        when = format_local(row.created_at, state.config.tz)
+        tone = row.tone or "?"
+        extra = f"  (= #{row.duplicate_of})" if row.duplicate_of else ""
+        made_text = "  " + tr("posts {ids}", ids=",".join(str(p.id) for p in made)) if made else ""
+        click.echo(f"{row.id:>5}  {when}  {tone:<8}  {row.title}{extra}{made_text}")
 
 
 def _recap_json(row: Any, posts: list[Any], photos: int) -> dict[str, Any]:
@@ -320,10 +330,9 @@ def recap_delete(state: State, recap_id: int) -> None:
 
     Example: goodnews recap delete 12
     """
-    from bot.storage import db, recap_rows
+    from bot.storage import recap_rows
 
-    with db.session_scope(state.engine) as session:
-        recap_rows.delete_recap(session, recap_id=recap_id)
+    state.unit(recap_rows.delete_recap, recap_id=recap_id)
     say(tr("recap {recap_id} deleted", recap_id=recap_id))
 
 
@@ -351,7 +360,6 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
         return
     from bot.domain.drafting import render_plain
     from bot.services import decisions, drafter, post_rules
-    from bot.storage import db
 
     state = ctx.ensure_object(State)
     config, now = state.config, datetime.now(UTC)
@@ -359,12 +367,10 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
     async def go() -> None:
         # The bot is checked first: a refused token stops here, before anything is stored.
         async with admin_bot(config) as (bot, why_not):
-            with db.session_scope(state.engine) as session:
-                post = drafter.draft(
-                    session, config, kind=PostKind(kind), recap_id=recap_id, unit=unit
-                )
-                slot = decisions.proposed_slot(session, config, post=post, now=now)
-            assert post.id is not None
+            post = state.unit(
+                drafter.draft, config, kind=PostKind(kind), recap_id=recap_id, unit=unit
+            )
+            slot = state.unit(decisions.proposed_slot, config, post=post, now=now)
             say(
                 tr(
                     "post {post_id} drafted ({kind}), would go out {slot}:",
@@ -492,14 +498,13 @@ def reject(state: State, post_id: int) -> None:
 
 def _decide(state: State, post_id: int, *, approve: bool) -> None:
     from bot.services import decisions
-    from bot.storage import db
 
     config, now = state.config, datetime.now(UTC)
-    with db.session_scope(state.engine) as session:
-        if approve:
-            decision = decisions.approve(session, config, post_id=post_id, by=None, now=now)
-        else:
-            decision = decisions.reject(session, post_id=post_id, by=None, now=now)
+    decision = (
+        state.unit(decisions.approve, config, post_id=post_id, by=None, now=now)
+        if approve
+        else state.unit(decisions.reject, post_id=post_id, by=None, now=now)
+    )
     post = decision.post
     if approve:
         assert post.slot is not None
@@ -623,15 +628,13 @@ def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -
     if ctx.invoked_subcommand is not None:
         return
     from bot.services import queries
-    from bot.storage import db
 
     state = ctx.ensure_object(State)
     config = state.config
-    with db.session_scope(state.engine) as session:
-        rows = queries.queue(session, include_all=include_all)
-        board = (
-            [] if as_json else queries.slot_board(session, config, now=datetime.now(UTC), days=days)
-        )
+    rows = state.unit(queries.queue, include_all=include_all)
+    board = (
+        [] if as_json else state.unit(queries.slot_board, config, now=datetime.now(UTC), days=days)
+    )
     if as_json:
         click.echo(
             json.dumps(
@@ -723,26 +726,24 @@ def queue_add(
     """
     from bot.ingest import read_photo
     from bot.services import queued
-    from bot.storage import db
 
     text = _text_option(text, file_)
     photos = [read_photo(path) for path in photo_paths]  # all checked before anything is written
     config, now = state.config, datetime.now(UTC)
     at = parse_instant(at_text, config) if at_text else None
-    with db.session_scope(state.engine) as session:
-        post = queued.queue_post(
-            session,
-            config,
-            text=text,
-            kind=PostKind(kind),
-            at=at,
-            channels=list(channels),
-            approved=approved,
-            reserve=reserve,
-            now=now,
-            photos=photos,
-            unit=unit,
-        )
+    post = state.unit(
+        queued.queue_post,
+        config,
+        text=text,
+        kind=PostKind(kind),
+        at=at,
+        channels=list(channels),
+        approved=approved,
+        reserve=reserve,
+        now=now,
+        photos=photos,
+        unit=unit,
+    )
     where = (
         tr("goes out {slot}", slot=format_local(post.slot, config.tz))
         if post.slot
@@ -777,12 +778,10 @@ def queue_import(state: State, path: str, approved: bool) -> None:
     Example: goodnews queue import tet-2027.csv --approved
     """
     from bot.queue_import import import_csv
-    from bot.storage import db
 
     data, source = _read_input(path)
     config, now = state.config, datetime.now(UTC)
-    with db.session_scope(state.engine) as session:
-        ids = import_csv(session, config, data=data, source=source, approved=approved, now=now)
+    ids = state.unit(import_csv, config, data=data, source=source, approved=approved, now=now)
     say(tr("{count} post(s) queued from {source}", count=len(ids), source=source))
     for post_id in ids:
         click.echo(post_id)
@@ -798,10 +797,8 @@ def queue_now(state: State, post_id: int) -> None:
     Example: goodnews queue now 12
     """
     from bot.services import queued
-    from bot.storage import db
 
-    with db.session_scope(state.engine) as session:
-        queued.post_now(session, state.config, post_id=post_id, now=datetime.now(UTC))
+    state.unit(queued.post_now, state.config, post_id=post_id, now=datetime.now(UTC))
     say(
         tr(
             "post {post_id} goes out at the next pass (`goodnews tick`, or within a minute "
@@ -821,10 +818,8 @@ def queue_swap(state: State, post_id: int) -> None:
     Example: goodnews queue swap 12
     """
     from bot.services import queued
-    from bot.storage import db
 
-    with db.session_scope(state.engine) as session:
-        post = queued.swap_with_next(session, state.config, post_id=post_id)
+    post = state.unit(queued.swap_with_next, state.config, post_id=post_id)
     assert post.slot is not None
     slot = format_local(post.slot, state.config.tz)
     say(tr("post {post_id} now goes out {slot}", post_id=post_id, slot=slot))
@@ -841,10 +836,8 @@ def unapprove(state: State, post_id: int) -> None:
     Example: goodnews unapprove 12
     """
     from bot.services import decisions
-    from bot.storage import db
 
-    with db.session_scope(state.engine) as session:
-        decision = decisions.unapprove(session, post_id=post_id, now=datetime.now(UTC))
+    decision = state.unit(decisions.unapprove, post_id=post_id, now=datetime.now(UTC))
     if decision.changed:
         say(tr("post {post_id} is pending again", post_id=post_id))
     else:
@@ -879,10 +872,8 @@ def resume(state: State, channel: str | None) -> None:
 
 def _pause(state: State, channel: str | None, *, paused: bool) -> None:
     from bot.services import scheduling
-    from bot.storage import db
 
-    with db.session_scope(state.engine) as session:
-        changed = scheduling.set_paused(session, state.config, channel=channel, paused=paused)
+    changed = state.unit(scheduling.set_paused, state.config, channel=channel, paused=paused)
     names = ", ".join(changed)
     if paused:
         say(
@@ -913,7 +904,7 @@ def _post_head(post: Any, config: Config) -> dict[str, Any]:
     }
 
 
-def _post_json(post: Post, pubs: list[Publication], config: Config) -> dict[str, Any]:
+def _post_json(post: PostView, pubs: list[PublicationView], config: Config) -> dict[str, Any]:
     from bot.services.post_detail import publication_url
 
     return {
@@ -959,11 +950,9 @@ def post_show(state: State, post_id: int, as_json: bool) -> None:
     Example: goodnews post show 12 --json
     """
     from bot.services.post_detail import post_detail
-    from bot.storage import db
 
     config = state.config
-    with db.session_scope(state.engine) as session:
-        detail = post_detail(session, config, post_id=post_id)
+    detail = state.unit(post_detail, config, post_id=post_id)
     if as_json:
         click.echo(json.dumps(_detail_json(detail, config), ensure_ascii=False, indent=2))
         return
@@ -981,10 +970,8 @@ def post_cancel(state: State, post_id: int) -> None:
     Example: goodnews post cancel 12
     """
     from bot.services import changes
-    from bot.storage import db
 
-    with db.session_scope(state.engine) as session:
-        decision = changes.cancel(session, post_id=post_id, by=None, now=datetime.now(UTC))
+    decision = state.unit(changes.cancel, post_id=post_id, by=None, now=datetime.now(UTC))
     if decision.changed:
         say(tr("post {post_id} cancelled", post_id=post_id))
     else:
@@ -1011,11 +998,10 @@ def post_edit(
     from bot.domain.posts import WENT_OUT
     from bot.ingest import read_photo
     from bot.services import changes
-    from bot.storage import db, post_rows
+    from bot.storage import post_rows
 
     text = _text_option(text, file_)
-    with db.session_scope(state.engine) as session:
-        went_out = post_rows.get_post(session, post_id=post_id).status in WENT_OUT
+    went_out = state.unit(post_rows.get_post, post_id=post_id).status in WENT_OUT
     if went_out:
         if photo_paths:
             raise UserError(
@@ -1024,16 +1010,15 @@ def post_edit(
         _after_publication(state, post_id, text=text, reason=None)
         return
     photos = [read_photo(path) for path in photo_paths] or None  # checked before any write
-    with db.session_scope(state.engine) as session:
-        post = changes.edit(
-            session,
-            state.config,
-            post_id=post_id,
-            by=None,
-            text=text,
-            photos=photos,
-            now=datetime.now(UTC),
-        )
+    post = state.unit(
+        changes.edit,
+        state.config,
+        post_id=post_id,
+        by=None,
+        text=text,
+        photos=photos,
+        now=datetime.now(UTC),
+    )
     say(
         tr(
             "post {post_id} edited ({status})",
@@ -1340,11 +1325,10 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
 
     Example: goodnews audit --post 12
     """
-    from bot.storage import audit_rows, db
+    from bot.storage import audit_rows
 
     config = state.config
-    with db.session_scope(state.engine) as session:
-        entries = audit_rows.audit_entries(session, post_id=post_id, actor=user_id)
+    entries = state.unit(audit_rows.audit_entries, post_id=post_id, actor=user_id)
     if as_json:
         click.echo(
             json.dumps(
@@ -1457,7 +1441,6 @@ def report(
     Example: goodnews report --from 2026-01-01 --to 2026-12-31 --format html --output 2026.html
     """
     from bot import report as reporting
-    from bot.storage import db
 
     config, now = state.config, datetime.now(UTC)
     start, end = reporting.period(
@@ -1466,8 +1449,7 @@ def report(
         end=_local_date("--to", to_text),
         now=now,
     )
-    with db.session_scope(state.engine) as session:
-        result = reporting.build(session, config, start=start, end=end, now=now, unit=unit_id)
+    result = state.unit(reporting.build, config, start=start, end=end, now=now, unit=unit_id)
     text = reporting.render(
         result,
         fmt,
@@ -1530,7 +1512,6 @@ def stats(
         return
     from bot import report as reporting
     from bot.analytics import show
-    from bot.storage import db
 
     state = ctx.ensure_object(State)
     config = state.config
@@ -1540,8 +1521,7 @@ def stats(
         end=_local_date("--to", to_text),
         now=datetime.now(UTC),
     )
-    with db.session_scope(state.engine) as session:
-        found = show.build(session, config, start=start, end=end, unit=unit_id)
+    found = state.unit(show.build, config, start=start, end=end, unit=unit_id)
     click.echo(show.render(found, fmt, config, cli_texts.language()))
 
 
@@ -1777,22 +1757,20 @@ def _release_held(state: State, passed: list[str], checks: list[Any]) -> None:
     they missed follows the catch-up policy. The channels' titles are kept for the notices.
     Nothing to do without a database yet."""
     from bot.services import channel_names, scheduling
-    from bot.storage import db, metrics
+    from bot.storage import metrics
 
     try:
-        engine = state.engine
+        _ = state.engine
     except UserError:
         return  # not initialised: nothing can be held
-    with db.session_scope(engine) as session:
-        channel_names.remember(session, checks)
+    state.unit(channel_names.remember, checks)
     if not passed:
         return
-    with db.session_scope(engine) as session:
-        released, moved = scheduling.release_channels(
-            session, state.config, channels=passed, now=datetime.now(UTC)
-        )
-        for name in metrics.release_collection(session, channels=passed):
-            say(tr("{name}: reactions and views are read back again", name=name))
+    released, moved = state.unit(
+        scheduling.release_channels, state.config, channels=passed, now=datetime.now(UTC)
+    )
+    for name in state.unit(metrics.release_collection, channels=passed):
+        say(tr("{name}: reactions and views are read back again", name=name))
     for name in released:
         say(tr("{name}: no longer held; its waiting posts go out at the next pass", name=name))
     for item in moved:

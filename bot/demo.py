@@ -78,13 +78,13 @@ def run_demo(folder: Path, *, out: Callable[[str], None], note: Callable[[str], 
     note(tr("demo in {folder}/ (database and outbox); nothing is sent anywhere", folder=folder))
     for filename, kind in SAMPLES:
         data = resources.files("bot").joinpath("samples", filename).read_bytes()
-        with db.session_scope(engine) as session:
-            recap = intake.store_recap(session, data=data, source=filename, title=None, url=None)
-            post = drafter.draft(session, config, kind=kind, recap_id=recap.id)
-            assert post.id is not None
-            proposed = decisions.proposed_slot(session, config, post=post, now=now)
-            request = approval_message(t, config, post, proposed)
-            decision = decisions.approve(session, config, post_id=post.id, by=None, now=now)
+        recap = db.unit(
+            engine, intake.store_recap, data=data, source=filename, title=None, url=None
+        )
+        post = db.unit(engine, drafter.draft, config, kind=kind, recap_id=recap.id)
+        proposed = db.unit(engine, decisions.proposed_slot, config, post=post, now=now)
+        request = approval_message(t, config, post, proposed)
+        decision = db.unit(engine, decisions.approve, config, post_id=post.id, by=None, now=now)
         slot = decision.post.slot
         assert slot is not None
         note(tr("recap {recap_id} stored: {title}", recap_id=recap.id, title=recap.title))

@@ -249,14 +249,15 @@ def test_only_approved_posts_for_the_organisation_count_as_featured(
             made[unit] = drafter.draft(
                 session, config, kind=PostKind.DAILY, recap_id=recap.id, now=now
             )
-        decisions.approve(session, config, post_id=made["a"].id or 0, by=None, now=now)
-        decisions.reject(session, post_id=made["b"].id or 0, by=None, now=now)  # rejected
+        approved = decisions.approve(session, config, post_id=made["a"].id, by=None, now=now)
+        decisions.reject(session, post_id=made["b"].id, by=None, now=now)  # rejected
         # c: still pending; d: drafted for its own channels is not the organisation's.
-        made["d"].audience = "d"
-        session.add(made["d"])
+        own = post_rows.get_post(session, post_id=made["d"].id)
+        own.audience = "d"
+        session.add(own)
         featured = recap_rows.last_featured(session, kind=PostKind.DAILY)
         assert set(featured) == {"a"}
-        assert made["a"].slot is not None and featured["a"] == made["a"].slot
+        assert approved.post.slot is not None and featured["a"] == approved.post.slot
 
 
 def test_without_units_drafting_is_unchanged(engine: Engine, database_url: str) -> None:

@@ -55,7 +55,7 @@ def free_slots(
 def _slot_on(
     session: Session,
     config: Config,
-    post: Post,
+    post: Post | PostView,
     channel: str,
     now: datetime,
     *,
@@ -73,7 +73,9 @@ def _slot_on(
     return next_free_slot(post.kind, config.cadence_for(channel), after=after, taken=taken)
 
 
-def proposed_slot(session: Session, config: Config, *, post: Post, now: datetime) -> datetime:
+def proposed_slot(
+    session: Session, config: Config, *, post: Post | PostView, now: datetime
+) -> datetime:
     """When the post would first go out if approved now: its own slot if it has one."""
     if post.slot is not None and post.status is PostStatus.SCHEDULED:
         return post.slot
@@ -225,14 +227,14 @@ def approve_at(
     return approve(session, config, post_id=post_id, by=by, now=now, wanted=at)
 
 
-def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> Post:
+def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> PostView:
     """An admin rewrites a pending draft: first line the title, the rest the body."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.PENDING:
         raise refused(post, N_("post {post_id} is {status}; it cannot be edited"))
     malformed = N_("send the title on the first line and the text below it")
     rewrite(session, post, text=text, by=by, malformed=malformed)
-    return post
+    return PostView.of(post)
 
 
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:

@@ -13,8 +13,9 @@ from bot.domain import drafting, ranking, rotation, tone
 from bot.domain.errors import N_, InvalidStateError, NotFoundError
 from bot.domain.posts import PostKind
 from bot.services import events
+from bot.services.views import PostView
 from bot.storage import post_rows, recap_rows
-from bot.storage.models import Post, Recap
+from bot.storage.models import Recap
 
 
 def draft(
@@ -25,7 +26,7 @@ def draft(
     recap_id: int | None,
     now: datetime | None = None,
     unit: str | None = None,
-) -> Post:
+) -> PostView:
     """Draft a pending post of ``kind`` from a recap not yet used for that kind there.
 
     ``unit``: for that member unit's channels, from its own recaps; None: for the
@@ -105,7 +106,7 @@ def draft(
     assert post.id is not None and recap.id is not None
     _photos_from_recap(session, post_id=post.id, recap_id=recap.id)
     events.ask_admins(session, post_id=post.id)  # with the draft: never one without the other
-    return post
+    return PostView.of(post)
 
 
 def _pick_recap(

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from bot import ingest
 from bot.domain import duplicates, recaps, tone
 from bot.domain.errors import N_, DuplicateRecapError, RecapError
+from bot.services.views import RecapView
 from bot.storage import recap_rows
 from bot.storage.media import save_photo
-from bot.storage.models import Recap
 
 #: A title longer than this is not a title but a paragraph pasted on the first line.
 MAX_TITLE_CHARS = 300
@@ -31,7 +31,7 @@ def store_recap(
     submitted_by: int | None = None,
     photos: Sequence[ingest.Image] = (),
     unit: str | None = None,
-) -> Recap:
+) -> RecapView:
     """Read, validate and store a recap with its photos; nothing is written when it is unusable.
 
     Text, Markdown, saved news pages (HTML) and Word documents are read; the original bytes
@@ -85,7 +85,7 @@ def store_recap(
             path=path,
             url=image.url,
         )
-    return recap
+    return RecapView.of(recap)
 
 
 def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str]:

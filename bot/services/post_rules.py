@@ -13,12 +13,13 @@ from bot import ingest
 from bot.config import Config
 from bot.domain import drafting
 from bot.domain.errors import N_, InvalidStateError, RecapError, Text
+from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows
 from bot.storage.media import save_photo
 from bot.storage.models import Post, Publication
 
 
-def as_draft(post: Post) -> drafting.Draft:
+def as_draft(post: Post | PostView) -> drafting.Draft:
     """The domain view of a stored post, which the renderers and publishers take."""
     return drafting.Draft(
         kind=post.kind,
@@ -29,7 +30,7 @@ def as_draft(post: Post) -> drafting.Draft:
     )
 
 
-def target_channels(config: Config, post: Post) -> list[str]:
+def target_channels(config: Config, post: Post | PostView) -> list[str]:
     """The channels a post goes to: those it was queued for, else its audience's (a unit's
     channels, or the organisation's: every channel in a config without units)."""
     if post.channels:
@@ -62,7 +63,7 @@ def refused_publication(publication: Publication, template: str) -> InvalidState
     )
 
 
-def state_of(post: Post) -> str:
+def state_of(post: Post | PostView) -> str:
     return Text(N_("in the reserve pool")) if post.reserve else post.status.value
 
 

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.domain.posts import OPEN_STATUSES, PostKind, PostStatus
 from bot.domain.slots import slots_after
+from bot.services.views import PostView, PublicationView
 from bot.storage import channel_rows, post_rows, publication_rows
-from bot.storage.models import Post, Publication
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _kept(session: Session, config: Config, start: datetime, now: datetime) -> f
     return None if expected == 0 else 100.0 * kept / expected
 
 
-def queue(session: Session, *, include_all: bool) -> list[tuple[Post, list[Publication]]]:
+def queue(session: Session, *, include_all: bool) -> list[tuple[PostView, list[PublicationView]]]:
     """Posts to show in the queue, each with its publications.
 
     Without ``include_all``: what is still to come, and posts whose outcome is unknown,
@@ -139,4 +139,7 @@ def queue(session: Session, *, include_all: bool) -> list[tuple[Post, list[Publi
     pubs = publication_rows.publications_by_post(
         session, post_ids=[p.id for p in posts if p.id is not None]
     )
-    return [(post, pubs.get(post.id or 0, [])) for post in posts]
+    return [
+        (PostView.of(post), [PublicationView.of(p) for p in pubs.get(post.id or 0, [])])
+        for post in posts
+    ]

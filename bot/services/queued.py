@@ -16,8 +16,8 @@ from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.domain.slots import slots_after
 from bot.services.decisions import approve
 from bot.services.post_rules import check_fits, state_of, store_photos, target_channels
+from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows
-from bot.storage.models import Post
 
 
 def queue_post(
@@ -34,7 +34,7 @@ def queue_post(
     by: int | None = None,
     photos: Sequence[ingest.Image] = (),
     unit: str | None = None,
-) -> Post:
+) -> PostView:
     """Queue a post written by a person (no drafting): first line title, the rest body.
 
     ``unit``: a member unit's news, for its channels; a post queued for channels belongs to
@@ -99,10 +99,10 @@ def queue_post(
         session.flush()
     elif approved:
         approve(session, config, post_id=post.id, by=by, now=now)
-    return post
+    return PostView.of(post)
 
 
-def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -> Post:
+def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -> PostView:
     """Send a scheduled post at the next pass instead of at its slot (its slots are freed)."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.SCHEDULED or post.reserve:
@@ -117,10 +117,10 @@ def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -
             session.add(publication)
     session.flush()
     audit_rows.audit(session, actor=None, action="post-now", post_id=post_id, after=now.isoformat())
-    return post_rows.refresh_post(session, post_id=post_id)
+    return PostView.of(post_rows.refresh_post(session, post_id=post_id))
 
 
-def swap_with_next(session: Session, config: Config, *, post_id: int) -> Post:
+def swap_with_next(session: Session, config: Config, *, post_id: int) -> PostView:
     """Exchange slots with the next scheduled post of the same kind on the same channels."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     mine = {
@@ -166,7 +166,7 @@ def swap_with_next(session: Session, config: Config, *, post_id: int) -> Post:
     audit_rows.audit(
         session, actor=None, action="swap", post_id=post_id, detail=f"with post {other}"
     )
-    return post_rows.refresh_post(session, post_id=post_id)
+    return PostView.of(post_rows.refresh_post(session, post_id=post_id))
 
 
 def fill_from_reserve(session: Session, config: Config, *, now: datetime) -> list[tuple[int, str]]:

@@ -30,6 +30,9 @@ class PostView(_View):
     channels: str | None
     unit: str | None
     audience: str | None
+    #: The fair rotation's reason for choosing its recap (see the Post model).
+    rotation_waiting: int | None
+    rotation_last_featured: datetime | None
     slot: datetime | None
     pinned_at: datetime | None
     reserve: bool
@@ -40,6 +43,9 @@ class PostView(_View):
     #: and its reasons, one a line.
     tone: str | None
     tone_reasons: str
+    #: Optional rewriting: the extractive body while ``body`` is the rewrite, and why.
+    extractive_body: str | None
+    rewrite_note: str | None
 
 
 @dataclass(frozen=True)
@@ -54,3 +60,19 @@ class PublicationView(_View):
     external_id: str | None
     error: str | None
     finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RecapView(_View):
+    id: int
+    title: str
+    unit: str | None
+    source_url: str | None
+    source_name: str | None
+    submitted_by: int | None
+    tone: str | None
+    tone_reasons: str
+    tone_mixed: bool
+    #: The earlier recap this one tells the story of again (a near-duplicate), if any.
+    duplicate_of: int | None
+    created_at: datetime

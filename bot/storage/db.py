@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 # Alembic is imported only to migrate (``goodnews init``): every other command checks the
 # schema's revision with one query and the migration files' text (see check_schema).
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 30_000
@@ -86,6 +89,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def unit(
+    engine: Engine, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """``work(session, *args, **kwargs)`` as one unit of work: its own transaction, committed
+    before the result comes back. Services hand back plain views, so nothing returned needs the
+    session. The command line calls this directly; async code through the gateway."""
+    with session_scope(engine) as session:
+        return work(session, *args, **kwargs)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

@@ -1,4 +1,5 @@
-"""The one way async code (chat handlers, jobs, the worker) reaches the database.
+"""The one way code reaches the database: async code (chat handlers, jobs, the worker) through
+:meth:`Gateway.run`, the command line through :func:`bot.storage.db.unit`.
 
 Each call is one unit of work: its own transaction, run in a worker thread, so the event loop
 keeps polling Telegram and answering people while the database is busy (another process
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.storage.db import session_scope
+from bot.storage.db import unit
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -43,14 +44,8 @@ class Gateway:
         """``work(session, *args, **kwargs)`` in its own transaction, committed before the
         result comes back. Cancelling the await does not cancel the work: a write once
         started lands."""
-        unit = functools.partial(self._unit, work, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, unit)
-
-    def _unit(
-        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        with session_scope(self.engine) as session:
-            return work(session, *args, **kwargs)
+        work_unit = functools.partial(unit, self.engine, work, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work_unit)
 
 
 _GATEWAYS: weakref.WeakKeyDictionary[Engine, Gateway] = weakref.WeakKeyDictionary()

@@ -22,10 +22,9 @@ from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.publishers import open_publishers
 from bot.services import access, changes, corrections, decisions, drafter, intake
 from bot.services.gateway import Gateway, gateway_for
-from bot.services.views import PostView
+from bot.services.views import PostView, RecapView
 from bot.storage import post_rows
 from bot.storage.db import session_scope
-from bot.storage.models import Recap
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ async def edit(desk: Desk, *, post_id: int, by: int, text: str, now: datetime) -
     """New text for a pending draft; every admin's copy re-renders, buttons kept."""
 
     def rewrite(session: Session) -> PostView:
-        return PostView.of(decisions.edit_post(session, post_id=post_id, by=by, text=text))
+        return decisions.edit_post(session, post_id=post_id, by=by, text=text)
 
     post = await desk.db.run(rewrite)
     if desk.bot is not None:
@@ -162,7 +161,7 @@ def free_slots(desk: Desk, *, post_id: int, now: datetime, count: int = 6) -> li
         return decisions.free_slots(session, desk.config, post=post, now=now, count=count)
 
 
-def store_recap(desk: Desk, *, data: bytes, filename: str, by: int, unit: str | None) -> Recap:
+def store_recap(desk: Desk, *, data: bytes, filename: str, by: int, unit: str | None) -> RecapView:
     """An uploaded file, read and stored as ``goodnews recap add`` does."""
     with session_scope(desk.engine) as session:
         return intake.store_recap(
