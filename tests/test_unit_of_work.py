@@ -1,5 +1,6 @@
 """Issue #11 item 1: each service call is one unit of work that hands back plain views, never a
-live row; the CLI goes through the same units instead of opening sessions itself."""
+live row; the CLI and the web dashboard go through the same units instead of opening sessions
+themselves."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from sqlmodel import Session, SQLModel, select
 
 import bot.services
+import bot.web
 from bot.storage import db
 from bot.storage.models import Recap
 
@@ -53,25 +55,38 @@ def test_the_check_sees_a_row_inside_a_container() -> None:
 
 
 def _session_scopes(tree: ast.AST) -> list[str]:
-    """The functions that call ``session_scope``, by name."""
+    """The functions that open a session themselves (``session_scope``, ``Session(...)``)."""
     found = []
     for fn in ast.walk(tree):
-        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
-            names = [getattr(c.func, "attr", getattr(c.func, "id", None)) for c in calls]
-            if "session_scope" in names:
-                found.append(fn.name)
+            names = {getattr(c.func, "attr", getattr(c.func, "id", None)) for c in calls}
+            if names & {"session_scope", "Session"}:
+                found.append(getattr(fn, "name", "<lambda>"))
     return found
 
 
+def _scopes_in(module: str) -> list[str]:
+    source = Path(inspect.getfile(importlib.import_module(module))).read_text(encoding="utf-8")
+    return [f"{module}.{name}" for name in _session_scopes(ast.parse(source))]
+
+
 def test_the_cli_opens_no_session_of_its_own() -> None:
-    source = Path(inspect.getfile(importlib.import_module("bot.cli"))).read_text(encoding="utf-8")
-    assert set(_session_scopes(ast.parse(source))) <= CLI_SESSIONS_ALLOWED
+    assert {name.removeprefix("bot.cli.") for name in _scopes_in("bot.cli")} <= CLI_SESSIONS_ALLOWED
+
+
+def test_the_web_dashboard_opens_no_session_of_its_own() -> None:
+    """Every page and action reaches the database through the gateway, off the event loop."""
+    modules = [f"bot.web.{m.name}" for m in pkgutil.iter_modules(bot.web.__path__)]
+    assert "bot.web.pages" in modules
+    assert [name for module in modules for name in _scopes_in(module)] == []
 
 
 def test_the_check_sees_a_session_scope() -> None:
     tree = ast.parse("def f(e):\n    with db.session_scope(e) as s:\n        pass\n")
     assert _session_scopes(tree) == ["f"]
+    tree = ast.parse("async def g(e):\n    return (lambda: Session(e))()\n")
+    assert _session_scopes(tree) == ["g", "<lambda>"]
 
 
 def test_a_unit_commits_its_work_and_rolls_back_on_failure(tmp_path: Path) -> None:

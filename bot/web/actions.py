@@ -20,11 +20,10 @@ from bot.chat import alerts, approval
 from bot.config import Config
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.publishers import open_publishers
-from bot.services import access, changes, corrections, decisions, drafter, intake
+from bot.services import changes, corrections, decisions, drafter, intake
 from bot.services.gateway import Gateway, gateway_for
 from bot.services.views import PostView, RecapView
 from bot.storage import post_rows
-from bot.storage.db import session_scope
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,6 @@ class Outcome:
     post: PostView
     changed: bool
     votes: tuple[int, int] | None = None  # (cast, needed)
-
-
-def roles_of(desk: Desk, user_id: int) -> set[str]:
-    with session_scope(desk.engine) as session:
-        return access.roles_of(session, desk.config, user_id)
 
 
 async def approve(desk: Desk, *, post_id: int, by: int, name: str, now: datetime) -> Outcome:
@@ -107,10 +101,7 @@ async def reject(
 async def edit(desk: Desk, *, post_id: int, by: int, text: str, now: datetime) -> PostView:
     """New text for a pending draft; every admin's copy re-renders, buttons kept."""
 
-    def rewrite(session: Session) -> PostView:
-        return decisions.edit_post(session, post_id=post_id, by=by, text=text)
-
-    post = await desk.db.run(rewrite)
+    post = await desk.db.run(decisions.edit_post, post_id=post_id, by=by, text=text)
     if desk.bot is not None:
         await approval.refresh_requests(
             desk.bot, db=desk.db, config=desk.config, post_id=post_id, now=now
@@ -153,28 +144,21 @@ async def _decided(desk: Desk, decision: decisions.Decision, *, who: str) -> Out
     return Outcome(post, decision.changed)
 
 
-def free_slots(desk: Desk, *, post_id: int, now: datetime, count: int = 6) -> list[datetime]:
-    with session_scope(desk.engine) as session:
-        post = post_rows.get_post(session, post_id=post_id)
-        if post.status is not PostStatus.PENDING:
-            return []
-        return decisions.free_slots(session, desk.config, post=post, now=now, count=count)
-
-
-def store_recap(desk: Desk, *, data: bytes, filename: str, by: int, unit: str | None) -> RecapView:
+async def store_recap(
+    desk: Desk, *, data: bytes, filename: str, by: int, unit: str | None
+) -> RecapView:
     """An uploaded file, read and stored as ``goodnews recap add`` does."""
-    with session_scope(desk.engine) as session:
-        return intake.store_recap(
-            session,
-            data=data,
-            source=filename,
-            title=None,
-            url=None,
-            filename=filename,
-            media_dir=desk.config.media_dir,
-            submitted_by=by,
-            unit=unit,
-        )
+    return await desk.db.run(
+        intake.store_recap,
+        data=data,
+        source=filename,
+        title=None,
+        url=None,
+        filename=filename,
+        media_dir=desk.config.media_dir,
+        submitted_by=by,
+        unit=unit,
+    )
 
 
 async def draft(desk: Desk, *, recap_id: int, kind: PostKind, now: datetime) -> PostView:

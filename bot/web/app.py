@@ -34,7 +34,6 @@ from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
 from bot.health import check_health
 from bot.storage import logins
-from bot.storage.db import session_scope
 from bot.web import actions as web_actions
 from bot.web import auth, pages
 from bot.web.cells import day_cells
@@ -92,19 +91,17 @@ class Web:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def language(self, request: Request, user_id: int | None) -> str:
+    def language(self, request: Request, remembered: str | None = None) -> str:
+        """The cookie's choice, else the one the person's Telegram app reported, else ours."""
         chosen = request.cookies.get(LANG_COOKIE)
         if chosen in i18n.LANGUAGES:
             return str(chosen)
-        default = self.desk.config.settings.language
-        if user_id is None:
-            return default
-        return pages.remembered_language(self.desk, user_id) or default
+        return remembered or self.desk.config.settings.language
 
     def render(
         self, request: Request, name: str, viewer: Viewer | None, status: int = 200, **ctx: Any
     ) -> HTMLResponse:
-        t = viewer.t if viewer else texts_for(self.language(request, None), self.desk.config.tz)
+        t = viewer.t if viewer else texts_for(self.language(request), self.desk.config.tz)
         catalog = i18n.translations(t.language)
         html = self.env.get_template(name).render(
             _=catalog.gettext,
@@ -119,24 +116,24 @@ class Web:
         )
         return HTMLResponse(html, status_code=status)
 
-    def viewer(self, request: Request) -> Viewer | None:
+    async def viewer(self, request: Request) -> Viewer | None:
         config = self.desk.config
-        session = self.signer.session(
+        signed = self.signer.session(
             request.cookies.get(COOKIE), now=self.clock(), max_age=config.session_max_age
         )
-        if session is None:
+        if signed is None:
             return None
-        roles = frozenset(web_actions.roles_of(self.desk, session.user_id))
-        t = texts_for(self.language(request, session.user_id), config.tz)
-        name = session.name or f"#{session.user_id}"
-        return Viewer(session.user_id, name, roles, self.signer.csrf(session), t)
+        roles, remembered = await self.desk.db.run(pages.who, config, signed.user_id)
+        t = texts_for(self.language(request, remembered), config.tz)
+        name = signed.name or f"#{signed.user_id}"
+        return Viewer(signed.user_id, name, frozenset(roles), self.signer.csrf(signed), t)
 
     async def gate(
         self, request: Request, *, need: str | None = None
     ) -> tuple[Viewer | None, Response | None]:
         """The viewer allowed here, or the response instead: the login page, a polite
         refusal (no role, or not the role needed), or 403 for a POST without its token."""
-        viewer = self.viewer(request)
+        viewer = await self.viewer(request)
         if viewer is None:
             if request.method != "GET":
                 return None, self.refuse(request, None)
@@ -155,13 +152,13 @@ class Web:
 
     def login_response(self, request: Request, user_id: int, name: str) -> Response:
         now = self.clock()
-        session = auth.new_session(user_id, now, name)
+        signed = auth.new_session(user_id, now, name)
         response = RedirectResponse("/", 303)
         secure = self.secure or request.url.scheme == "https"  # behind a TLS proxy too
         age = int(self.desk.config.session_max_age.total_seconds())
         response.set_cookie(
             COOKIE,
-            self.signer.cookie(session),
+            self.signer.cookie(signed),
             max_age=age,
             httponly=True,
             samesite="lax",
@@ -246,12 +243,7 @@ async def auth_telegram(request: Request) -> Response:
 async def auth_link(request: Request) -> Response:
     web: Web = request.app.state.web
     digest = auth.link_digest(request.path_params["secret"])
-
-    def use() -> int | None:
-        with session_scope(web.desk.engine) as session:
-            return logins.use_login_link(session, digest=digest, now=web.clock())
-
-    user_id = await run_in_threadpool(use)
+    user_id = await web.desk.db.run(logins.use_login_link, digest=digest, now=web.clock())
     if user_id is None:
         error = auth.LoginError(N_("this login link is unknown, used or expired"))
         return web.render(request, "login.html", None, status=403, error=error, bot_username=None)
@@ -260,7 +252,7 @@ async def auth_link(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     web: Web = request.app.state.web
-    viewer = web.viewer(request)
+    viewer = await web.viewer(request)
     form = await request.form()
     if viewer is None or not hmac.compare_digest(str(form.get("csrf", "")), viewer.csrf):
         return web.refuse(request, viewer)
@@ -290,16 +282,15 @@ async def calendar_page(request: Request, web: Web, viewer: Viewer) -> Response:
         anchor = web.clock().astimezone(web.desk.config.tz).date()
     unit = request.query_params.get("unit") or None
     now = web.clock()
-    data = await run_in_threadpool(
-        lambda: pages.calendar_data(
-            web.desk,
-            viewer.user_id,
-            admin=viewer.admin,
-            view=view,
-            anchor=anchor,
-            unit=unit,
-            now=now,
-        )
+    data = await web.desk.db.run(
+        pages.calendar_data,
+        web.desk.config,
+        viewer.user_id,
+        admin=viewer.admin,
+        view=view,
+        anchor=anchor,
+        unit=unit,
+        now=now,
     )
     return web.render(request, "calendar.html", viewer, **data)
 
@@ -309,8 +300,9 @@ async def post_page(
     request: Request, web: Web, viewer: Viewer, error: UserError | None = None, status: int = 200
 ) -> Response:
     post_id = int(request.path_params["post_id"])
-    data = await run_in_threadpool(pages.post_data, web.desk, post_id, web.clock())
-    if data is None or not pages.may_see(web.desk, viewer.user_id, viewer.admin, data["post"]):
+    config = web.desk.config
+    data = await web.desk.db.run(pages.post_data, config, post_id, web.clock())
+    if data is None or not pages.may_see(config, viewer.user_id, viewer.admin, data["post"]):
         return web.render(request, "denied.html", viewer, status=404)
     done = request.query_params.get("done")
     return web.render(request, "post.html", viewer, status=status, error=error, done=done, **data)
@@ -318,9 +310,9 @@ async def post_page(
 
 @page()
 async def post_photo(request: Request, web: Web, viewer: Viewer) -> Response:
-    found = await run_in_threadpool(
+    found = await web.desk.db.run(
         pages.photo_file,
-        web.desk,
+        web.desk.config,
         int(request.path_params["post_id"]),
         int(request.path_params["position"]),
     )
@@ -395,7 +387,7 @@ def _instant(value: str, now: datetime) -> datetime:
 async def recaps_page(
     request: Request, web: Web, viewer: Viewer, error: UserError | None = None, status: int = 200
 ) -> Response:
-    data = await run_in_threadpool(pages.recaps_data, web.desk, viewer.user_id, viewer.admin)
+    data = await web.desk.db.run(pages.recaps_data, web.desk.config, viewer.user_id, viewer.admin)
     done = request.query_params.get("done")
     return web.render(request, "recaps.html", viewer, status=status, error=error, done=done, **data)
 
@@ -409,8 +401,7 @@ async def recap_upload(request: Request, web: Web, viewer: Viewer) -> Response:
             raise UserError(N_("choose a file to upload"))
         data = await upload.read(MAX_UPLOAD + 1)
         unit = None if viewer.admin else web.desk.config.audience_of_officer(viewer.user_id)
-        recap = await run_in_threadpool(
-            web_actions.store_recap,
+        recap = await web_actions.store_recap(
             web.desk,
             data=data,
             filename=Path(upload.filename).name,
@@ -448,10 +439,14 @@ async def report_page(request: Request, web: Web, viewer: Viewer) -> Response:
     try:
         start = date.fromisoformat(query["from"]) if query.get("from") else None
         end = date.fromisoformat(query["to"]) if query.get("to") else None
-        html = await run_in_threadpool(
-            lambda: pages.report_html(
-                web.desk, start=start, end=end, unit=unit, language=viewer.t.language, now=now
-            )
+        html = await web.desk.db.run(
+            pages.report_html,
+            web.desk.config,
+            start=start,
+            end=end,
+            unit=unit,
+            language=viewer.t.language,
+            now=now,
         )
     except (UserError, ValueError) as exc:
         error = exc if isinstance(exc, UserError) else UserError(str(exc))
@@ -465,9 +460,8 @@ async def audit_page(request: Request, web: Web, viewer: Viewer) -> Response:
     post = query.get("post", "")
     user = query.get("user", "")
     action = query.get("action", "")
-    entries = await run_in_threadpool(
+    entries = await web.desk.db.run(
         pages.audit_data,
-        web.desk,
         int(post) if post.isdigit() else None,
         int(user) if user.lstrip("-").isdigit() else None,
         action or None,

@@ -57,7 +57,7 @@ def verify_widget(
 
 
 @dataclass(frozen=True)
-class Session:
+class SignedIn:
     """A logged-in person: their Telegram id, a random id for CSRF, when it began, and the
     name Telegram gave (shown in the admins' chat copies: signed, so nobody can pick one)."""
 
@@ -88,12 +88,12 @@ class Signer:
         mac = hmac.new(self._secret, purpose.encode() + b"\0" + data, hashlib.sha256)
         return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
-    def cookie(self, session: Session) -> str:
+    def cookie(self, session: SignedIn) -> str:
         payload = json.dumps([session.user_id, session.sid, session.issued, session.name]).encode()
         encoded = base64.urlsafe_b64encode(payload).decode().rstrip("=")
         return f"{encoded}.{self._mac('cookie', payload)}"
 
-    def session(self, cookie: str | None, *, now: datetime, max_age: timedelta) -> Session | None:
+    def session(self, cookie: str | None, *, now: datetime, max_age: timedelta) -> SignedIn | None:
         """The session in a cookie we signed and that has not expired; else None."""
         if not cookie or cookie.count(".") != 1:
             return None
@@ -108,14 +108,14 @@ class Signer:
         shaped = shaped and isinstance(sid, str) and isinstance(name, str)
         if not signed or not shaped or now.timestamp() - issued > max_age.total_seconds():
             return None
-        return Session(user_id, sid, issued, name)
+        return SignedIn(user_id, sid, issued, name)
 
-    def csrf(self, session: Session) -> str:
+    def csrf(self, session: SignedIn) -> str:
         return self._mac("csrf", session.sid.encode())
 
 
-def new_session(user_id: int, now: datetime, name: str = "") -> Session:
-    return Session(user_id, secrets.token_urlsafe(16), int(now.timestamp()), name)
+def new_session(user_id: int, now: datetime, name: str = "") -> SignedIn:
+    return SignedIn(user_id, secrets.token_urlsafe(16), int(now.timestamp()), name)
 
 
 def link_secret() -> tuple[str, str]:

@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine
 from telegram import Bot
 
 from bot.config import Config
-from bot.storage import logins
-from bot.storage.db import session_scope
+from bot.storage import db, logins
 from bot.web import auth
 from bot.web.actions import Desk
 from bot.web.app import Web, Webhook, create_app
@@ -73,8 +72,11 @@ def login_link(engine: Engine, *, user_id: int, base_url: str, now: datetime | N
     """A one-time login for ``user_id``: valid for 10 minutes, used at most once."""
     secret, digest = auth.link_secret()
     now = now or datetime.now(UTC)
-    with session_scope(engine) as session:
-        logins.add_login_link(
-            session, digest=digest, user_id=user_id, expires_at=now + LINK_VALIDITY
-        )
+    db.unit(
+        engine,
+        logins.add_login_link,
+        digest=digest,
+        user_id=user_id,
+        expires_at=now + LINK_VALIDITY,
+    )
     return f"{base_url.rstrip('/')}/auth/link/{secret}"
