@@ -30,7 +30,7 @@ from bot.domain.errors import N_, ConfigError, Text
 from bot.domain.notices import Notice
 from bot.platforms.publishers import Publishers, open_publishers
 from bot.services import access
-from bot.services.gateway import gateway_for
+from bot.storage.gateway import gateway_for
 from jobs.engagement import Collector
 from jobs.scheduler import Worker
 

@@ -548,7 +548,7 @@ def _tell_admins(state: State, post_id: int, update: AdminUpdate) -> None:
 
 async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> None:
     from bot import courier
-    from bot.services.gateway import gateway_for
+    from bot.storage.gateway import gateway_for
 
     config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
     async with admin_bot(config) as (bot, _why_not):
@@ -566,8 +566,8 @@ async def _ask_admins(bot: Bot, state: State, post_id: int, *, delivered: bool =
     the worker would); a warning when no admin has it."""
     from bot import courier
     from bot.services import access
-    from bot.services.gateway import gateway_for
     from bot.storage import post_rows
+    from bot.storage.gateway import gateway_for
 
     config, db = state.config, gateway_for(state.engine)
     if not delivered:
@@ -1049,7 +1049,7 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
     from bot import courier
     from bot.platforms.publishers import open_publishers
     from bot.services import corrections
-    from bot.services.gateway import gateway_for
+    from bot.storage.gateway import gateway_for
 
     config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
 
@@ -1181,8 +1181,8 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
     from bot.domain.posts import PublicationStatus
     from bot.platforms.publishers import open_publishers
     from bot.services import scheduling
-    from bot.services.gateway import gateway_for
     from bot.services.post_detail import publication_url
+    from bot.storage.gateway import gateway_for
     from bot.storage.heartbeat import write_heartbeat
     from jobs.one_pass import one_pass
     from jobs.publish import worker_name
@@ -1268,7 +1268,7 @@ def warn(state: State, at_text: str | None) -> None:
     Example: goodnews warn
     """
     from bot.courier import warn_empty_slots
-    from bot.services.gateway import gateway_for
+    from bot.storage.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
@@ -1298,7 +1298,7 @@ def summary(state: State, at_text: str | None) -> None:
     Example: goodnews summary
     """
     from bot.courier import weekly_summary
-    from bot.services.gateway import gateway_for
+    from bot.storage.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
@@ -1538,7 +1538,7 @@ def stats_collect(state: State, at_text: str | None) -> None:
     Example: goodnews stats collect
     """
     from bot.analytics.collect import collect, graph_for
-    from bot.services.gateway import gateway_for
+    from bot.storage.gateway import gateway_for
 
     config = state.config
     at = parse_instant(at_text, config) if at_text else datetime.now(UTC)

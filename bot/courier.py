@@ -14,8 +14,8 @@ from bot.chat import approval
 from bot.chat.alerts import dispatch, send_notice, warn_empty_slots, weekly_summary
 from bot.config import Config
 from bot.domain.posts import PostStatus
-from bot.services.gateway import Gateway
 from bot.storage import post_rows
+from bot.storage.gateway import Gateway
 
 __all__ = ["dispatch", "follow_change", "send_notice", "warn_empty_slots", "weekly_summary"]
 

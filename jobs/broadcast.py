@@ -19,9 +19,9 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
 from bot.platforms.publishers import OutgoingPost, Publishers
-from bot.services.gateway import Gateway, gateway_for
 from bot.services.post_detail import outgoing
 from bot.storage import follower_rows, post_rows
+from bot.storage.gateway import Gateway, gateway_for
 from bot.storage.models import Delivery
 
 if TYPE_CHECKING:  # python-telegram-bot loads only when there is someone to message

@@ -16,8 +16,8 @@ from telegram import Bot
 from bot.analytics.collect import collect, graph_for
 from bot.config import Config
 from bot.domain.notices import Notice
-from bot.services.gateway import gateway_for
 from bot.storage import metrics
+from bot.storage.gateway import gateway_for
 
 log = logging.getLogger(__name__)
 

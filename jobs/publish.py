@@ -46,9 +46,9 @@ from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, P
 from bot.domain.posts import PostStatus, PublicationStatus
 from bot.platforms.publishers import OutgoingPost, Photo, Publishers, PublishResult
 from bot.services import queued
-from bot.services.gateway import Gateway, gateway_for
 from bot.services.post_rules import as_draft
 from bot.storage import channel_rows, event_rows, post_rows, publication_rows
+from bot.storage.gateway import Gateway, gateway_for
 from bot.storage.models import Publication
 
 log = logging.getLogger(__name__)

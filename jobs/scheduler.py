@@ -25,8 +25,8 @@ from bot.domain.notices import CaughtUp, Notice, Published
 from bot.domain.slots import format_local
 from bot.platforms.publishers import Publishers
 from bot.services import channel_names, scheduling
-from bot.services.gateway import gateway_for
 from bot.storage import channel_rows, event_rows, publication_rows
+from bot.storage.gateway import gateway_for
 from bot.storage.heartbeat import beat
 from jobs.engagement import EVERY as COLLECT_EVERY
 from jobs.one_pass import one_pass

@@ -18,9 +18,9 @@ from bot.analytics import query, show
 from bot.chat.alerts import weekly_summary
 from bot.config import Config, Secrets, parse_settings
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
-from bot.services.gateway import gateway_for
 from bot.storage import db, metrics
 from bot.storage.db import session_scope
+from bot.storage.gateway import gateway_for
 from bot.storage.models import Post, Publication
 from tests.conftest import Cli
 

@@ -37,7 +37,7 @@ from bot.config import Config
 from bot.domain.engagement import PostEngagement, top_posts
 from bot.domain.errors import UserError
 from bot.services import access, queries, scheduling
-from bot.services.gateway import Gateway
+from bot.storage.gateway import Gateway
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -43,9 +43,9 @@ from bot.domain.notices import (
 )
 from bot.domain.posts import PostKind, PostStatus
 from bot.services import channel_names, events, reminders
-from bot.services.gateway import Gateway
 from bot.services.post_detail import publication_url
 from bot.storage import event_rows, post_rows, publication_rows
+from bot.storage.gateway import Gateway
 from bot.storage.models import EventDelivery, Post
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.posts import PostStatus
 from bot.services import channel_names, decisions, post_rules
-from bot.services.gateway import Gateway
 from bot.storage import post_rows, recap_rows
+from bot.storage.gateway import Gateway
 from bot.storage.models import ApprovalMessage, Post
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from bot.config import Config
 from bot.domain.errors import PublishError
 from bot.platforms.base import Photo, read_photos
 from bot.platforms.telegram.render import TELEGRAM_ALBUM_LIMIT
-from bot.services.gateway import Gateway
 from bot.services.post_detail import outgoing
 from bot.storage import post_rows
+from bot.storage.gateway import Gateway
 
 log = logging.getLogger(__name__)
 

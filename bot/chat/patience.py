@@ -14,7 +14,7 @@ from typing import Any
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from bot.services.gateway import Busy
+from bot.storage.gateway import Busy
 
 log = logging.getLogger(__name__)
 

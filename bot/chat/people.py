@@ -9,8 +9,8 @@ from bot import i18n
 from bot.chat.services import services
 from bot.chat.texts import Texts, texts_for
 from bot.config import Config
-from bot.services.gateway import Gateway
 from bot.storage import people_rows
+from bot.storage.gateway import Gateway
 
 #: Languages already stored this run, so an update costs a write only when one changes.
 _KNOWN = "known_languages"

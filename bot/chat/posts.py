@@ -34,9 +34,9 @@ from bot.domain.errors import UserError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
 from bot.platforms.publishers import open_publishers
 from bot.services import access, changes, corrections, decisions
-from bot.services.gateway import Gateway
 from bot.services.post_detail import PostDetail, post_detail
 from bot.storage import post_rows
+from bot.storage.gateway import Gateway
 
 #: The buttons' data: ``p<action>:<post id>``; c/r ask to confirm a cancel / take-down,
 #: C/R do it, u unapproves, e asks for a new text, S saves the text confirmed, x puts the

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from telegram.ext import ContextTypes
 
 from bot.config import Config
-from bot.services.gateway import Gateway
+from bot.storage.gateway import Gateway
 
 KEY = "goodnews"
 

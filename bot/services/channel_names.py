@@ -15,9 +15,9 @@ from bot.domain.notices import ChannelName
 from bot.domain.posts import PublicationStatus
 from bot.platforms.base import ChannelCheck
 from bot.platforms.registry import platform_of, used_by
-from bot.services.gateway import Gateway
 from bot.services.post_detail import publication_url
 from bot.storage import channel_rows, publication_rows
+from bot.storage.gateway import Gateway
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from bot.config import Config
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.publishers import open_publishers
 from bot.services import changes, corrections, decisions, drafter, intake
-from bot.services.gateway import Gateway, gateway_for
 from bot.services.views import PostView, RecapView
 from bot.storage import post_rows
+from bot.storage.gateway import Gateway, gateway_for
 
 
 @dataclass(frozen=True)
