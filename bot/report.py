@@ -453,10 +453,6 @@ def as_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _share_cells(share: RotationShare) -> tuple[int, str | None, int | None, int]:
-    return share.featured, _iso(share.last_featured), share.days_since, share.recaps_waiting
-
-
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 

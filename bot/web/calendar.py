@@ -52,10 +52,6 @@ class Day:
     in_period: bool  # False: a day of the grid's first or last week outside the month
     cells: list[Cell] = field(default_factory=list)
 
-    @property
-    def empty_count(self) -> int:
-        return sum(1 for c in self.cells if c.empty)
-
     def to_fill(self, now: datetime) -> int:
         """Its empty slots still to come: those past are misses, nothing can fill them."""
         return sum(1 for c in self.cells if c.empty and c.at > now)
