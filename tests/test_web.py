@@ -406,7 +406,10 @@ def test_the_calendar_counts_only_slots_still_to_come_as_to_fill(client: TestCli
     today = datetime.now(UTC).astimezone(config_module.load().tz).date()
     past = client.get("/", params={"view": "week", "date": str(today - timedelta(days=14))})
     later = client.get("/", params={"view": "week", "date": str(today + timedelta(days=14))})
-    # Both weeks show their eight slots (seven good news and the story) on the one channel.
-    assert past.text.count('class="slot empty"') == later.text.count('class="slot empty"') == 8
+    # Both weeks show their eight slots (seven good news and the story) on the one channel:
+    # those to come to be filled, those past as gone empty.
+    assert past.text.count('class="slot missed"') == later.text.count('class="slot empty"') == 8
+    assert 'class="slot empty"' not in past.text and 'class="slot missed"' not in later.text
+    assert past.text.count("đã bỏ trống") == 8 and "đã bỏ trống" not in later.text
     assert "0 khung giờ trống" in past.text
     assert "8 khung giờ trống" in later.text

@@ -5,6 +5,7 @@ the 50 ms a render may use. Everything shown is escaped."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,11 @@ def day_cells(
     status: Callable[[str], str],
     tone: Callable[[str], str],
     empty: str,
+    missed: str,
+    now: datetime,
 ) -> Markup:
-    """The day's slots: a link to the post holding each, or an "empty slot" flag."""
+    """The day's slots: a link to the post holding each, or an "empty slot" flag (``missed``
+    once it is past: nothing can fill it any more, and the count above leaves it out)."""
     labels: dict[str, str] = {}
     parts = []
     for cell in day.cells:
@@ -30,9 +34,10 @@ def day_cells(
         star = ' <span class="kind">★</span>' if cell.kind is PostKind.WEEKLY else ""
         channel = escape(cell.channel)
         if cell.post_id is None:
+            kind, said = ("empty", empty) if cell.at > now else ("missed", missed)
             parts.append(
-                f'<div class="slot empty"><time>{clock}</time> <span class="ch">{channel}</span>'
-                f" <em>{escape(empty)}</em>{star}</div>"
+                f'<div class="slot {kind}"><time>{clock}</time> <span class="ch">{channel}</span>'
+                f" <em>{escape(said)}</em>{star}</div>"
             )
             continue
         state = cell.state or ""

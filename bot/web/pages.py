@@ -77,6 +77,7 @@ def calendar_data(
         "unit": unit,
         # To fill: the empty slots still to come (past ones are misses, for the report).
         "empty": sum(d.to_fill(now) for d in days if d.in_period),
+        "now": now,
     }
 
 
