@@ -67,6 +67,23 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
     return proc.wait(timeout=timeout)
 
 
+def until(
+    done: Callable[[], object],
+    what: str,
+    *,
+    timeout: float = 30,
+    proc: subprocess.Popen[bytes] | None = None,
+    every: float = 0.05,
+) -> None:
+    """Poll ``done()`` until it holds, failing after ``timeout`` seconds, or at once when the
+    worker ``proc`` has exited (it would never come)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert proc is None or proc.poll() is None, f"the worker exited waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+        time.sleep(every)  # polled with a deadline
+
+
 def tick_until(
     cli: Cli, at: str, done: Callable[[], object], what: str, timeout: float = 30
 ) -> None:

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from sqlalchemy import update
 
 from bot.storage import db
 from bot.storage.models import Publication
+from tests import running
 from tests.conftest import Cli
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
@@ -172,15 +172,6 @@ def start_worker(world: World) -> Iterator[Callable[[], Worker]]:
             worker.proc.wait()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)  # polling an external process's effect, with a deadline
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def test_recap_to_channel_and_page_through_admin_approval_in_chat(
     world: World, start_worker: Callable[[], Worker]
 ) -> None:
@@ -308,7 +299,9 @@ def test_the_worker_publishes_at_the_slot_by_itself(
     [fb] = world.graph.wait_for_posts(PAGE_ID, 1, timeout=30)
     assert sent["text"] == EXPECTED_TELEGRAM and fb["message"] == EXPECTED_FACEBOOK
     assert sent["date"] >= int(slot.timestamp())  # not before its slot
-    wait_until(lambda: world.post(1)["status"] == "published", 10, "the post to be published")
+    running.until(
+        lambda: world.post(1)["status"] == "published", "the post to be published", timeout=10
+    )
     assert worker.stop() == 0, worker.output()
     assert len(world.tg.messages(CHANNEL_ID)) == 1 and len(world.graph.posts(PAGE_ID)) == 1
 

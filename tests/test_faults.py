@@ -13,7 +13,7 @@ import json
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,13 +237,23 @@ def test_a_database_refusing_the_outcome_of_a_sent_post_records_it_later_as_sent
     database = sqlite3.connect(world.workdir / "goodnews.db", timeout=30)
     log = world.workdir / "worker.log"
     with running.worker(world.workdir, world.env, "--no-bot") as proc:
-        _until(lambda: world.publications()[post][0] == "sending", proc, "the post to be sending")
+        running.until(
+            lambda: world.publications()[post][0] == "sending",
+            "the post to be sending",
+            proc=proc,
+            every=0.02,
+        )
         database.execute(
             "CREATE TRIGGER refuse BEFORE UPDATE ON publication WHEN NEW.status = 'sent' "
             "BEGIN SELECT RAISE(ABORT, 'database is full'); END"
         )
         database.commit()
-        _until(lambda: "refused to record it" in log.read_text(encoding="utf-8"), proc, "a log")
+        running.until(
+            lambda: "refused to record it" in log.read_text(encoding="utf-8"),
+            "a log",
+            proc=proc,
+            every=0.02,
+        )
         database.execute("DROP TRIGGER refuse")
         database.commit()
         world.wait_until_done([post], proc)
@@ -253,11 +263,3 @@ def test_a_database_refusing_the_outcome_of_a_sent_post_records_it_later_as_sent
     assert world.publications()[post] == ("sent", "")
     said = log.read_text(encoding="utf-8")
     assert f"post {post} → tg: sent {message_id}, but the database refused to record it" in said
-
-
-def _until(done: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not done():
-        assert proc.poll() is None, f"the worker exited waiting for {what}"
-        assert time.monotonic() < deadline, f"no {what} in 30 s"
-        time.sleep(0.02)  # polled with a deadline

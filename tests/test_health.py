@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.health import Health, check_health
 from bot.storage import db
 from bot.storage.heartbeat import last_heartbeat, write_heartbeat
+from tests import running
 from tests.conftest import Cli
 
 NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
@@ -110,13 +110,6 @@ def test_health_command_exit_status_and_one_line(run_cli: Cli, workdir: Path) ->
     assert bad.exit_code == 2 and "not a duration: 'soon'" in bad.stderr
 
 
-def _until(deadline: float, check: object) -> None:
-    assert callable(check)
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def test_a_running_worker_is_healthy_and_logs_json_quietly(run_cli: Cli, workdir: Path) -> None:
     run_cli("init")
     env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN",)}
@@ -131,8 +124,8 @@ def test_a_running_worker_is_healthy_and_logs_json_quietly(run_cli: Cli, workdir
             stderr=stderr,
         )
     try:
-        deadline = time.monotonic() + 60
-        _until(deadline, lambda: run_cli("health", ok=False).exit_code == 0)
+        healthy = lambda: run_cli("health", ok=False).exit_code == 0  # noqa: E731
+        running.until(healthy, "a heartbeat", timeout=60, proc=proc, every=0.2)
         proc.send_signal(2)
         assert proc.wait(timeout=30) == 0
     finally:
@@ -147,4 +140,8 @@ def test_a_running_worker_is_healthy_and_logs_json_quietly(run_cli: Cli, workdir
         assert set(record) >= {"time", "level", "logger", "message"}
         assert datetime.fromisoformat(record["time"]).tzinfo is not None  # the zone is written
         assert not record["logger"].startswith(("apscheduler", "alembic")), record
-    _until(time.monotonic() + 30, lambda: run_cli("health", "--max-age", "1s", ok=False).exit_code)
+    running.until(
+        lambda: run_cli("health", "--max-age", "1s", ok=False).exit_code,
+        "a stale heartbeat",
+        every=0.2,
+    )
