@@ -905,7 +905,7 @@ def _post_head(post: Any, config: Config) -> dict[str, Any]:
 
 
 def _post_json(post: PostView, pubs: list[PublicationView], config: Config) -> dict[str, Any]:
-    from bot.services.post_detail import publication_url
+    from bot.platforms.registry import publication_url
 
     return {
         **_post_head(post, config),
@@ -1180,8 +1180,8 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
     from bot.domain.notices import Notice
     from bot.domain.posts import PublicationStatus
     from bot.platforms.publishers import open_publishers
+    from bot.platforms.registry import publication_url
     from bot.services import scheduling
-    from bot.services.post_detail import publication_url
     from bot.storage.gateway import gateway_for
     from bot.storage.heartbeat import write_heartbeat
     from jobs.one_pass import one_pass

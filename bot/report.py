@@ -41,14 +41,13 @@ from bot.domain.compliance import (
 )
 from bot.domain.engagement import (
     PostEngagement,
-    PublicationMetrics,
     UnitEngagement,
     total,
     unit_totals,
 )
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
-from bot.platforms.registry import platform_of
+from bot.platforms.registry import publication_url
 from bot.storage import audit_rows, channel_rows, publication_rows, recap_rows
 
 #: The one unit reported for a config without ``[[units]]``.
@@ -285,14 +284,14 @@ class _Rotation:
 def _linked(config: Config, posts: Sequence[PostEngagement]) -> tuple[PostEngagement, ...]:
     """The posts, oldest out first, each publication with the link people follow to it (the
     platform's own, as ``goodnews post show`` gives: an album's first message)."""
-    channels = {c.name: c for c in config.channels}
-
-    def link(m: PublicationMetrics) -> str | None:
-        channel = channels.get(m.channel)
-        return platform_of(channel).link(channel, m.external_id) if channel else None
-
     linked = (
-        replace(p, publications=tuple(replace(m, url=link(m)) for m in p.publications))
+        replace(
+            p,
+            publications=tuple(
+                replace(m, url=publication_url(config, m.channel, m.external_id))
+                for m in p.publications
+            ),
+        )
         for p in posts
     )
     return tuple(sorted(linked, key=lambda p: (p.published_at is None, p.published_at)))

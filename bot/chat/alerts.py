@@ -42,8 +42,8 @@ from bot.domain.notices import (
     WeekEnded,
 )
 from bot.domain.posts import PostKind, PostStatus
+from bot.platforms.registry import publication_url
 from bot.services import channel_names, events, reminders
-from bot.services.post_detail import publication_url
 from bot.storage import event_rows, post_rows, publication_rows
 from bot.storage.gateway import Gateway
 from bot.storage.models import EventDelivery, Post

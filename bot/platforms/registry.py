@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import ChannelConfig, Config
 from bot.platforms.base import Platform
 
-__all__ = ["all_platforms", "platform", "platform_of", "used_by"]
+__all__ = ["all_platforms", "platform", "platform_of", "publication_url", "used_by"]
 
 
 @cache
@@ -34,6 +34,13 @@ def platform(name: str) -> Platform:
 
 def platform_of(channel: ChannelConfig) -> Platform:
     return platform(channel.type)
+
+
+def publication_url(config: Config, channel: str, external_id: str | None) -> str | None:
+    """The link to what went out on ``channel`` (None: nothing to link to, or a channel no
+    longer in the config)."""
+    found = next((c for c in config.channels if c.name == channel), None)
+    return platform_of(found).link(found, external_id) if found is not None else None
 
 
 def used_by(config: Config) -> list[Platform]:

@@ -14,8 +14,7 @@ from bot.config import Config
 from bot.domain.notices import ChannelName
 from bot.domain.posts import PublicationStatus
 from bot.platforms.base import ChannelCheck
-from bot.platforms.registry import platform_of, used_by
-from bot.services.post_detail import publication_url
+from bot.platforms.registry import platform_of, publication_url, used_by
 from bot.storage import channel_rows, publication_rows
 from bot.storage.gateway import Gateway
 

@@ -17,7 +17,8 @@ from bot.domain.errors import N_, InvalidStateError, PublishError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
 from bot.platforms.base import OutgoingPost
 from bot.platforms.publishers import Publishers
-from bot.services.post_detail import outgoing, publication_url
+from bot.platforms.registry import publication_url
+from bot.services.post_detail import outgoing
 from bot.services.post_rules import refused, rewrite
 from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.domain.posts import PublicationStatus
 from bot.platforms.base import OutgoingPost, Photo
-from bot.platforms.registry import all_platforms, platform_of
+from bot.platforms.registry import all_platforms, publication_url
 from bot.services.post_rules import as_draft
 from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows
@@ -62,13 +62,6 @@ def outgoing(session: Session, config: Config, post: Post) -> OutgoingPost:
         for photo in post_rows.post_photos(session, post_id=post.id)
     )
     return OutgoingPost(id=post.id, draft=as_draft(post), photos=photos)
-
-
-def publication_url(config: Config, channel: str, external_id: str | None) -> str | None:
-    """The link to what went out on ``channel`` (None: nothing to link to, or a channel no
-    longer in the config)."""
-    found = next((c for c in config.channels if c.name == channel), None)
-    return platform_of(found).link(found, external_id) if found is not None else None
 
 
 def post_detail(session: Session, config: Config, *, post_id: int) -> PostDetail:

@@ -14,8 +14,8 @@ from bot import report
 from bot.analytics import query
 from bot.config import Config
 from bot.domain.posts import CHANGEABLE, WENT_OUT, PostStatus, PublicationStatus
+from bot.platforms.registry import publication_url
 from bot.services import access, decisions, post_rules
-from bot.services.post_detail import publication_url
 from bot.storage import audit_rows, post_rows, publication_rows
 from bot.storage.models import AuditEntry, Person, Post, Recap
 from bot.web import calendar

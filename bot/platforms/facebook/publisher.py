@@ -31,15 +31,6 @@ class FacebookPagePublisher:
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult:
         page_id = payloads.options(channel).page_id
         photos = post.photos
-        if not photos:
-            result = await self._call(
-                channel,
-                self.graph.put_object,
-                page_id,
-                "feed",
-                **payloads.facebook_feed(post, channel),
-            )
-            return PublishResult(external_id=str(result["id"]))
         contents = read_photos(photos, _where(channel))  # before anything is sent
         album = f"{page_id}/photos"
         if len(photos) == 1:
@@ -51,11 +42,12 @@ class FacebookPagePublisher:
                 **payloads.facebook_photo(post, published=True),
             )
             return PublishResult(external_id=str(result.get("post_id") or result["id"]))
-        # Several photos: each uploaded unpublished, then one feed post attaching them. An
-        # unpublished photo is seen by nobody and is not a post, so a failure anywhere before
-        # the feed post leaves nothing visible: the publication may simply be retried (the
-        # retry uploads again; the orphaned uploads stay invisible on the Page). Even an
-        # upload whose answer was lost is safe to retry, so it is retryable, not unknown.
+        # No photo: only the feed post. Several: each uploaded unpublished, then one feed post
+        # attaching them. An unpublished photo is seen by nobody and is not a post, so a
+        # failure anywhere before the feed post leaves nothing visible: the publication may
+        # simply be retried (the retry uploads again; the orphaned uploads stay invisible on
+        # the Page). Even an upload whose answer was lost is safe to retry, so it is
+        # retryable, not unknown.
         fbids = []
         for photo, data in zip(photos, contents, strict=True):
             try:
