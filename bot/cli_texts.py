@@ -23,7 +23,7 @@ ENV_LANGUAGE = "GOODNEWS_LANGUAGE"
 DEFAULT = "vi"
 
 #: Weekdays, Monday first, as a date's first word (``Th 2`` in Vietnamese).
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+WEEKDAYS = i18n.WEEKDAYS
 
 #: A post's kind as people read it.
 KIND_NAMES = {"daily": N_("daily"), "weekly": N_("weekly")}

@@ -34,6 +34,10 @@ LANGUAGES = ("vi", "en")
 #: The source language: its catalog is filled from the code itself.
 SOURCE = "en"
 
+#: Short weekday names (0: Monday), shared by the CLI and the reports so no English
+#: "Mon" is left in a Vietnamese line.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
 #: How people read a post's or publication's status (the chat shows the same words).
 STATUS_NAMES = {
     "pending": N_("waiting for approval"),

@@ -497,7 +497,8 @@ def as_table(report: Report, language: str = i18n.SOURCE) -> str:
     if len(report.units) == 1 and report.units[0].misses:
         lines += ["", _("Misses:")]
         lines += [
-            f"  {m.date:%a %Y-%m-%d}  {_(_KIND_HEADS[m.kind]):<6}  {_(_REASON_HEADS[m.reason])}"
+            f"  {_(i18n.WEEKDAYS[m.date.weekday()])} {m.date.strftime(_('%Y-%m-%d'))}"
+            f"  {_(_KIND_HEADS[m.kind]):<6}  {_(_REASON_HEADS[m.reason])}"
             for m in report.units[0].misses
         ]
     return "\n".join(lines)

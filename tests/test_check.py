@@ -241,7 +241,7 @@ def test_missing_permission(world: World) -> None:
     world.graph.fail_next(f"/{PAGE_ID}", status=403, body=graph_error_body(200, PERMISSION_200))
     block = world.blocks(world.check())["fb-main"]
     assert "the Page token lacks a permission Facebook requires" in block
-    assert "pages_manage_posts and pages_read_engagement" in block
+    assert "pages_manage_posts, pages_read_engagement" in block
 
 
 def test_graph_bad_gateway_page_says_try_again(world: World) -> None:

@@ -120,7 +120,7 @@ def test_health_says_why_in_vietnamese(vi: Cli) -> None:
     )
     vi("tick")  # beats once
     fresh = vi("health", "--max-age", "1h").stderr.strip()
-    assert re.fullmatch(r"ổn: tín hiệu hoạt động \d+ giây trước", fresh), fresh
+    assert re.fullmatch(r"ổn: tín hiệu hoạt động gần nhất cách đây \d+ giây", fresh), fresh
 
 
 def test_audit_names_actions_and_the_command_line_in_the_language(vi: Cli, workdir: Path) -> None:
@@ -139,7 +139,7 @@ def test_audit_names_actions_and_the_command_line_in_the_language(vi: Cli, workd
 def test_tables_and_file_errors_follow_the_language(vi: Cli, workdir: Path) -> None:
     vi("init")
     assert vi("stats").stdout.startswith("Bài nổi bật ")
-    assert vi("report").stdout.startswith("Mức đăng đều đặn ")
+    assert vi("report").stdout.startswith("Mức độ giữ nhịp đăng bài ")
     failed = vi("draft", "preview", "missing.txt", ok=False)
     assert failed.stderr.startswith("lỗi: missing.txt: không đọc được: "), failed.stderr
     preview = json.loads(vi("draft", "preview", "missing.txt", "--json", ok=False).stdout)

@@ -81,7 +81,8 @@ def test_the_officer_is_not_told_it_went_out_when_no_admin_got_it(workdir: Path)
             tg.push_message(OFFICER, f"/new Tin tốt\n{SENTENCE}")
             [told] = tg.wait_for_messages(OFFICER, 1, timeout=10)
             assert told["plain_text"] == (
-                "Đã lưu bản nháp #1, nhưng chưa gửi được cho admin nào; bài vẫn chờ trong hàng đợi."
+                "Đã lưu bản nháp #1, nhưng chưa gửi được cho quản trị viên nào; "
+                "bài vẫn chờ trong hàng đợi."
             )
             assert running.stop(proc) == 0
 

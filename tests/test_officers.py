@@ -106,7 +106,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             )
             tg.push_callback(ADMIN, ADMIN, request["message_id"], "approve:1")
             told = tg.wait_for_messages(OFFICER, 7)[6]["plain_text"]
-            assert told.startswith("Bài gốc #2 của bạn đã thành bài #1, được duyệt, đăng lúc")
+            assert told.startswith("Bài #1 soạn từ bài gốc #2 của bạn đã được duyệt và sẽ đăng lúc")
 
             # Rejected: the admin is asked why, and the answer reaches the officer.
             cli("draft", "--recap", "3")
@@ -119,7 +119,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
             assert question["plain_text"].startswith("❓ Lý do từ chối bài #2?")
             assert question["params"]["reply_markup"] == {"force_reply": True, "selective": True}
             assert tg.wait_for_messages(OFFICER, 9)[8]["plain_text"] == (
-                "Bài #2 từ bài gốc #3 của bạn đã không được duyệt."
+                "Bài #2 soạn từ bài gốc #3 của bạn không được duyệt."
             )
             tg.push_message(
                 ADMIN, "Ảnh chưa rõ, xin gửi lại ảnh khác.", reply_to=question["message_id"]
@@ -136,7 +136,7 @@ def test_officer_recaps_from_chat_and_the_decision_comes_back(workdir: Path) -> 
         cli("tick", "--at", scheduled["slot"])
         [went_out] = tg.messages(CHANNEL)
         assert tg.wait_for_messages(OFFICER, 11)[10]["plain_text"] == (
-            "Bài #1 từ bài gốc #2 của bạn đã được đăng trên Tin tốt.\n"
+            "Bài #1 soạn từ bài gốc #2 của bạn đã được đăng trên Tin tốt.\n"
             f"Tin tốt: https://t.me/c/800/{went_out['message_id']}"  # a private channel's link
         )
         assert len(tg.messages(OFFICER)) == 11
@@ -267,7 +267,7 @@ def test_the_decision_reaches_the_officer_once_though_the_worker_dies_after_a_re
             assert _poll(retry_due, "refusal settled").status == "pending"
             proc.kill()  # a crash, before any retry
             proc.wait()
-        approved = "Bài gốc #1 của bạn đã thành bài #1, được duyệt, đăng lúc"
+        approved = "Bài #1 soạn từ bài gốc #1 của bạn đã được duyệt và sẽ đăng lúc"
 
         def told() -> list[str]:
             return [m["plain_text"] for m in tg.messages(OFFICER) if approved in m["plain_text"]]

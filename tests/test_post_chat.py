@@ -52,7 +52,7 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             tg.push_message(ADMIN, "/post 3")
             card = tg.wait_for_messages(ADMIN, 3)[2]
             assert card["plain_text"].startswith("Bài #3 · Tin tốt mỗi ngày · đã lên lịch")
-            assert buttons(card) == {"✏️ Sửa": "pe:3", "↩️ Hủy duyệt": "pu:3", "🗑 Hủy bài": "pc:3"}
+            assert buttons(card) == {"✏️ Sửa": "pe:3", "↩️ Huỷ duyệt": "pu:3", "🗑 Huỷ bài": "pc:3"}
             tg.push_callback(ADMIN, ADMIN, card["message_id"], "pc:3")
             tg.wait_until(
                 lambda: buttons(tg.message(ADMIN, card["message_id"])).get("Đồng ý huỷ bài"),

@@ -181,7 +181,7 @@ def test_a_revoked_admins_vote_no_longer_counts(workdir: Path) -> None:
             for admin in (LAN, MINH):
                 [copy] = [m for m in tg.messages(admin) if "#1" in m["plain_text"]]
                 assert copy["plain_text"].endswith(
-                    "🗳 Phiếu duyệt 1/2: Minh\nKhông tính phiếu (không còn là admin): Hà"
+                    "🗳 Phiếu duyệt 1/2: Minh\nKhông tính phiếu (không còn là quản trị viên): Hà"
                 ), copy["plain_text"]
             assert running.stop(proc) == 0
         [post] = json.loads(cli("queue", "--all", "--json").stdout)

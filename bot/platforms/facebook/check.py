@@ -29,7 +29,8 @@ _ok = _verdicts.ok
 _bad = _verdicts.bad
 
 
-_PERMISSIONS = "pages_manage_posts and pages_read_engagement"
+# A comma, not "and": the list also sits in Vietnamese lines.
+_PERMISSIONS = "pages_manage_posts, pages_read_engagement"
 _NEW_TOKEN_FIX = N_(
     "create a new long-lived Page access token: in the Graph API Explorer, get a user token "
     "with {permissions} (by a person with full control of the Page), exchange it for a "
