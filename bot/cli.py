@@ -6,6 +6,7 @@ error prints one line, ``error: ...``, and exits 1 without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import json
@@ -683,7 +684,7 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
             if post.slot
             else (tr("(reserve)") if post.reserve else tr("(no slot)"))
         )
-        channels = ", ".join(f"{p.channel}:{p.status.value}" for p in pubs)
+        channels = ", ".join(f"{p.channel}:{cli_texts.status(p.status.value)}" for p in pubs)
         click.echo(
             f"{post.id:>5}  {cli_texts.kind(post.kind.value):<6}  "
             f"{cli_texts.status(post.status.value):<10}  {slot:<24}  "
@@ -1150,10 +1151,9 @@ def _print_detail(detail: Any, config: Config) -> None:
         click.echo(tr("--- history ---"))
     for h in detail.history:
         who, action = cli_texts.actor(h.actor), cli_texts.action(h.action)
-        change = f"{h.before or ''} → {h.after or ''}" if (h.before or h.after) else ""
         click.echo(
             f"  {format_local(h.at, config.tz):<24} {who:<12} {action:<10} "
-            f"{change} {h.detail or ''}".rstrip()
+            + _audited_change(h.before, h.after, h.detail, config)
         )
 
 
@@ -1314,6 +1314,29 @@ def summary(state: State, at_text: str | None) -> None:
     click.echo(re.sub(r"</?(?:b|a)\b[^>]*>", "", text))
 
 
+def _audited_change(
+    before: str | None, after: str | None, detail: str | None, config: Config
+) -> str:
+    """``chờ duyệt → đã lên lịch Th 4 02/12/2026 07:30 +07``: an audit entry's states in the
+    CLI's words, and the instants it records (stored in UTC, ISO) in local time."""
+    change = f"{_audited(before, config)} → {_audited(after, config)}" if before or after else ""
+    return f"{change} {_audited(detail, config)}".strip()
+
+
+def _audited(value: str | None, config: Config) -> str:
+    """One recorded value: a state, an instant, or a state then an instant; anything else (a
+    reason, a channel's outcome) as it is."""
+    words = (value or "").split(" ")
+    for index, word in enumerate(words):
+        with contextlib.suppress(ValueError):
+            instant = datetime.fromisoformat(word)
+            if instant.tzinfo:
+                words[index] = format_local(instant, config.tz)
+                continue
+        words[index] = cli_texts.status(word) if index == 0 else word
+    return " ".join(words)
+
+
 @cli.command()
 @click.option("--post", "post_id", type=int, help="Only changes to this post.")
 @click.option("--user", "user_id", type=int, help="Only changes by this Telegram user id.")
@@ -1351,11 +1374,10 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
         return
     for e in entries:
         who, action = cli_texts.actor(e.actor), cli_texts.action(e.action)
-        change = f"{e.before or ''} → {e.after or ''}" if (e.before or e.after) else ""
         post = tr("post {post_id}", post_id=e.post_id) if e.post_id is not None else ""
         click.echo(
             f"{format_local(e.at, config.tz):<24} {who:<12} {action:<10} {post:<9} "
-            f"{change} {e.detail or ''}".rstrip()
+            + _audited_change(e.before, e.after, e.detail, config)
         )
     if not entries:
         say(tr("no entries"))

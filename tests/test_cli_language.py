@@ -130,10 +130,13 @@ def test_audit_names_actions_and_the_command_line_in_the_language(vi: Cli, workd
     vi("approve", "1")
     line = vi("audit").stdout.strip()
     assert "dòng lệnh" in line and "đã duyệt" in line and "bài #1" in line, line
+    # The states in words, the slot the approval gave in local time (stored in UTC).
+    assert re.search(r"chờ duyệt → đã lên lịch Th \d \d\d/\d\d/\d{4} 07:30 \+07$", line), line
     assert json.loads(vi("audit", "--json").stdout)[0]["action"] == "approve"
     _set_language(workdir, "en")
     line = vi("audit").stdout.strip()
     assert " cli " in line and " approve " in line and " post 1 " in line, line
+    assert re.search(r"pending → scheduled \w{3} \d{4}-\d\d-\d\d 07:30 \+07$", line), line
 
 
 def test_tables_and_file_errors_follow_the_language(vi: Cli, workdir: Path) -> None:
