@@ -52,16 +52,9 @@ class CollectReport:
 
 def graph_for(config: Config) -> Any:
     """A Graph client with the Page token, or None without one (nothing to read back)."""
-    token = config.secrets.facebook_page_token
-    if not token or not any(c.type == "facebook" for c in config.channels):
+    if not any(c.type == "facebook" for c in config.channels):
         return None
-    facebook = config.settings.facebook
-    return make_graph(
-        token=token,
-        graph_url=facebook.graph_url,
-        version=facebook.api_version,
-        timeout=facebook.timeout,
-    )
+    return make_graph(config)
 
 
 async def collect(

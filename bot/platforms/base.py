@@ -8,6 +8,7 @@ publisher, the check), so loading the registry costs nothing.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.config import ChannelConfig, ChannelOptions, Config
-from bot.domain.errors import NeedsAdminError
+from bot.domain.errors import NeedsAdminError, Text
 
 if TYPE_CHECKING:  # drafting loads only where a post is rendered, not for a tick with none due
     from telegram import Bot
@@ -58,6 +59,16 @@ class PublishResult:
     parts: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What went out on one channel: under the platform's ``external_id``, and as the
+    messages ``parts`` when it became several (empty: ``external_id`` alone)."""
+
+    channel: ChannelConfig
+    external_id: str
+    parts: tuple[str, ...] = ()
+
+
 class Publisher(Protocol):
     """Deliver one post to one channel.
 
@@ -67,27 +78,13 @@ class Publisher(Protocol):
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult: ...
 
-    async def correct(
-        self,
-        before: OutgoingPost,
-        after: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),
-    ) -> None:
-        """What went out as ``before`` (under ``external_id``, as the messages ``parts``
-        when it was several) reads ``after`` from now on. Already reading it is success; a
-        refusal raises, in the platform's words."""
+    async def correct(self, before: OutgoingPost, after: OutgoingPost, sent: Sent) -> None:
+        """What went out as ``before`` reads ``after`` from now on. Already reading it is
+        success; a refusal raises, in the platform's words."""
         ...
 
-    async def retract(
-        self,
-        post: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),
-    ) -> None:
-        """Take down what went out (every one of ``parts``); already gone is success; a
+    async def retract(self, post: OutgoingPost, sent: Sent) -> None:
+        """Take down what went out (every one of its ``parts``); already gone is success; a
         refusal raises."""
         ...
 
@@ -154,7 +151,7 @@ class ChannelCheck:
 class Verdicts:
     """A platform's checks' verdicts, each naming its channel by the platform's ``label``."""
 
-    label: Callable[[ChannelConfig], str]
+    platform: Platform
 
     def ok(self, channel: ChannelConfig, detail: str) -> ChannelCheck:
         """A channel that can publish for real."""
@@ -165,7 +162,7 @@ class Verdicts:
             True,
             Finding.OK,
             detail=detail,
-            label=self.label(channel),
+            label=self.platform.label(channel),
         )
 
     def bad(self, channel: ChannelConfig, finding: Finding, problem: str, fix: str) -> ChannelCheck:
@@ -178,7 +175,21 @@ class Verdicts:
             finding,
             problem,
             fix,
-            label=self.label(channel),
+            label=self.platform.label(channel),
+        )
+
+    def dry_run(
+        self, config: Config, channel: ChannelConfig, problem: str, fix: str, **params: object
+    ) -> ChannelCheck:
+        """No token: the channel's posts go to the outbox. ``problem`` and ``fix`` are
+        templates naming the token's variable as ``{env}``; ``problem`` names the outbox as
+        ``{outbox}``, ``fix`` takes ``params`` too."""
+        env = self.platform.token_env
+        return self.bad(
+            channel,
+            Finding.DRY_RUN,
+            Text(problem, env=env, outbox=config.outbox_dir),
+            Text(fix, env=env, **params),
         )
 
 
@@ -208,8 +219,10 @@ class Shared:
     pacer: SendBudget | None = None
 
 
-class Platform(Protocol):
-    """One kind of channel. Everything the rest of the bot knows about it goes through here."""
+@dataclass(frozen=True)
+class Platform:
+    """One kind of channel. Everything the rest of the bot knows about it goes through here;
+    its ``platform.py`` builds one from the functions of its folder."""
 
     #: The channel's ``type`` in the config, and the folder's name.
     name: str
@@ -218,44 +231,32 @@ class Platform(Protocol):
     #: The environment variable holding its token (never in the config).
     token_env: str
     limits: Limits
-
-    def label(self, channel: ChannelConfig) -> str:
-        """How people name the channel: ``tg-main (telegram, @channel)``."""
-        ...
-
-    def render(self, post: OutgoingPost, channel: ChannelConfig) -> list[Request]:
-        """Every request the post takes, in order, as the dry run records them."""
-        ...
-
-    def text(self, post: OutgoingPost) -> str:
-        """The post's text exactly as this platform publishes it (Telegram's HTML, Facebook's
-        plain message)."""
-        ...
-
-    def link(self, channel: ChannelConfig, external_id: str | None) -> str | None:
-        """Where people see what went out on ``channel`` under the platform's ``external_id``;
-        None when it cannot be linked to (a dry run, a private group)."""
-        ...
-
-    def home(self, channel: ChannelConfig) -> str | None:
-        """Where people open the channel itself; None when it has no public address."""
-        ...
-
-    def dry_run_url(self, config: Config, channel: ChannelConfig) -> str:
-        """The URL the requests go to, without the token, for the dry run's record."""
-        ...
-
-    def media(self, post: OutgoingPost) -> tuple[Photo, ...]:
-        """The photos that would be uploaded."""
-        ...
-
-    def open_publisher(self, shared: Shared) -> AbstractAsyncContextManager[Publisher | None]:
-        """The real publisher for the session, or None without a token (then the dry run)."""
-        ...
+    #: How people name the channel: ``tg-main (telegram, @channel)``.
+    label: Callable[[ChannelConfig], str]
+    #: Every request the post takes, in order, as the dry run records them.
+    render: Callable[[OutgoingPost, ChannelConfig], list[Request]]
+    #: The post's text exactly as this platform publishes it (Telegram's HTML, Facebook's
+    #: plain message).
+    text: Callable[[OutgoingPost], str]
+    #: Where people see what went out on a channel under the platform's external id; None
+    #: when it cannot be linked to (a dry run, a private group).
+    link: Callable[[ChannelConfig, str | None], str | None]
+    #: Where people open the channel itself; None when it has no public address.
+    home: Callable[[ChannelConfig], str | None]
+    #: The URL the requests go to, without the token, for the dry run's record.
+    dry_run_url: Callable[[Config, ChannelConfig], str]
+    #: The photos that would be uploaded.
+    media: Callable[[OutgoingPost], tuple[Photo, ...]]
+    #: The real publisher for the session, or None without a token (then the dry run).
+    open_publisher: Callable[[Shared], AbstractAsyncContextManager[Publisher | None]]
 
     async def check(self, config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
-        """Whether each channel can publish for real, asked read-only; never raises."""
-        ...
+        """Whether each channel can publish for real, asked read-only; never raises. The
+        probe is ``check`` in the folder's ``check.py``, loaded only now (it imports the
+        platform's library)."""
+        probe = importlib.import_module(f"bot.platforms.{self.name}.check")
+        checks: list[ChannelCheck] = await probe.check(config, channels)
+        return checks
 
 
 def quote(text: str, token: str, width: int = 200) -> str:

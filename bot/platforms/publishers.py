@@ -19,7 +19,7 @@ from bot.platforms.base import (
     Shared,
 )
 from bot.platforms.outbox.publisher import OutboxPublisher
-from bot.platforms.registry import platform, used_by
+from bot.platforms.registry import platform_of, used_by
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -59,7 +59,7 @@ class Publishers:
         """One line saying which channels only go to the outbox, or None."""
         if not self.dry_run:
             return None
-        missing = sorted({platform(config.channel(n).type).token_env for n in self.dry_run})
+        missing = sorted({platform_of(config.channel(n)).token_env for n in self.dry_run})
         tokens = missing[-1]
         if len(missing) > 1:
             tokens = Text(N_("{first} and {last}"), first=", ".join(missing[:-1]), last=tokens)

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import ChannelConfig, Config
 from bot.platforms.base import Platform
 
-__all__ = ["all_platforms", "platform", "platform_of", "publication_url", "used_by"]
+__all__ = ["all_platforms", "platform_of", "publication_url", "used_by"]
 
 
 @cache
@@ -27,13 +27,9 @@ def all_platforms() -> dict[str, Platform]:
     return found
 
 
-def platform(name: str) -> Platform:
-    """The platform of a channel type (the config has already refused unknown types)."""
-    return all_platforms()[name]
-
-
 def platform_of(channel: ChannelConfig) -> Platform:
-    return platform(channel.type)
+    """The channel's platform (the config has already refused unknown types)."""
+    return all_platforms()[channel.type]
 
 
 def publication_url(config: Config, channel: str, external_id: str | None) -> str | None:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError, PublishError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
-from bot.platforms.base import OutgoingPost
+from bot.platforms.base import OutgoingPost, Sent
 from bot.platforms.publishers import Publishers
 from bot.platforms.registry import publication_url
 from bot.services.post_detail import outgoing
@@ -108,11 +108,9 @@ async def correct(
     )
     outcomes = []
     for target in targets:
-        channel = config.channel(target.channel)
+        sent = Sent(config.channel(target.channel), target.external_id, target.parts)
         try:
-            await publishers.for_channel(channel).correct(
-                before, after, channel, target.external_id, target.parts
-            )
+            await publishers.for_channel(sent.channel).correct(before, after, sent)
             outcomes.append(_outcome(config, target, None))
         except PublishError as exc:
             outcomes.append(_outcome(config, target, str(exc)))
@@ -133,11 +131,9 @@ async def retract(
     post, targets = await db.run(_prepare_retraction, config, post_id=post_id)
     outcomes = []
     for target in targets:
-        channel = config.channel(target.channel)
+        sent = Sent(config.channel(target.channel), target.external_id, target.parts)
         try:
-            await publishers.for_channel(channel).retract(
-                post, channel, target.external_id, target.parts
-            )
+            await publishers.for_channel(sent.channel).retract(post, sent)
             outcomes.append(_outcome(config, target, None))
         except PublishError as exc:
             outcomes.append(_outcome(config, target, str(exc)))

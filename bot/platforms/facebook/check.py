@@ -24,7 +24,7 @@ from bot.platforms.facebook.client import make_graph
 from bot.platforms.facebook.errors import ADMIN_CODES, RETRY_CODES
 from bot.platforms.facebook.platform import PLATFORM
 
-_verdicts = Verdicts(PLATFORM.label)
+_verdicts = Verdicts(PLATFORM)
 _ok = _verdicts.ok
 _bad = _verdicts.bad
 
@@ -38,48 +38,32 @@ _NEW_TOKEN_FIX = N_(
     "GET /me/accounts and copy the access_token of page {page_id}; put it in {env} in the "
     "environment or in .env, and restart the worker (goodnews run)"
 )
+_DRY_RUN = N_(
+    "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of being "
+    "published on the Page"
+)
+_GO_LIVE = N_(
+    "create a Page access token of page {page_id} with {permissions}, put {env}=<token> in "
+    "the environment or in .env, and run goodnews check again"
+)
 _SESSION_EXPIRED = 463
 _TRY_AGAIN = Text(
     N_("try again in a few minutes; if it persists, check facebook.graph_url in the config")
 )
 
 
-async def check_facebook(config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
+async def check(config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
     """One check per Facebook channel, in order; the SDK runs in a worker thread."""
-    if not channels:
-        return []
-    token = config.secrets.facebook_page_token
-    if not token:
-        return [_facebook_dry_run(config, c) for c in channels]
-    fb = config.settings.facebook
-    graph = make_graph(
-        token=token, graph_url=fb.graph_url, version=fb.api_version, timeout=fb.timeout
-    )
-    return [await asyncio.to_thread(_check_page, graph, c, fb.graph_url, token) for c in channels]
-
-
-def _facebook_dry_run(config: Config, channel: ChannelConfig) -> ChannelCheck:
-    return _bad(
-        channel,
-        Finding.DRY_RUN,
-        Text(
-            N_(
-                "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of "
-                "being published on the Page"
-            ),
-            env=ENV_FACEBOOK_TOKEN,
-            outbox=config.outbox_dir,
-        ),
-        Text(
-            N_(
-                "create a Page access token of page {page_id} with {permissions}, put "
-                "{env}=<token> in the environment or in .env, and run goodnews check again"
-            ),
-            page_id=channel.target,
-            permissions=_PERMISSIONS,
-            env=ENV_FACEBOOK_TOKEN,
-        ),
-    )
+    graph = make_graph(config)
+    if graph is None:
+        return [
+            _verdicts.dry_run(
+                config, c, _DRY_RUN, _GO_LIVE, page_id=c.target, permissions=_PERMISSIONS
+            )
+            for c in channels
+        ]
+    url, token = config.settings.facebook.graph_url, graph.access_token
+    return [await asyncio.to_thread(_check_page, graph, c, url, token) for c in channels]
 
 
 def _check_page(graph: Any, channel: ChannelConfig, graph_url: str, token: str) -> ChannelCheck:

@@ -7,10 +7,17 @@ from typing import Any
 
 import facebook
 
+from bot.config import Config
 
-def make_graph(*, token: str, graph_url: str, version: str, timeout: float) -> Any:
-    """A GraphAPI client aimed at ``graph_url`` and ``version`` for every call."""
-    facebook.FACEBOOK_GRAPH_URL = graph_url.rstrip("/") + "/"
-    graph = facebook.GraphAPI(access_token=token, timeout=timeout)
-    graph.version = version  # after construction: the constructor only knows up to v3.1
+
+def make_graph(config: Config) -> Any:
+    """A GraphAPI client with the Page token, aimed at ``facebook.graph_url`` and
+    ``facebook.api_version`` for every call; None when no token is set."""
+    token = config.secrets.facebook_page_token
+    if not token:
+        return None
+    fb = config.settings.facebook
+    facebook.FACEBOOK_GRAPH_URL = fb.graph_url.rstrip("/") + "/"
+    graph = facebook.GraphAPI(access_token=token, timeout=fb.timeout)
+    graph.version = fb.api_version  # after construction: the constructor only knows up to v3.1
     return graph

@@ -16,7 +16,7 @@ import requests
 
 from bot.config import ChannelConfig
 from bot.domain.errors import RetryableError, UnknownOutcomeError
-from bot.platforms.base import OutgoingPost, Photo, PublishResult, read_photos
+from bot.platforms.base import OutgoingPost, Photo, PublishResult, Sent, read_photos
 from bot.platforms.facebook import render as payloads
 from bot.platforms.facebook.errors import translate_error, translate_network_error
 
@@ -72,32 +72,20 @@ class FacebookPagePublisher:
         )
         return PublishResult(external_id=str(result["id"]))
 
-    async def correct(
-        self,
-        before: OutgoingPost,
-        after: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),  # one post: its id says it all
-    ) -> None:
-        """``POST /{post-id}`` with the new message (a photo post's message is its caption)."""
+    async def correct(self, before: OutgoingPost, after: OutgoingPost, sent: Sent) -> None:
+        """``POST /{post-id}`` with the new message (a photo post's message is its caption);
+        one post, whose id says it all."""
         edit = partial(
             self.graph.request,
-            f"{self.graph.version}/{external_id}",
+            f"{self.graph.version}/{sent.external_id}",
             post_args={"message": payloads.facebook_text(after)},
             method="POST",
         )
-        await self._call(channel, edit)
+        await self._call(sent.channel, edit)
 
-    async def retract(
-        self,
-        post: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),
-    ) -> None:
+    async def retract(self, post: OutgoingPost, sent: Sent) -> None:
         """``DELETE /{post-id}``."""
-        await self._call(channel, self.graph.delete_object, external_id)
+        await self._call(sent.channel, self.graph.delete_object, sent.external_id)
 
     async def _call(
         self, channel: ChannelConfig, method: Callable[..., Any], *args: Any, **fields: Any

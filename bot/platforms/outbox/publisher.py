@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import ChannelConfig, Config
 from bot.domain.errors import NeedsAdminError
-from bot.platforms.base import OutgoingPost, PublishResult
+from bot.platforms.base import OutgoingPost, PublishResult, Sent
 from bot.platforms.registry import platform_of
 
 
@@ -53,36 +53,23 @@ class OutboxPublisher:
         os.replace(tmp, path)  # a reader never sees half a file
         return PublishResult(external_id=str(path), dry_run=True)
 
-    async def correct(
-        self,
-        before: OutgoingPost,
-        after: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),  # one post: its id says it all
-    ) -> None:
-        """The dry run's file holds the corrected requests."""
-        self._dry_run_only(before, channel, external_id).unlink(missing_ok=True)
-        await self.publish(after, channel)
+    async def correct(self, before: OutgoingPost, after: OutgoingPost, sent: Sent) -> None:
+        """The dry run's file holds the corrected requests (one post: its id says it all)."""
+        self._dry_run_only(before, sent).unlink(missing_ok=True)
+        await self.publish(after, sent.channel)
 
-    async def retract(
-        self,
-        post: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),
-    ) -> None:
+    async def retract(self, post: OutgoingPost, sent: Sent) -> None:
         """The dry run's file is removed."""
-        self._dry_run_only(post, channel, external_id).unlink(missing_ok=True)
+        self._dry_run_only(post, sent).unlink(missing_ok=True)
 
-    def _dry_run_only(self, post: OutgoingPost, channel: ChannelConfig, external_id: str) -> Path:
+    def _dry_run_only(self, post: OutgoingPost, sent: Sent) -> Path:
         """The dry run's file of the post; a post that really went out cannot be changed
         without its platform's token."""
-        path = self.path_for(post, channel)
-        if external_id != str(path):
-            token = platform_of(channel).token_env
+        path = self.path_for(post, sent.channel)
+        if sent.external_id != str(path):
+            token = platform_of(sent.channel).token_env
             raise NeedsAdminError(
-                f"{channel.name}: {token} is not set, so the post that went out there "
+                f"{sent.channel.name}: {token} is not set, so the post that went out there "
                 "was not changed"
             )
         return path

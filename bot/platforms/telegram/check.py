@@ -30,7 +30,7 @@ from bot.platforms.base import quote as _quote
 from bot.platforms.telegram.client import make_bot
 from bot.platforms.telegram.platform import PLATFORM
 
-_verdicts = Verdicts(PLATFORM.label)
+_verdicts = Verdicts(PLATFORM)
 _ok = _verdicts.ok
 _bad = _verdicts.bad
 
@@ -43,15 +43,22 @@ _BOTFATHER_FIX = Text(
     ),
     env=ENV_TELEGRAM_TOKEN,
 )
+_DRY_RUN = N_(
+    "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of being sent "
+    "to Telegram"
+)
+_GO_LIVE = N_(
+    "get the bot's token from @BotFather, put {env}=<token> in the environment or in .env, "
+    "make the bot an admin of the channel with the Post messages right, and run goodnews "
+    "check again"
+)
 
 
-async def check_telegram(config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
+async def check(config: Config, channels: list[ChannelConfig]) -> list[ChannelCheck]:
     """One check per Telegram channel, in order; one ``getMe`` for all of them."""
-    if not channels:
-        return []
     bot = make_bot(config)
     if bot is None:
-        return [_telegram_dry_run(config, c) for c in channels]
+        return [_verdicts.dry_run(config, c, _DRY_RUN, _GO_LIVE) for c in channels]
     api = config.settings.telegram.api_url
     try:
         try:
@@ -74,29 +81,6 @@ def _token_refused(channel: ChannelConfig) -> ChannelCheck:
             env=ENV_TELEGRAM_TOKEN,
         ),
         _BOTFATHER_FIX,
-    )
-
-
-def _telegram_dry_run(config: Config, channel: ChannelConfig) -> ChannelCheck:
-    return _bad(
-        channel,
-        Finding.DRY_RUN,
-        Text(
-            N_(
-                "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of "
-                "being sent to Telegram"
-            ),
-            env=ENV_TELEGRAM_TOKEN,
-            outbox=config.outbox_dir,
-        ),
-        Text(
-            N_(
-                "get the bot's token from @BotFather, put {env}=<token> in the environment or "
-                "in .env, make the bot an admin of the channel with the Post messages right, "
-                "and run goodnews check again"
-            ),
-            env=ENV_TELEGRAM_TOKEN,
-        ),
     )
 
 

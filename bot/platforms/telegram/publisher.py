@@ -13,7 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.config import ChannelConfig
 from bot.domain.drafting import TELEGRAM_CAPTION_LIMIT
 from bot.domain.errors import PermanentError, PublishError, RetryableError, UnknownOutcomeError
-from bot.platforms.base import OutgoingPost, Photo, PublishResult, SendBudget, read_photos
+from bot.platforms.base import OutgoingPost, Photo, PublishResult, SendBudget, Sent, read_photos
 from bot.platforms.telegram import render as payloads
 from bot.platforms.telegram.errors import translate_error
 
@@ -69,7 +69,7 @@ class TelegramChannelPublisher:
     """Sends a post to a channel: one HTML message, a photo or an album with the post as its
     caption, or (a text too long for a caption) the photos and then the text."""
 
-    def __init__(self, bot: Bot, pacer: SendBudget | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: SendBudget) -> None:
         self.bot = bot
         self.pacer = pacer
 
@@ -88,22 +88,16 @@ class TelegramChannelPublisher:
         text = await self._follow_up(post, channel, photos)
         return PublishResult(external_id=photos[0], parts=(*photos, text))
 
-    async def correct(
-        self,
-        before: OutgoingPost,
-        after: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),
-    ) -> None:
+    async def correct(self, before: OutgoingPost, after: OutgoingPost, sent: Sent) -> None:
         """editMessageText for a text post or the text sent after the photos (the last of
         ``parts``), editMessageCaption for photos with the text as their caption; the text
         is already what it should be: success."""
-        where, first = _where(channel), _first_message(channel, external_id)
+        channel = sent.channel
+        where, first = _where(channel), _first_message(channel, sent.external_id)
         chat_id = payloads.options(channel).chat_id
         album = payloads.telegram_album(before)
         if not album or payloads.telegram_caption(before) is None:
-            text = first if not album else _text_message(channel, album, parts)
+            text = first if not album else _text_message(channel, album, sent.parts)
             params = payloads.telegram_send_message(after, channel)
             preview = params.pop("link_preview_options", None)
             call = partial(
@@ -129,20 +123,15 @@ class TelegramChannelPublisher:
             )
         await self._unless_already(channel, call, "not modified")
 
-    async def retract(
-        self,
-        post: OutgoingPost,
-        channel: ChannelConfig,
-        external_id: str,
-        parts: tuple[str, ...] = (),
-    ) -> None:
+    async def retract(self, post: OutgoingPost, sent: Sent) -> None:
         """deleteMessage for each message the post became (``parts``; kept since migration
         0020: before, an album's ids were taken to follow the first's); a message already
         gone is success."""
-        first = _first_message(channel, external_id)
+        channel = sent.channel
+        first = _first_message(channel, sent.external_id)
         album = payloads.telegram_album(post)
-        if parts:
-            ids = [_first_message(channel, part) for part in parts]
+        if sent.parts:
+            ids = [_first_message(channel, part) for part in sent.parts]
         elif album and payloads.telegram_caption(post) is None:
             raise PermanentError(
                 f"{_where(channel)}: the text went out as its own message after the photos, "
@@ -161,8 +150,7 @@ class TelegramChannelPublisher:
     ) -> None:
         """One paced call; Telegram's ``done`` refusal (the change is already there) is
         success, any other error becomes ours."""
-        if self.pacer is not None:
-            await self.pacer.wait()
+        await self.pacer.wait()
         try:
             await call()
         except BadRequest as exc:
@@ -173,8 +161,7 @@ class TelegramChannelPublisher:
 
     async def _request(self, channel: ChannelConfig, call: Callable[[], Awaitable[_T]]) -> _T:
         """One paced Bot API call; its errors become ours."""
-        if self.pacer is not None:
-            await self.pacer.wait()
+        await self.pacer.wait()
         try:
             return await call()
         except TelegramError as exc:
@@ -260,9 +247,9 @@ class TelegramChannelPublisher:
         )
 
 
-def held(error: PublishError, pacer: SendBudget | None) -> PublishError:
+def held(error: PublishError, pacer: SendBudget) -> PublishError:
     """The error, after pausing the bot's sends for its ``retry_after`` (a 429)."""
-    if pacer is not None and error.retry_after:
+    if error.retry_after:
         pacer.hold(error.retry_after)
     return error
 
