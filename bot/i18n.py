@@ -53,6 +53,8 @@ STATUS_NAMES = {
     "sending": N_("being published"),
 }
 
+#: How people read a recap's or post's tone (:mod:`bot.domain.tone`).
+TONE_NAMES = {"positive": N_("positive"), "neutral": N_("neutral"), "negative": N_("negative")}
 
 #: How people read an audit log entry's action (the chat, the dashboard and the CLI).
 ACTION_NAMES = {

@@ -5,7 +5,6 @@ as an event with the change that caused it and delivered from the events outbox
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
@@ -14,8 +13,7 @@ from typing import Literal
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
 from bot import report
 from bot.chat import approval
@@ -43,6 +41,7 @@ from bot.domain.notices import (
 )
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.registry import publication_url
+from bot.platforms.telegram.errors import retry_after
 from bot.services import channel_names, events, reminders
 from bot.storage import event_rows, post_rows, publication_rows
 from bot.storage.gateway import Gateway
@@ -226,7 +225,7 @@ async def _deliver(
         await db.run(event_rows.settle, delivery_id=delivery_id, status="failed", error=str(exc))
         return
     except TelegramError as exc:
-        wait = _retry_after(exc) or min(900.0, 5.0 * 2**delivery.attempts)
+        wait = retry_after(exc) or min(900.0, 5.0 * 2**delivery.attempts)
         log.warning("telling %s failed, again in %.0f s: %s", recipient, wait, exc)
         next_at = datetime.now(UTC) + timedelta(seconds=wait)
         await db.run(
@@ -367,12 +366,3 @@ async def _link(db: Gateway, config: Config, notice: Notice) -> str | None:
         return await db.run(read)
     except UserError:  # the publication is gone: the alert stands without a link
         return None
-
-
-def _retry_after(exc: TelegramError) -> float:
-    if not isinstance(exc, RetryAfter):
-        return 0.0
-    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        wait = exc.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -8,7 +8,7 @@ else in the chat layer (``tests/test_i18n.py`` checks it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from html import escape
@@ -19,7 +19,7 @@ from babel.dates import format_date, format_datetime
 
 from bot import i18n
 from bot.domain.compliance import Reason, RotationShare, UnitCompliance
-from bot.domain.errors import UserError
+from bot.domain.errors import N_, UserError
 from bot.domain.notices import ChannelName
 from bot.domain.posts import PostKind
 from bot.domain.ranking import cut_at_word
@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from bot.report import Report
 
 RULE = "───────────────"
+
+
+def _fixed(msgid: str) -> Callable[[Texts], str]:
+    """A text with nothing to fill in, as a method: ``t.name()`` is it in t's language."""
+
+    def text(self: Texts) -> str:
+        return self._(msgid)
+
+    return text
 
 
 class Texts:
@@ -69,37 +78,19 @@ class Texts:
 
     # -- buttons ---------------------------------------------------------------------------
 
-    def button_approve(self) -> str:
-        return self._("✅ Approve")
-
-    def button_reject(self) -> str:
-        return self._("❌ Reject")
-
-    def button_reschedule(self) -> str:
-        return self._("🕒 Reschedule")
-
-    def button_now(self) -> str:
-        return self._("⚡ Post now")
-
-    def button_back(self) -> str:
-        return self._("↩️ Back")
-
-    def button_edit(self) -> str:
-        return self._("✏️ Edit")
-
-    def button_retry(self) -> str:
-        return self._("🔁 Retry")
-
-    def button_went_out(self) -> str:
-        return self._("✅ It went out")
-
-    def button_send_again(self) -> str:
-        return self._("📤 Send again")
+    button_approve = _fixed(N_("✅ Approve"))
+    button_reject = _fixed(N_("❌ Reject"))
+    button_reschedule = _fixed(N_("🕒 Reschedule"))
+    button_now = _fixed(N_("⚡ Post now"))
+    button_back = _fixed(N_("↩️ Back"))
+    button_edit = _fixed(N_("✏️ Edit"))
+    button_retry = _fixed(N_("🔁 Retry"))
+    button_went_out = _fixed(N_("✅ It went out"))
+    button_send_again = _fixed(N_("📤 Send again"))
 
     # -- questions the bot asks (their replies are recognised by these prefixes) ------------
 
-    def edit_prefix(self) -> str:
-        return self._("✏️ New text for post #")
+    edit_prefix = _fixed(N_("✏️ New text for post #"))
 
     def ask_edit(self, post_id: int) -> str:
         return self.edit_prefix() + self._(
@@ -107,8 +98,7 @@ class Texts:
             "are the text."
         ).format(post_id=post_id)
 
-    def reason_prefix(self) -> str:
-        return self._("❓ Why is post #")
+    reason_prefix = _fixed(N_("❓ Why is post #"))
 
     def ask_reason(self, post_id: int) -> str:
         return self.reason_prefix() + self._(
@@ -117,32 +107,26 @@ class Texts:
 
     # -- followers -------------------------------------------------------------------------
 
-    def subscribed(self) -> str:
-        return self._(
+    subscribed = _fixed(
+        N_(
             "Hello! From now on you will get one good news a day and one beautiful story a "
             "week.\n/today: the latest good news · /week: this week's story · /stop: unsubscribe"
         )
-
-    def already_subscribed(self) -> str:
-        return self._("You are already subscribed. /stop to unsubscribe.")
-
-    def unsubscribed(self) -> str:
-        return self._("You have unsubscribed. Send /start at any time to subscribe again.")
-
-    def not_subscribed(self) -> str:
-        return self._("You are not subscribed. Send /start to subscribe.")
-
-    def choose_units(self) -> str:
-        return self._(
+    )
+    already_subscribed = _fixed(N_("You are already subscribed. /stop to unsubscribe."))
+    unsubscribed = _fixed(N_("You have unsubscribed. Send /start at any time to subscribe again."))
+    not_subscribed = _fixed(N_("You are not subscribed. Send /start to subscribe."))
+    choose_units = _fixed(
+        N_(
             "Choose whose news you get: press a unit to switch it on (✅) or off (▫️). The "
             "organisation's own news always come."
         )
+    )
 
     def unit_button(self, name: str, following: bool) -> str:
         return f"{'✅' if following else '▫️'} {name}"
 
-    def button_all_units(self) -> str:
-        return self._("All units")
+    button_all_units = _fixed(N_("All units"))
 
     def unit_followed(self, name: str) -> str:
         return self._("✅ You get the news of {unit}.").format(unit=name)
@@ -150,64 +134,46 @@ class Texts:
     def unit_unfollowed(self, name: str) -> str:
         return self._("▫️ You no longer get the news of {unit}.").format(unit=name)
 
-    def all_units_followed(self) -> str:
-        return self._("You get the news of every unit.")
-
-    def nothing_yet(self) -> str:
-        return self._("Nothing has been published yet.")
-
-    def help(self) -> str:
-        return self._(
+    all_units_followed = _fixed(N_("You get the news of every unit."))
+    nothing_yet = _fixed(N_("Nothing has been published yet."))
+    help = _fixed(
+        N_(
             "I am the “One good news a day, one beautiful story a week” bot.\n"
             "Admins get drafts here and press Approve or Reject."
         )
+    )
 
     # -- refusals --------------------------------------------------------------------------
 
-    def not_allowed(self) -> str:
-        return self._("You are not allowed to approve posts.")
-
-    def admins_only(self) -> str:
-        return self._("This command is for admins only.")
-
-    def not_an_officer(self) -> str:
-        return self._(
+    not_allowed = _fixed(N_("You are not allowed to approve posts."))
+    admins_only = _fixed(N_("This command is for admins only."))
+    not_an_officer = _fixed(
+        N_(
             "Only communications officers can send recaps. Send /start to get the good news "
             "every day."
         )
-
-    def unknown_button(self) -> str:
-        return self._("This button no longer works.")
-
-    def saving(self) -> str:
-        return self._("Saving…")
-
-    def busy(self) -> str:
-        return self._("The database is busy; try again in a moment.")
+    )
+    unknown_button = _fixed(N_("This button no longer works."))
+    saving = _fixed(N_("Saving…"))
+    busy = _fixed(N_("The database is busy; try again in a moment."))
 
     def bot_trouble(self, cause: str) -> str:
         return self._("goodnews ran into a problem: {cause}").format(cause=cause)
 
     def tone(self, tone: str) -> str:
-        """A recap's or post's tone as people say it (the stored value when unknown)."""
-        names = {
-            "positive": self._("positive"),
-            "neutral": self._("neutral"),
-            "negative": self._("negative"),
-        }
-        return names.get(tone, tone)
+        """A recap's or post's tone as people say it."""
+        return self._named(i18n.TONE_NAMES, tone)
 
     def status(self, status: str) -> str:
-        if status not in i18n.STATUS_NAMES:
-            return status
-        return self._(i18n.STATUS_NAMES[status])
+        return self._named(i18n.STATUS_NAMES, status)
 
     def action(self, action: str) -> str:
-        """An audit log entry's action as people say it (one this version does not know:
-        as recorded)."""
-        if action not in i18n.ACTION_NAMES:
-            return action
-        return self._(i18n.ACTION_NAMES[action])
+        """An audit log entry's action as people say it."""
+        return self._named(i18n.ACTION_NAMES, action)
+
+    def _named(self, names: Mapping[str, str], value: str) -> str:
+        """A stored value as people say it (one this version does not know: as stored)."""
+        return self._(names[value]) if value in names else value
 
     def actor(self, actor: int | None) -> str:
         """Who made a change: a Telegram id, or the command line (and the bot itself)."""
@@ -215,11 +181,8 @@ class Texts:
 
     # -- approval --------------------------------------------------------------------------
 
-    def pick_a_time(self) -> str:
-        return self._("Pick a time.")
-
-    def edited(self) -> str:
-        return self._("The draft is updated; please approve it again.")
+    pick_a_time = _fixed(N_("Pick a time."))
+    edited = _fixed(N_("The draft is updated; please approve it again."))
 
     def vote_counted(self, count: int, needed: int) -> str:
         return self._("Your approval is counted ({count}/{needed}).").format(
@@ -269,8 +232,7 @@ class Texts:
             reason=reason
         )
 
-    def button_extractive(self) -> str:
-        return self._("📄 Use the extractive version")
+    button_extractive = _fixed(N_("📄 Use the extractive version"))
 
     def tone_warning(self, reasons: Sequence[str]) -> str:
         """A draft that reads as bad news: the words that make it so, for the admin to judge."""
@@ -278,18 +240,16 @@ class Texts:
             reasons=escape(", ".join(reasons))
         )
 
-    def post_above(self) -> str:
-        """In place of a post too long to share one message with the request around it."""
-        return self._("⬆️ The post is in the message above (too long to show here as well).")
+    #: In place of a post too long to share one message with the request around it.
+    post_above = _fixed(N_("⬆️ The post is in the message above (too long to show here as well)."))
 
     def post_not_sent(self, post_id: int) -> str:
         return self._(
             "Draft #{post_id} is saved, but no admin could be sent it; it waits in the queue."
         ).format(post_id=post_id)
 
-    def organisation(self) -> str:
-        """The organisation's own news, named among its units."""
-        return self._("The organisation")
+    #: The organisation's own news, named among its units.
+    organisation = _fixed(N_("The organisation"))
 
     def rotation_line(
         self, unit: str, last_featured: datetime | None, waiting: int, chosen_at: datetime
@@ -342,34 +302,29 @@ class Texts:
     def answer_approved(self, slot: datetime) -> str:
         return self._("Approved. Publishing at {when}").format(when=self.when(slot))
 
-    def answer_already_approved(self) -> str:
-        return self._("This post is already approved.")
-
-    def answer_rejected(self) -> str:
-        return self._("Rejected.")
-
-    def answer_already_rejected(self) -> str:
-        return self._("This post is already rejected.")
-
-    def reason_relayed(self) -> str:
-        return self._("The reason is recorded and passed on to the officer who sent the recap.")
-
-    def reason_kept(self) -> str:
-        return self._("The reason is recorded.")
+    answer_already_approved = _fixed(N_("This post is already approved."))
+    answer_rejected = _fixed(N_("Rejected."))
+    answer_already_rejected = _fixed(N_("This post is already rejected."))
+    reason_relayed = _fixed(
+        N_("The reason is recorded and passed on to the officer who sent the recap.")
+    )
+    reason_kept = _fixed(N_("The reason is recorded."))
 
     # -- officers --------------------------------------------------------------------------
 
-    def new_post_question(self) -> str:
-        return self._(
+    new_post_question = _fixed(
+        N_(
             "📝 New post: reply to this message. The first line is the title, the lines "
             "below are the text."
         )
+    )
 
     def post_drafted(self, post_id: int) -> str:
         return self._("Draft #{post_id} is saved and sent to the admins.").format(post_id=post_id)
 
-    def download_failed(self) -> str:
-        return self._("the file could not be downloaded from Telegram; please send it again")
+    download_failed = _fixed(
+        N_("the file could not be downloaded from Telegram; please send it again")
+    )
 
     def recap_stored(self, recap_id: int, title: str) -> str:
         return self._("Recap #{recap_id} received: {title}").format(recap_id=recap_id, title=title)
@@ -428,8 +383,7 @@ class Texts:
             ]
         )
 
-    def role_usage(self) -> str:
-        return self._("Usage: /grant <user_id> admin|officer (or /revoke).")
+    role_usage = _fixed(N_("Usage: /grant <user_id> admin|officer (or /revoke)."))
 
     def role_changed(self, user_id: int, role: str, give: bool, changed: bool) -> str:
         if not changed:
@@ -438,11 +392,8 @@ class Texts:
             return self._("Granted {role} to {user_id}.").format(role=role, user_id=user_id)
         return self._("Revoked {role} from {user_id}.").format(role=role, user_id=user_id)
 
-    def nothing_changed(self) -> str:
-        return self._("Nothing changed.")
-
-    def no_pending(self) -> str:
-        return self._("No drafts are waiting for approval.")
+    nothing_changed = _fixed(N_("Nothing changed."))
+    no_pending = _fixed(N_("No drafts are waiting for approval."))
 
     def board_header(self, empty: int) -> str:
         return self.ngettext(
@@ -569,14 +520,9 @@ class Texts:
     def published_log(self, post_id: int) -> str:
         return self._("Post #{post_id} is published.").format(post_id=post_id)
 
-    def answer_retrying(self) -> str:
-        return self._("It will be sent at the next pass.")
-
-    def answer_confirmed(self) -> str:
-        return self._("Marked as published. Thank you.")
-
-    def answer_settled(self) -> str:
-        return self._("Already settled.")
+    answer_retrying = _fixed(N_("It will be sent at the next pass."))
+    answer_confirmed = _fixed(N_("Marked as published. Thank you."))
+    answer_settled = _fixed(N_("Already settled."))
 
     def settled(self, text_html: str, who: str, *, sent: bool) -> str:
         """The notice, once settled: its text stays, its buttons go, who settled it shows."""
@@ -653,15 +599,13 @@ class Texts:
 
     def miss_reason(self, reason: Reason, count: int) -> str:
         """``2 empty slots``: how many days were missed for this reason."""
-        if reason is Reason.EMPTY:
-            text = self.ngettext("{count} empty slot", "{count} empty slots", count)
-        elif reason is Reason.REJECTED:
-            text = self.ngettext("{count} rejected", "{count} rejected", count)
-        elif reason is Reason.FAILED:
-            text = self.ngettext("{count} failed", "{count} failed", count)
-        else:
-            text = self.ngettext("{count} paused", "{count} paused", count)
-        return text.format(count=count)
+        texts = {
+            Reason.EMPTY: self.ngettext("{count} empty slot", "{count} empty slots", count),
+            Reason.REJECTED: self.ngettext("{count} rejected", "{count} rejected", count),
+            Reason.FAILED: self.ngettext("{count} failed", "{count} failed", count),
+            Reason.PAUSED: self.ngettext("{count} paused", "{count} paused", count),
+        }
+        return texts[reason].format(count=count)
 
     def day(self, day: date) -> str:
         # Translators: a short Unicode date pattern (Babel/CLDR) for a day, e.g. "d MMM".

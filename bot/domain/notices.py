@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
+from typing import ClassVar, get_args
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,18 @@ class ChannelName:
     url: str | None = None
 
 
+class _Keyed:
+    """A notice whose ``key`` is its kind's ``key_format`` filled in with its fields."""
+
+    key_format: ClassVar[str]
+
+    @property
+    def key(self) -> str:
+        return self.key_format.format_map(vars(self))
+
+
 @dataclass(frozen=True)
-class CaughtUp:
+class CaughtUp(_Keyed):
     """A publication missed its slot while no worker ran and moved to the next free one."""
 
     post_id: int
@@ -30,43 +41,37 @@ class CaughtUp:
     missed: datetime
     moved_to: datetime
 
-    @property
-    def key(self) -> str:
-        return f"caught-up:{self.post_id}:{self.channel}:{self.missed:%Y%m%dT%H%M}"
+    key_format = "caught-up:{post_id}:{channel}:{missed:%Y%m%dT%H%M}"
 
 
 @dataclass(frozen=True)
-class _PublicationNotice:
+class _PublicationNotice(_Keyed):
+    """A publication that needs a person. The attempt count in its key makes a second
+    failure after a Retry a new cause."""
+
     publication_id: int
     post_id: int
     channel: str
     reason: str
     attempts: int
 
-    prefix = ""
-
-    @property
-    def key(self) -> str:
-        # The attempt count makes a second failure after a Retry a new cause.
-        return f"{self.prefix}:{self.publication_id}:{self.attempts}"
-
 
 @dataclass(frozen=True)
 class PublishFailed(_PublicationNotice):
     """A publication failed for good (refused, or out of attempts); it can be retried."""
 
-    prefix = "failed"
+    key_format = "failed:{publication_id}:{attempts}"
 
 
 @dataclass(frozen=True)
 class OutcomeUnknown(_PublicationNotice):
     """A publication may or may not have gone out; a person checks the channel and says."""
 
-    prefix = "unknown"
+    key_format = "unknown:{publication_id}:{attempts}"
 
 
 @dataclass(frozen=True)
-class ChannelHeld:
+class ChannelHeld(_Keyed):
     """A channel's credentials or permissions need a person; its posts wait, not fail."""
 
     channel: str
@@ -75,13 +80,11 @@ class ChannelHeld:
     since: datetime
     token_expired: bool
 
-    @property
-    def key(self) -> str:
-        return f"held:{self.channel}:{self.since:%Y%m%dT%H%M%S}"
+    key_format = "held:{channel}:{since:%Y%m%dT%H%M%S}"
 
 
 @dataclass(frozen=True)
-class CollectionHeld:
+class CollectionHeld(_Keyed):
     """Reading a channel's reactions and views back needs a person (a token, a right);
     its collection waits, publishing goes on."""
 
@@ -89,24 +92,20 @@ class CollectionHeld:
     reason: str
     since: datetime
 
-    @property
-    def key(self) -> str:
-        return f"collection-held:{self.channel}:{self.since:%Y%m%dT%H%M%S}"
+    key_format = "collection-held:{channel}:{since:%Y%m%dT%H%M%S}"
 
 
 @dataclass(frozen=True)
-class Published:
+class Published(_Keyed):
     """A post is out on all its channels: the officer whose recap it came from hears it."""
 
     post_id: int
 
-    @property
-    def key(self) -> str:
-        return f"published:{self.post_id}"
+    key_format = "published:{post_id}"
 
 
 @dataclass(frozen=True)
-class ApprovalRequested:
+class ApprovalRequested(_Keyed):
     """A draft waits for the admins (drafted, or back to pending): each admin of the moment
     gets it with its buttons; the officer who wrote it hears it waits, once an admin has it.
     ``round``: the how-many-th request for this post (an unapproved post is asked again)."""
@@ -114,13 +113,11 @@ class ApprovalRequested:
     post_id: int
     round: int
 
-    @property
-    def key(self) -> str:
-        return f"approval:{self.post_id}:{self.round}"
+    key_format = "approval:{post_id}:{round}"
 
 
 @dataclass(frozen=True)
-class Decided:
+class Decided(_Keyed):
     """The admins approved (for ``slot``) or rejected a post: the officer whose recap it came
     from hears it. ``round``: the how-many-th decision on this post (unapproved, it is
     decided again)."""
@@ -130,13 +127,11 @@ class Decided:
     slot: datetime | None
     round: int
 
-    @property
-    def key(self) -> str:
-        return f"decided:{self.post_id}:{self.round}"
+    key_format = "decided:{post_id}:{round}"
 
 
 @dataclass(frozen=True)
-class ReasonGiven:
+class ReasonGiven(_Keyed):
     """An admin said why a post was rejected: the officer whose post it was hears it."""
 
     post_id: int
@@ -144,9 +139,7 @@ class ReasonGiven:
     reason: str
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"reason:{self.post_id}:{self.at:%Y%m%dT%H%M%S%f}"
+    key_format = "reason:{post_id}:{at:%Y%m%dT%H%M%S%f}"
 
 
 @dataclass(frozen=True)
@@ -184,16 +177,14 @@ def slot_key(slot: tuple[datetime, str, str, str | None]) -> str:
 
 
 @dataclass(frozen=True)
-class WeekEnded:
+class WeekEnded(_Keyed):
     """A week (Monday ``start`` to Sunday, local) is over: the admins get its summary, as
     it stood at ``at`` (when it was found due)."""
 
     start: date
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"summary:{self.start.isoformat()}"
+    key_format = "summary:{start}"
 
 
 Notice = (
@@ -212,18 +203,7 @@ Notice = (
 
 #: Notices the admins hear about as alerts (rendered by :func:`bot.chat.alerts.render`).
 ADMIN_NOTICES = (CaughtUp, PublishFailed, OutcomeUnknown, ChannelHeld, CollectionHeld)
-_BY_NAME: dict[str, type[Notice]] = {
-    kind.__name__: kind
-    for kind in (
-        *ADMIN_NOTICES,
-        Published,
-        ApprovalRequested,
-        Decided,
-        ReasonGiven,
-        SlotsEmpty,
-        WeekEnded,
-    )
-}
+_BY_NAME: dict[str, type[Notice]] = {kind.__name__: kind for kind in get_args(Notice)}
 
 
 def _plain(value: object) -> object:

@@ -36,10 +36,7 @@ def translate_error(exc: TelegramError, where: str) -> PublishError:
     """Sort a python-telegram-bot error into retry later / needs an admin / permanent / unknown;
     ``where`` names the chat for people."""
     if isinstance(exc, RetryAfter):
-        with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        seconds = retry_after(exc)
         return RetryableError(
             f"{where}: rate limited, retry after {seconds:g}s", retry_after=seconds
         )
@@ -54,6 +51,16 @@ def translate_error(exc: TelegramError, where: str) -> PublishError:
         return RetryableError(f"{where}: could not reach Telegram: {exc.message}")
     # A timeout or a broken connection after sending, or a 5xx: it may have gone out.
     return UnknownOutcomeError(f"{where}: no answer from Telegram, the post may be out: {exc}")
+
+
+def retry_after(exc: TelegramError) -> float:
+    """How many seconds Telegram asked us to wait (0: it did not ask)."""
+    if not isinstance(exc, RetryAfter):
+        return 0.0
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def _not_sent(exc: TelegramError) -> bool:
