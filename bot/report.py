@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,14 +39,10 @@ from bot.domain.compliance import (
     pause_intervals,
     rotation_share,
 )
-from bot.domain.engagement import (
-    PostEngagement,
-    UnitEngagement,
-    total,
-    unit_totals,
-)
+from bot.domain.engagement import PostEngagement, UnitEngagement, total, unit_totals
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
+from bot.domain.slots import local_instant
 from bot.platforms.registry import publication_url
 from bot.storage import audit_rows, channel_rows, publication_rows, recap_rows
 
@@ -129,32 +125,13 @@ def build(
                 unit=unit,
                 known=known,
             )
-    facts = _read(session, config, start=start, end=end)
-    shared = _shared_channels(config)
-    rotation = _Rotation.read(session, config, shared, start=start, end=end, now=now)
-    results = []
-    for u in units:
-        if shared and not u.channels:
-            share = rotation.share(facts, u.id)
-            results.append(by_rotation(u.id, u.name, start=start, end=end, share=share))
-        else:
-            results.append(_judge(config, facts, u, start=start, end=end, now=now))
-    posts = query.posts_between(
-        session, config, since=_midnight(config, start), until=_midnight(config, end + timedelta(1))
-    )
-    organisation = (
-        _judge(
-            config,
-            facts,
-            _Unit(IMPLICIT_ID, IMPLICIT_NAME, shared),
-            start=start,
-            end=end,
-            now=now,
-            shared=True,
-        )
-        if shared and unit is None
-        else None
-    )
+    judge = _Judge.read(session, config, start=start, end=end, now=now)
+    shared = judge.shared
+    results = [judge.rotation(u) if shared and not u.channels else judge.cadence(u) for u in units]
+    organisation = None
+    if shared and unit is None:
+        organisation = judge.cadence(_Unit(IMPLICIT_ID, IMPLICIT_NAME, shared), shared=True)
+    posts = query.posts_on_days(session, config, start=start, end=end)
     return Report(
         start=start,
         end=end,
@@ -169,116 +146,90 @@ def build(
 
 
 @dataclass(frozen=True)
-class _Facts:
-    """What the period's units are judged on: outcomes and rejections, each with its post's
-    unit and audience; the channels' pauses."""
+class _Judge:
+    """What the period's lines are judged on, read once for all of them: outcomes and
+    rejections, each with its post's unit and audience; the channels' pauses; and for the
+    rotation, when each unit was last featured on the shared channels and its recaps waiting."""
 
+    config: Config
+    start: date
+    end: date
+    now: datetime
+    #: The organisation's own channels, which units without channels feed.
+    shared: frozenset[str]
     outcomes: list[tuple[str | None, Outcome]]
     rejections: list[tuple[str | None, str | None, Rejection]]
     pauses: list[Paused]
-
-
-def _read(session: Session, config: Config, *, start: date, end: date) -> _Facts:
-    # Margins: a weekly slot's whole ISO week and the day before count toward it.
-    since = _midnight(config, start - timedelta(days=8))
-    until = _midnight(config, end + timedelta(days=9))
-    outcomes = []
-    for owner, publication in publication_rows.outcomes_between(session, since=since, until=until):
-        assert publication.due_at is not None
-        outcome = Outcome(
-            publication.kind, publication.status, publication.due_at, publication.channel
-        )
-        outcomes.append((owner, outcome))
-    rejections = [
-        (owner, audience, Rejection(kind, at))
-        for owner, audience, kind, at in audit_rows.rejections_between(
-            session, since=since, until=until
-        )
-    ]
-    events = [
-        PauseEvent(entry.detail, entry.at, entry.action == "pause")
-        for entry in audit_rows.pause_log(session)
-        if entry.detail
-    ]
-    pauses = pause_intervals(events, paused_now=channel_rows.paused_since(session))
-    return _Facts(outcomes, rejections, pauses)
-
-
-def _judge(
-    config: Config,
-    facts: _Facts,
-    u: _Unit,
-    *,
-    start: date,
-    end: date,
-    now: datetime,
-    shared: bool = False,
-) -> UnitCompliance:
-    """By the cadence: a unit's posts wherever they went (every post for the implicit unit),
-    or with ``shared``, whatever went out on the organisation's channels."""
-    implicit = not config.units
-
-    def mine(owner: str | None, audience: str | None, channel: str | None) -> bool:
-        if shared:
-            return channel in u.channels if channel is not None else audience is None
-        return implicit or owner == u.id
-
-    history = UnitHistory(
-        id=u.id,
-        name=u.name,
-        cadence=config.cadence_for_unit(None if implicit or shared else u.id),
-        channels=u.channels,
-        outcomes=[o for owner, o in facts.outcomes if mine(owner, None, o.channel)],
-        rejections=[r for owner, to, r in facts.rejections if mine(owner, to, None)],
-        pauses=facts.pauses,
-    )
-    return compliance(history, start=start, end=end, now=now)
-
-
-@dataclass(frozen=True)
-class _Rotation:
-    """What the shares of the rotation are read from, once for every unit."""
-
-    config: Config
-    channels: frozenset[str]
-    start: date
-    end: date
-    today: date
     last: Mapping[str | None, datetime]
     waiting: Mapping[str | None, int]
 
     @classmethod
     def read(
-        cls,
-        session: Session,
-        config: Config,
-        channels: frozenset[str],
-        *,
-        start: date,
-        end: date,
-        now: datetime,
-    ) -> _Rotation:
-        if not channels:
-            last: Mapping[str | None, datetime] = {}
-            waiting: Mapping[str | None, int] = {}
-        else:
-            until = min(now, _midnight(config, end + timedelta(days=1)))
-            last = publication_rows.last_sent_per_unit(session, channels=channels, until=until)
+        cls, session: Session, config: Config, *, start: date, end: date, now: datetime
+    ) -> _Judge:
+        # Margins: a weekly slot's whole ISO week and the day before count toward it.
+        since = _midnight(config, start - timedelta(days=8))
+        until = _midnight(config, end + timedelta(days=9))
+        outcomes = [
+            (owner, Outcome(pub.kind, pub.status, pub.due_at, pub.channel))
+            for owner, pub in publication_rows.outcomes_between(session, since=since, until=until)
+            if pub.due_at is not None  # always (the query asks for slots): for the type
+        ]
+        rejections = [
+            (owner, audience, Rejection(kind, at))
+            for owner, audience, kind, at in audit_rows.rejections_between(
+                session, since=since, until=until
+            )
+        ]
+        events = [
+            PauseEvent(entry.detail, entry.at, entry.action == "pause")
+            for entry in audit_rows.pause_log(session)
+            if entry.detail
+        ]
+        pauses = pause_intervals(events, paused_now=channel_rows.paused_since(session))
+        shared = _shared_channels(config)
+        last: Mapping[str | None, datetime] = {}
+        waiting: Mapping[str | None, int] = {}
+        if shared:
+            last_until = min(now, _midnight(config, end + timedelta(days=1)))
+            last = publication_rows.last_sent_per_unit(session, channels=shared, until=last_until)
             waiting = recap_rows.waiting_per_unit(session, kind=PostKind.DAILY, audience=None)
-        today = now.astimezone(config.tz).date()
-        return cls(config, channels, start, end, today, last, waiting)
+        return cls(config, start, end, now, shared, outcomes, rejections, pauses, last, waiting)
 
-    def share(self, facts: _Facts, unit_id: str) -> RotationShare:
-        return rotation_share(
-            (o for owner, o in facts.outcomes if owner == unit_id),
-            channels=self.channels,
+    def cadence(self, u: _Unit, *, shared: bool = False) -> UnitCompliance:
+        """By the cadence: a unit's posts wherever they went (every post for the implicit
+        unit), or with ``shared``, whatever went out on the organisation's channels."""
+        implicit = not self.config.units
+
+        def mine(owner: str | None, audience: str | None, channel: str | None) -> bool:
+            if shared:
+                return channel in u.channels if channel is not None else audience is None
+            return implicit or owner == u.id
+
+        history = UnitHistory(
+            id=u.id,
+            name=u.name,
+            cadence=self.config.cadence_for_unit(None if implicit or shared else u.id),
+            channels=u.channels,
+            outcomes=[o for owner, o in self.outcomes if mine(owner, None, o.channel)],
+            rejections=[r for owner, to, r in self.rejections if mine(owner, to, None)],
+            pauses=self.pauses,
+        )
+        return compliance(history, start=self.start, end=self.end, now=self.now)
+
+    def rotation(self, u: _Unit) -> UnitCompliance:
+        """By its share of the rotation on the organisation's shared channels."""
+        share = rotation_share(
+            (o for owner, o in self.outcomes if owner == u.id),
+            channels=self.shared,
             tz=self.config.tz,
             start=self.start,
             end=self.end,
-            today=self.today,
-            last_featured=self.last.get(unit_id),
-            recaps_waiting=self.waiting.get(unit_id, 0),
+            today=self.now.astimezone(self.config.tz).date(),
+            last_featured=self.last.get(u.id),
+            recaps_waiting=self.waiting.get(u.id, 0),
         )
+        return by_rotation(u.id, u.name, start=self.start, end=self.end, share=share)
 
 
 def _linked(config: Config, posts: Sequence[PostEngagement]) -> tuple[PostEngagement, ...]:
@@ -331,7 +282,7 @@ def _units(config: Config) -> list[_Unit]:
 
 
 def _midnight(config: Config, day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=config.tz).astimezone(UTC)
+    return local_instant(day, time(), config.tz)
 
 
 def render(
@@ -350,32 +301,39 @@ def render(
 
 # -- JSON, CSV, table ------------------------------------------------------------------------
 
+#: What the cadence counts of a line, as JSON and CSV name it (the attribute's name).
+_COUNTS = (
+    "days_expected",
+    "days_published",
+    "weekly_expected",
+    "weekly_published",
+    "streak",
+    "longest_streak",
+)
+#: A unit's share of the rotation, as JSON and CSV name it.
+_SHARE = ("featured", "last_featured", "days_since_featured", "recaps_waiting")
+
+
+def _share_values(share: RotationShare | None) -> tuple[Any, ...]:
+    """The :data:`_SHARE` values; None each for a line judged by the cadence."""
+    if share is None:
+        return (None,) * len(_SHARE)
+    last = share.last_featured.isoformat() if share.last_featured is not None else None
+    return share.featured, last, share.days_since, share.recaps_waiting
+
 
 def unit_json(unit: UnitCompliance) -> dict[str, Any]:
-    share = unit.rotation
     return {
         "id": unit.id,
         "name": unit.name,
         "judged_by": unit.judged_by.value,
-        "days_expected": unit.days_expected,
-        "days_published": unit.days_published,
-        "weekly_expected": unit.weekly_expected,
-        "weekly_published": unit.weekly_published,
-        "streak": unit.streak,
-        "longest_streak": unit.longest_streak,
+        **{count: getattr(unit, count) for count in _COUNTS},
         "misses": [
             {"date": m.date.isoformat(), "kind": m.kind.value, "reason": m.reason.value}
             for m in unit.misses
         ],
-        "featured": share.featured if share else None,
-        "last_featured": _iso(share.last_featured) if share else None,
-        "days_since_featured": share.days_since if share else None,
-        "recaps_waiting": share.recaps_waiting if share else None,
+        **dict(zip(_SHARE, _share_values(unit.rotation), strict=True)),
     }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
 
 
 def as_json(report: Report) -> str:
@@ -393,60 +351,36 @@ def as_json(report: Report) -> str:
     )
 
 
-_REASONS = tuple(Reason)
 CSV_COLUMNS = (
     "id",
     "name",
     "from",
     "to",
-    "days_expected",
-    "days_published",
-    "weekly_expected",
-    "weekly_published",
-    "streak",
-    "longest_streak",
-    *(f"missed_{r.name.lower()}" for r in _REASONS),
+    *_COUNTS,
+    *(f"missed_{r.name.lower()}" for r in Reason),
     "judged_by",
-    "featured",
-    "last_featured",
-    "days_since_featured",
-    "recaps_waiting",
+    *_SHARE,
 )
 
 
 def as_csv(report: Report) -> str:
     """One row per unit, the organisation's shared channels first when they are judged (the
-    misses are counted by reason; JSON lists them)."""
+    misses are counted by reason; JSON lists them). What is not counted is left empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     lines = (report.organisation, *report.units) if report.organisation else report.units
     for u in lines:
-        share = u.rotation
         writer.writerow(
             [
                 u.id,
                 u.name,
                 report.start.isoformat(),
                 report.end.isoformat(),
-                u.days_expected,
-                u.days_published,
-                u.weekly_expected,
-                u.weekly_published,
-                u.streak,
-                u.longest_streak,
-                *(u.missed(r) for r in _REASONS),
+                *(getattr(u, count) for count in _COUNTS),
+                *(u.missed(r) for r in Reason),
                 u.judged_by.value,
-                *(
-                    (
-                        share.featured,
-                        _iso(share.last_featured),
-                        share.days_since,
-                        share.recaps_waiting,
-                    )
-                    if share
-                    else ("", "", "", "")
-                ),
+                *_share_values(u.rotation),  # the csv module writes None as ""
             ]
         )
     return out.getvalue()
@@ -456,25 +390,32 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
 
+def _tally(lines: Sequence[UnitCompliance], between: str) -> tuple[str, str, str]:
+    """Days published of expected, their share, weekly stories out of expected: summed over
+    ``lines``, each pair of counts written with ``between`` between them."""
+    published = sum(u.days_published for u in lines)
+    expected = sum(u.days_expected for u in lines)
+    weekly = sum(u.weekly_published for u in lines)
+    weeks = sum(u.weekly_expected for u in lines)
+    days = f"{published}{between}{expected}"
+    return days, _percent(published, expected), f"{weekly}{between}{weeks}"
+
+
+def _counts(u: UnitCompliance, between: str) -> list[str]:
+    """A line's cells as the cadence counts them, in the table's and the page's order: its
+    :func:`_tally`, streak, longest streak and misses by reason."""
+    misses = (str(u.missed(r)) for r in Reason)
+    return [*_tally([u], between), str(u.streak), str(u.longest_streak), *misses]
+
+
 def as_table(report: Report, language: str = i18n.SOURCE) -> str:
     """A summary line per unit (the organisation's shared channels first); units judged by
     the rotation in a table of their own; with one unit, every miss too. Words in
     ``language``; ids, dates and numbers as they are."""
-    _ = i18n.translations(language).gettext
-    rows = [
-        (
-            u.id,
-            _shorten(u.name, 28),
-            f"{u.days_published}/{u.days_expected}",
-            _percent(u.days_published, u.days_expected),
-            f"{u.weekly_published}/{u.weekly_expected}",
-            str(u.streak),
-            str(u.longest_streak),
-            *(str(u.missed(r)) for r in _REASONS),
-        )
-        for u in report.by_cadence
-    ]
-    header = [_(h) for h in (*_CADENCE_HEADER, *(_REASON_COLUMNS[r] for r in _REASONS))]
+    w = _Words(language, ZoneInfo(report.timezone))
+    _ = w.gettext
+    rows = [(u.id, _shorten(u.name, 28), *_counts(u, "/")) for u in report.by_cadence]
+    header = [_(h) for h in (*_CADENCE_HEADER, *(_REASON_COLUMNS[r] for r in Reason))]
     title = _("Cadence compliance {start} – {end} ({timezone})")
     lines = [title.format(start=report.start, end=report.end, timezone=report.timezone)]
     if rows:
@@ -485,7 +426,7 @@ def as_table(report: Report, language: str = i18n.SOURCE) -> str:
             _shorten(u.name, 28),
             str(u.rotation.featured),
             str(u.rotation.last_featured or _("never")),
-            "—" if u.rotation.days_since is None else str(u.rotation.days_since),
+            query.shown(u.rotation.days_since),
             str(u.rotation.recaps_waiting),
         )
         for u in report.by_rotation
@@ -498,7 +439,7 @@ def as_table(report: Report, language: str = i18n.SOURCE) -> str:
         lines += ["", _("Misses:")]
         lines += [
             f"  {_(i18n.WEEKDAYS[m.date.weekday()])} {m.date.strftime(_('%Y-%m-%d'))}"
-            f"  {_(_KIND_HEADS[m.kind]):<6}  {_(_REASON_HEADS[m.reason])}"
+            f"  {w.kind(m.kind):<6}  {w.reason(m.reason)}"
             for m in report.units[0].misses
         ]
     return "\n".join(lines)
@@ -521,15 +462,16 @@ _ROTATION_HEADER = (
     N_("days since"),
     N_("waiting"),
 )
-_REASON_COLUMNS = {**{r: r.value for r in Reason}, Reason.EMPTY: N_("empty")}
-#: A miss's reason and kind as the table says them (English: the values themselves).
-_REASON_HEADS = {
+#: A miss's reason and kind as the table and the page say them (English: the values).
+_REASON_NAMES = {
     Reason.PAUSED: N_("paused"),
     Reason.FAILED: N_("failed"),
     Reason.REJECTED: N_("rejected"),
     Reason.EMPTY: N_("empty slot"),
 }
-_KIND_HEADS = {PostKind.DAILY: N_("daily"), PostKind.WEEKLY: N_("weekly")}
+_KIND_NAMES = {PostKind.DAILY: N_("daily"), PostKind.WEEKLY: N_("weekly")}
+#: The table's column of a reason: its name, shorter for an empty slot.
+_REASON_COLUMNS = {**_REASON_NAMES, Reason.EMPTY: N_("empty")}
 
 
 def _columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -599,10 +541,6 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
     _ = w.gettext
     title = _("Cadence compliance {start} – {end}").format(start=report.start, end=report.end)
     judged = report.by_cadence
-    total_days = sum(u.days_expected for u in judged)
-    total_pub = sum(u.days_published for u in judged)
-    total_weeks = sum(u.weekly_expected for u in judged)
-    total_weekly = sum(u.weekly_published for u in judged)
     rows = "\n".join(
         _summary_row(u, report.engagement.get(u.id), w.name(report, u)) for u in judged
     )
@@ -623,17 +561,18 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
         _("Weekly stories"),
         _("Streak"),
         _("Longest"),
-        *(w.reason(r)[:1].upper() + w.reason(r)[1:] for r in _SUMMARY_REASONS),
+        *(w.reason(r)[:1].upper() + w.reason(r)[1:] for r in Reason),
         _("Reach"),
         _("Reactions"),
     ]
-    head_row = "".join(f"<th>{escape(h)}</th>" for h in heads)
     # Outside the f-string below: Babel's extractor does not look inside one.
     promise, summary, everyone = (
         _("One good news a day, one beautiful story a week"),
         _("Summary"),
         _("All"),
     )
+    days, percent, weekly = _tally(judged, " / ")
+    missed = [sum(u.missed(r) for u in judged) for r in Reason]
     return f"""<!DOCTYPE html>
 <html lang="{escape(language)}">
 <head>
@@ -651,16 +590,14 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
 <section class="summary">
 <h2>{escape(summary)}</h2>
 <table>
-<thead><tr>{head_row}</tr>
+<thead><tr>{_heads(heads)}</tr>
 </thead>
 <tbody>
 {rows}
 </tbody>
-<tfoot><tr><td>{escape(everyone)}</td><td></td><td>{total_pub} / {total_days}</td>
-<td>{_percent(total_pub, total_days)}</td><td>{total_weekly} / {total_weeks}</td>
-<td></td><td></td>{
-        "".join(f"<td>{sum(u.missed(r) for u in judged)}</td>" for r in _SUMMARY_REASONS)
-    }{_engagement_cells(report.engagement.values())}</tr></tfoot>
+<tfoot><tr>{_cells([escape(everyone), "", days])}
+{_cells([percent, weekly])}
+{_cells(["", "", *missed])}{_engagement_cells(report.engagement.values())}</tr></tfoot>
 </table>
 {_rotation_table(report, w)}
 </section>
@@ -674,31 +611,32 @@ def as_html(report: Report, *, generated: datetime | None = None, language: str 
 """
 
 
-_SUMMARY_REASONS = (Reason.PAUSED, Reason.FAILED, Reason.REJECTED, Reason.EMPTY)
+def _cells(values: Iterable[object]) -> str:
+    """Table cells holding ``values`` (HTML already: text is escaped first)."""
+    return "".join(f"<td>{value}</td>" for value in values)
 
 
-def _engagement_cells(units: Iterable[UnitEngagement]) -> str:
+def _heads(heads: Iterable[str]) -> str:
+    return "".join(f"<th>{escape(head)}</th>" for head in heads)
+
+
+def _engagement_cells(units: Iterable[UnitEngagement | None]) -> str:
     """Reach and reactions, summed; "—" when no platform gave the number."""
-    found = list(units)
-    return "".join(
-        f"<td>{'—' if value is None else value}</td>"
-        for value in (total(u.reach for u in found), total(u.reactions for u in found))
-    )
+    found = [u for u in units if u is not None]
+    reach, reactions = total(u.reach for u in found), total(u.reactions for u in found)
+    return _cells(query.shown(value) for value in (reach, reactions))
+
+
+def _row(cells: Sequence[object], engagement: UnitEngagement | None) -> str:
+    """A summary table's row: ``cells``, then the line's reach and reactions."""
+    return "<tr>" + _cells(cells) + _engagement_cells([engagement]) + "</tr>"
 
 
 def _summary_row(u: UnitCompliance, engagement: UnitEngagement | None, name: str) -> str:
     share = 100 * u.days_published / u.days_expected if u.days_expected else 0
-    return (
-        f"<tr><td>{escape(u.id)}</td><td>{escape(name)}</td>"
-        f'<td><span class="meter"><span style="width:{share:.0f}%"></span></span>'
-        f"{u.days_published} / {u.days_expected}</td>"
-        f"<td>{_percent(u.days_published, u.days_expected)}</td>"
-        f"<td>{u.weekly_published} / {u.weekly_expected}</td>"
-        f"<td>{u.streak}</td><td>{u.longest_streak}</td>"
-        + "".join(f"<td>{u.missed(r)}</td>" for r in _SUMMARY_REASONS)
-        + _engagement_cells([engagement] if engagement else [])
-        + "</tr>"
-    )
+    meter = f'<span class="meter"><span style="width:{share:.0f}%"></span></span>'
+    days, *counts = _counts(u, " / ")
+    return _row([escape(u.id), escape(name), meter + days, *counts], engagement)
 
 
 def _rotation_table(report: Report, w: _Words) -> str:
@@ -709,10 +647,7 @@ def _rotation_table(report: Report, w: _Words) -> str:
     heads = [_("Unit"), _("Name"), _("Featured"), _("Last featured"), _("Recaps waiting")]
     heads += [_("Reach"), _("Reactions")]
     rows = "\n".join(
-        f"<tr><td>{escape(u.id)}</td><td>{escape(u.name)}</td><td>{u.rotation.featured}</td>"
-        f"<td>{escape(w.last_featured(u.rotation))}</td><td>{u.rotation.recaps_waiting}</td>"
-        + _engagement_cells([e] if (e := report.engagement.get(u.id)) else [])
-        + "</tr>"
+        _rotation_row(u, u.rotation, report.engagement.get(u.id), w)
         for u in report.by_rotation
         if u.rotation is not None
     )
@@ -723,38 +658,43 @@ def _rotation_table(report: Report, w: _Words) -> str:
             "the organisation's channels, so each is judged by its turns, not by a cadence."
         ),
     )
-    head_row = "".join(f"<th>{escape(h)}</th>" for h in heads)
     return f"""<h2>{escape(title)}</h2>
 <p class="sub">{escape(explained)}</p>
 <table>
-<thead><tr>{head_row}</tr></thead>
+<thead><tr>{_heads(heads)}</tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>"""
 
 
-def _unit_card(report: Report, u: UnitCompliance, w: _Words) -> str:
-    _ = w.gettext
-    posts = _posts_list(report, u, w)
-    if u.rotation is not None:
-        return f"""<article class="unit">
-<h2>{escape(u.name)} <small>({escape(u.id)})</small></h2>
-<p class="facts">{escape(w.turns(u.rotation))}</p>
-{posts}
-</article>"""
-    facts = _(
-        "{published} of {expected} good-news days ({share}), {weekly} of {weeks} weekly "
-        "stories; streak {streak}, longest {longest}."
-    ).format(
-        published=u.days_published,
-        expected=u.days_expected,
-        share=_percent(u.days_published, u.days_expected),
-        weekly=u.weekly_published,
-        weeks=u.weekly_expected,
-        streak=u.streak,
-        longest=u.longest_streak,
+def _rotation_row(
+    u: UnitCompliance, share: RotationShare, engagement: UnitEngagement | None, w: _Words
+) -> str:
+    last = escape(w.last_featured(share))
+    return _row(
+        [escape(u.id), escape(u.name), share.featured, last, share.recaps_waiting], engagement
     )
+
+
+def _unit_card(report: Report, u: UnitCompliance, w: _Words) -> str:
+    """A line's card: how it did (with a chart of its days and weeks when the cadence
+    judges it), then what it published."""
+    name = w.name(report, u)
+    if u.rotation is not None:
+        facts, chart = w.turns(u.rotation), ""
+    else:
+        facts, chart = w.cadence_facts(u), _chart_block(u, w, name) + "\n"
+    return f"""<article class="unit">
+<h2>{escape(name)} <small>({escape(u.id)})</small></h2>
+<p class="facts">{escape(facts)}</p>
+{chart}{_posts_list(report, u, w)}
+</article>"""
+
+
+def _chart_block(u: UnitCompliance, w: _Words, name: str) -> str:
+    """The line's chart, its legend and its misses (runs merged)."""
+    _ = w.gettext
     misses = "".join(
         f"<li>{escape(w.when(run))} {escape(w.kind(run.kind))}: "
         f'<span class="reason">{escape(w.reason(run.reason))}</span>'
@@ -769,14 +709,9 @@ def _unit_card(report: Report, u: UnitCompliance, w: _Words) -> str:
         ("border:2px solid var(--miss);border-radius:50%", _("weekly story missed")),
     ]
     keys = "\n".join(f'<i style="{style}"></i>{escape(text)}' for style, text in legend)
-    return f"""<article class="unit">
-<h2>{escape(w.name(report, u))} <small>({escape(u.id)})</small></h2>
-<p class="facts">{escape(facts)}</p>
-{chart_svg(u, w, w.name(report, u))}
+    return f"""{chart_svg(u, w, name)}
 <p class="legend">{keys}</p>
-{f'<ul class="misses">{misses}</ul>' if misses else ""}
-{posts}
-</article>"""
+{f'<ul class="misses">{misses}</ul>' if misses else ""}"""
 
 
 def _posts_list(report: Report, u: UnitCompliance, w: _Words) -> str:
@@ -802,8 +737,8 @@ def _posts_list(report: Report, u: UnitCompliance, w: _Words) -> str:
 
 
 class _Words:
-    """The HTML page's words in one language (the chat's catalogs), instants in the
-    report's timezone."""
+    """The report's words in one language (the chat's catalogs), instants in the report's
+    timezone."""
 
     def __init__(self, language: str, tz: ZoneInfo) -> None:
         self.language = language
@@ -848,16 +783,24 @@ class _Words:
         return f"{featured}; {last}; {waiting}."
 
     def kind(self, kind: PostKind) -> str:
-        return self.gettext("daily") if kind is PostKind.DAILY else self.gettext("weekly")
+        return self.gettext(_KIND_NAMES[kind])
 
     def reason(self, reason: Reason) -> str:
-        names = {
-            Reason.PAUSED: self.gettext("paused"),
-            Reason.FAILED: self.gettext("failed"),
-            Reason.REJECTED: self.gettext("rejected"),
-            Reason.EMPTY: self.gettext("empty slot"),
-        }
-        return names[reason]
+        return self.gettext(_REASON_NAMES[reason])
+
+    def cadence_facts(self, u: UnitCompliance) -> str:
+        return self.gettext(
+            "{published} of {expected} good-news days ({share}), {weekly} of {weeks} weekly "
+            "stories; streak {streak}, longest {longest}."
+        ).format(
+            published=u.days_published,
+            expected=u.days_expected,
+            share=_percent(u.days_published, u.days_expected),
+            weekly=u.weekly_published,
+            weeks=u.weekly_expected,
+            streak=u.streak,
+            longest=u.longest_streak,
+        )
 
     def day(self, day: date) -> str:
         # Translators: a Unicode date pattern (Babel/CLDR) for a day in the report.
@@ -888,12 +831,6 @@ class MissRun:
     first: date
     last: date
     count: int
-
-    @property
-    def when(self) -> str:
-        if self.first == self.last:
-            return f"{self.first:%a %Y-%m-%d}"
-        return f"{self.first:%a %Y-%m-%d} – {self.last:%a %Y-%m-%d}"
 
 
 def miss_runs(u: UnitCompliance) -> list[MissRun]:

@@ -29,7 +29,7 @@ from telegram.error import TelegramError
 
 from bot.analytics.facebook import FacebookReader, PageReading, Values
 from bot.config import ChannelConfig, Config
-from bot.domain.engagement import COMMENTS, REACH, REACTIONS, SHARES, SUBSCRIBERS, VIEWS
+from bot.domain.engagement import METRICS, REACTIONS, SUBSCRIBERS
 from bot.domain.errors import NeedsAdminError, PublishError
 from bot.domain.notices import CollectionHeld
 from bot.platforms.facebook.client import make_graph
@@ -127,7 +127,7 @@ def _store(
     session: Session, publications: list[Publication], reading: PageReading, at: datetime
 ) -> int:
     """Record what was read; returns how many publications were measured."""
-    gone: Values = dict.fromkeys((REACTIONS, COMMENTS, SHARES, VIEWS, REACH))
+    gone: Values = dict.fromkeys(METRICS)
     found: dict[int, Values] = {}
     for publication in publications:
         assert publication.id is not None
@@ -158,8 +158,8 @@ def _snapshot_telegram(
     totals = metrics.reactions_of(session, channel=channel, message_ids=message_ids.values())
     found: dict[int, Values] = {
         publication_id: {
+            **dict.fromkeys(METRICS),
             REACTIONS: sum(totals.get(message_id, {}).values()),
-            **dict.fromkeys((COMMENTS, SHARES, VIEWS, REACH)),
         }
         for publication_id, message_id in message_ids.items()
     }

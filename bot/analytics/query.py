@@ -4,7 +4,7 @@ report, chat and the web dashboard alike."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -22,6 +22,7 @@ from bot.domain.engagement import (
 )
 from bot.domain.errors import ConfigError
 from bot.domain.posts import PublicationStatus
+from bot.domain.slots import local_instant
 from bot.storage import metrics, publication_rows
 from bot.storage.models import Post, Publication
 
@@ -46,6 +47,20 @@ def posts_between(
         _post(post, publications, _metrics(session, config, publications), followers)
         for post, publications in found
     ]
+
+
+def posts_on_days(
+    session: Session, config: Config, *, start: date, end: date, unit: str | None = None
+) -> list[PostEngagement]:
+    """Every post that went out from ``start`` to ``end`` (local days, both included)."""
+    since = local_instant(start, time(), config.tz)
+    until = local_instant(end + timedelta(days=1), time(), config.tz)
+    return posts_between(session, config, since=since, until=until, unit=unit)
+
+
+def shown(value: int | None) -> str:
+    """A number as people read it: "—" when no platform gives it (never a made-up 0)."""
+    return "—" if value is None else str(value)
 
 
 def subscribers(session: Session, config: Config) -> list[tuple[str, int | None]]:

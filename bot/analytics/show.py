@@ -7,8 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -42,11 +43,9 @@ def build(
     session: Session, config: Config, *, start: date, end: date, unit: str | None = None
 ) -> Stats:
     """What went out from ``start`` to ``end`` (local days, both included)."""
-    since = datetime.combine(start, time(0), tzinfo=config.tz).astimezone(UTC)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=config.tz).astimezone(UTC)
     if unit is not None and config.units:
         config.unit(unit)  # an unknown unit is an error, not an empty answer
-    posts = query.posts_between(session, config, since=since, until=until, unit=unit)
+    posts = query.posts_on_days(session, config, start=start, end=end, unit=unit)
     ranked = sorted(posts, key=lambda p: (-(p.reactions or 0), p.post_id))
     return Stats(
         start=start,
@@ -125,10 +124,6 @@ def as_csv(stats: Stats) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def _n(value: int | None) -> str:
-    return "—" if value is None else str(value)
-
-
 def as_table(stats: Stats, language: str = i18n.SOURCE) -> str:
     """The top posts, each unit's totals and each channel's subscribers; words in
     ``language``, numbers as they are."""
@@ -141,21 +136,23 @@ def as_table(stats: Stats, language: str = i18n.SOURCE) -> str:
     lines.append(f"{w['post']:>5}  {w['title']:<40} {metrics}")
     for p in stats.posts[:TABLE_POSTS]:
         title = p.title if len(p.title) <= 40 else p.title[:39] + "…"
-        lines.append(
-            f"{p.post_id:>5}  {title:<40} " + " ".join(f"{_n(p.sum(m)):>9}" for m in METRICS)
-        )
+        lines.append(f"{p.post_id:>5}  {title:<40} " + _figures(p.sum(m) for m in METRICS))
     if not stats.posts:
         lines.append(_("(nothing published in this period)"))
     lines += ["", f"{w['unit']:<20} {w['posts']:>5} {metrics}"]
     for u in stats.units:
         lines.append(
-            f"{u.unit or w['org']:<20} {u.posts:>5} "
-            + " ".join(f"{_n(getattr(u, m)):>9}" for m in METRICS)
+            f"{u.unit or w['org']:<20} {u.posts:>5} " + _figures(getattr(u, m) for m in METRICS)
         )
     lines += ["", f"{w['channel']:<20} {w['subscribers']:>11}"]
-    lines += [f"{name:<20} {_n(count):>11}" for name, count in stats.channels]
+    lines += [f"{name:<20} {query.shown(count):>11}" for name, count in stats.channels]
     lines += ["", _(TELEGRAM_VIEWS)]
     return "\n".join(lines)
+
+
+def _figures(values: Iterable[int | None]) -> str:
+    """The table's metric columns: numbers right-aligned, "—" where not available."""
+    return " ".join(f"{query.shown(value):>9}" for value in values)
 
 
 #: The metrics as the table's columns say them (English: the names themselves).

@@ -290,25 +290,25 @@ def compliance(unit: UnitHistory, *, start: date, end: date, now: datetime) -> U
     days: list[Day] = []
     weeks: list[WeeklySlot] = []
     misses: list[Miss] = []
+
+    def published(kind: PostKind, day: date, slots: Sequence[datetime]) -> bool:
+        """Whether the slots' post went out; when not, the miss is noted with its reason."""
+        if facts.published(kind, day):
+            return True
+        misses.append(Miss(day, kind, facts.reason(kind, day, slots, tz)))
+        return False
+
     for day in _dates(start, end):
         if day in cadence.skip:
             continue
         come = [s for at in cadence.daily_at if (s := local_instant(day, at, tz)) <= now]
         if come:
-            days.append(Day(day, facts.published(PostKind.DAILY, day)))
-            if not days[-1].published:
-                misses.append(
-                    Miss(day, PostKind.DAILY, facts.reason(PostKind.DAILY, day, come, tz))
-                )
+            days.append(Day(day, published(PostKind.DAILY, day, come)))
         if day.weekday() != cadence.weekly_day:
             continue
         slot = local_instant(day, cadence.weekly_at, tz)
         if slot <= now:
-            weeks.append(WeeklySlot(day, slot, facts.published(PostKind.WEEKLY, day)))
-            if not weeks[-1].published:
-                misses.append(
-                    Miss(day, PostKind.WEEKLY, facts.reason(PostKind.WEEKLY, day, [slot], tz))
-                )
+            weeks.append(WeeklySlot(day, slot, published(PostKind.WEEKLY, day, [slot])))
     streak, longest = _streaks([day.published for day in days])
     return UnitCompliance(
         id=unit.id,
@@ -335,17 +335,15 @@ class _Facts:
     @classmethod
     def of(cls, unit: UnitHistory) -> _Facts:
         tz = unit.cadence.timezone
+
+        def ended(statuses: frozenset[PublicationStatus]) -> frozenset[tuple[PostKind, date]]:
+            """(kind, local date of the slot) of the outcomes that ended in ``statuses``."""
+            found = (o for o in unit.outcomes if o.status in statuses)
+            return frozenset((o.kind, o.due_at.astimezone(tz).date()) for o in found)
+
         return cls(
-            sent=frozenset(
-                (o.kind, o.due_at.astimezone(tz).date())
-                for o in unit.outcomes
-                if o.status is PublicationStatus.SENT
-            ),
-            failed=frozenset(
-                (o.kind, o.due_at.astimezone(tz).date())
-                for o in unit.outcomes
-                if o.status in _FAILED
-            ),
+            sent=ended(frozenset({PublicationStatus.SENT})),
+            failed=ended(_FAILED),
             rejected=tuple(unit.rejections),
             pauses=tuple(p for p in unit.pauses if p.channel in unit.channels),
         )
