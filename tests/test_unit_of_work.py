@@ -78,7 +78,7 @@ def test_the_cli_opens_no_session_of_its_own() -> None:
 def test_the_web_dashboard_opens_no_session_of_its_own() -> None:
     """Every page and action reaches the database through the gateway, off the event loop."""
     modules = [f"bot.web.{m.name}" for m in pkgutil.iter_modules(bot.web.__path__)]
-    assert "bot.web.pages" in modules
+    assert "bot.web.app" in modules
     assert [name for module in modules for name in _scopes_in(module)] == []
 
 

@@ -24,6 +24,14 @@ def roles_of(session: Session, config: Config, user_id: int) -> set[str]:
     return roles
 
 
+def audiences(config: Config, user_id: int, admin: bool) -> set[str | None] | None:
+    """Whose posts a person sees on the dashboard: every one for an admin (None), else
+    their unit's (None in the set: the organisation's)."""
+    if admin:
+        return None
+    return {config.audience_of_officer(user_id)}
+
+
 def people_with(session: Session, config: Config, role: str) -> list[int]:
     """Everyone holding ``role`` (in config or granted), in a stable order."""
     telegram = config.settings.telegram

@@ -31,7 +31,7 @@ class Decision:
 
 
 def free_slots(
-    session: Session, config: Config, *, post: Post, now: datetime, count: int
+    session: Session, config: Config, *, post: Post | PostView, now: datetime, count: int
 ) -> list[datetime]:
     """The next ``count`` free slots of the post's kind on its first channel."""
     assert post.id is not None
@@ -235,6 +235,17 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
     malformed = N_("send the title on the first line and the text below it")
     rewrite(session, post, text=text, by=by, malformed=malformed)
     return PostView.of(post)
+
+
+def reject_with_reason(
+    session: Session, *, post_id: int, by: int | None, reason: str, now: datetime
+) -> Decision:
+    """Reject with the reason given at once (the dashboard asks both together, chat asks
+    for the reason afterwards): recorded with the decision, and the officer told it."""
+    decision = reject(session, post_id=post_id, by=by, now=now)
+    if decision.changed and reason.strip():
+        reject_reason(session, post_id=post_id, by=by, reason=reason.strip())
+    return decision
 
 
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:

@@ -14,7 +14,7 @@ from bot.domain.posts import PublicationStatus
 from bot.platforms.base import OutgoingPost, Photo
 from bot.platforms.registry import all_platforms, publication_url
 from bot.services.post_rules import as_draft
-from bot.services.views import PostView
+from bot.services.views import AuditView, PostView
 from bot.storage import audit_rows, post_rows, publication_rows
 from bot.storage.models import Post
 
@@ -32,18 +32,6 @@ class PublicationLine:
 
 
 @dataclass(frozen=True)
-class HistoryLine:
-    """One change from the audit log; ``actor`` None: the CLI or the bot itself."""
-
-    at: datetime
-    actor: int | None
-    action: str
-    before: str | None
-    after: str | None
-    detail: str | None
-
-
-@dataclass(frozen=True)
 class PostDetail:
     post: PostView
     #: The photos' files, relative to ``media_dir``, in order.
@@ -51,7 +39,7 @@ class PostDetail:
     #: The text per platform name ("telegram": the HTML, "facebook": the plain message).
     previews: dict[str, str]
     publications: tuple[PublicationLine, ...]
-    history: tuple[HistoryLine, ...]
+    history: tuple[AuditView, ...]
 
 
 def outgoing(session: Session, config: Config, post: Post) -> OutgoingPost:
@@ -80,8 +68,7 @@ def post_detail(session: Session, config: Config, *, post_id: int) -> PostDetail
         for p in publication_rows.publications(session, post_id=post_id)
     )
     history = tuple(
-        HistoryLine(e.at, e.actor, e.action, e.before, e.after, e.detail)
-        for e in audit_rows.audit_entries(session, post_id=post_id, actor=None)
+        AuditView.of(e) for e in audit_rows.audit_entries(session, post_id=post_id, actor=None)
     )
     return PostDetail(
         post=PostView.of(post),

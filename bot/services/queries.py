@@ -1,4 +1,4 @@
-"""Read-only views for the boards, /stats and /queue."""
+"""Read-only views for the boards, /stats, /queue and one post as it is now."""
 
 from __future__ import annotations
 
@@ -126,6 +126,11 @@ def _kept(session: Session, config: Config, start: datetime, now: datetime) -> f
             expected += 1
             kept += slot in sent
     return None if expected == 0 else 100.0 * kept / expected
+
+
+def post(session: Session, *, post_id: int) -> PostView:
+    """One post as it is now; a clear error when there is no such post."""
+    return PostView.of(post_rows.get_post(session, post_id=post_id))
 
 
 def queue(session: Session, *, include_all: bool) -> list[tuple[PostView, list[PublicationView]]]:

@@ -76,3 +76,16 @@ class RecapView(_View):
     #: The earlier recap this one tells the story of again (a near-duplicate), if any.
     duplicate_of: int | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditView(_View):
+    """One change from the audit log; ``actor`` None: the CLI or the bot itself."""
+
+    at: datetime
+    actor: int | None
+    action: str
+    post_id: int | None
+    before: str | None
+    after: str | None
+    detail: str | None

@@ -22,6 +22,10 @@ from sqlmodel import Session
 
 from bot.storage.db import unit
 
+#: Engine is named here too: code that only hands the process's engine on to a gateway
+#: (the web server) needs no SQLAlchemy import of its own.
+__all__ = ["Busy", "Engine", "Gateway", "gateway_for"]
+
 T = TypeVar("T")
 P = ParamSpec("P")
 

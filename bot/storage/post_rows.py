@@ -133,8 +133,11 @@ def oldest_reserve(session: Session, *, kind: PostKind, channel: str) -> Post | 
     return None
 
 
-def pending_posts(session: Session, *, kind: PostKind) -> list[Post]:
-    query = select(Post).where(Post.kind == kind, Post.status == PostStatus.PENDING)
+def pending_posts(session: Session, *, kind: PostKind | None = None) -> list[Post]:
+    """Drafts waiting for a decision (of ``kind``; None: any), oldest first."""
+    query = select(Post).where(Post.status == PostStatus.PENDING)
+    if kind is not None:
+        query = query.where(Post.kind == kind)
     return list(session.exec(query.order_by(col(Post.id))).all())
 
 

@@ -236,14 +236,18 @@ def recap_used_for(
     return session.exec(query).one() > 0
 
 
-def recaps_newest_first(session: Session) -> list[Recap]:
-    return list(session.exec(select(Recap).order_by(col(Recap.id).desc())).all())
+def recaps_newest_first(session: Session, *, limit: int | None = None) -> list[Recap]:
+    return list(session.exec(select(Recap).order_by(col(Recap.id).desc()).limit(limit)).all())
 
 
-def posts_from_recaps(session: Session) -> dict[int, list[Post]]:
-    """Every post drafted from a recap, by recap id, oldest first."""
+def posts_from_recaps(
+    session: Session, *, recap_ids: list[int] | None = None
+) -> dict[int, list[Post]]:
+    """Every post drafted from a recap (from these, if given), by recap id, oldest first."""
     result: dict[int, list[Post]] = {}
     query = select(Post).where(col(Post.recap_id).is_not(None)).order_by(col(Post.id))
+    if recap_ids is not None:
+        query = query.where(col(Post.recap_id).in_(recap_ids))
     for post in session.exec(query).all():
         assert post.recap_id is not None
         result.setdefault(post.recap_id, []).append(post)

@@ -12,18 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from telegram import Bot
 
 from bot.chat import alerts, approval
 from bot.config import Config
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.publishers import open_publishers
-from bot.services import changes, corrections, decisions, drafter, intake
+from bot.services import changes, corrections, decisions, drafter, intake, queries
 from bot.services.views import PostView, RecapView
-from bot.storage import post_rows
-from bot.storage.gateway import Gateway, gateway_for
+from bot.storage.gateway import Engine, Gateway, gateway_for
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ async def approve(desk: Desk, *, post_id: int, by: int, name: str, now: datetime
                 now=now,
                 votes=(votes.names, votes.needed, votes.uncounted),
             )
-        post = await desk.db.run(_view, post_id=post_id)
+        post = await desk.db.run(queries.post, post_id=post_id)
         return Outcome(post, changed=True, votes=(len(votes.names), votes.needed))
     return await _decided(desk, votes.decision, who=name)
 
@@ -84,17 +81,9 @@ async def reject(
     desk: Desk, *, post_id: int, by: int, name: str, reason: str, now: datetime
 ) -> Outcome:
     """Reject, with the reason chat asks for afterwards given at once (relayed likewise)."""
-
-    def decide(session: Session) -> tuple[decisions.Decision, int | None]:
-        decision = decisions.reject(session, post_id=post_id, by=by, now=now)
-        officer = None
-        if decision.changed and reason.strip():
-            officer = decisions.reject_reason(
-                session, post_id=post_id, by=by, reason=reason.strip()
-            )
-        return decision, officer
-
-    decision, _officer = await desk.db.run(decide)
+    decision = await desk.db.run(
+        decisions.reject_with_reason, post_id=post_id, by=by, reason=reason, now=now
+    )
     return await _decided(desk, decision, who=name)  # the reason, recorded with it, told
 
 
@@ -125,10 +114,6 @@ async def retract(
             desk.db, desk.config, publishers, post_id=post_id, reason=reason or None, by=by
         )
     return outcome.channels
-
-
-def _view(session: Session, *, post_id: int) -> PostView:
-    return PostView.of(post_rows.get_post(session, post_id=post_id))
 
 
 async def _decided(desk: Desk, decision: decisions.Decision, *, who: str) -> Outcome:
@@ -163,13 +148,9 @@ async def store_recap(
 
 async def draft(desk: Desk, *, recap_id: int, kind: PostKind, now: datetime) -> PostView:
     """Draft from one recap and send the approval request to every admin, as `draft` does."""
-
-    def make(session: Session) -> PostView:
-        return PostView.of(
-            drafter.draft(session, desk.config, kind=kind, recap_id=recap_id, now=now)
-        )
-
-    post = await desk.db.run(make)  # its approval request recorded with it
+    post = await desk.db.run(  # its approval request recorded with it
+        drafter.draft, desk.config, kind=kind, recap_id=recap_id, now=now
+    )
     if desk.bot is not None:
         await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
     return post

@@ -28,15 +28,19 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import i18n
+from bot import i18n, report
 from bot.chat.texts import Texts, texts_for
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
 from bot.health import check_health
+from bot.services import pages
+from bot.services.calendar import calendar
+from bot.services.post_rules import as_draft
 from bot.storage import logins
 from bot.web import actions as web_actions
-from bot.web import auth, pages
+from bot.web import auth
 from bot.web.cells import day_cells
+from bot.web.preview import preview
 
 COOKIE, LANG_COOKIE = "goodnews_session", "goodnews_lang"
 STATIC = Path(__file__).parent / "static"
@@ -282,30 +286,48 @@ async def calendar_page(request: Request, web: Web, viewer: Viewer) -> Response:
         anchor = web.clock().astimezone(web.desk.config.tz).date()
     unit = request.query_params.get("unit") or None
     now = web.clock()
-    data = await web.desk.db.run(
-        pages.calendar_data,
+    shown = await web.desk.db.run(
+        calendar,
         web.desk.config,
-        viewer.user_id,
+        user_id=viewer.user_id,
         admin=viewer.admin,
         view=view,
         anchor=anchor,
         unit=unit,
         now=now,
     )
-    return web.render(request, "calendar.html", viewer, **data)
+    units = web.desk.config.units if viewer.admin else []
+    return web.render(
+        request, "calendar.html", viewer, **vars(shown), units=units, unit=unit, now=now
+    )
 
 
 @page()
 async def post_page(
     request: Request, web: Web, viewer: Viewer, error: UserError | None = None, status: int = 200
 ) -> Response:
-    post_id = int(request.path_params["post_id"])
     config = web.desk.config
-    data = await web.desk.db.run(pages.post_data, config, post_id, web.clock())
-    if data is None or not pages.may_see(config, viewer.user_id, viewer.admin, data["post"]):
+    found = await web.desk.db.run(
+        pages.post_page,
+        config,
+        post_id=int(request.path_params["post_id"]),
+        user_id=viewer.user_id,
+        admin=viewer.admin,
+        now=web.clock(),
+    )
+    if found is None:  # no such post, or another unit's
         return web.render(request, "denied.html", viewer, status=404)
-    done = request.query_params.get("done")
-    return web.render(request, "post.html", viewer, status=status, error=error, done=done, **data)
+    return web.render(
+        request,
+        "post.html",
+        viewer,
+        status=status,
+        error=error,
+        done=request.query_params.get("done"),
+        preview=preview(found.post.id, as_draft(found.post), list(found.photos)),
+        quorum=config.settings.telegram.quorum,
+        **vars(found),
+    )
 
 
 @page()
@@ -313,8 +335,8 @@ async def post_photo(request: Request, web: Web, viewer: Viewer) -> Response:
     found = await web.desk.db.run(
         pages.photo_file,
         web.desk.config,
-        int(request.path_params["post_id"]),
-        int(request.path_params["position"]),
+        post_id=int(request.path_params["post_id"]),
+        number=int(request.path_params["position"]),
     )
     if found is None:
         return Response(status_code=404)
@@ -387,9 +409,13 @@ def _instant(value: str, now: datetime) -> datetime:
 async def recaps_page(
     request: Request, web: Web, viewer: Viewer, error: UserError | None = None, status: int = 200
 ) -> Response:
-    data = await web.desk.db.run(pages.recaps_data, web.desk.config, viewer.user_id, viewer.admin)
+    rows = await web.desk.db.run(
+        pages.recaps, web.desk.config, user_id=viewer.user_id, admin=viewer.admin
+    )
     done = request.query_params.get("done")
-    return web.render(request, "recaps.html", viewer, status=status, error=error, done=done, **data)
+    return web.render(
+        request, "recaps.html", viewer, status=status, error=error, done=done, rows=rows
+    )
 
 
 @page()
@@ -437,21 +463,19 @@ async def report_page(request: Request, web: Web, viewer: Viewer) -> Response:
             web.desk.config.audience_of_officer(viewer.user_id) if web.desk.config.units else None
         )
     try:
-        start = date.fromisoformat(query["from"]) if query.get("from") else None
-        end = date.fromisoformat(query["to"]) if query.get("to") else None
-        html = await web.desk.db.run(
-            pages.report_html,
+        start, end = report.period(
             web.desk.config,
-            start=start,
-            end=end,
-            unit=unit,
-            language=viewer.t.language,
+            start=date.fromisoformat(query["from"]) if query.get("from") else None,
+            end=date.fromisoformat(query["to"]) if query.get("to") else None,
             now=now,
+        )
+        built = await web.desk.db.run(
+            report.build, web.desk.config, start=start, end=end, now=now, unit=unit
         )
     except (UserError, ValueError) as exc:
         error = exc if isinstance(exc, UserError) else UserError(str(exc))
         return web.render(request, "denied.html", viewer, status=400, error=error)
-    return HTMLResponse(html)
+    return HTMLResponse(report.as_html(built, generated=now, language=viewer.t.language))
 
 
 @page(need="admin")
@@ -461,10 +485,10 @@ async def audit_page(request: Request, web: Web, viewer: Viewer) -> Response:
     user = query.get("user", "")
     action = query.get("action", "")
     entries = await web.desk.db.run(
-        pages.audit_data,
-        int(post) if post.isdigit() else None,
-        int(user) if user.lstrip("-").isdigit() else None,
-        action or None,
+        pages.audit_log,
+        post_id=int(post) if post.isdigit() else None,
+        actor=int(user) if user.lstrip("-").isdigit() else None,
+        action=action or None,
     )
     return web.render(
         request, "audit.html", viewer, entries=entries, post=post, user=user, action=action

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from bot.domain.posts import PostKind
-from bot.web.calendar import Day
+from bot.services.calendar import Day
 
 
 def day_cells(

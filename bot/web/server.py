@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
-from sqlalchemy.engine import Engine
 from telegram import Bot
 
 from bot.config import Config
 from bot.storage import db, logins
+from bot.storage.gateway import Engine
 from bot.web import auth
 from bot.web.actions import Desk
 from bot.web.app import Web, Webhook, create_app
