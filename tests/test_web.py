@@ -4,6 +4,7 @@ links, the pages, and decisions through the same actions as chat."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from bot.web import auth
 from bot.web.app import create_app
 from bot.web.server import login_link, make_web
 from tests.conftest import Cli
+from tests.factories import png
 
 TOKEN = "123456:TEST-token-for-the-login-vectors"
 ADMIN, OFFICER, STRANGER = 7001, 7002, 7003
@@ -413,3 +415,55 @@ def test_the_calendar_counts_only_slots_still_to_come_as_to_fill(client: TestCli
     assert past.text.count("đã bỏ trống") == 8 and "đã bỏ trống" not in later.text
     assert "0 khung giờ trống" in past.text
     assert "8 khung giờ trống" in later.text
+
+
+def test_another_units_photos_are_as_hidden_as_its_posts(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An officer who guesses another unit's photo address gets a 404, like its post page."""
+    (workdir / "config.toml").write_text(
+        f'media_dir = "media"\n[telegram]\nadmins = [{ADMIN}]\n'
+        + "".join(
+            f'[[channels]]\nname = "{n}"\ntype = "telegram"\nchat_id = "@{n}"\n'
+            for n in ("a1", "b1")
+        )
+        + f'[[units]]\nid = "a"\nname = "Đơn vị A"\nofficers = [{OFFICER}]\nchannels = ["a1"]\n'
+        + '[[units]]\nid = "b"\nname = "Đơn vị B"\nchannels = ["b1"]\n',
+        encoding="utf-8",
+    )
+    (workdir / "b.png").write_bytes(png(40, 40, 7))
+    cli = Cli({"TELEGRAM_BOT_TOKEN": ""})
+    cli("init")
+    cli("queue", "add", "--text", "Tin vui\nHiến máu cứu người.", "--unit", "b",
+        "--photo", str(workdir / "b.png"))  # fmt: skip
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("GOODNEWS_WEB_SECRET", raising=False)
+    config = config_module.load()
+    web = make_web(config, db.make_engine(config.database_url), bot=None)
+    with TestClient(create_app(web)) as client:
+        log_in(client, OFFICER)
+        assert client.get("/posts/1").status_code == 404
+        assert client.get("/posts/1/photos/1").status_code == 404
+        log_in(client, ADMIN)
+        photo = client.get("/posts/1/photos/1")
+        assert photo.status_code == 200 and photo.content == (workdir / "b.png").read_bytes()
+
+
+def test_the_audit_log_shows_its_latest_changes_when_it_is_long(
+    cli: Cli, client: TestClient
+) -> None:
+    """Past 5,000 entries the page still shows today's changes, newest first, and the CLI
+    its latest ones (oldest first): not the log's first pages."""
+    start = datetime.now(UTC) - timedelta(days=30)
+    with session_scope(db.make_engine(config_module.load().database_url)) as session:
+        session.add_all(
+            AuditEntry(at=start + timedelta(seconds=i), actor=ADMIN, action="edit",
+                       after=f"lần {i}")  # fmt: skip
+            for i in range(6000)
+        )
+    log_in(client, ADMIN)
+    page = client.get("/audit").text
+    assert page.index("lần 5999") < page.index("lần 5500") and "lần 5499" not in page
+    assert "lần 5999" in client.get("/audit", params={"action": "edit"}).text
+    shown = json.loads(cli("audit", "--json").stdout)
+    assert [e["after"] for e in shown[-2:]] == ["lần 5998", "lần 5999"]

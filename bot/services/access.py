@@ -6,7 +6,9 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError
+from bot.services.views import PostView
 from bot.storage import audit_rows, people_rows
+from bot.storage.models import Post
 
 ROLES = ("admin", "officer")
 
@@ -30,6 +32,12 @@ def audiences(config: Config, user_id: int, admin: bool) -> set[str | None] | No
     if admin:
         return None
     return {config.audience_of_officer(user_id)}
+
+
+def may_see(config: Config, user_id: int, admin: bool, post: PostView | Post) -> bool:
+    """Whether the person may see the post (and its photos) on the dashboard."""
+    seen = audiences(config, user_id, admin)
+    return seen is None or post.audience in seen or post.unit in seen
 
 
 def people_with(session: Session, config: Config, role: str) -> list[int]:

@@ -58,8 +58,7 @@ def post_page(
     except NotFoundError:
         return None
     post = detail.post
-    seen = access.audiences(config, user_id, admin)
-    if seen is not None and post.audience not in seen and post.unit not in seen:
+    if not access.may_see(config, user_id, admin, post):
         return None
     recap = recap_rows.get_recap(session, recap_id=post.recap_id) if post.recap_id else None
     pending = post.status is PostStatus.PENDING
@@ -82,9 +81,16 @@ def post_page(
 
 
 def photo_file(
-    session: Session, config: Config, *, post_id: int, number: int
+    session: Session, config: Config, *, post_id: int, number: int, user_id: int, admin: bool
 ) -> tuple[Path, str] | None:
-    """The post's ``number``th photo (from 1): its file and type, if the file is there."""
+    """The post's ``number``th photo (from 1): its file and type, if the file is there and
+    the person may see the post (another unit's photos are as hidden as its posts)."""
+    try:
+        post = post_rows.get_post(session, post_id=post_id)
+    except NotFoundError:
+        return None
+    if not access.may_see(config, user_id, admin, post):
+        return None
     photos = post_rows.post_photos(session, post_id=post_id)
     if not 0 < number <= len(photos):
         return None
@@ -120,7 +126,8 @@ def recaps(session: Session, config: Config, *, user_id: int, admin: bool) -> li
 def audit_log(
     session: Session, *, post_id: int | None, actor: int | None, action: str | None
 ) -> list[AuditView]:
-    """The changes that match, newest first: the last 500 of the log's first 5,000."""
-    entries = audit_rows.audit_entries(session, post_id=post_id, actor=actor, limit=5000)
-    matching = [e for e in entries if not action or e.action == action]
-    return [AuditView.of(e) for e in reversed(matching[-500:])]
+    """The latest 500 changes that match, newest first."""
+    entries = audit_rows.audit_entries(
+        session, post_id=post_id, actor=actor, action=action or None, limit=500
+    )
+    return [AuditView.of(e) for e in reversed(entries)]

@@ -40,14 +40,24 @@ def audit(
 
 
 def audit_entries(
-    session: Session, *, post_id: int | None, actor: int | None, limit: int = 1000
+    session: Session,
+    *,
+    post_id: int | None,
+    actor: int | None,
+    action: str | None = None,
+    limit: int = 1000,
 ) -> list[AuditEntry]:
+    """The newest ``limit`` entries that match, oldest first: a long log shows its latest
+    changes, never its first ones."""
     query = select(AuditEntry)
     if post_id is not None:
         query = query.where(AuditEntry.post_id == post_id)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
-    return list(session.exec(query.order_by(col(AuditEntry.id)).limit(limit)).all())
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    newest = session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all()
+    return list(reversed(newest))
 
 
 def author_of(session: Session, *, post_id: int) -> int | None:

@@ -8,6 +8,7 @@ before anything else: without it nothing changes (403).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Awaitable, Callable
@@ -337,6 +338,8 @@ async def post_photo(request: Request, web: Web, viewer: Viewer) -> Response:
         web.desk.config,
         post_id=int(request.path_params["post_id"]),
         number=int(request.path_params["position"]),
+        user_id=viewer.user_id,
+        admin=viewer.admin,
     )
     if found is None:
         return Response(status_code=404)
@@ -475,7 +478,9 @@ async def report_page(request: Request, web: Web, viewer: Viewer) -> Response:
     except (UserError, ValueError) as exc:
         error = exc if isinstance(exc, UserError) else UserError(str(exc))
         return web.render(request, "denied.html", viewer, status=400, error=error)
-    return HTMLResponse(report.as_html(built, generated=now, language=viewer.t.language))
+    # A year's report is a large page: laid out in a thread, as the database is read.
+    page = await asyncio.to_thread(report.as_html, built, generated=now, language=viewer.t.language)
+    return HTMLResponse(page)
 
 
 @page(need="admin")
