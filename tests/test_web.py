@@ -79,6 +79,21 @@ def log_in(client: TestClient, user_id: int) -> str:
     return found.group(1)
 
 
+def two_units(workdir: Path, *organisation: str) -> None:
+    """A config with units a (our officer's, channel a1) and b (channel b1), and the
+    organisation's own channels."""
+    (workdir / "config.toml").write_text(
+        f'media_dir = "media"\n[telegram]\nadmins = [{ADMIN}]\n'
+        + "".join(
+            f'[[channels]]\nname = "{n}"\ntype = "telegram"\nchat_id = "@{n}"\n'
+            for n in (*organisation, "a1", "b1")
+        )
+        + f'[[units]]\nid = "a"\nname = "Đơn vị A"\nofficers = [{OFFICER}]\nchannels = ["a1"]\n'
+        + '[[units]]\nid = "b"\nname = "Đơn vị B"\nchannels = ["b1"]\n',
+        encoding="utf-8",
+    )
+
+
 def test_the_widget_hash_is_telegrams_recipe() -> None:
     """A vector computed by hand: sorted key=value lines, keyed with SHA-256 of the token."""
     import hashlib
@@ -278,16 +293,7 @@ def test_the_preview_follows_telegrams_caption_and_album_rules() -> None:
 def test_an_officer_sees_their_units_channels_and_uploads_recaps_as_its_news(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (workdir / "config.toml").write_text(
-        f"[telegram]\nadmins = [{ADMIN}]\n"
-        + "".join(
-            f'[[channels]]\nname = "{n}"\ntype = "telegram"\nchat_id = "@{n}"\n'
-            for n in ("org", "a1", "b1")
-        )
-        + f'[[units]]\nid = "a"\nname = "Đơn vị A"\nofficers = [{OFFICER}]\nchannels = ["a1"]\n'
-        + '[[units]]\nid = "b"\nname = "Đơn vị B"\nchannels = ["b1"]\n',
-        encoding="utf-8",
-    )
+    two_units(workdir, "org")
     Cli({"TELEGRAM_BOT_TOKEN": ""})("init")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.delenv("GOODNEWS_WEB_SECRET", raising=False)
@@ -421,16 +427,7 @@ def test_another_units_photos_are_as_hidden_as_its_posts(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An officer who guesses another unit's photo address gets a 404, like its post page."""
-    (workdir / "config.toml").write_text(
-        f'media_dir = "media"\n[telegram]\nadmins = [{ADMIN}]\n'
-        + "".join(
-            f'[[channels]]\nname = "{n}"\ntype = "telegram"\nchat_id = "@{n}"\n'
-            for n in ("a1", "b1")
-        )
-        + f'[[units]]\nid = "a"\nname = "Đơn vị A"\nofficers = [{OFFICER}]\nchannels = ["a1"]\n'
-        + '[[units]]\nid = "b"\nname = "Đơn vị B"\nchannels = ["b1"]\n',
-        encoding="utf-8",
-    )
+    two_units(workdir)
     (workdir / "b.png").write_bytes(png(40, 40, 7))
     cli = Cli({"TELEGRAM_BOT_TOKEN": ""})
     cli("init")
@@ -457,8 +454,9 @@ def test_the_audit_log_shows_its_latest_changes_when_it_is_long(
     start = datetime.now(UTC) - timedelta(days=30)
     with session_scope(db.make_engine(config_module.load().database_url)) as session:
         session.add_all(
-            AuditEntry(at=start + timedelta(seconds=i), actor=ADMIN, action="edit",
-                       after=f"lần {i}")  # fmt: skip
+            AuditEntry(
+                at=start + timedelta(seconds=i), actor=ADMIN, action="edit", after=f"lần {i}"
+            )
             for i in range(6000)
         )
     log_in(client, ADMIN)
