@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
@@ -525,54 +525,33 @@ def _decide(state: State, post_id: int, *, approve: bool) -> None:
     else:
         say(tr("post {post_id} was already rejected", post_id=post_id))
     if decision.changed:
-        _tell_admins(state, post_id, "decided")
+        _tell_admins(state, post_id)
 
 
-#: How the admins' chat copies follow a change made here.
-AdminUpdate = Literal["decided", "edited", "resend"]
+def _tell_admins(state: State, post_id: int, *, asked: bool = False) -> None:
+    """Deliver what the change recorded (when there is a bot token): the admins' chat copies
+    brought in step, the officer's notice; ``asked``: the draft's request asked anew."""
+
+    async def go() -> None:
+        async with admin_bot(state.config) as (bot, _why_not):
+            if bot is not None:
+                await _ask_admins(bot, state, post_id, asked=asked)
+
+    asyncio.run(go())
 
 
-def _tell_admins(state: State, post_id: int, update: AdminUpdate) -> None:
-    """Bring the admins' chat copies of the post in step (when there is a bot token):
-    ``decided`` shows the decision without buttons, ``edited`` the new text (with the
-    buttons while it is pending), ``resend`` the draft with its buttons, sent anew."""
-    from bot.platforms.telegram.client import make_bot
-
-    if make_bot(state.config) is None:
-        return
-    try:
-        asyncio.run(_update_admins(state, post_id, update))
-    except UserError as exc:  # the change stands; only the chat copies are stale
-        why = cli_texts.error(exc)
-        say(tr("warning: the admins' approval messages were not updated: {error}", error=why))
-
-
-async def _update_admins(state: State, post_id: int, update: AdminUpdate) -> None:
-    from bot import courier
-    from bot.storage.gateway import gateway_for
-
-    config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
-    async with admin_bot(config) as (bot, _why_not):
-        if bot is None:
-            return
-        await courier.follow_change(
-            bot, db=db, config=config, post_id=post_id, update=update, now=now
-        )
-        if update == "resend":
-            await _ask_admins(bot, state, post_id, delivered=True)
-
-
-async def _ask_admins(bot: Bot, state: State, post_id: int, *, delivered: bool = False) -> None:
-    """Deliver the approval request recorded with the change (from the events outbox, as
-    the worker would); a warning when no admin has it."""
+async def _ask_admins(bot: Bot, state: State, post_id: int, *, asked: bool = True) -> None:
+    """Deliver what the events outbox holds, as the worker would; with the approval request
+    ``asked``, a warning when no admin has it."""
     from bot import courier
     from bot.services import access
     from bot.storage import post_rows
     from bot.storage.gateway import gateway_for
 
     config, db = state.config, gateway_for(state.engine)
-    if not delivered:
-        await courier.dispatch(bot, db=db, config=config)
+    await courier.dispatch(bot, db=db, config=config)
+    if not asked:
+        return
     if not await db.run(lambda session: access.people_with(session, config, "admin")):
         say(tr("warning: nobody to ask: no admins in telegram.admins or owners"))
     elif not await db.run(post_rows.approval_messages, post_id=post_id):
@@ -844,7 +823,7 @@ def unapprove(state: State, post_id: int) -> None:
     else:
         say(tr("post {post_id} was already pending", post_id=post_id))
     if decision.changed:
-        _tell_admins(state, post_id, "resend")
+        _tell_admins(state, post_id, asked=True)
 
 
 @cli.command()
@@ -978,7 +957,7 @@ def post_cancel(state: State, post_id: int) -> None:
     else:
         say(tr("post {post_id} was already cancelled", post_id=post_id))
     if decision.changed:
-        _tell_admins(state, post_id, "decided")
+        _tell_admins(state, post_id)
 
 
 @post_group.command("edit")
@@ -1027,7 +1006,7 @@ def post_edit(
             status=cli_texts.status(post.status.value),
         )
     )
-    _tell_admins(state, post_id, "edited")
+    _tell_admins(state, post_id)
 
 
 @post_group.command("retract")
@@ -1052,7 +1031,7 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
     from bot.services import corrections
     from bot.storage.gateway import gateway_for
 
-    config, db, now = state.config, gateway_for(state.engine), datetime.now(UTC)
+    config, db = state.config, gateway_for(state.engine)
 
     async def go() -> Any:
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
@@ -1065,9 +1044,7 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
                     db, config, publishers, post_id=post_id, reason=reason, by=None
                 )
             if bot is not None:  # the admins' copies of the draft read what is out now
-                await courier.follow_change(
-                    bot, db=db, config=config, post_id=post_id, update="published", now=now
-                )
+                await courier.dispatch(bot, db=db, config=config)
             return outcome
 
     outcome = asyncio.run(go())

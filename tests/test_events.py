@@ -21,6 +21,7 @@ from tests.fakes.telegram import JSON, FakeTelegram
 LAN, CHANNEL = 4102, -100410
 TEXT = "Tin tốt: {n} bạn trẻ dọn sạch bờ sông\nSáng nay {n} đoàn viên nhặt rác ven sông Tô Lịch."
 FAILED = "🚫 Bài #{n} chưa đăng được lên tg"
+SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
 
 
 def setup(tg: FakeTelegram, workdir: Path) -> tuple[Cli, dict[str, str]]:
@@ -141,8 +142,7 @@ def test_an_unapprove_killed_after_its_commit_asks_the_admins_once_after(workdir
 def test_a_draft_refused_for_now_reaches_the_admin_at_the_next_tick(workdir: Path) -> None:
     with FakeTelegram() as tg:
         cli, _env = setup(tg, workdir)
-        sample = Path(__file__).resolve().parents[1] / "bot" / "samples" / "recap-vi-hien-mau.txt"
-        cli("recap", "add", str(sample))
+        cli("recap", "add", str(SAMPLE))
         tg.fail_next("sendMessage", status=500, description="Internal Server Error")
         drafted = cli("draft")
         post_id = int(drafted.stdout.strip().splitlines()[-1])
@@ -152,3 +152,38 @@ def test_a_draft_refused_for_now_reaches_the_admin_at_the_next_tick(workdir: Pat
                    lambda: requests(tg, post_id), "the request's second try")  # fmt: skip
         cli("tick")
         assert len(requests(tg, post_id)) == 1
+
+
+def test_a_chat_approve_killed_after_its_commit_edits_the_copy_once_after(workdir: Path) -> None:
+    """The admin taps Approve; the decision is committed, then the worker is SIGKILLed while
+    Telegram holds the answer to the tap, before any copy was edited. The restarted worker
+    edits the admin's copy from the outbox, once."""
+    with FakeTelegram() as tg:
+        cli, env = setup(tg, workdir)
+        cli("recap", "add", str(SAMPLE))
+        cli("draft")
+        [request] = requests(tg, 1)
+        tg.delay_next("answerCallbackQuery", 60)
+        with running.worker(workdir, env, log="killed.log") as proc:
+            tg.wait_for_poller(timeout=20)
+            mark = tg.mark()
+            tg.push_callback(LAN, LAN, request["message_id"], "approve:1")
+            tg.wait_for_call("answerCallbackQuery", timeout=30, since=mark)
+            proc.kill()
+            proc.wait()
+        [post] = json.loads(cli("queue", "--json").stdout)
+        assert post["status"] == "scheduled"  # the decision was committed before the kill
+        assert tg.message(LAN, request["message_id"])["edits"] == []
+        mark = tg.mark()
+        with running.worker(workdir, env) as proc:
+            running.until(
+                lambda: tg.message(LAN, request["message_id"])["edits"],
+                "the copy edited",
+                proc=proc,
+            )
+            assert running.stop(proc) == 0
+        copy = tg.message(LAN, request["message_id"])
+        assert copy["plain_text"].startswith("✅ Đã duyệt bài #1 · người duyệt: Lan")
+        assert not copy.get("reply_markup")
+        assert len(copy["edits"]) == 1
+        assert len(tg.calls("editMessageText", since=mark)) == 1  # delivered once

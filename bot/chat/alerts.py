@@ -33,6 +33,7 @@ from bot.domain.notices import (
     Decided,
     Notice,
     OutcomeUnknown,
+    PostChanged,
     Published,
     PublishFailed,
     ReasonGiven,
@@ -208,9 +209,12 @@ async def _deliver(
     assert delivery.id is not None
     delivery_id, recipient = delivery.id, delivery.recipient
     t = (await texts_by_user(db, config, [recipient]))[recipient]
+    copy: int | None = None
     try:
         if isinstance(notice, ApprovalRequested) and delivery.subscriber == events.APPROVAL:
             copy = await _request(bot, db, config, notice, admin=recipient, t=t)
+        elif isinstance(notice, PostChanged):  # the admin's copy, edited in step
+            await approval.edit_copy(bot, db, config, notice, admin=recipient, t=t)
         else:
             message = await _compose(db, config, delivery, notice, t)
             if message == "wait":
@@ -219,7 +223,6 @@ async def _deliver(
                              next_at=next_at)  # fmt: skip
                 return
             await _send(bot, recipient, message)
-            copy = None
     except (*_FOR_GOOD, UserError) as exc:  # refused for good, or what it is about is gone
         log.warning("could not tell %s about %s: %s", recipient, notice.key, exc)
         await db.run(event_rows.settle, delivery_id=delivery_id, status="failed", error=str(exc))

@@ -1,17 +1,16 @@
-"""Approval requests: the message each admin gets for a draft, and its updates on a decision."""
+"""Approval requests: the message each admin gets for a draft, and its updates on a change."""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from bot.chat.draft_photos import show_photos
 from bot.chat.fit import fits, split_lines
@@ -20,13 +19,12 @@ from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
+from bot.domain.notices import PostChanged
 from bot.domain.posts import PostStatus
 from bot.services import channel_names, decisions, post_rules
 from bot.storage import post_rows, recap_rows
 from bot.storage.gateway import Gateway
 from bot.storage.models import ApprovalMessage, Post
-
-log = logging.getLogger(__name__)
 
 APPROVE, REJECT, RESCHEDULE, BACK, AT, EDIT = ("approve", "reject", "resched", "back", "at", "edit")
 #: Use the extractive draft instead of the language model's rewrite.
@@ -230,71 +228,42 @@ async def send_request(
     return message.message_id
 
 
-async def refresh_requests(
-    bot: Bot,
-    *,
-    db: Gateway,
-    config: Config,
-    post_id: int,
-    now: datetime,
-    votes: tuple[list[str], int, list[str]] | None = None,
+async def edit_copy(
+    bot: Bot, db: Gateway, config: Config, notice: PostChanged, *, admin: int, t: Texts
 ) -> None:
-    """Every admin's copy shows the post as it now reads (after an edit, or with the votes
-    so far: names and the number needed); the buttons stay, since it is still undecided."""
+    """Bring one admin's copy of the request in step with the post as it now stands: the
+    draft with its buttons while it waits (with the votes so far after a vote), else the
+    decision without buttons. Idempotent: a copy that already reads so is left as it is."""
+    post_id = notice.post_id
 
-    def read(session: Session) -> tuple[Post, datetime, list[ApprovalMessage]]:
+    def read(session: Session) -> tuple[Post, datetime, list[ApprovalMessage], str]:
         post = post_rows.get_post(session, post_id=post_id)
-        slot = decisions.proposed_slot(session, config, post=post, now=now)
-        return post, slot, post_rows.approval_messages(session, post_id=post_id)
+        slot = decisions.proposed_slot(session, config, post=post, now=datetime.now(UTC))
+        copies = post_rows.approval_messages(session, post_id=post_id)
+        votes = ""
+        if notice.votes:
+            names, uncounted = decisions.admins_votes(session, config, post_id=post_id)
+            votes = "\n" + t.votes_line(names, config.settings.telegram.quorum, uncounted)
+        return post, slot, [c for c in copies if c.chat_id == admin], votes
 
-    post, slot, copies = await db.run(read)
-
-    def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
-        footer = "\n" + t.votes_line(*votes) if votes is not None else ""
-        rewritten = post.extractive_body is not None
-        return request_text(t, config, post, slot, footer), keyboard(
-            t, post_id, rewritten=rewritten
-        )
-
-    await _edit_copies(bot, db, config, copies, render)
-
-
-async def update_requests(bot: Bot, *, db: Gateway, config: Config, post_id: int, who: str) -> None:
-    """Edit every admin's copy of the request to show the decision, without buttons."""
-
-    def read(session: Session) -> tuple[Post, list[ApprovalMessage]]:
-        post = post_rows.get_post(session, post_id=post_id)
-        return post, post_rows.approval_messages(session, post_id=post_id)
-
-    post, copies = await db.run(read)
-    await _edit_copies(bot, db, config, copies, lambda t: (decision_text(t, post, who), None))
-
-
-async def _edit_copies(
-    bot: Bot,
-    db: Gateway,
-    config: Config,
-    copies: list[ApprovalMessage],
-    render: Callable[[Texts], tuple[str, InlineKeyboardMarkup | None]],
-) -> None:
-    """Each copy in its reader's language. One failed copy (deleted chat, unchanged text)
-    never stops the others."""
-    readers = await texts_by_user(db, config, [c.chat_id for c in copies])
+    post, slot, copies, votes = await db.run(read)
+    if post.status is PostStatus.PENDING:
+        text = request_text(t, config, post, slot, votes)
+        markup = keyboard(t, post_id, rewritten=post.extractive_body is not None)
+    else:
+        text, markup = decision_text(t, post, notice.who), None
     for copy in copies:
-        text, markup = render(readers[copy.chat_id])
         try:
             await bot.edit_message_text(
                 text,
-                chat_id=copy.chat_id,
+                chat_id=admin,
                 message_id=copy.message_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
             )
-        except BadRequest as exc:
+        except BadRequest as exc:  # an unchanged copy is done; a deleted one, for good
             if "not modified" not in exc.message.lower():
-                log.warning("could not update approval message %s: %s", copy.message_id, exc)
-        except TelegramError as exc:
-            log.warning("could not update approval message %s: %s", copy.message_id, exc)
+                raise
 
 
 async def submitter_notice(db: Gateway, config: Config, *, post_id: int) -> tuple[int, str] | None:

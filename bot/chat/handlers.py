@@ -193,12 +193,11 @@ async def _answer_question(
         return
     if not allowed:
         return
+    # The admins' copies of the new text, or the reason to the officer: recorded with it.
+    await alerts.dispatch(context.bot, db=found.db, config=found.config)
     if what == "edit":
-        await _refresh(context, post_id)
         await message.reply_text(t.edited())
         return
-    if officer is not None:  # the reason was recorded for the officer with it
-        await alerts.dispatch(context.bot, db=found.db, config=found.config)
     await message.reply_text(t.reason_relayed() if officer is not None else t.reason_kept())
 
 
@@ -266,24 +265,12 @@ async def _use_extractive(
     """The admin prefers the extractive draft to the model's rewrite: every copy shows it."""
     found, by = services(context), tap.query.from_user.id
     try:
-        await found.db.run(post_rows.use_extractive, post_id=post_id, by=by)
+        await found.db.run(decisions.use_extractive, post_id=post_id, by=by)
     except UserError as exc:
         await tap.answer(t.error(exc)[:200], show_alert=True)
         return
     await tap.answer()
-    await _refresh(context, post_id)
-
-
-async def _refresh(context: ContextTypes.DEFAULT_TYPE, post_id: int) -> None:
-    """Every admin's copy of the request shows the post as it now reads."""
-    found = services(context)
-    await approval.refresh_requests(
-        context.bot,
-        db=found.db,
-        config=found.config,
-        post_id=post_id,
-        now=datetime.now(UTC),
-    )
+    await alerts.dispatch(context.bot, db=found.db, config=found.config)  # the copies
 
 
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -346,14 +333,7 @@ async def _decide_and_tell(
     if decision is None:  # short of the quorum: count the vote, show it to every admin
         assert votes is not None
         await tap.answer(t.vote_counted(len(votes.names), votes.needed))
-        await approval.refresh_requests(
-            context.bot,
-            db=found.db,
-            config=found.config,
-            post_id=callback.post_id,
-            now=now,
-            votes=(votes.names, votes.needed, votes.uncounted),
-        )
+        await alerts.dispatch(context.bot, db=found.db, config=found.config)
         return
     post = decision.post
     if post.status is PostStatus.SCHEDULED and post.slot is not None and post.id is not None:
@@ -410,22 +390,19 @@ def _decide(
     user: User,
     now: datetime,
 ) -> tuple[decisions.Decision | None, decisions.Votes | None]:
+    post_id, by, who = callback.post_id, user.id, user.full_name
     if callback.action == approval.AT:
         at = datetime.fromtimestamp(callback.at, UTC) if callback.at else now
-        return decisions.approve_at(
-            session, found.config, post_id=callback.post_id, by=user.id, at=at, now=now
-        ), None
+        decision = decisions.approve_at(
+            session, found.config, post_id=post_id, by=by, at=at, now=now, who=who
+        )
+        return decision, None
     if callback.action == approval.APPROVE:
         votes = decisions.vote_to_approve(
-            session,
-            found.config,
-            post_id=callback.post_id,
-            by=user.id,
-            name=user.full_name,
-            now=now,
+            session, found.config, post_id=post_id, by=by, name=who, now=now
         )
         return votes.decision, votes
-    return decisions.reject(session, post_id=callback.post_id, by=user.id, now=now), None
+    return decisions.reject(session, post_id=post_id, by=by, now=now, who=who), None
 
 
 def _answer(t: Texts, callback: approval.Callback, decision: decisions.Decision) -> str:
@@ -446,14 +423,7 @@ async def _announce(
     user: User,
 ) -> None:
     """Every admin's copy shows the decision; the officer hears it; a rejection asks why."""
-    await approval.update_requests(
-        context.bot,
-        db=found.db,
-        config=found.config,
-        post_id=callback.post_id,
-        who=user.full_name,
-    )
-    # The officer's notice was recorded with the decision: delivered now, from the outbox.
+    # Both were recorded with the decision: delivered now, from the outbox.
     await alerts.dispatch(context.bot, db=found.db, config=found.config)
     if callback.action == approval.REJECT:
         t = reader(context, user)

@@ -294,19 +294,14 @@ async def _act(
     texts: PostTexts,
     query_text: str | None = None,
 ) -> None:
-    """Cancel (C), unapprove (u), take down (R) or save a confirmed text (S), and bring
-    the admins' copies along."""
+    """Cancel (C), unapprove (u), take down (R) or save a confirmed text (S); the admins'
+    copies follow (and after unapprove the request asked anew), from the events outbox."""
     config, db, bot, now = found.config, found.db, context.bot, datetime.now(UTC)
-    user_id, name = user.id, user.full_name
+    user_id = user.id
     if action == "C":
-        decision = await db.run(changes.cancel, post_id=post_id, by=user_id, now=now)
-        if decision.changed:
-            await approval.update_requests(bot, db=db, config=config, post_id=post_id, who=name)
+        await db.run(changes.cancel, post_id=post_id, by=user_id, now=now)
     elif action == "u":
-        decision = await db.run(decisions.unapprove, post_id=post_id, now=now, by=user_id)
-        if decision.changed:
-            await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
-            await alerts.dispatch(bot, db=db, config=config)  # the request, asked anew
+        await db.run(decisions.unapprove, post_id=post_id, now=now, by=user_id)
     elif action == "S":
         assert query_text is not None
         text = _confirmed_text(query_text)
@@ -318,7 +313,7 @@ async def _act(
             )
         lines = [texts.outcome(post_id, channel) for channel in outcome.channels]
         await bot.send_message(user_id, "\n".join(lines)[:_TELEGRAM_LIMIT])
-        await approval.update_requests(bot, db=db, config=config, post_id=post_id, who=name)
+    await alerts.dispatch(bot, db=db, config=config)
 
 
 def _confirmed_text(shown: str) -> str:
@@ -379,7 +374,7 @@ async def _save_text(
     texts: PostTexts,
 ) -> None:
     """The confirmed text: corrected on every channel where the post went out, or saved
-    before it goes (the admins' copies follow)."""
+    before it goes (the admins' copies follow, from the events outbox: see :func:`_act`)."""
     config, db, bot, now = found.config, found.db, context.bot, datetime.now(UTC)
     status = (await db.run(post_detail, config, post_id=post_id)).post.status
     if status in WENT_OUT:
@@ -389,16 +384,15 @@ async def _save_text(
             )
         lines = [texts.corrected(post_id, channel) for channel in outcome.channels]
         await bot.send_message(user.id, "\n".join(lines)[:_TELEGRAM_LIMIT])
-        # The admins' copies of the draft read the corrected text too.
-        await approval.update_requests(
-            bot, db=db, config=config, post_id=post_id, who=user.full_name
-        )
         return
-    await db.run(changes.edit, config, post_id=post_id, by=user.id, text=text, photos=None, now=now)
-    if status is PostStatus.PENDING:
-        await approval.refresh_requests(bot, db=db, config=config, post_id=post_id, now=now)
-    else:
-        await approval.update_requests(
-            bot, db=db, config=config, post_id=post_id, who=user.full_name
-        )
+    await db.run(
+        changes.edit,
+        config,
+        post_id=post_id,
+        by=user.id,
+        text=text,
+        photos=None,
+        now=now,
+        who=user.full_name,
+    )
     await bot.send_message(user.id, texts.saved())

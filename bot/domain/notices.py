@@ -131,6 +131,21 @@ class Decided(_Keyed):
 
 
 @dataclass(frozen=True)
+class PostChanged(_Keyed):
+    """A post changed (decided, voted on, rewritten, withdrawn, corrected): each admin's copy
+    of its approval request shows it as it now stands. ``who``: the name a decision is shown
+    with; ``votes``: a vote short of the quorum, the votes so far shown under the draft.
+    ``round``: the how-many-th change of this post."""
+
+    post_id: int
+    round: int
+    who: str
+    votes: bool = False
+
+    key_format = "changed:{post_id}:{round}"
+
+
+@dataclass(frozen=True)
 class ReasonGiven(_Keyed):
     """An admin said why a post was rejected: the officer whose post it was hears it."""
 
@@ -196,6 +211,7 @@ Notice = (
     | Published
     | ApprovalRequested
     | Decided
+    | PostChanged
     | ReasonGiven
     | SlotsEmpty
     | WeekEnded

@@ -1,6 +1,6 @@
 """A person changes their mind before a post goes out: cancel it (its slots freed, nothing
-published) or rewrite it (text, photos), audited. The admins' chat copies are the caller's
-to refresh, once the change is committed."""
+published) or rewrite it (text, photos), audited; the admins' chat copies follow (from the
+events outbox, recorded with the change)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot import ingest
 from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError
 from bot.domain.posts import CHANGEABLE, IN_FLIGHT, PostStatus, PublicationStatus
+from bot.services import events
 from bot.services.decisions import Decision
 from bot.services.post_rules import refused, rewrite, store_photos
 from bot.services.views import PostView
@@ -54,6 +55,7 @@ def cancel(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     audit_rows.audit(
         session, actor=by, action="cancel", post_id=post_id, before=before, after="cancelled"
     )
+    events.copies_follow(session, post_id=post_id)
     return Decision(PostView.of(post), changed=True)
 
 
@@ -66,10 +68,12 @@ def edit(
     text: str,
     photos: Sequence[ingest.Image] | None,
     now: datetime,
+    who: str = events.CLI,
 ) -> PostView:
     """Rewrite a pending or scheduled post: first line the title, the rest the body;
     ``photos`` (checked by :func:`bot.ingest.read_photo`) replace its photos, None keeps
-    them. A scheduled post keeps its slots and goes out as it now reads."""
+    them. A scheduled post keeps its slots and goes out as it now reads (its copies show it
+    approved by ``who``)."""
     post = _changeable(session, post_id, N_("post {post_id} is {status}; it cannot be edited"))
     if photos is not None:
         post_rows.drop_post_photos(session, post_id=post_id)
@@ -84,4 +88,5 @@ def edit(
     )
     if photos is not None:  # the files are written once the text is known to fit
         store_photos(session, config, post_id=post_id, photos=photos)
+    events.copies_follow(session, post_id=post_id, who=who)
     return PostView.of(post)

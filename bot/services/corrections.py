@@ -18,6 +18,7 @@ from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
 from bot.platforms.base import OutgoingPost, Sent
 from bot.platforms.publishers import Publishers
 from bot.platforms.registry import publication_url
+from bot.services import events
 from bot.services.post_detail import outgoing
 from bot.services.post_rules import refused, rewrite
 from bot.services.views import PostView
@@ -81,6 +82,7 @@ def _prepare_correction(
     before = outgoing(session, config, post)
     malformed = N_("the post needs its title on the first line and its text below")
     rewrite(session, post, text=text, by=by, malformed=malformed, detail="after publication")
+    events.copies_follow(session, post_id=post_id)  # the admins' copies read it too
     return before, outgoing(session, config, post), targets
 
 
@@ -190,5 +192,7 @@ def _record(
     if retract and not any(p.status is PublicationStatus.SENT for p in pubs):
         post.status, post.updated_at = PostStatus.RETRACTED, datetime.now(UTC)
         session.add(post)
+    if retract:  # the admins' copies show what is out now
+        events.copies_follow(session, post_id=post_id)
     session.flush()
     return Outcome(PostView.of(post), tuple(d.outcome for d in outcomes))

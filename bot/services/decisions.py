@@ -93,9 +93,11 @@ def approve(
     by: int | None,
     now: datetime,
     wanted: datetime | None = None,
+    who: str = events.CLI,
 ) -> Decision:
     """Schedule a pending post on each of its channels, in the next free slot of its kind
-    there (or at its pinned instant). Approving twice is harmless."""
+    there (or at its pinned instant). Approving twice is harmless. ``who``: the name the
+    admins' copies show it approved by."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.SCHEDULED:
         return Decision(PostView.of(post), changed=False)
@@ -130,6 +132,7 @@ def approve(
             before="pending",
             after=f"scheduled {post.slot.isoformat() if post.slot else ''}",
         )
+        events.copies_follow(session, post_id=post_id, who=who)
         events.tell_decided(session, post_id=post_id, approved=True, slot=post.slot)
         return Decision(PostView.of(post), changed=True)
     raise InvalidStateError(
@@ -137,7 +140,9 @@ def approve(
     )
 
 
-def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> Decision:
+def reject(
+    session: Session, *, post_id: int, by: int | None, now: datetime, who: str = events.CLI
+) -> Decision:
     """Mark a post rejected; its slots are freed. Rejecting twice is harmless."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is PostStatus.REJECTED:
@@ -159,6 +164,7 @@ def reject(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
         after="rejected",
         at=now,  # the compliance report dates the rejection by it
     )
+    events.copies_follow(session, post_id=post_id, who=who)
     events.tell_decided(session, post_id=post_id, approved=False, slot=None)
     return Decision(PostView.of(post), changed=True)
 
@@ -192,11 +198,12 @@ def vote_to_approve(
                     post_id=post_id,
                     detail=f"{len(names)}/{needed}",
                 )
+            events.copies_follow(session, post_id=post_id, votes=True)
             return Votes(names, needed, None, uncounted)
-        decision = approve(session, config, post_id=post_id, by=by, now=now)
+        decision = approve(session, config, post_id=post_id, by=by, now=now, who=name)
         return Votes(names, needed, decision, uncounted)
     names, uncounted = admins_votes(session, config, post_id=post_id)
-    decision = approve(session, config, post_id=post_id, by=by, now=now)
+    decision = approve(session, config, post_id=post_id, by=by, now=now, who=name)
     return Votes(names, needed, decision, uncounted)
 
 
@@ -211,7 +218,14 @@ def admins_votes(session: Session, config: Config, *, post_id: int) -> tuple[lis
 
 
 def approve_at(
-    session: Session, config: Config, *, post_id: int, by: int, at: datetime, now: datetime
+    session: Session,
+    config: Config,
+    *,
+    post_id: int,
+    by: int,
+    at: datetime,
+    now: datetime,
+    who: str = events.CLI,
 ) -> Decision:
     """An admin picks the time: one of the free slots offered (the post takes it, or the
     next free one where a channel has it taken meanwhile), or now (pinned to this instant).
@@ -223,8 +237,8 @@ def approve_at(
         post.pinned_at = now
         session.add(post)
         session.flush()
-        return approve(session, config, post_id=post_id, by=by, now=now)
-    return approve(session, config, post_id=post_id, by=by, now=now, wanted=at)
+        return approve(session, config, post_id=post_id, by=by, now=now, who=who)
+    return approve(session, config, post_id=post_id, by=by, now=now, wanted=at, who=who)
 
 
 def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> PostView:
@@ -234,18 +248,31 @@ def edit_post(session: Session, *, post_id: int, by: int | None, text: str) -> P
         raise refused(post, N_("post {post_id} is {status}; it cannot be edited"))
     malformed = N_("send the title on the first line and the text below it")
     rewrite(session, post, text=text, by=by, malformed=malformed)
+    events.copies_follow(session, post_id=post_id)
     return PostView.of(post)
 
 
 def reject_with_reason(
-    session: Session, *, post_id: int, by: int | None, reason: str, now: datetime
+    session: Session,
+    *,
+    post_id: int,
+    by: int | None,
+    reason: str,
+    now: datetime,
+    who: str = events.CLI,
 ) -> Decision:
     """Reject with the reason given at once (the dashboard asks both together, chat asks
     for the reason afterwards): recorded with the decision, and the officer told it."""
-    decision = reject(session, post_id=post_id, by=by, now=now)
+    decision = reject(session, post_id=post_id, by=by, now=now, who=who)
     if decision.changed and reason.strip():
         reject_reason(session, post_id=post_id, by=by, reason=reason.strip())
     return decision
+
+
+def use_extractive(session: Session, *, post_id: int, by: int | None) -> None:
+    """A pending draft takes back its extractive body instead of the model's rewrite."""
+    post_rows.use_extractive(session, post_id=post_id, by=by)
+    events.copies_follow(session, post_id=post_id)
 
 
 def reject_reason(session: Session, *, post_id: int, by: int | None, reason: str) -> int | None:
@@ -278,5 +305,6 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
     audit_rows.audit(
         session, actor=by, action="unapprove", post_id=post_id, before="scheduled", after="pending"
     )
+    events.copies_follow(session, post_id=post_id)  # first: the copies kept get the buttons
     events.ask_admins(session, post_id=post_id)  # the admins get the draft again
     return Decision(PostView.of(post), changed=True)

@@ -4,7 +4,8 @@ the moment (the admins when the event is expanded, the officer whose recap a pos
 Subscribers: ``admins`` (the admins' alerts, the weekly summary, tomorrow's empty slots),
 ``approval`` (a draft with its buttons to each admin), ``submitter`` (the officer whose
 recap became the post: it waits, it was decided, it is out), ``officer`` (a named officer:
-a rejection's reason; tomorrow's empty slots of their unit)."""
+a rejection's reason; tomorrow's empty slots of their unit), ``copies`` (each admin holding
+a copy of a post's approval request: brought in step after a change)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.domain.notices import (
     ApprovalRequested,
     Decided,
     Notice,
+    PostChanged,
     Published,
     ReasonGiven,
     SlotsEmpty,
@@ -27,6 +29,9 @@ from bot.services import access
 from bot.storage import event_rows, post_rows, recap_rows
 
 ADMINS, APPROVAL, SUBMITTER, OFFICER = "admins", "approval", "submitter", "officer"
+COPIES = "copies"
+#: The name a change made from the command line is shown with on the admins' copies.
+CLI = "goodnews CLI"
 
 
 def expand(session: Session, config: Config, *, now: datetime) -> int:
@@ -49,6 +54,9 @@ def _recipients(session: Session, config: Config, notice: Notice) -> list[tuple[
         return [(SUBMITTER, o) for o in [submitter(session, post_id=notice.post_id)] if o]
     if isinstance(notice, ReasonGiven):
         return [(OFFICER, notice.officer)]
+    if isinstance(notice, PostChanged):  # the copies kept when the event is expanded
+        copies = post_rows.approval_messages(session, post_id=notice.post_id)
+        return [(COPIES, copy.chat_id) for copy in copies]
     assert isinstance(notice, SlotsEmpty)
     audiences = {audience for *_, audience in notice.slots}
     officers = [
@@ -79,3 +87,11 @@ def tell_decided(session: Session, *, post_id: int, approved: bool, slot: dateti
     (with the decision itself: told once, even if the process dies before the message)."""
     done = event_rows.count_keys(session, prefix=f"decided:{post_id}:")
     event_rows.record(session, notice=Decided(post_id, approved, slot, done + 1))
+
+
+def copies_follow(session: Session, *, post_id: int, who: str = CLI, votes: bool = False) -> None:
+    """Record that every admin's copy of the post's approval request must show the post as
+    it now stands (with the change: brought in step even if the process dies before the
+    edit). ``who`` decided it; ``votes``: a vote short of the quorum, shown under the draft."""
+    done = event_rows.count_keys(session, prefix=f"changed:{post_id}:")
+    event_rows.record(session, notice=PostChanged(post_id, done + 1, who, votes))

@@ -1,5 +1,6 @@
 """The dashboard's decisions, through the very functions chat uses, and the same follow-up:
-every admin's chat copy of the approval request is edited, the officer is told.
+what the decision recorded (every admin's chat copy of the approval request brought in step,
+the officer's notice) is delivered from the events outbox by chat's one dispatcher.
 
 Kept in this one module so the calls into ``bot.services`` and ``bot.chat`` stay together.
 The async decisions reach the database through the gateway, as chat does: one transaction
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from telegram import Bot
 
-from bot.chat import alerts, approval
+from bot.chat import alerts
 from bot.config import Config
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.publishers import open_publishers
@@ -25,8 +26,9 @@ from bot.storage.gateway import Engine, Gateway, gateway_for
 
 @dataclass(frozen=True)
 class Desk:
-    """What a decision needs besides the post: the database, the config, the bot to edit
-    the admins' copies (None: no token, chat is not updated) and the worker's hook."""
+    """What a decision needs besides the post: the database, the config, the bot to deliver
+    what it recorded (None: no token, the worker's dispatcher delivers it) and the worker's
+    hook."""
 
     engine: Engine
     config: Config
@@ -53,18 +55,10 @@ async def approve(desk: Desk, *, post_id: int, by: int, name: str, now: datetime
         decisions.vote_to_approve, desk.config, post_id=post_id, by=by, name=name, now=now
     )
     if votes.decision is None:
-        if desk.bot is not None:
-            await approval.refresh_requests(
-                desk.bot,
-                db=desk.db,
-                config=desk.config,
-                post_id=post_id,
-                now=now,
-                votes=(votes.names, votes.needed, votes.uncounted),
-            )
+        await _deliver(desk)  # the votes so far, on every admin's copy
         post = await desk.db.run(queries.post, post_id=post_id)
         return Outcome(post, changed=True, votes=(len(votes.names), votes.needed))
-    return await _decided(desk, votes.decision, who=name)
+    return await _decided(desk, votes.decision)
 
 
 async def approve_at(
@@ -72,9 +66,9 @@ async def approve_at(
 ) -> Outcome:
     """Reschedule: approve for one of the free slots offered (or now)."""
     decision = await desk.db.run(
-        decisions.approve_at, desk.config, post_id=post_id, by=by, at=at, now=now
+        decisions.approve_at, desk.config, post_id=post_id, by=by, at=at, now=now, who=name
     )
-    return await _decided(desk, decision, who=name)
+    return await _decided(desk, decision)
 
 
 async def reject(
@@ -82,26 +76,23 @@ async def reject(
 ) -> Outcome:
     """Reject, with the reason chat asks for afterwards given at once (relayed likewise)."""
     decision = await desk.db.run(
-        decisions.reject_with_reason, post_id=post_id, by=by, reason=reason, now=now
+        decisions.reject_with_reason, post_id=post_id, by=by, reason=reason, now=now, who=name
     )
-    return await _decided(desk, decision, who=name)  # the reason, recorded with it, told
+    return await _decided(desk, decision)  # the reason, recorded with it, told
 
 
-async def edit(desk: Desk, *, post_id: int, by: int, text: str, now: datetime) -> PostView:
+async def edit(desk: Desk, *, post_id: int, by: int, text: str) -> PostView:
     """New text for a pending draft; every admin's copy re-renders, buttons kept."""
 
     post = await desk.db.run(decisions.edit_post, post_id=post_id, by=by, text=text)
-    if desk.bot is not None:
-        await approval.refresh_requests(
-            desk.bot, db=desk.db, config=desk.config, post_id=post_id, now=now
-        )
+    await _deliver(desk)
     return post
 
 
-async def cancel(desk: Desk, *, post_id: int, by: int, name: str, now: datetime) -> Outcome:
+async def cancel(desk: Desk, *, post_id: int, by: int, now: datetime) -> Outcome:
     """Withdraw a pending or scheduled post, as ``goodnews post cancel`` does."""
     decision = await desk.db.run(changes.cancel, post_id=post_id, by=by, now=now)
-    return await _decided(desk, decision, who=name)
+    return await _decided(desk, decision)
 
 
 async def retract(
@@ -113,20 +104,25 @@ async def retract(
         outcome = await corrections.retract(
             desk.db, desk.config, publishers, post_id=post_id, reason=reason or None, by=by
         )
+    await _deliver(desk)
     return outcome.channels
 
 
-async def _decided(desk: Desk, decision: decisions.Decision, *, who: str) -> Outcome:
+async def _decided(desk: Desk, decision: decisions.Decision) -> Outcome:
     post = decision.post
     if post.status is PostStatus.SCHEDULED and post.slot is not None and desk.on_scheduled:
         desk.on_scheduled(post.id, post.slot)
-    if decision.changed and desk.bot is not None:
-        await approval.update_requests(
-            desk.bot, db=desk.db, config=desk.config, post_id=post.id, who=who
-        )
-        # The officer's notice (and a rejection's reason) were recorded with the decision.
-        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
+    if decision.changed:
+        await _deliver(desk)
     return Outcome(post, decision.changed)
+
+
+async def _deliver(desk: Desk) -> None:
+    """What the change recorded (the admins' chat copies brought in step, the officer's
+    notice, a rejection's reason), delivered now from the events outbox (without a bot, the
+    worker's dispatcher delivers it)."""
+    if desk.bot is not None:
+        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
 
 
 async def store_recap(
@@ -151,6 +147,5 @@ async def draft(desk: Desk, *, recap_id: int, kind: PostKind, now: datetime) -> 
     post = await desk.db.run(  # its approval request recorded with it
         drafter.draft, desk.config, kind=kind, recap_id=recap_id, now=now
     )
-    if desk.bot is not None:
-        await alerts.dispatch(desk.bot, db=desk.db, config=desk.config)
+    await _deliver(desk)
     return post

@@ -375,12 +375,10 @@ async def decide(request: Request, web: Web, viewer: Viewer) -> Response:
             )
         elif what == "edit":
             await web_actions.edit(
-                desk, post_id=post_id, by=viewer.user_id, text=_text(form, "text"), now=now
+                desk, post_id=post_id, by=viewer.user_id, text=_text(form, "text")
             )
         elif what == "cancel":
-            await web_actions.cancel(
-                desk, post_id=post_id, by=viewer.user_id, name=viewer.name, now=now
-            )
+            await web_actions.cancel(desk, post_id=post_id, by=viewer.user_id, now=now)
         elif what == "retract":
             outcomes = await web_actions.retract(
                 desk, post_id=post_id, by=viewer.user_id, reason=_text(form, "reason")
