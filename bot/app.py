@@ -153,6 +153,7 @@ class _Run:
     async def serve(self, publishers: Publishers) -> None:
         """The worker, the chat and the dashboard until ``stop``; then the pass in flight."""
         config, engine, application = self.config, self.engine, self.application
+        announce = self.announce
         bot = application.bot if application is not None else None
         db = gateway_for(engine)
 
@@ -183,22 +184,20 @@ class _Run:
         )
         notice = publishers.dry_run_notice(config)
         if notice:
-            self.announce(notice)
+            announce(notice)
         if application is None:
-            self.announce(
-                Text(N_("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only"))
-            )
+            announce(Text(N_("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")))
         await worker.start()
         server: HTTPServer | None = None
         try:
             if application is not None:
                 server = await self._chat(application, db, worker)
-            self.announce(Text(N_("goodnews is running; Ctrl-C stops it")))
+            announce(Text(N_("goodnews is running; Ctrl-C stops it")))
             if self.web is not None:
                 await self._serve_web(self.web, worker)
             await self.stop.wait()
         finally:
-            self.announce(Text(N_("stopping: finishing the publication in flight")))
+            announce(Text(N_("stopping: finishing the publication in flight")))
             if server is not None:
                 server.stop()
             if application is not None and application.updater is not None:

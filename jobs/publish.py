@@ -196,10 +196,7 @@ class _Sender:
             return None  # our lease ran out and another worker recovered it
         outcome = await self._call(publication, post)
         if isinstance(outcome.error, NeedsAdminError):
-            await self._hold(publication, outcome.error)
-            return Outcome(
-                post.id, publication.channel, PublicationStatus.SCHEDULED, outcome.detail
-            )
+            return await self._hold(publication, outcome.error)
         for pause in (*WRITE_RETRIES, None):
             try:
                 said, notices = await self.db.run(self._settle, outcome)
@@ -298,7 +295,7 @@ class _Sender:
         )
         return said
 
-    async def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
+    async def _hold(self, publication: Publication, error: NeedsAdminError) -> Outcome:
         """The channel needs a person: hold it; this publication waits as if never tried."""
         assert publication.id is not None
         publication_id, reason = publication.id, f"{error.label}: {error}"
@@ -318,6 +315,9 @@ class _Sender:
         self.report.notices.append(await self.db.run(hold))
         self.held.add(publication.channel)
         log.warning("channel %s held until a person acts: %s", channel.name, reason)
+        return Outcome(
+            publication.post_id, publication.channel, PublicationStatus.SCHEDULED, reason
+        )
 
     async def _call(self, publication: Publication, post: OutgoingPost) -> _Settled:
         """What the request did, to be written."""
