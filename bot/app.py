@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
@@ -30,7 +30,7 @@ from bot.domain.errors import N_, ConfigError, Text
 from bot.domain.notices import Notice
 from bot.platforms.publishers import Publishers, open_publishers
 from bot.services import access
-from bot.storage.gateway import gateway_for
+from bot.storage.gateway import Gateway, gateway_for
 from jobs.engagement import Collector
 from jobs.scheduler import Worker
 
@@ -69,6 +69,13 @@ class Webhook:
     port: int
     secret: str  # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; others get 403
 
+    async def tell(self, bot: Bot, allowed: list[str]) -> None:
+        """Tell Telegram where to post updates (``allowed``: which kinds)."""
+        try:
+            await bot.set_webhook(self.url, secret_token=self.secret, allowed_updates=allowed)
+        except TelegramError as exc:
+            raise ConfigError(f"--webhook: Telegram refused {self.url}: {exc}") from None
+
 
 @dataclass(frozen=True)
 class WebOptions:
@@ -104,7 +111,7 @@ async def run_worker(
         async with open_publishers(
             config, bot=application.bot if application is not None else None
         ) as publishers:
-            await _serve(config, engine, application, publishers, stop, announce, webhook, web)
+            await _Run(config, engine, application, stop, announce, webhook, web).serve(publishers)
     finally:
         if application is not None:
             await application.shutdown()
@@ -131,147 +138,137 @@ async def start_application(application: Application) -> None:  # type: ignore[t
         raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram (Unauthorized)") from None
 
 
-async def _serve(  # noqa: PLR0917 - a private step of run_worker, called once
-    config: Config,
-    engine: Engine,
-    application: Application | None,  # type: ignore[type-arg]
-    publishers: Publishers,
-    stop: asyncio.Event,
-    announce: Callable[[str], None],
-    webhook: Webhook | None,
-    web: WebOptions | None = None,
-) -> None:
-    bot = application.bot if application is not None else None
-    db = gateway_for(engine)
+@dataclass(frozen=True)
+class _Run:
+    """One run of the worker: what each of its steps reads."""
 
-    async def notify(notice: Notice) -> None:
-        await send_notice(bot, db=db, config=config, notice=notice)
+    config: Config
+    engine: Engine
+    application: Application | None  # type: ignore[type-arg]
+    stop: asyncio.Event
+    announce: Callable[[str], None]
+    webhook: Webhook | None
+    web: WebOptions | None
 
-    async def warn_empty(now: datetime) -> object:
-        return await warn_empty_slots(bot, db=db, config=config, now=now)
+    async def serve(self, publishers: Publishers) -> None:
+        """The worker, the chat and the dashboard until ``stop``; then the pass in flight."""
+        config, engine, application = self.config, self.engine, self.application
+        announce = self.announce
+        bot = application.bot if application is not None else None
+        db = gateway_for(engine)
 
-    async def summarise(now: datetime) -> object:
-        return await weekly_summary(bot, db=db, config=config, now=now)
+        async def notify(notice: Notice) -> None:
+            await send_notice(bot, db=db, config=config, notice=notice)
 
-    async def deliver() -> datetime | None:
-        assert bot is not None
-        return await dispatch(bot, db=db, config=config)
+        async def warn_empty(now: datetime) -> object:
+            return await warn_empty_slots(bot, db=db, config=config, now=now)
 
-    collector = Collector(engine, config, bot=bot, notify=notify)
-    await collector.start()
-    worker = Worker(
-        engine=engine,
-        config=config,
-        publishers=publishers,
-        notify=notify,
-        warn_empty=warn_empty,
-        summarise=summarise,
-        dispatch=deliver if bot is not None else None,  # without chat the events wait
-        collect=collector.run,
-    )
-    notice = publishers.dry_run_notice(config)
-    if notice:
-        announce(notice)
-    if application is None:
-        announce(Text(N_("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")))
-    await worker.start()
-    server: HTTPServer | None = None
-    try:
-        if application is not None:
-            register(application, ChatServices(config, engine, db, on_scheduled=worker.schedule))
-            admins = await db.run(lambda s: access.people_with(s, config, "admin"))
-            officers = await db.run(lambda s: access.people_with(s, config, "officer"))
-            await publish_command_menus(application, config, admins, officers)
-            await application.start()
-            assert application.updater is not None
-            # Reaction counts are not sent unless asked for (the channels' posts' reactions).
-            allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION_COUNT]
-            if webhook is not None and web is not None:
-                await _webhook_through_web(application, webhook, allowed)
-                announce(
-                    Text(
-                        N_("receiving updates at {url} (the dashboard's port {port})"),
-                        url=webhook.url,
-                        port=web.port,
-                    )
-                )
-            elif webhook is None:
-                await application.updater.start_polling(
-                    timeout=config.settings.telegram.poll_timeout,
-                    allowed_updates=allowed,
-                    error_callback=_polling_failed,
-                )
-            else:
-                server = await _start_webhook(application, webhook, allowed)
-                announce(
-                    Text(
-                        N_("receiving updates at {url} (port {port})"),
-                        url=webhook.url,
-                        port=webhook.port,
-                    )
-                )
-        announce(Text(N_("goodnews is running; Ctrl-C stops it")))
-        if web is not None:
-            await _serve_web(config, engine, application, worker, stop, announce, webhook, web)
-        await stop.wait()
-    finally:
-        announce(Text(N_("stopping: finishing the publication in flight")))
-        if server is not None:
-            server.stop()
-        if application is not None and application.updater is not None:
-            if application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-        await worker.stop()
+        async def summarise(now: datetime) -> object:
+            return await weekly_summary(bot, db=db, config=config, now=now)
 
+        async def deliver() -> datetime | None:
+            assert bot is not None
+            return await dispatch(bot, db=db, config=config)
 
-async def _webhook_through_web(
-    application: Application,  # type: ignore[type-arg]
-    webhook: Webhook,
-    allowed: list[str],
-) -> None:
-    """Tell Telegram where to post updates; the dashboard's server receives them."""
-    try:
-        await application.bot.set_webhook(
-            webhook.url, secret_token=webhook.secret, allowed_updates=allowed
+        collector = Collector(engine, config, bot=bot, notify=notify)
+        await collector.start()
+        worker = Worker(
+            engine=engine,
+            config=config,
+            publishers=publishers,
+            notify=notify,
+            warn_empty=warn_empty,
+            summarise=summarise,
+            dispatch=deliver if bot is not None else None,  # without chat the events wait
+            collect=collector.run,
         )
-    except TelegramError as exc:
-        raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+        notice = publishers.dry_run_notice(config)
+        if notice:
+            announce(notice)
+        if application is None:
+            announce(Text(N_("chat is off (no TELEGRAM_BOT_TOKEN, or --no-bot): publishing only")))
+        await worker.start()
+        server: HTTPServer | None = None
+        try:
+            if application is not None:
+                server = await self._chat(application, db, worker)
+            announce(Text(N_("goodnews is running; Ctrl-C stops it")))
+            if self.web is not None:
+                await self._serve_web(self.web, worker)
+            await self.stop.wait()
+        finally:
+            announce(Text(N_("stopping: finishing the publication in flight")))
+            if server is not None:
+                server.stop()
+            if application is not None and application.updater is not None:
+                if application.updater.running:
+                    await application.updater.stop()
+                if application.running:
+                    await application.stop()
+            await worker.stop()
 
+    async def _chat(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        db: Gateway,
+        worker: Worker,
+    ) -> HTTPServer | None:
+        """The chat handlers and command menus, then updates received: by long polling,
+        through the dashboard's server, or through our own webhook server (returned)."""
+        config, webhook = self.config, self.webhook
+        register(application, ChatServices(config, self.engine, db, on_scheduled=worker.schedule))
+        admins = await db.run(lambda s: access.people_with(s, config, "admin"))
+        officers = await db.run(lambda s: access.people_with(s, config, "officer"))
+        await publish_command_menus(application, config, admins, officers)
+        await application.start()
+        assert application.updater is not None
+        # Reaction counts are not sent unless asked for (the channels' posts' reactions).
+        allowed = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION_COUNT]
+        if webhook is None:
+            await application.updater.start_polling(
+                timeout=config.settings.telegram.poll_timeout,
+                allowed_updates=allowed,
+                error_callback=_polling_failed,
+            )
+            return None
+        if self.web is not None:
+            await webhook.tell(application.bot, allowed)
+            self.announce(
+                Text(
+                    N_("receiving updates at {url} (the dashboard's port {port})"),
+                    url=webhook.url,
+                    port=self.web.port,
+                )
+            )
+            return None
+        server = await _start_webhook(application, webhook, allowed)
+        self.announce(
+            Text(N_("receiving updates at {url} (port {port})"), url=webhook.url, port=webhook.port)
+        )
+        return server
 
-async def _serve_web(  # noqa: PLR0917 - a private step of _serve, called once
-    config: Config,
-    engine: Engine,
-    application: Application | None,  # type: ignore[type-arg]
-    worker: Worker,
-    stop: asyncio.Event,
-    announce: Callable[[str], None],
-    webhook: Webhook | None,
-    web: WebOptions,
-) -> None:
-    """The dashboard until ``stop``: decisions reach the worker's schedule and the bot."""
-    from bot.web.app import Webhook as WebHook
-    from bot.web.server import make_web, serve
+    async def _serve_web(self, web: WebOptions, worker: Worker) -> None:
+        """The dashboard until ``stop``: decisions reach the worker's schedule and the bot."""
+        from bot.web.app import Webhook as WebHook
+        from bot.web.server import make_web, serve
 
-    hook = None
-    if webhook is not None and application is not None:
-        app = application
+        hook, app = None, self.application
+        if self.webhook is not None and app is not None:
 
-        async def deliver(data: dict[str, Any]) -> None:
-            await app.update_queue.put(Update.de_json(data, app.bot))
+            async def deliver(data: dict[str, Any]) -> None:
+                await app.update_queue.put(Update.de_json(data, app.bot))
 
-        hook = WebHook(urlsplit(webhook.url).path or "/", webhook.secret, deliver)
-    dashboard = make_web(
-        config,
-        engine,
-        bot=application.bot if application is not None else None,
-        on_scheduled=worker.schedule,
-        webhook=hook,
-        secure=web.secure,
-    )
-    announce(Text(N_("dashboard at {url}"), url=f"http://{web.host}:{web.port}/"))
-    await serve(dashboard, host=web.host, port=web.port, stop=stop)
+            hook = WebHook(urlsplit(self.webhook.url).path or "/", self.webhook.secret, deliver)
+        dashboard = make_web(
+            self.config,
+            self.engine,
+            bot=app.bot if app is not None else None,
+            on_scheduled=worker.schedule,
+            webhook=hook,
+            secure=web.secure,
+        )
+        self.announce(Text(N_("dashboard at {url}"), url=f"http://{web.host}:{web.port}/"))
+        await serve(dashboard, host=web.host, port=web.port, stop=self.stop)
 
 
 async def run_web(
@@ -322,12 +319,10 @@ async def _start_webhook(
         port=webhook.port,
     )
     try:
-        await application.bot.set_webhook(
-            url=webhook.url, secret_token=webhook.secret, allowed_updates=allowed
-        )
-    except TelegramError as exc:
+        await webhook.tell(application.bot, allowed)
+    except ConfigError:
         server.stop()
-        raise ConfigError(f"--webhook: Telegram refused {webhook.url}: {exc}") from None
+        raise
     return server
 
 

@@ -75,6 +75,7 @@ async def broadcast_due(
         return report  # no bot token: followers are reached only through channels
     db = gateway_for(engine)
     report.created = await db.run(_open)
+    courier = _Courier(db, config, messenger, worker, report)
     posts: dict[int, OutgoingPost] = {}
     while limit is None or report.finished < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.finished)
@@ -94,15 +95,7 @@ async def broadcast_due(
         if not batch:
             return report
         for delivery in batch:
-            await _deliver(
-                db=db,
-                config=config,
-                messenger=messenger,
-                delivery=delivery,
-                post=posts[delivery.post_id],
-                report=report,
-                worker=worker,
-            )
+            await courier.deliver(delivery, posts[delivery.post_id])
     return report
 
 
@@ -113,46 +106,45 @@ def _open(session: Session) -> int:
     return follower_rows.open_broadcasts(session, published_since=now - FRESH_FOR)
 
 
-async def _deliver(
-    *,
-    db: Gateway,
-    config: Config,
-    messenger: DirectMessenger,
-    delivery: Delivery,
-    post: OutgoingPost,
-    report: BroadcastReport,
-    worker: str,
-) -> None:
-    assert delivery.id is not None
-    delivery_id = delivery.id
-    await messenger.pacer.reserve()  # the rate limit (and a 429's pause) before `sending`
-    lease_until = datetime.now(UTC) + config.lease
-    if not await db.run(
-        follower_rows.mark_delivery_sending,
-        delivery_id=delivery_id,
-        worker=worker,
-        lease_until=lease_until,
-    ):
-        return  # our lease ran out and the claim went back to the queue
-    status, error, retry_at = "sent", None, None
-    try:
-        await messenger.send(delivery.chat_id, post)
-    except PublishError as exc:
-        error = str(exc)[:500]
-        attempts = delivery.attempts + 1  # counted when it was marked sending
-        status = _status_after(exc, attempts, config.settings.worker.max_attempts)
-        if status == "pending":
-            retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
-    report.count(status)
+@dataclass(frozen=True)
+class _Courier:
+    """Sends claimed deliveries, one at a time, as ``worker``, counting how they end."""
 
-    def finish(session: Session) -> None:
-        follower_rows.finish_delivery(
-            session, delivery_id=delivery_id, status=status, error=error, retry_at=retry_at
+    db: Gateway
+    config: Config
+    messenger: DirectMessenger
+    worker: str
+    report: BroadcastReport
+
+    async def deliver(self, delivery: Delivery, post: OutgoingPost) -> None:
+        """Mark it sending, send it, write how it ended (nothing if the claim was lost)."""
+        assert delivery.id is not None
+        await self.messenger.pacer.reserve()  # the rate limit (and a 429's pause) before `sending`
+        lease_until = datetime.now(UTC) + self.config.lease
+        if not await self.db.run(
+            follower_rows.mark_delivery_sending,
+            delivery_id=delivery.id,
+            worker=self.worker,
+            lease_until=lease_until,
+        ):
+            return  # our lease ran out and the claim went back to the queue
+        status, error, retry_at = "sent", None, None
+        try:
+            await self.messenger.send(delivery.chat_id, post)
+        except PublishError as exc:
+            error = str(exc)[:500]
+            attempts = delivery.attempts + 1  # counted when it was marked sending
+            status = _status_after(exc, attempts, self.config.settings.worker.max_attempts)
+            if status == "pending":
+                retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
+        self.report.count(status)
+        await self.db.run(
+            follower_rows.finish_delivery,
+            delivery_id=delivery.id,
+            status=status,
+            error=error,
+            retry_at=retry_at,
         )
-        if status == "blocked":
-            follower_rows.unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
-
-    await db.run(finish)
 
 
 def _status_after(exc: PublishError, attempts: int, max_attempts: int) -> str:

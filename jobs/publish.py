@@ -44,9 +44,9 @@ from bot.domain.errors import (
 )
 from bot.domain.notices import ChannelHeld, Notice, OutcomeUnknown, Published, PublishFailed
 from bot.domain.posts import PostStatus, PublicationStatus
-from bot.platforms.publishers import OutgoingPost, Photo, Publishers, PublishResult
+from bot.platforms.publishers import OutgoingPost, Publishers, PublishResult
 from bot.services import queued
-from bot.services.post_rules import as_draft
+from bot.services.post_detail import outgoing
 from bot.storage import channel_rows, event_rows, post_rows, publication_rows
 from bot.storage.gateway import Gateway, gateway_for
 from bot.storage.models import Publication
@@ -68,14 +68,14 @@ class Outcome:
     status: PublicationStatus
     detail: str  # external id, or the error
 
+    def __str__(self) -> str:
+        """How the log says it."""
+        return f"post {self.post_id} → {self.channel}: {self.status.value} {self.detail}"
+
 
 @dataclass
 class PassReport:
-    at: datetime
     outcomes: list[Outcome] = field(default_factory=list)
-    recovered: int = 0
-    became_unknown: int = 0
-    filled: list[tuple[int, str]] = field(default_factory=list)  # (post id, channel) from reserve
     notices: list[Notice] = field(default_factory=list)
 
     @property
@@ -97,21 +97,17 @@ async def publish_due(
     future never steals a live worker's claim.
     """
     worker, db = worker or worker_name(), gateway_for(engine)
-    report = PassReport(at=at)
+    report = PassReport()
     sender = _Sender(db, config, publishers, worker, report)
     await sender.write_unrecorded()  # before the lease check calls them "stopped while sending"
-    report.recovered, unknown = await db.run(_recover)
-    report.became_unknown = len(unknown)
+    unknown, notices = await db.run(_recover)
+    report.notices.extend(notices)
     for publication in unknown:  # a person must check these: say so, like any other outcome
-        notice = _notice_for(publication)
-        assert notice is not None
-        report.notices.append(notice)
         detail = publication.error or "outcome unknown"
-        log.warning("post %s → %s: unknown %s", publication.post_id, publication.channel, detail)
-        report.outcomes.append(
-            Outcome(publication.post_id, publication.channel, PublicationStatus.UNKNOWN, detail)
-        )
-    report.filled = await db.run(lambda s: queued.fill_from_reserve(s, config, now=at))
+        said = Outcome(publication.post_id, publication.channel, publication.status, detail)
+        log.warning("%s", said)
+        report.outcomes.append(said)
+    await db.run(queued.fill_from_reserve, config, now=at)  # slots that would go empty
     while True:
 
         def claim(session: Session) -> tuple[list[Publication], dict[int, OutgoingPost]]:
@@ -126,7 +122,10 @@ async def publish_due(
                 skip_channels=channel_rows.paused_channels(session)
                 | set(channel_rows.held_channels(session)),
             )
-            return batch, {p.post_id: _outgoing(session, config, p.post_id) for p in batch}
+            return batch, {
+                p.post_id: outgoing(session, config, post_rows.get_post(session, post_id=p.post_id))
+                for p in batch
+            }
 
         batch, posts = await db.run(claim)
         if not batch:
@@ -137,46 +136,38 @@ async def publish_due(
                 report.outcomes.append(outcome)
 
 
-def _recover(session: Session) -> tuple[int, list[Publication]]:
-    """Expired claims: never started → scheduled again; started → unknown (and its post's
-    status follows)."""
-    recovered, unknown = publication_rows.recover_expired(session, now=datetime.now(UTC))
+def _recover(session: Session) -> tuple[list[Publication], list[Notice]]:
+    """Expired claims: never started → scheduled again; started → unknown (its post's
+    status follows, and a person hears it)."""
+    _, unknown = publication_rows.recover_expired(session, now=datetime.now(UTC))
+    notices: list[Notice] = []
     for publication in unknown:
         post_rows.refresh_post(session, post_id=publication.post_id)
-        notice = _notice_for(publication)
-        assert notice is not None
-        event_rows.record(session, notice=notice)
-    return recovered, unknown
+        notices += _told(session, publication)
+    return unknown, notices
 
 
-def _outgoing(session: Session, config: Config, post_id: int) -> OutgoingPost:
-    """The post as publishers take it: its draft and its photos' files in ``media_dir``."""
-    photos = tuple(
-        Photo(path=config.media_dir / photo.path, mime=photo.mime)
-        for photo in post_rows.post_photos(session, post_id=post_id)
-    )
-    draft = as_draft(post_rows.get_post(session, post_id=post_id))
-    return OutgoingPost(id=post_id, draft=draft, photos=photos)
-
-
-def _notice_for(publication: Publication) -> PublishFailed | OutcomeUnknown | None:
+def _told(session: Session, publication: Publication) -> list[Notice]:
     """What a person must hear about a publication that ended failed or unknown (its error
-    says why); None for any other state."""
+    says why), recorded in the outbox: a person settles it, told once. Nothing for any other
+    state."""
     kinds: dict[PublicationStatus, type[PublishFailed | OutcomeUnknown]] = {
         PublicationStatus.FAILED: PublishFailed,
         PublicationStatus.UNKNOWN: OutcomeUnknown,
     }
     kind = kinds.get(publication.status)
     if kind is None:
-        return None
+        return []
     assert publication.id is not None
-    return kind(
+    notice = kind(
         publication.id,
         publication.post_id,
         publication.channel,
         publication.error or "",
         publication.attempts,
     )
+    event_rows.record(session, notice=notice)
+    return [notice]
 
 
 @dataclass
@@ -192,48 +183,42 @@ class _Sender:
         """Mark sending, call the publisher, record the outcome; None if the claim was lost
         or its channel is held."""
         assert publication.id is not None
-        publication_id = publication.id
         if publication.channel in self.held:  # held during this pass: do not even try
-            await self.db.run(lambda s: publication_rows.unclaim(s, publication_id=publication_id))
+            await self.db.run(publication_rows.unclaim, publication_id=publication.id)
             return None
         repeated = await self._repeated(publication)
         if repeated is not None:
             return repeated
         await self.publishers.ready(publication.channel)  # rate limit first, then `sending`
         if not await self.db.run(
-            lambda s: publication_rows.mark_sending(
-                s, publication_id=publication_id, worker=self.worker
-            )
+            publication_rows.mark_sending, publication_id=publication.id, worker=self.worker
         ):
             return None  # our lease ran out and another worker recovered it
-        status, detail, sent, retry_after, error = await self._call(publication.channel, post)
-        if isinstance(error, NeedsAdminError):
-            await self._hold(publication, error)
-            return Outcome(post.id, publication.channel, PublicationStatus.SCHEDULED, detail)
-        outcome = _Settled(publication, post.id, status, detail, sent, retry_after, error)
+        outcome = await self._call(publication, post)
+        if isinstance(outcome.error, NeedsAdminError):
+            return await self._hold(publication, outcome.error)
         for pause in (*WRITE_RETRIES, None):
             try:
-                status, detail, notices = await self.db.run(self._settle, outcome)
+                said, notices = await self.db.run(self._settle, outcome)
                 break
             except SQLAlchemyError as exc:  # the send happened: say what, not "worker stopped"
                 if pause is None:
                     return self._unrecorded(outcome, exc)
                 await asyncio.sleep(pause)  # a dropped connection, a locked file: try again
         self.report.notices.extend(notices)
-        log.info("post %s → %s: %s %s", post.id, publication.channel, status.value, detail)
-        return Outcome(post.id, publication.channel, status, detail)
+        log.info("%s", said)
+        return said
 
     async def _repeated(self, publication: Publication) -> Outcome | None:
         """A post whose text went out on the channel in the last 30 days is held for a person:
         it ends failed, with the reason, and the admins hear it and may send it anyway (a
         publication sent again by a person, ``finished_at`` set, is not held)."""
-        assert publication.id is not None
         if publication.finished_at is not None:
             return None
-        publication_id, channel = publication.id, publication.channel
+        channel = publication.channel
         since = datetime.now(UTC) - timedelta(days=duplicates.REPOST_WINDOW_DAYS)
 
-        def hold(session: Session) -> str | None:
+        def hold(session: Session) -> tuple[Outcome, list[Notice]] | None:
             post = post_rows.get_post(session, post_id=publication.post_id)
             earlier = publication_rows.repeated_publication(
                 session, post=post, channel=channel, since=since
@@ -244,32 +229,20 @@ class _Sender:
                 f"held: the same text as post {earlier[0]}, published on {channel} "
                 f"at {earlier[1]:%Y-%m-%d %H:%M} UTC; send it again to publish it anyway"
             )
-            finished = publication_rows.finish_publication(
-                session,
-                publication_id=publication_id,
-                status=PublicationStatus.FAILED,
-                external_id=None,
-                error=detail,
-            )
-            notice = _notice_for(finished)
-            assert notice is not None
-            event_rows.record(session, notice=notice)  # a person settles it, from the outbox
-            self.report.notices.append(notice)
-            post_rows.refresh_post(session, post_id=publication.post_id)
-            return detail
+            return self._settle(session, _Settled(publication, PublicationStatus.FAILED, detail))
 
-        detail = await self.db.run(hold)
-        if detail is None:
+        held = await self.db.run(hold)
+        if held is None:
             return None
-        log.warning("post %s → %s: %s", publication.post_id, channel, detail)
-        return Outcome(publication.post_id, channel, PublicationStatus.FAILED, detail)
+        said, notices = held
+        self.report.notices.extend(notices)
+        log.warning("post %s → %s: %s", said.post_id, channel, said.detail)
+        return said
 
-    def _settle(
-        self, session: Session, outcome: _Settled
-    ) -> tuple[PublicationStatus, str, list[Notice]]:
+    def _settle(self, session: Session, outcome: _Settled) -> tuple[Outcome, list[Notice]]:
         """Write a publication's outcome (or its retry), with the event a person must hear
-        about in the same transaction: the status and detail to report, and the notices
-        (kept until the write is committed)."""
+        about in the same transaction: the outcome to report, and the notices (kept until
+        the write is committed)."""
         publication, status, detail = outcome.publication, outcome.status, outcome.detail
         assert publication.id is not None
         notices: list[Notice] = []
@@ -291,55 +264,42 @@ class _Sender:
                 parts=outcome.sent.parts if outcome.sent else (),
                 error=None if status is PublicationStatus.SENT and not outcome.error else detail,
             )
-            notice = _notice_for(finished)
-            if notice is not None:  # a person settles it: said once, from the outbox
-                event_rows.record(session, notice=notice)
-                notices.append(notice)
-        if post_rows.refresh_post(session, post_id=outcome.post_id).status is PostStatus.PUBLISHED:
-            event_rows.record(session, notice=Published(outcome.post_id))  # its officer hears it
-            notices.append(Published(outcome.post_id))
-        return status, detail, notices
+            notices = _told(session, finished)
+        post_id = publication.post_id
+        if post_rows.refresh_post(session, post_id=post_id).status is PostStatus.PUBLISHED:
+            event_rows.record(session, notice=Published(post_id))  # its officer hears it
+            notices.append(Published(post_id))
+        return Outcome(post_id, publication.channel, status, detail), notices
 
     async def write_unrecorded(self) -> None:
         """Outcomes an earlier pass could not write (the database refused): written now."""
         for publication_id, outcome in list(UNRECORDED.items()):
-            status, detail, notices = await self.db.run(self._settle, outcome)
+            said, notices = await self.db.run(self._settle, outcome)
             del UNRECORDED[publication_id]
             self.report.notices.extend(notices)
-            self.report.outcomes.append(
-                Outcome(outcome.post_id, outcome.publication.channel, status, detail)
-            )
-            log.info(
-                "post %s → %s: %s %s (recorded late)",
-                outcome.post_id,
-                outcome.publication.channel,
-                status.value,
-                detail,
-            )
+            self.report.outcomes.append(said)
+            log.info("%s (recorded late)", said)
 
     def _unrecorded(self, outcome: _Settled, exc: SQLAlchemyError) -> Outcome:
         """The database refused the outcome of a request that did happen: say exactly what
         happened, and keep it to write on the next pass (before the lease makes it
         "stopped while sending", which it was not)."""
-        assert outcome.publication.id is not None
-        UNRECORDED[outcome.publication.id] = outcome
+        publication = outcome.publication
+        assert publication.id is not None
+        UNRECORDED[publication.id] = outcome
+        said = Outcome(publication.post_id, publication.channel, outcome.status, outcome.detail)
         log.error(
-            "post %s → %s: %s %s, but the database refused to record it (%s); "
-            "it is written at the next pass",
-            outcome.post_id,
-            outcome.publication.channel,
-            outcome.status.value,
-            outcome.detail,
+            "%s, but the database refused to record it (%s); it is written at the next pass",
+            said,
             str(exc).splitlines()[0],
         )
-        return Outcome(outcome.post_id, outcome.publication.channel, outcome.status, outcome.detail)
+        return said
 
-    async def _hold(self, publication: Publication, error: NeedsAdminError) -> None:
+    async def _hold(self, publication: Publication, error: NeedsAdminError) -> Outcome:
         """The channel needs a person: hold it; this publication waits as if never tried."""
         assert publication.id is not None
         publication_id, reason = publication.id, f"{error.label}: {error}"
         now = datetime.now(UTC)
-
         channel = self.config.channel(publication.channel)
 
         def hold(session: Session) -> ChannelHeld:
@@ -355,13 +315,16 @@ class _Sender:
         self.report.notices.append(await self.db.run(hold))
         self.held.add(publication.channel)
         log.warning("channel %s held until a person acts: %s", channel.name, reason)
+        return Outcome(
+            publication.post_id, publication.channel, PublicationStatus.SCHEDULED, reason
+        )
 
-    async def _call(self, name: str, post: OutgoingPost) -> _Result:
-        """(status, detail, what went out (if anything did), retry after seconds when it may
-        be retried, the error when there was one)."""
+    async def _call(self, publication: Publication, post: OutgoingPost) -> _Settled:
+        """What the request did, to be written."""
+        name = publication.channel
         if name not in {c.name for c in self.config.channels}:
             detail = f"refused: channel {name} is no longer configured"
-            return PublicationStatus.FAILED, detail, None, None, None
+            return _Settled(publication, PublicationStatus.FAILED, detail)
         channel = self.config.channel(name)
         try:
             result = await self.publishers.for_channel(channel).publish(post, channel)
@@ -373,11 +336,11 @@ class _Sender:
             sent = None
             if exc.external_id is not None:
                 sent = PublishResult(external_id=exc.external_id, parts=exc.parts)
-            return _status_after(exc), f"{exc.label}: {exc}", sent, wait, exc
+            return _Settled(publication, _status_after(exc), f"{exc.label}: {exc}", sent, wait, exc)
         except Exception as exc:  # a bug in an adapter: we cannot know whether it went out
             log.exception("publisher for %s crashed on post %s", name, post.id)
-            return PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}", None, None, None
-        return PublicationStatus.SENT, result.external_id, result, None, None
+            return _Settled(publication, PublicationStatus.UNKNOWN, f"outcome unknown: {exc!r}")
+        return _Settled(publication, PublicationStatus.SENT, result.external_id, result)
 
 
 def _status_after(exc: PublishError) -> PublicationStatus:
@@ -392,15 +355,15 @@ def _status_after(exc: PublishError) -> PublicationStatus:
 
 @dataclass(frozen=True)
 class _Settled:
-    """What one request did, to be written."""
+    """What one request did, to be written: its status and detail, what went out (if
+    anything did), seconds to wait when it may be retried, and the error if there was one."""
 
     publication: Publication
-    post_id: int
     status: PublicationStatus
     detail: str
-    sent: PublishResult | None
-    retry_after: float | None
-    error: PublishError | None
+    sent: PublishResult | None = None
+    retry_after: float | None = None
+    error: PublishError | None = None
 
 
 #: Pauses between tries at writing an outcome the database refused (seconds).
@@ -408,8 +371,6 @@ WRITE_RETRIES = (0.2, 0.5, 1.0, 2.0)
 #: Outcomes of requests that happened but could not be written, by publication id: the
 #: next pass of this process writes them first.
 UNRECORDED: dict[int, _Settled] = {}
-
-_Result = tuple[PublicationStatus, str, PublishResult | None, float | None, PublishError | None]
 
 
 def backoff(attempt: int, retry_after: float) -> float:

@@ -94,8 +94,9 @@ class Worker:
         if self.warn_empty is not None:
             hour, minute = map(int, self.config.settings.cadence.warn_at.split(":"))
             self.scheduler.add_job(
-                self._warn,
+                self._now,
                 CronTrigger(hour=hour, minute=minute, timezone=self.config.tz),
+                args=[self.warn_empty],
                 id="warn-empty-slots",
                 max_instances=1,
                 misfire_grace_time=3600,
@@ -103,8 +104,9 @@ class Worker:
         if self.summarise is not None:
             hour, minute = map(int, self.config.settings.cadence.summary_at.split(":"))
             self.scheduler.add_job(
-                self._summarise,
+                self._now,
                 CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=self.config.tz),
+                args=[self.summarise],
                 id="weekly-summary",
                 max_instances=1,
                 misfire_grace_time=6 * 3600,  # a worker that starts late on Monday still sends it
@@ -130,13 +132,10 @@ class Worker:
         except Exception:  # a bug in reading metrics back must not stop publishing
             log.exception("engagement collection failed; tried again at the next run")
 
-    async def _summarise(self) -> None:
-        assert self.summarise is not None
-        await self.summarise(datetime.now(UTC))
-
-    async def _warn(self) -> None:
-        assert self.warn_empty is not None
-        await self.warn_empty(datetime.now(UTC))
+    @staticmethod
+    async def _now(job: Callable[[datetime], Awaitable[object]]) -> None:
+        """A job that takes the instant it runs at."""
+        await job(datetime.now(UTC))
 
     async def stop(self) -> None:
         """Stop taking new work, let the pass in flight finish, then stop the scheduler."""
@@ -149,23 +148,22 @@ class Worker:
 
     async def catch_up(self) -> None:
 
-        def catch_up(session: Session) -> list[scheduling.Moved]:
+        def catch_up(session: Session) -> list[CaughtUp]:
             moved = scheduling.catch_up(session, self.config, now=datetime.now(UTC))
-            for item in moved:  # the admins hear it from the outbox, recorded with the move
-                notice = CaughtUp(item.post_id, item.channel, item.missed, item.moved_to)
+            notices = [CaughtUp(m.post_id, m.channel, m.missed, m.moved_to) for m in moved]
+            for notice in notices:  # the admins hear it from the outbox, recorded with the move
                 event_rows.record(session, notice=notice)
-            return moved
+            return notices
 
-        moved = await gateway_for(self.engine).run(catch_up)
-        for item in moved:
+        for notice in await gateway_for(self.engine).run(catch_up):
             log.warning(
                 "post %s on %s missed its slot %s while no worker ran; moved to %s",
-                item.post_id,
-                item.channel,
-                format_local(item.missed, self.config.tz),
-                format_local(item.moved_to, self.config.tz),
+                notice.post_id,
+                notice.channel,
+                format_local(notice.missed, self.config.tz),
+                format_local(notice.moved_to, self.config.tz),
             )
-            await self.notify(CaughtUp(item.post_id, item.channel, item.missed, item.moved_to))
+            await self.notify(notice)
         await self.deliver_events()
 
     async def deliver_events(self) -> None:

@@ -20,8 +20,7 @@ def paused_since(session: Session) -> dict[str, datetime]:
 
 
 def paused_channels(session: Session) -> set[str]:
-    query = select(ChannelState.name).where(col(ChannelState.paused).is_(True))
-    return set(session.exec(query).all())
+    return set(paused_since(session))
 
 
 def set_paused(session: Session, *, channel: str, paused: bool) -> bool:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Column, Index, Text, delete, func, insert
 from sqlmodel import Field, Session, col, select
+from sqlmodel.sql.expression import Select
 
 from bot.domain.engagement import collection_due, collection_window
 from bot.domain.posts import PublicationStatus
@@ -84,15 +85,19 @@ class CollectionHold(Table, table=True):
 # -- publications' time series -----------------------------------------------------------
 
 
+def _last_measured() -> Select[int, datetime]:
+    """Each measured publication's latest instant: (publication_id, last), to narrow down and
+    make a subquery of."""
+    return select(
+        Measurement.publication_id, func.max(Measurement.measured_at).label("last")
+    ).group_by(col(Measurement.publication_id))
+
+
 def due_for_collection(
     session: Session, *, now: datetime, checkpoints: Sequence[timedelta]
 ) -> list[Publication]:
     """Sent publications with a checkpoint passed since their last measurement."""
-    last = (
-        select(Measurement.publication_id, func.max(Measurement.measured_at).label("last"))
-        .group_by(col(Measurement.publication_id))
-        .subquery()
-    )
+    last = _last_measured().subquery()
     query = (
         select(Publication, last.c.last)
         .outerjoin(last, last.c.publication_id == col(Publication.id))
@@ -140,12 +145,7 @@ def latest(
     ids = list(publication_ids)
     if not ids:
         return {}
-    last = (
-        select(Measurement.publication_id, func.max(Measurement.measured_at).label("last"))
-        .where(col(Measurement.publication_id).in_(ids))
-        .group_by(col(Measurement.publication_id))
-        .subquery()
-    )
+    last = _last_measured().where(col(Measurement.publication_id).in_(ids)).subquery()
     query = select(Measurement).join(
         last,
         (last.c.publication_id == col(Measurement.publication_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, String, func, or_, type_coerce, update
 from sqlalchemy import select as plain_select
@@ -18,16 +19,24 @@ from bot.domain.posts import HOLDS_SLOT, PostKind, PublicationStatus
 from bot.storage.models import Post, Publication, Recap, utcnow
 
 
+def _holding_slot(channel: str, kind: PostKind) -> list[Any]:
+    """The conditions of a publication of ``kind`` on ``channel`` that holds its cadence slot
+    (scheduled or gone out; pinned posts hold none)."""
+    return [
+        Publication.channel == channel,
+        Publication.kind == kind,
+        col(Publication.pinned).is_(False),
+        col(Publication.status).in_(list(HOLDS_SLOT)),
+    ]
+
+
 def taken_slots(
     session: Session, *, channel: str, kind: PostKind, exclude_post_id: int
 ) -> list[datetime]:
     """Slots of ``kind`` on ``channel`` held by other posts (scheduled or gone out)."""
     query = select(Publication.due_at).where(
-        Publication.channel == channel,
-        Publication.kind == kind,
+        *_holding_slot(channel, kind),
         Publication.post_id != exclude_post_id,
-        col(Publication.pinned).is_(False),
-        col(Publication.status).in_(list(HOLDS_SLOT)),
         col(Publication.due_at).is_not(None),
     )
     return [due for due in session.exec(query).all() if due is not None]
@@ -65,8 +74,7 @@ def cancel_publications(session: Session, *, post_id: int) -> int:
 
 
 def publications(session: Session, *, post_id: int) -> list[Publication]:
-    query = select(Publication).where(Publication.post_id == post_id).order_by(col(Publication.id))
-    return list(session.exec(query).all())
+    return publications_by_post(session, post_ids=[post_id])[post_id]
 
 
 def publications_by_post(session: Session, *, post_ids: list[int]) -> dict[int, list[Publication]]:
@@ -123,12 +131,9 @@ def claim_due(
 def retry_later(session: Session, *, publication_id: int, retry_at: datetime, error: str) -> None:
     """Back to scheduled after a retryable failure, not to be claimed before ``retry_at``."""
     publication = get_publication(session, publication_id=publication_id)
-    publication.status, publication.retry_at, publication.error = (
-        PublicationStatus.SCHEDULED,
-        retry_at,
-        error,
-    )
+    publication.status, publication.retry_at = PublicationStatus.SCHEDULED, retry_at
     publication.claimed_by = publication.lease_until = None
+    publication.error = error
     session.add(publication)
     session.flush()
 
@@ -185,22 +190,16 @@ def missed(session: Session, *, before: datetime) -> list[Publication]:
 def upcoming_due_times(session: Session, *, after: datetime, limit: int = 500) -> list[datetime]:
     """Distinct future instants with something to send (slots and retries): what the
     scheduler needs jobs for."""
-    scheduled = Publication.status == PublicationStatus.SCHEDULED
-    slots = (
-        select(Publication.due_at)
-        .where(scheduled, col(Publication.due_at) > after)
-        .distinct()
-        .order_by(col(Publication.due_at))
-        .limit(limit)
-    )
-    retries = (
-        select(Publication.retry_at)
-        .where(scheduled, col(Publication.retry_at) > after)
-        .distinct()
-        .order_by(col(Publication.retry_at))
-        .limit(limit)
-    )
-    found = {*session.exec(slots).all(), *session.exec(retries).all()}
+    found: set[datetime | None] = set()
+    for instant in (col(Publication.due_at), col(Publication.retry_at)):
+        query = (
+            select(instant)
+            .where(Publication.status == PublicationStatus.SCHEDULED, instant > after)
+            .distinct()
+            .order_by(instant)
+            .limit(limit)
+        )
+        found.update(session.exec(query).all())
     return sorted(t for t in found if t is not None)[:limit]
 
 
@@ -251,14 +250,8 @@ def next_in_line(
 
 def slot_is_held(session: Session, *, channel: str, kind: PostKind, at: datetime) -> bool:
     """Whether a post holds the cadence slot ``at`` (pinned posts hold none)."""
-    query = select(func.count()).where(
-        Publication.channel == channel,
-        Publication.kind == kind,
-        Publication.due_at == at,
-        col(Publication.pinned).is_(False),
-        col(Publication.status).in_(list(HOLDS_SLOT)),
-    )
-    return session.exec(query).one() > 0
+    query = select(Publication.id).where(*_holding_slot(channel, kind), Publication.due_at == at)
+    return session.exec(query.limit(1)).first() is not None
 
 
 def held_slots(

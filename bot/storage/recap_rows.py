@@ -119,8 +119,12 @@ def get_recap(session: Session, *, recap_id: int) -> Recap:
     return recap
 
 
-def same_audience(audience: str | None) -> Any:
-    return col(Post.audience).is_(None) if audience is None else Post.audience == audience
+def _drafted_from(kind: PostKind, audience: str | None) -> SelectOfScalar[Any]:
+    """The recaps a post of ``kind`` for ``audience`` was drafted from."""
+    same_audience = col(Post.audience).is_(None) if audience is None else Post.audience == audience
+    return select(Post.recap_id).where(
+        Post.kind == kind, col(Post.recap_id).is_not(None), same_audience
+    )
 
 
 def _unused(
@@ -139,9 +143,7 @@ def _unused_where(kind: PostKind, audience: str | None) -> list[Any]:
     Never offered for drafting without a person asking: a negative recap (bad news is not
     today's good news), and a near-duplicate of a recap whose story that audience already got.
     """
-    used = select(Post.recap_id).where(
-        Post.kind == kind, col(Post.recap_id).is_not(None), same_audience(audience)
-    )
+    used = _drafted_from(kind, audience)
     return [
         col(Recap.id).not_in(used),
         or_(col(Recap.tone).is_(None), col(Recap.tone) != tone.Tone.NEGATIVE.value),
@@ -179,10 +181,8 @@ def newest_unused_per_unit(
 ) -> list[Recap]:
     """The newest recap of each unit (and of the organisation's own) that no post of
     ``kind`` for ``audience`` was drafted from yet: one query per unit that has one."""
-    used = select(Post.recap_id).where(
-        Post.kind == kind, col(Post.recap_id).is_not(None), same_audience(audience)
-    )
-    units = session.exec(select(Recap.unit).where(col(Recap.id).not_in(used)).distinct()).all()
+    waiting = select(Recap.unit).where(col(Recap.id).not_in(_drafted_from(kind, audience)))
+    units = session.exec(waiting.distinct()).all()
     found = (session.exec(_unused(kind, audience, unit)).first() for unit in units)
     return [recap for recap in found if recap is not None]
 
@@ -230,10 +230,8 @@ def last_featured(session: Session, *, kind: PostKind) -> dict[str | None, datet
 def recap_used_for(
     session: Session, *, recap_id: int, kind: PostKind, audience: str | None = None
 ) -> bool:
-    query = select(func.count()).where(
-        Post.recap_id == recap_id, Post.kind == kind, same_audience(audience)
-    )
-    return session.exec(query).one() > 0
+    query = _drafted_from(kind, audience).where(Post.recap_id == recap_id)
+    return session.exec(query.limit(1)).first() is not None
 
 
 def recaps_newest_first(session: Session, *, limit: int | None = None) -> list[Recap]:
