@@ -1169,7 +1169,7 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
 
     async def go() -> None:
         gateway = gateway_for(state.engine)
-        moved = await gateway.run(scheduling.catch_up, config, now=at)
+        moved = await gateway.run(scheduling.catch_up_after_downtime, config, now=at)
         for item in moved:
             say(_moved(item, config))
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:

@@ -18,14 +18,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bot.config import Config
-from bot.domain.notices import CaughtUp, Notice, Published
+from bot.domain.notices import Notice, Published
 from bot.domain.slots import format_local
 from bot.platforms.publishers import Publishers
 from bot.services import channel_names, scheduling
-from bot.storage import channel_rows, event_rows, publication_rows
+from bot.storage import channel_rows, publication_rows
 from bot.storage.gateway import gateway_for
 from bot.storage.heartbeat import beat
 from jobs.engagement import EVERY as COLLECT_EVERY
@@ -147,23 +146,17 @@ class Worker:
             self.scheduler.shutdown(wait=False)
 
     async def catch_up(self) -> None:
-
-        def catch_up(session: Session) -> list[CaughtUp]:
-            moved = scheduling.catch_up(session, self.config, now=datetime.now(UTC))
-            notices = [CaughtUp(m.post_id, m.channel, m.missed, m.moved_to) for m in moved]
-            for notice in notices:  # the admins hear it from the outbox, recorded with the move
-                event_rows.record(session, notice=notice)
-            return notices
-
-        for notice in await gateway_for(self.engine).run(catch_up):
+        moved = await gateway_for(self.engine).run(
+            scheduling.catch_up_after_downtime, self.config, now=datetime.now(UTC)
+        )
+        for m in moved:
             log.warning(
                 "post %s on %s missed its slot %s while no worker ran; moved to %s",
-                notice.post_id,
-                notice.channel,
-                format_local(notice.missed, self.config.tz),
-                format_local(notice.moved_to, self.config.tz),
+                m.post_id,
+                m.channel,
+                format_local(m.missed, self.config.tz),
+                format_local(m.moved_to, self.config.tz),
             )
-            await self.notify(notice)
         await self.deliver_events()
 
     async def deliver_events(self) -> None:

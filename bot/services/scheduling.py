@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.config import Config
+from bot.domain.notices import CaughtUp
 from bot.domain.posts import PostKind
 from bot.domain.slots import next_free_slot, slots_after
-from bot.storage import audit_rows, channel_rows, post_rows, publication_rows
+from bot.storage import audit_rows, channel_rows, event_rows, post_rows, publication_rows
 
 
 def set_paused(
@@ -101,6 +102,15 @@ def catch_up(
         session.add(publication)
         session.flush()
         post_rows.refresh_post(session, post_id=publication.post_id)
+    return moved
+
+
+def catch_up_after_downtime(session: Session, config: Config, *, now: datetime) -> list[Moved]:
+    """:func:`catch_up` when a worker starts or a ``tick`` runs: the admins hear of each
+    move from the events outbox, recorded with it (whichever of the two found it)."""
+    moved = catch_up(session, config, now=now)
+    for m in moved:
+        event_rows.record(session, notice=CaughtUp(m.post_id, m.channel, m.missed, m.moved_to))
     return moved
 
 
