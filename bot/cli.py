@@ -779,6 +779,7 @@ def queue_now(state: State, post_id: int) -> None:
     from bot.services import queued
 
     state.unit(queued.post_now, state.config, post_id=post_id, now=datetime.now(UTC))
+    _tell_admins(state, post_id)  # their copies say it goes now
     say(
         tr(
             "post {post_id} goes out at the next pass (`goodnews tick`, or within a minute "
@@ -800,6 +801,7 @@ def queue_swap(state: State, post_id: int) -> None:
     from bot.services import queued
 
     post = state.unit(queued.swap_with_next, state.config, post_id=post_id)
+    _tell_admins(state, post_id)  # both posts' copies say their new slots
     assert post.slot is not None
     slot = format_local(post.slot, state.config.tz)
     say(tr("post {post_id} now goes out {slot}", post_id=post_id, slot=slot))

@@ -370,3 +370,20 @@ def test_the_admins_see_a_drafts_photos_above_its_approval_message(world: World)
     assert first["media_group_id"] == second["media_group_id"] is not None
     assert request["kind"] == "text" and request["plain_text"].startswith("📝")
     assert len(buttons(request)) >= 2
+
+
+def test_a_post_moved_to_another_slot_says_so_on_the_admins_copies(world: World) -> None:
+    for text in (TEXT, "Chuyện hai\nNội dung hai."):
+        world.cli("queue", "add", "--text", text, "--approved", "--channel", "tg")
+    world.cli("unapprove", "1")  # the draft goes to the admin
+    world.cli("approve", "1")
+    first, second = (datetime.fromisoformat(world.show(i)["slot"]).astimezone(HCM) for i in (1, 2))
+    [request] = world.tg.messages(ADMIN)
+    assert f"{first:%d/%m/%Y}" in request["plain_text"]
+    world.cli("queue", "swap", "1")
+    [request] = world.tg.messages(ADMIN)
+    assert f"{second:%d/%m/%Y}" in request["plain_text"]
+    assert f"{first:%d/%m/%Y}" not in request["plain_text"] and buttons(request) == []
+    world.cli("queue", "now", "1")  # goes at the next pass: the copy says when
+    [request] = world.tg.messages(ADMIN)
+    assert f"{second:%d/%m/%Y}" not in request["plain_text"]

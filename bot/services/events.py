@@ -95,3 +95,11 @@ def copies_follow(session: Session, *, post_id: int, who: str = CLI, votes: bool
     edit). ``who`` decided it; ``votes``: a vote short of the quorum, shown under the draft."""
     done = event_rows.count_keys(session, prefix=f"changed:{post_id}:")
     event_rows.record(session, notice=PostChanged(post_id, done + 1, who, votes))
+
+
+def copies_show_new_slot(session: Session, *, post_id: int) -> None:
+    """A scheduled post moved to another slot (caught up, sent now, swapped): its copies
+    say when it goes out now, still naming whoever approved it."""
+    before = event_rows.notices_with(session, prefix=f"changed:{post_id}:")
+    last = before[-1] if before else None
+    copies_follow(session, post_id=post_id, who=last.who if isinstance(last, PostChanged) else CLI)

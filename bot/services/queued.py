@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError, RecapError
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.domain.slots import slots_after
+from bot.services import events
 from bot.services.decisions import approve
 from bot.services.post_rules import check_fits, state_of, store_photos, target_channels
 from bot.services.views import PostView
@@ -117,7 +118,9 @@ def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -
             session.add(publication)
     session.flush()
     audit_rows.audit(session, actor=None, action="post-now", post_id=post_id, after=now.isoformat())
-    return PostView.of(post_rows.refresh_post(session, post_id=post_id))
+    refreshed = post_rows.refresh_post(session, post_id=post_id)
+    events.copies_show_new_slot(session, post_id=post_id)
+    return PostView.of(refreshed)
 
 
 def swap_with_next(session: Session, config: Config, *, post_id: int) -> PostView:
@@ -166,7 +169,10 @@ def swap_with_next(session: Session, config: Config, *, post_id: int) -> PostVie
     audit_rows.audit(
         session, actor=None, action="swap", post_id=post_id, detail=f"with post {other}"
     )
-    return PostView.of(post_rows.refresh_post(session, post_id=post_id))
+    refreshed = post_rows.refresh_post(session, post_id=post_id)
+    for moved in (post_id, other):
+        events.copies_show_new_slot(session, post_id=moved)
+    return PostView.of(refreshed)
 
 
 def fill_from_reserve(session: Session, config: Config, *, now: datetime) -> list[tuple[int, str]]:

@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.domain.notices import CaughtUp
 from bot.domain.posts import PostKind
 from bot.domain.slots import next_free_slot, slots_after
+from bot.services import events
 from bot.storage import audit_rows, channel_rows, event_rows, post_rows, publication_rows
 
 
@@ -102,6 +103,8 @@ def catch_up(
         session.add(publication)
         session.flush()
         post_rows.refresh_post(session, post_id=publication.post_id)
+    for post_id in {m.post_id for m in moved}:
+        events.copies_show_new_slot(session, post_id=post_id)
     return moved
 
 
