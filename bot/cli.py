@@ -933,11 +933,10 @@ def post_edit(
     """
     from bot.domain.posts import WENT_OUT
     from bot.ingest import read_photo
-    from bot.services import changes
-    from bot.storage import post_rows
+    from bot.services import changes, queries
 
     text = _text_option(text, file_)
-    went_out = state.unit(post_rows.get_post, post_id=post_id).status in WENT_OUT
+    went_out = state.unit(queries.post, post_id=post_id).status in WENT_OUT
     if went_out:
         if photo_paths:
             raise UserError(
