@@ -6,19 +6,16 @@ error prints one line, ``error: ...``, and exits 1 without a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import importlib.util
 import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
@@ -29,27 +26,7 @@ from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind
 from bot.domain.slots import check_year
 
-
-def _lazy(name: str) -> ModuleType:
-    """``name``, loaded on first use (importlib's LazyLoader): asyncio alone is a third of
-    what ``goodnews --help`` costs, and only the commands that run something use it."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
-
-
 if TYPE_CHECKING:
-    import asyncio
-    import logging
-    import secrets
-
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
     from telegram import Bot
@@ -57,8 +34,6 @@ if TYPE_CHECKING:
     from bot.app import Webhook
     from bot.config import Config
     from bot.services.views import PostView, PublicationView
-else:
-    asyncio, logging, secrets = _lazy("asyncio"), _lazy("logging"), _lazy("secrets")
 
 # Commands import the config (pydantic), the database, Telegram and Facebook libraries when
 # they need them, so `goodnews --help` and `goodnews draft preview` start fast
@@ -68,9 +43,27 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def run_async(work: Coroutine[Any, Any, R]) -> R:
+    """``asyncio.run(work)``, asyncio imported here: it alone is a third of what
+    ``goodnews --help`` costs, and only the commands that run something use it."""
+    import asyncio
+
+    return asyncio.run(work)
+
+
 def say(message: str) -> None:
     """A line for people, on stderr (a :class:`~bot.domain.errors.Text` in their language)."""
     click.echo(cli_texts.text(message), err=True)
+
+
+def say_outcome(changed: object, said: tuple[str, str], **params: object) -> None:
+    """The first of ``said`` (``N_`` templates) when the command changed something, else
+    the second."""
+    say(tr(said[0] if changed else said[1], **params))
+
+
+def echo_json(value: object, *, indent: int | None = None) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=indent))
 
 
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -131,8 +124,13 @@ class State:
 
         return db.unit(self.engine, work, *args, **kwargs)
 
+    def instant(self, at_text: str | None) -> datetime:
+        """``--at``'s instant (see :func:`parse_instant`), else now."""
+        return parse_instant(at_text, self.config) if at_text else datetime.now(UTC)
+
 
 pass_state = click.make_pass_decorator(State)
+Command = Callable[..., None]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,6 +159,38 @@ def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> 
     ctx.obj = State(config_path)
 
 
+def command(group: click.Group, name: str | None = None) -> Callable[[Command], click.Command]:
+    """``group``'s command ``name`` (default: the function's): the function is given the
+    State, and its UserErrors are said in one line."""
+    return lambda func: group.command(name)(pass_state(user_errors(func)))
+
+
+def default_group(name: str) -> Callable[[Command], click.Group]:
+    """A group of ``cli`` that is a command too: the function runs when no subcommand is
+    given (as :func:`command`'s do)."""
+
+    def decorate(func: Command) -> click.Group:
+        @wraps(func)
+        def unless_subcommand(*args: Any, **kwargs: Any) -> None:
+            if click.get_current_context().invoked_subcommand is None:
+                func(*args, **kwargs)
+
+        body = pass_state(user_errors(unless_subcommand))
+        return cli.group(name, invoke_without_command=True)(body)
+
+    return decorate
+
+
+# Options more than one command takes.
+post_id_argument = click.argument("post_id", type=int)
+kind_option = click.option(
+    "--kind", type=click.Choice([k.value for k in PostKind]), default="daily", show_default=True
+)
+at_option = click.option(
+    "--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant."
+)
+
+
 # --- Logs (issue #16) ----------------------------------------------------------------------
 
 SERVICES = ("run", "web")  # long-running: their info lines are the service's record
@@ -177,21 +207,18 @@ def _setup_logging(level: str | None, command: str | None) -> None:
     logs.setup(level or ("info" if command in SERVICES else "warning"), fmt)
 
 
-@cli.command()
+@command(cli)
 @click.option(
     "--if-postgres",
     is_flag=True,
     help="Only migrate, and only when the database is PostgreSQL (a Procfile's release step).",
 )
-@pass_state
-@user_errors
 def init(state: State, if_postgres: bool) -> None:
     """Write a commented config.toml if there is none; create or upgrade the database.
 
     Example: goodnews init
     """
     from bot import config as config_module
-    from bot.storage import db
 
     if if_postgres:
         _migrate_if_postgres(state)
@@ -203,17 +230,15 @@ def init(state: State, if_postgres: bool) -> None:
         path.write_text(config_module.default_config_text(), encoding="utf-8")
         say(tr("{path}: written; edit it, then put tokens in .env or the environment", path=path))
     state.config_path = path
-    config = state.config
-    _warn_ephemeral_sqlite(config)
-    engine = db.make_engine(config.database_url)
-    before, after = db.upgrade(engine)
-    where = engine.url.render_as_string(hide_password=True)
+    _warn_ephemeral_sqlite(state.config)
+    where, before, after = _upgrade(state.config)
     if before == after:
-        say(tr("database {where}: up to date (revision {revision})", where=where, revision=after))
+        said = N_("database {where}: up to date (revision {revision})")
     elif before is None:
-        say(tr("database {where}: created at revision {revision}", where=where, revision=after))
+        said = N_("database {where}: created at revision {revision}")
     else:
-        say(tr("database {where}: upgraded at revision {revision}", where=where, revision=after))
+        said = N_("database {where}: upgraded at revision {revision}")
+    say(tr(said, where=where, revision=after))
 
 
 @cli.group()
@@ -221,13 +246,11 @@ def recap() -> None:
     """Store and list event recaps."""
 
 
-@recap.command("add")
+@command(recap, "add")
 @click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
 @click.option("--title", help="Title (default: the first line of the file).")
 @click.option("--url", help="Link to the full article, shown under the post.")
 @click.option("--unit", help="The member unit ([[units]] id) whose news this is.")
-@pass_state
-@user_errors
 def recap_add(
     state: State, path: str, title: str | None, url: str | None, unit: str | None
 ) -> None:
@@ -270,10 +293,8 @@ def _read_input(path: str) -> tuple[bytes, str]:
         ) from None
 
 
-@recap.command("list")
+@command(recap, "list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per recap, one per line.")
-@pass_state
-@user_errors
 def recap_list(state: State, as_json: bool) -> None:
     """List stored recaps, newest first, with their tone and what was made of them.
 
@@ -296,9 +317,7 @@ def recap_list(state: State, as_json: bool) -> None:
         assert row.id is not None
         made = posts.get(row.id, [])
         if as_json:
-            click.echo(
-                json.dumps(_recap_json(row, made, photos.get(row.id, 0)), ensure_ascii=False)
-            )
+            echo_json(_recap_json(row, made, photos.get(row.id, 0)))
             continue
         when = format_local(row.created_at, state.config.tz)
         tone = row.tone or "?"
@@ -313,7 +332,7 @@ def _recap_json(row: Any, posts: list[Any], photos: int) -> dict[str, Any]:
         "title": row.title,
         "unit": row.unit,
         "tone": row.tone,
-        "tone_reasons": [r for r in row.tone_reasons.split("\n") if r],
+        "tone_reasons": _reasons(row.tone_reasons),
         "mixed": row.tone_mixed,
         "duplicate_of": row.duplicate_of,
         "posts": [{"id": p.id, "kind": p.kind.value, "status": p.status.value} for p in posts],
@@ -322,10 +341,13 @@ def _recap_json(row: Any, posts: list[Any], photos: int) -> dict[str, Any]:
     }
 
 
-@recap.command("delete")
+def _reasons(tone_reasons: str | None) -> list[str]:
+    """A tone's reasons, stored one a line."""
+    return [r for r in (tone_reasons or "").split("\n") if r]
+
+
+@command(recap, "delete")
 @click.argument("recap_id", type=int)
-@pass_state
-@user_errors
 def recap_delete(state: State, recap_id: int) -> None:
     """Delete a recap (refused while a scheduled or published post uses it).
 
@@ -337,32 +359,24 @@ def recap_delete(state: State, recap_id: int) -> None:
     say(tr("recap {recap_id} deleted", recap_id=recap_id))
 
 
-KIND = click.Choice([k.value for k in PostKind])
-
-
-@cli.group(invoke_without_command=True)
-@click.option("--kind", type=KIND, default="daily", show_default=True)
+@default_group("draft")
+@kind_option
 @click.option("--recap", "recap_id", type=int, help="Recap to draft from (default: newest unused).")
 @click.option(
     "--unit",
     help="Draft for this member unit's channels, from its recaps (default: the "
     "organisation's channels, from any unit's recaps).",
 )
-@click.pass_context
-@user_errors
-def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None) -> None:
+def draft(state: State, kind: str, recap_id: int | None, unit: str | None) -> None:
     """Draft a post from a recap, store it as pending, print its id, ask the admins.
 
     `goodnews draft preview FILE...` drafts from files without storing anything.
 
     Example: goodnews draft --kind weekly
     """
-    if ctx.invoked_subcommand is not None:
-        return
     from bot.domain.drafting import render_plain
     from bot.services import decisions, drafter, post_rules
 
-    state = ctx.ensure_object(State)
     config, now = state.config, datetime.now(UTC)
 
     async def go() -> None:
@@ -392,8 +406,7 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                     )
                 )
             if post.tone == "negative":  # as the admins' approval message warns in chat
-                reasons = ", ".join(r for r in (post.tone_reasons or "").split("\n") if r)
-                say(tr("⚠ may not be good news: {reasons}", reasons=reasons))
+                say(_bad_news(_reasons(post.tone_reasons)))
             say(_indent(render_plain(post_rules.as_draft(post))))
             click.echo(post.id)
             if bot is None:
@@ -401,20 +414,22 @@ def draft(ctx: click.Context, kind: str, recap_id: int | None, unit: str | None)
                 return
             await _ask_admins(bot, state, post.id)
 
-    asyncio.run(go())
+    run_async(go())
 
 
-@draft.command("preview")
+def _bad_news(reasons: list[str]) -> str:
+    return tr("⚠ may not be good news: {reasons}", reasons=", ".join(reasons))
+
+
+@command(draft, "preview")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--kind", type=KIND, default="daily", show_default=True)
+@kind_option
 @click.option(
     "--max-chars",
     type=click.IntRange(min=1),
     help="Most characters in the body (default: drafting.daily_max_chars / weekly_max_chars).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
-@pass_state
-@user_errors
 def draft_preview(
     state: State, paths: tuple[str, ...], kind: str, max_chars: int | None, as_json: bool
 ) -> None:
@@ -434,24 +449,17 @@ def draft_preview(
     failed = 0
     for path in paths:
         result = preview_file(path, settings=settings, kind=PostKind(kind), max_chars=max_chars)
+        failed += "error" in result
         if as_json:
-            click.echo(json.dumps(result, ensure_ascii=False))
+            echo_json(result)
         elif "error" in result:
             say(tr("error: {error}", error=cli_texts.text(result["error"])))
         else:
-            click.echo(
-                tr(
-                    "── {path} ({count} characters in the body) ──",
-                    path=path,
-                    count=result["body_chars"],
-                )
-            )
+            count = result["body_chars"]
+            click.echo(tr("── {path} ({count} characters in the body) ──", path=path, count=count))
             if result["tone"] == "negative":
-                reasons = ", ".join(result["tone_reasons"])
-                click.echo(tr("⚠ may not be good news: {reasons}", reasons=reasons))
-            click.echo(result["text"])
-            click.echo()
-        failed += "error" in result
+                click.echo(_bad_news(result["tone_reasons"]))
+            click.echo(result["text"] + "\n")
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -473,59 +481,54 @@ async def admin_bot(config: Config) -> AsyncIterator[tuple[Bot | None, str]]:
         await bot.shutdown()
 
 
-@cli.command()
-@click.argument("post_id", type=int)
-@pass_state
-@user_errors
+@command(cli)
+@post_id_argument
 def approve(state: State, post_id: int) -> None:
     """Approve a pending post: it takes the next free slot of its kind.
 
     Example: goodnews approve 12
     """
-    _decide(state, post_id, approve=True)
+    from bot.services import decisions
+
+    config, now = state.config, datetime.now(UTC)
+    decision = state.unit(decisions.approve, config, post_id=post_id, by=None, now=now)
+    assert decision.post.slot is not None
+    said = (
+        N_("post {post_id} approved: goes out {slot}"),
+        N_("post {post_id} was already approved: goes out {slot}"),
+    )
+    slot = format_local(decision.post.slot, config.tz)
+    _decided(state, post_id, decision.changed, said, slot=slot)
 
 
-@cli.command()
-@click.argument("post_id", type=int)
-@pass_state
-@user_errors
+@command(cli)
+@post_id_argument
 def reject(state: State, post_id: int) -> None:
     """Reject a post; it will not be published and frees its slot.
 
     Example: goodnews reject 12
     """
-    _decide(state, post_id, approve=False)
-
-
-def _decide(state: State, post_id: int, *, approve: bool) -> None:
     from bot.services import decisions
 
-    config, now = state.config, datetime.now(UTC)
-    decision = (
-        state.unit(decisions.approve, config, post_id=post_id, by=None, now=now)
-        if approve
-        else state.unit(decisions.reject, post_id=post_id, by=None, now=now)
-    )
-    post = decision.post
-    if approve:
-        assert post.slot is not None
-        slot = format_local(post.slot, config.tz)
-        if decision.changed:
-            say(tr("post {post_id} approved: goes out {slot}", post_id=post_id, slot=slot))
-        else:
-            say(
-                tr(
-                    "post {post_id} was already approved: goes out {slot}",
-                    post_id=post_id,
-                    slot=slot,
-                )
-            )
-    elif decision.changed:
-        say(tr("post {post_id} rejected", post_id=post_id))
-    else:
-        say(tr("post {post_id} was already rejected", post_id=post_id))
-    if decision.changed:
-        _tell_admins(state, post_id)
+    decision = state.unit(decisions.reject, post_id=post_id, by=None, now=datetime.now(UTC))
+    said = (N_("post {post_id} rejected"), N_("post {post_id} was already rejected"))
+    _decided(state, post_id, decision.changed, said)
+
+
+def _decided(
+    state: State,
+    post_id: int,
+    changed: bool,
+    said: tuple[str, str],
+    *,
+    asked: bool = False,
+    **params: object,
+) -> None:
+    """Say what a decision did (see :func:`say_outcome`); a change is delivered (see
+    :func:`_tell_admins`)."""
+    say_outcome(changed, said, post_id=post_id, **params)
+    if changed:
+        _tell_admins(state, post_id, asked=asked)
 
 
 def _tell_admins(state: State, post_id: int, *, asked: bool = False) -> None:
@@ -537,7 +540,7 @@ def _tell_admins(state: State, post_id: int, *, asked: bool = False) -> None:
             if bot is not None:
                 await _ask_admins(bot, state, post_id, asked=asked)
 
-    asyncio.run(go())
+    run_async(go())
 
 
 async def _ask_admins(bot: Bot, state: State, post_id: int, *, asked: bool = True) -> None:
@@ -585,7 +588,7 @@ def _photo_option(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     )
 
 
-@cli.group("queue", invoke_without_command=True)
+@default_group("queue")
 @click.option("--all", "include_all", is_flag=True, help="Also published, failed and rejected.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option(
@@ -595,9 +598,7 @@ def _photo_option(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     show_default=True,
     help="How many coming days of slots to show.",
 )
-@click.pass_context
-@user_errors
-def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -> None:
+def queue_cmd(state: State, include_all: bool, as_json: bool, days: int) -> None:
     """Show the coming slots of every channel, empty ones flagged, and the posts waiting.
 
     With --json: an array of posts (pending, scheduled; with --all every post), each with
@@ -605,23 +606,14 @@ def queue_cmd(ctx: click.Context, include_all: bool, as_json: bool, days: int) -
 
     Example: goodnews queue --all --json
     """
-    if ctx.invoked_subcommand is not None:
-        return
     from bot.services import queries
 
-    state = ctx.ensure_object(State)
     config = state.config
     rows = state.unit(queries.queue, include_all=include_all)
-    board = (
-        [] if as_json else state.unit(queries.slot_board, config, now=datetime.now(UTC), days=days)
-    )
     if as_json:
-        click.echo(
-            json.dumps(
-                [_post_json(p, pubs, config) for p, pubs in rows], ensure_ascii=False, indent=2
-            )
-        )
+        echo_json([_post_json(p, pubs, config) for p, pubs in rows], indent=2)
         return
+    board = state.unit(queries.slot_board, config, now=datetime.now(UTC), days=days)
     _print_board(board, config, days)
     _print_posts(rows, config, include_all)
 
@@ -671,9 +663,9 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
         )
 
 
-@queue_cmd.command("add")
+@command(queue_cmd, "add")
 @_text_options
-@click.option("--kind", type=KIND, default="daily", show_default=True)
+@kind_option
 @click.option(
     "--at", "at_text", metavar="ISO-8601", help="Pin to this instant (it takes no cadence slot)."
 )
@@ -686,8 +678,6 @@ def _print_posts(rows: list[Any], config: Config, include_all: bool) -> None:
     is_flag=True,
     help="Approved evergreen post that fills a slot that would otherwise go empty.",
 )
-@pass_state
-@user_errors
 def queue_add(
     state: State,
     text: str | None,
@@ -744,11 +734,9 @@ def queue_add(
     click.echo(post.id)
 
 
-@queue_cmd.command("import")
+@command(queue_cmd, "import")
 @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--approved", is_flag=True, help="Schedule every post now.")
-@pass_state
-@user_errors
 def queue_import(state: State, path: str, approved: bool) -> None:
     """Queue many posts from a CSV file with columns text, kind, at, channel.
 
@@ -767,10 +755,8 @@ def queue_import(state: State, path: str, approved: bool) -> None:
         click.echo(post_id)
 
 
-@queue_cmd.command("now")
-@click.argument("post_id", type=int)
-@pass_state
-@user_errors
+@command(queue_cmd, "now")
+@post_id_argument
 def queue_now(state: State, post_id: int) -> None:
     """Send a scheduled post at the next pass instead of at its slot.
 
@@ -789,10 +775,8 @@ def queue_now(state: State, post_id: int) -> None:
     )
 
 
-@queue_cmd.command("swap")
-@click.argument("post_id", type=int)
-@pass_state
-@user_errors
+@command(queue_cmd, "swap")
+@post_id_argument
 def queue_swap(state: State, post_id: int) -> None:
     """Swap a scheduled post's slot with the next post of its kind.
 
@@ -807,10 +791,8 @@ def queue_swap(state: State, post_id: int) -> None:
     say(tr("post {post_id} now goes out {slot}", post_id=post_id, slot=slot))
 
 
-@cli.command()
-@click.argument("post_id", type=int)
-@pass_state
-@user_errors
+@command(cli)
+@post_id_argument
 def unapprove(state: State, post_id: int) -> None:
     """Take a scheduled post back to pending; its slots are freed and the admins get the
     draft again, with its buttons.
@@ -820,55 +802,37 @@ def unapprove(state: State, post_id: int) -> None:
     from bot.services import decisions
 
     decision = state.unit(decisions.unapprove, post_id=post_id, now=datetime.now(UTC))
-    if decision.changed:
-        say(tr("post {post_id} is pending again", post_id=post_id))
-    else:
-        say(tr("post {post_id} was already pending", post_id=post_id))
-    if decision.changed:
-        _tell_admins(state, post_id, asked=True)
+    said = (N_("post {post_id} is pending again"), N_("post {post_id} was already pending"))
+    _decided(state, post_id, decision.changed, said, asked=True)
 
 
-@cli.command()
+@command(cli)
 @click.argument("channel", required=False)
-@pass_state
-@user_errors
 def pause(state: State, channel: str | None) -> None:
     """Pause publishing on a channel (or on all): its posts wait, nothing is lost.
 
     Example: goodnews pause facebook-main
     """
-    _pause(state, channel, paused=True)
+    said = (N_("paused: {channels}"), N_("nothing to do: already paused"))
+    _pause(state, channel, said, paused=True)
 
 
-@cli.command()
+@command(cli)
 @click.argument("channel", required=False)
-@pass_state
-@user_errors
 def resume(state: State, channel: str | None) -> None:
     """Resume publishing on a channel (or on all); what it missed follows catch_up_grace.
 
     Example: goodnews resume facebook-main
     """
-    _pause(state, channel, paused=False)
+    said = (N_("resumed: {channels}"), N_("nothing to do: already resumed"))
+    _pause(state, channel, said, paused=False)
 
 
-def _pause(state: State, channel: str | None, *, paused: bool) -> None:
+def _pause(state: State, channel: str | None, said: tuple[str, str], *, paused: bool) -> None:
     from bot.services import scheduling
 
     changed = state.unit(scheduling.set_paused, state.config, channel=channel, paused=paused)
-    names = ", ".join(changed)
-    if paused:
-        say(
-            tr("paused: {channels}", channels=names)
-            if changed
-            else tr("nothing to do: already paused")
-        )
-    else:
-        say(
-            tr("resumed: {channels}", channels=names)
-            if changed
-            else tr("nothing to do: already resumed")
-        )
+    say_outcome(changed, said, channels=", ".join(changed))
 
 
 def _post_head(post: Any, config: Config) -> dict[str, Any]:
@@ -920,11 +884,9 @@ def post_group() -> None:
     """See one post whole, and change it."""
 
 
-@post_group.command("show")
-@click.argument("post_id", type=int)
+@command(post_group, "show")
+@post_id_argument
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
-@pass_state
-@user_errors
 def post_show(state: State, post_id: int, as_json: bool) -> None:
     """Show a post: its state and slot, the exact text on each platform, its photos, each
     channel's publication with its link, and its history.
@@ -936,15 +898,13 @@ def post_show(state: State, post_id: int, as_json: bool) -> None:
     config = state.config
     detail = state.unit(post_detail, config, post_id=post_id)
     if as_json:
-        click.echo(json.dumps(_detail_json(detail, config), ensure_ascii=False, indent=2))
+        echo_json(_detail_json(detail, config), indent=2)
         return
     _print_detail(detail, config)
 
 
-@post_group.command("cancel")
-@click.argument("post_id", type=int)
-@pass_state
-@user_errors
+@command(post_group, "cancel")
+@post_id_argument
 def post_cancel(state: State, post_id: int) -> None:
     """Withdraw a pending or scheduled post: it is cancelled, its slots are freed and
     nothing of it is published.
@@ -954,20 +914,14 @@ def post_cancel(state: State, post_id: int) -> None:
     from bot.services import changes
 
     decision = state.unit(changes.cancel, post_id=post_id, by=None, now=datetime.now(UTC))
-    if decision.changed:
-        say(tr("post {post_id} cancelled", post_id=post_id))
-    else:
-        say(tr("post {post_id} was already cancelled", post_id=post_id))
-    if decision.changed:
-        _tell_admins(state, post_id)
+    said = (N_("post {post_id} cancelled"), N_("post {post_id} was already cancelled"))
+    _decided(state, post_id, decision.changed, said)
 
 
-@post_group.command("edit")
-@click.argument("post_id", type=int)
+@command(post_group, "edit")
+@post_id_argument
 @_text_options
 @_photo_option("A photo replacing the post's photos (none given: they are kept).")
-@pass_state
-@user_errors
 def post_edit(
     state: State, post_id: int, text: str | None, file_: str | None, photo_paths: tuple[Path, ...]
 ) -> None:
@@ -979,11 +933,10 @@ def post_edit(
     """
     from bot.domain.posts import WENT_OUT
     from bot.ingest import read_photo
-    from bot.services import changes
-    from bot.storage import post_rows
+    from bot.services import changes, queries
 
     text = _text_option(text, file_)
-    went_out = state.unit(post_rows.get_post, post_id=post_id).status in WENT_OUT
+    went_out = state.unit(queries.post, post_id=post_id).status in WENT_OUT
     if went_out:
         if photo_paths:
             raise UserError(
@@ -1001,21 +954,14 @@ def post_edit(
         photos=photos,
         now=datetime.now(UTC),
     )
-    say(
-        tr(
-            "post {post_id} edited ({status})",
-            post_id=post_id,
-            status=cli_texts.status(post.status.value),
-        )
-    )
+    status = cli_texts.status(post.status.value)
+    say(tr("post {post_id} edited ({status})", post_id=post_id, status=status))
     _tell_admins(state, post_id)
 
 
-@post_group.command("retract")
-@click.argument("post_id", type=int)
+@command(post_group, "retract")
+@post_id_argument
 @click.option("--reason", help="Why it is taken down (kept in the audit log).")
-@pass_state
-@user_errors
 def post_retract(state: State, post_id: int, reason: str | None) -> None:
     """Take a published post down from every channel where it went out (Telegram deletes
     the message, Facebook the Page's post); each channel's outcome is said, and the post is
@@ -1049,9 +995,9 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
                 await courier.dispatch(bot, db=db, config=config)
             return outcome
 
-    outcome = asyncio.run(go())
+    outcome = run_async(go())
     for channel in outcome.channels:
-        say(_channel_outcome(post_id, channel, corrected=text is not None))
+        say(cli_texts.channel_outcome(post_id, channel, corrected=text is not None))
     if text is None and outcome.post.status.value == "retracted":
         say(tr("post {post_id} is retracted", post_id=post_id))
     if not outcome.complete:
@@ -1077,21 +1023,11 @@ def _detail_json(detail: Any, config: Config) -> dict[str, Any]:
         **_post_head(post, config),
         "unit": post.unit,
         "tone": post.tone,
-        "tone_reasons": [r for r in post.tone_reasons.split("\n") if r],
+        "tone_reasons": _reasons(post.tone_reasons),
         "photos": list(detail.photos),
         "previews": detail.previews,
         "publications": [_publication_json(p, p.url, config) for p in detail.publications],
-        "history": [
-            {
-                "at": _iso(h.at, config),
-                "actor": h.actor,
-                "action": h.action,
-                "before": h.before,
-                "after": h.after,
-                "detail": h.detail,
-            }
-            for h in detail.history
-        ],
+        "history": [_audit_json(h, config) for h in detail.history],
     }
 
 
@@ -1111,7 +1047,7 @@ def _print_detail(detail: Any, config: Config) -> None:
     if post.unit:
         click.echo(tr("unit: {unit}", unit=post.unit))
     if post.tone:
-        reasons = ", ".join(r for r in post.tone_reasons.split("\n") if r)
+        reasons = ", ".join(_reasons(post.tone_reasons))
         tone = tr(post.tone) if post.tone in ("positive", "neutral", "negative") else post.tone
         click.echo(tr("tone: {tone}", tone=tone) + (f" ({reasons})" if reasons else ""))
     for path in detail.photos:
@@ -1129,14 +1065,10 @@ def _print_detail(detail: Any, config: Config) -> None:
     if detail.history:
         click.echo(tr("--- history ---"))
     for h in detail.history:
-        who, action = cli_texts.actor(h.actor), cli_texts.action(h.action)
-        click.echo(
-            f"  {format_local(h.at, config.tz):<24} {who:<12} {action:<10} "
-            + _audited_change(h.before, h.after, h.detail, config)
-        )
+        click.echo("  " + _audit_line(h, config))
 
 
-@cli.command()
+@command(cli)
 @click.option(
     "--at",
     "at_text",
@@ -1144,8 +1076,6 @@ def _print_detail(detail: Any, config: Config) -> None:
     help="Act as if the clock read this instant (default: now), e.g. 2026-12-01T07:30+07:00.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also say so when nothing is due.")
-@pass_state
-@user_errors
 def tick(state: State, at_text: str | None, verbose: bool) -> None:
     """Run one scheduling pass: publish whatever is due by then, and exit.
 
@@ -1166,14 +1096,13 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
     from jobs.one_pass import one_pass
     from jobs.publish import worker_name
 
-    config = state.config
-    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
+    config, at = state.config, state.instant(at_text)
 
     async def go() -> None:
         gateway = gateway_for(state.engine)
         moved = await gateway.run(scheduling.catch_up_after_downtime, config, now=at)
         for item in moved:
-            say(_moved(item, config))
+            say(cli_texts.moved(item, config.tz))
         async with admin_bot(config) as (bot, _), open_publishers(config, bot=bot) as publishers:
             notice = publishers.dry_run_notice(config)
 
@@ -1205,19 +1134,12 @@ def tick(state: State, at_text: str | None, verbose: bool) -> None:
                 if outcome.status is PublicationStatus.SENT
                 else None
             )
-            click.echo(
-                tr(
-                    "post {post_id} → {channel}: {status} {detail}",
-                    post_id=outcome.post_id,
-                    channel=outcome.channel,
-                    status=cli_texts.status(outcome.status.value),
-                    detail=url or outcome.detail,
-                )
-            )
+            status, detail = outcome.status.value, url or outcome.detail
+            click.echo(cli_texts.published(outcome.post_id, outcome.channel, status, detail))
         if verbose and not report.outcomes:
             say(tr("nothing due by {at}", at=format_local(at, config.tz)))
 
-    asyncio.run(go())
+    run_async(go())
 
 
 def parse_instant(text: str, config: Config) -> datetime:
@@ -1234,10 +1156,8 @@ def parse_instant(text: str, config: Config) -> datetime:
     return value
 
 
-@cli.command()
-@click.option("--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant.")
-@pass_state
-@user_errors
+@command(cli)
+@at_option
 def warn(state: State, at_text: str | None) -> None:
     """Check tomorrow's slots now: draft for the empty ones and warn the admins and officers.
 
@@ -1247,16 +1167,8 @@ def warn(state: State, at_text: str | None) -> None:
     Example: goodnews warn
     """
     from bot.courier import warn_empty_slots
-    from bot.storage.gateway import gateway_for
 
-    config = state.config
-    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
-
-    async def go() -> str | None:
-        async with admin_bot(config) as (bot, _why_not):
-            return await warn_empty_slots(bot, db=gateway_for(state.engine), config=config, now=at)
-
-    text = asyncio.run(go())
+    text = _cadence_job(state, warn_empty_slots, at_text)
     say(
         tr("tomorrow's slots are all taken (or were warned about already)")
         if text is None
@@ -1264,10 +1176,8 @@ def warn(state: State, at_text: str | None) -> None:
     )
 
 
-@cli.command()
-@click.option("--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant.")
-@pass_state
-@user_errors
+@command(cli)
+@at_option
 def summary(state: State, at_text: str | None) -> None:
     """Send the admins last week's cadence summary: which units kept it, which slipped.
 
@@ -1277,51 +1187,56 @@ def summary(state: State, at_text: str | None) -> None:
     Example: goodnews summary
     """
     from bot.courier import weekly_summary
-    from bot.storage.gateway import gateway_for
 
-    config = state.config
-    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
-
-    async def go() -> str | None:
-        async with admin_bot(config) as (bot, _why_not):
-            return await weekly_summary(bot, db=gateway_for(state.engine), config=config, now=at)
-
-    text = asyncio.run(go())
+    text = _cadence_job(state, weekly_summary, at_text)
     if text is None:
         say(tr("last week was summarised already (or nothing was expected)"))
         return
     click.echo(re.sub(r"</?(?:b|a)\b[^>]*>", "", text))
 
 
-def _audited_change(
-    before: str | None, after: str | None, detail: str | None, config: Config
-) -> str:
-    """``chờ duyệt → đã lên lịch Th 4 02/12/2026 07:30 +07``: an audit entry's states in the
-    CLI's words, and the instants it records (stored in UTC, ISO) in local time."""
-    change = f"{_audited(before, config)} → {_audited(after, config)}" if before or after else ""
-    return f"{change} {_audited(detail, config)}".strip()
+def _cadence_job(
+    state: State, job: Callable[..., Awaitable[str | None]], at_text: str | None
+) -> str | None:
+    """One of the worker's cadence jobs (``warn``, ``summary``) once, as of ``--at``: what
+    it told the admins, or None when it had nothing to say."""
+    from bot.storage.gateway import gateway_for
+
+    config, at = state.config, state.instant(at_text)
+
+    async def go() -> str | None:
+        async with admin_bot(config) as (bot, _why_not):
+            return await job(bot, db=gateway_for(state.engine), config=config, now=at)
+
+    return run_async(go())
 
 
-def _audited(value: str | None, config: Config) -> str:
-    """One recorded value: a state, an instant, or a state then an instant; anything else (a
-    reason, a channel's outcome) as it is."""
-    words = (value or "").split(" ")
-    for index, word in enumerate(words):
-        with contextlib.suppress(ValueError):
-            instant = datetime.fromisoformat(word)
-            if instant.tzinfo:
-                words[index] = format_local(instant, config.tz)
-                continue
-        words[index] = cli_texts.status(word) if index == 0 else word
-    return " ".join(words)
+def _audit_line(entry: Any, config: Config, post: str = "") -> str:
+    """An audit entry as ``audit`` and ``post show`` print it: when, who and what (then
+    ``post``), and the change it records."""
+    who, action = cli_texts.actor(entry.actor), cli_texts.action(entry.action)
+    change = cli_texts.audited_change(entry.before, entry.after, entry.detail, config.tz)
+    return f"{format_local(entry.at, config.tz):<24} {who:<12} {action:<10} {post}{change}"
 
 
-@cli.command()
+def _audit_json(entry: Any, config: Config, *, with_post: bool = False) -> dict[str, Any]:
+    """An audit entry as ``audit --json`` and ``post show --json`` print it."""
+    post = {"post_id": entry.post_id} if with_post else {}
+    return {
+        "at": _iso(entry.at, config),
+        "actor": entry.actor,
+        "action": entry.action,
+        **post,
+        "before": entry.before,
+        "after": entry.after,
+        "detail": entry.detail,
+    }
+
+
+@command(cli)
 @click.option("--post", "post_id", type=int, help="Only changes to this post.")
 @click.option("--user", "user_id", type=int, help="Only changes by this Telegram user id.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@pass_state
-@user_errors
 def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool) -> None:
     """Show the audit log: who changed what and when (chat and CLI), oldest first.
 
@@ -1332,44 +1247,33 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
     config = state.config
     entries = state.unit(audit_rows.audit_entries, post_id=post_id, actor=user_id)
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "at": e.at.astimezone(config.tz).isoformat(),
-                        "actor": e.actor,
-                        "action": e.action,
-                        "post_id": e.post_id,
-                        "before": e.before,
-                        "after": e.after,
-                        "detail": e.detail,
-                    }
-                    for e in entries
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        echo_json([_audit_json(e, config, with_post=True) for e in entries], indent=2)
         return
     for e in entries:
-        who, action = cli_texts.actor(e.actor), cli_texts.action(e.action)
         post = tr("post {post_id}", post_id=e.post_id) if e.post_id is not None else ""
-        click.echo(
-            f"{format_local(e.at, config.tz):<24} {who:<12} {action:<10} {post:<9} "
-            + _audited_change(e.before, e.after, e.detail, config)
-        )
+        click.echo(_audit_line(e, config, f"{post:<9} "))
     if not entries:
         say(tr("no entries"))
 
 
 def _period_options(command: Callable[P, R]) -> Callable[P, R]:
-    """--from and --to: local days, both included (``bot.report.period`` fills them in)."""
+    """--from and --to: local days, both included (see :func:`_period`)."""
     command = click.option(
         "--to", "to_text", metavar="DATE", help="Last day, included (default: today)."
     )(command)
     return click.option(
         "--from", "from_text", metavar="DATE", help="First day (default: 30 days before --to)."
     )(command)
+
+
+def _period(
+    config: Config, from_text: str | None, to_text: str | None, now: datetime
+) -> tuple[date, date]:
+    """The days of ``--from`` and ``--to``, filled in by ``bot.report.period``."""
+    from bot import report as reporting
+
+    start, end = _local_date("--from", from_text), _local_date("--to", to_text)
+    return reporting.period(config, start=start, end=end, now=now)
 
 
 def _local_date(option: str, text: str | None) -> date | None:
@@ -1385,7 +1289,7 @@ def _local_date(option: str, text: str | None) -> date | None:
     return day
 
 
-@cli.command()
+@command(cli)
 @click.option("--unit", "unit_id", metavar="ID", help="Only this unit ([[units]] id).")
 @_period_options
 @click.option(
@@ -1405,8 +1309,6 @@ def _local_date(option: str, text: str | None) -> date | None:
     type=click.Choice(["vi", "en"]),
     help="Language of the HTML page and the table (default: the config's `language`).",
 )
-@pass_state
-@user_errors
 def report(
     state: State,
     unit_id: str | None,
@@ -1444,12 +1346,7 @@ def report(
     from bot import report as reporting
 
     config, now = state.config, datetime.now(UTC)
-    start, end = reporting.period(
-        config,
-        start=_local_date("--from", from_text),
-        end=_local_date("--to", to_text),
-        now=now,
-    )
+    start, end = _period(config, from_text, to_text, now)
     result = state.unit(reporting.build, config, start=start, end=end, now=now, unit=unit_id)
     text = reporting.render(
         result,
@@ -1479,7 +1376,7 @@ def report(
     )
 
 
-@cli.group("stats", invoke_without_command=True)
+@default_group("stats")
 @click.option("--unit", "unit_id", metavar="ID", help="Only this unit's posts ([[units]] id).")
 @_period_options
 @click.option(
@@ -1489,10 +1386,8 @@ def report(
     default="table",
     show_default=True,
 )
-@click.pass_context
-@user_errors
 def stats(
-    ctx: click.Context, unit_id: str | None, from_text: str | None, to_text: str | None, fmt: str
+    state: State, unit_id: str | None, from_text: str | None, to_text: str | None, fmt: str
 ) -> None:
     """How the good news did: reactions, comments, shares, views and reach, latest measured.
 
@@ -1509,27 +1404,16 @@ def stats(
 
     Example: goodnews stats --from 2026-11-01 --format json
     """
-    if ctx.invoked_subcommand is not None:
-        return
-    from bot import report as reporting
     from bot.analytics import show
 
-    state = ctx.ensure_object(State)
     config = state.config
-    start, end = reporting.period(
-        config,
-        start=_local_date("--from", from_text),
-        end=_local_date("--to", to_text),
-        now=datetime.now(UTC),
-    )
+    start, end = _period(config, from_text, to_text, datetime.now(UTC))
     found = state.unit(show.build, config, start=start, end=end, unit=unit_id)
     click.echo(show.render(found, fmt, config, cli_texts.language()))
 
 
-@stats.command("collect")
-@click.option("--at", "at_text", metavar="ISO-8601", help="As if the clock read this instant.")
-@pass_state
-@user_errors
+@command(stats, "collect")
+@at_option
 def stats_collect(state: State, at_text: str | None) -> None:
     """Read reactions, comments, shares and views back once, for what is due, and exit.
 
@@ -1541,32 +1425,32 @@ def stats_collect(state: State, at_text: str | None) -> None:
     from bot.analytics.collect import collect, graph_for
     from bot.storage.gateway import gateway_for
 
-    config = state.config
-    at = parse_instant(at_text, config) if at_text else datetime.now(UTC)
+    config, at = state.config, state.instant(at_text)
 
-    async def go() -> None:
+    async def go() -> Any:
         async with admin_bot(config) as (bot, _):
             found = await collect(state.engine, config, at=at, graph=graph_for(config), bot=bot)
             if bot is not None:  # a held collection is told from the events outbox
                 from bot.courier import dispatch
 
                 await dispatch(bot, db=gateway_for(state.engine), config=config)
-        for channel, why in found.skipped.items():
-            say(tr("{channel}: skipped: {why}", channel=channel, why=why))
-        for channel, count in found.subscribers.items():
-            say(tr("{channel}: {count} subscribers", channel=channel, count=count))
-        click.echo(
-            tr(
-                "{measured} publication(s) measured, {calls} Graph call(s)",
-                measured=found.measured,
-                calls=found.graph_calls,
-            )
+        return found
+
+    found = run_async(go())
+    for channel, why in found.skipped.items():
+        say(tr("{channel}: skipped: {why}", channel=channel, why=why))
+    for channel, count in found.subscribers.items():
+        say(tr("{channel}: {count} subscribers", channel=channel, count=count))
+    click.echo(
+        tr(
+            "{measured} publication(s) measured, {calls} Graph call(s)",
+            measured=found.measured,
+            calls=found.graph_calls,
         )
+    )
 
-    asyncio.run(go())
 
-
-@cli.command()
+@command(cli)
 @click.option("--no-bot", is_flag=True, help="Publish only; do not poll Telegram for chat.")
 @click.option(
     "--webhook",
@@ -1594,8 +1478,6 @@ def stats_collect(state: State, at_text: str | None) -> None:
     is_flag=True,
     help="Also serve the dashboard (on --listen/--port), and receive the webhook there.",
 )
-@pass_state
-@user_errors
 def run(
     state: State, no_bot: bool, webhook_url: str | None, port: int, listen: str, with_web: bool
 ) -> None:
@@ -1622,10 +1504,8 @@ def run(
     webhook = _webhook(webhook_url, listen=listen, port=port, no_bot=no_bot)
     config, engine = state.config, state.engine
     _warn_ephemeral_sqlite(config)
-    web = None
-    if with_web:
-        web = WebOptions(host=listen, port=port, secure=bool(webhook_url))
-    asyncio.run(
+    web = WebOptions(host=listen, port=port, secure=bool(webhook_url)) if with_web else None
+    run_async(
         run_worker(
             config, engine=engine, with_bot=not no_bot, webhook=webhook, announce=say, web=web
         )
@@ -1640,6 +1520,8 @@ ENV_WEBHOOK_URL = "WEBHOOK_URL"
 
 def _webhook(url: str | None, *, listen: str, port: int, no_bot: bool) -> Webhook | None:
     """The webhook to receive updates at ``url`` (None: long polling, or no chat)."""
+    import secrets
+
     from bot.app import Webhook
 
     if url is None:
@@ -1656,7 +1538,7 @@ def _webhook(url: str | None, *, listen: str, port: int, no_bot: bool) -> Webhoo
     return Webhook(url=url, listen=listen, port=port, secret=secret)
 
 
-@cli.command()
+@command(cli)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -1678,8 +1560,6 @@ def _webhook(url: str | None, *, listen: str, port: int, no_bot: bool) -> Webhoo
     help="The dashboard's address for --login-link (default: http://HOST:PORT).",
 )
 @click.option("--https", "secure", is_flag=True, help="Served behind https: Secure cookies.")
-@pass_state
-@user_errors
 def web(
     state: State, host: str, port: int, login_user: int | None, base_url: str | None, secure: bool
 ) -> None:
@@ -1709,21 +1589,19 @@ def web(
         webhook = _webhook(url, listen=host, port=port, no_bot=False)
         options = WebOptions(host=host, port=port, secure=True)
         _warn_ephemeral_sqlite(state.config)
-        asyncio.run(
+        run_async(
             run_worker(
                 state.config, engine=state.engine, webhook=webhook, announce=say, web=options
             )
         )
     else:
         options = WebOptions(host=host, port=port, secure=secure)
-        asyncio.run(run_web(state.config, engine=state.engine, web=options, announce=say))
+        run_async(run_web(state.config, engine=state.engine, web=options, announce=say))
     say(tr("stopped cleanly"))
 
 
-@cli.command()
+@command(cli)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per channel, one per line.")
-@pass_state
-@user_errors
 def check(state: State, as_json: bool) -> None:
     """Check each channel's token and rights against Telegram and Facebook; say how to fix.
 
@@ -1739,14 +1617,12 @@ def check(state: State, as_json: bool) -> None:
     from bot.check import as_json as check_json
     from bot.check import check_channels, describe, summary
 
-    config = state.config
-    checks = asyncio.run(check_channels(config))
+    checks = run_async(check_channels(state.config))
     for result in checks:
-        click.echo(
-            json.dumps(check_json(result), ensure_ascii=False)
-            if as_json
-            else cli_texts.text(describe(result))
-        )
+        if as_json:
+            echo_json(check_json(result))
+        else:
+            click.echo(cli_texts.text(describe(result)))
     say(cli_texts.text(summary(checks)))
     _release_held(state, [c.channel for c in checks if c.ok], checks)
     if not checks or not all(c.ok for c in checks):
@@ -1775,7 +1651,7 @@ def _release_held(state: State, passed: list[str], checks: list[Any]) -> None:
     for name in released:
         say(tr("{name}: no longer held; its waiting posts go out at the next pass", name=name))
     for item in moved:
-        say(_moved(item, state.config))
+        say(cli_texts.moved(item, state.config.tz))
 
 
 @cli.command()
@@ -1822,18 +1698,23 @@ def _warn_ephemeral_sqlite(config: Config) -> None:
         )
 
 
+def _upgrade(config: Config) -> tuple[str, str | None, str | None]:
+    """Create or upgrade the configured database: where it is (no password), and its
+    revision before and after."""
+    from bot.storage import db
+
+    engine = db.make_engine(config.database_url)
+    before, after = db.upgrade(engine)
+    return engine.url.render_as_string(hide_password=True), before, after
+
+
 def _migrate_if_postgres(state: State) -> None:
     """The release step: migrate PostgreSQL; on SQLite do nothing (a release machine's disk
     is not the worker's, so a database made there would be thrown away)."""
-    from bot.storage import db
-
-    config = state.config
-    if _is_sqlite(config):
+    if _is_sqlite(state.config):
         say(tr("database is SQLite: nothing to migrate at release (`goodnews init` on its host)"))
         return
-    engine = db.make_engine(config.database_url)
-    before, after = db.upgrade(engine)
-    where = engine.url.render_as_string(hide_password=True)
+    where, before, after = _upgrade(state.config)
     if before == after:
         say(tr("database {where}: up to date", where=where))
     else:
@@ -1866,12 +1747,10 @@ def health(state: State, max_age: str) -> None:
     Example: goodnews health --max-age 2m
     """
     from bot.health import check_health
-    from bot.storage import db
 
     limit = parse_duration(max_age)
     try:
-        engine = db.make_engine(state.config.database_url)
-        db.check_schema(engine)
+        engine = state.engine
     except UserError as exc:
         say(tr("unhealthy: {reason}", reason=cli_texts.error(exc)))
         raise click.exceptions.Exit(1) from None
@@ -1882,10 +1761,8 @@ def health(state: State, max_age: str) -> None:
         raise click.exceptions.Exit(1)
 
 
-@cli.command("backup")
+@command(cli, "backup")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@pass_state
-@user_errors
 def backup_cmd(state: State, path: Path) -> None:
     """Back up the database to PATH and the photos to PATH.media.tar, while the worker runs.
 
@@ -1903,11 +1780,9 @@ def backup_cmd(state: State, path: Path) -> None:
     backup(db.make_engine(config.database_url), config.media_dir, path, say=say)
 
 
-@cli.command("restore")
+@command(cli, "restore")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
-@pass_state
-@user_errors
 def restore_cmd(state: State, path: Path, force: bool) -> None:
     """Restore a `goodnews backup` (PATH and PATH.media.tar) into the configured database.
 
@@ -1922,56 +1797,12 @@ def restore_cmd(state: State, path: Path, force: bool) -> None:
     restore(db.make_engine(config.database_url), config.media_dir, path, force=force, say=say)
 
 
-def _moved(item: Any, config: Config) -> str:
-    """A post moved by the catch-up policy (a missed slot, a channel released)."""
-    return tr(
-        "post {post_id} on {channel} missed {missed}; moved to {moved_to}",
-        post_id=item.post_id,
-        channel=item.channel,
-        missed=format_local(item.missed, config.tz),
-        moved_to=format_local(item.moved_to, config.tz),
-    )
-
-
-def _channel_outcome(post_id: int, channel: Any, *, corrected: bool) -> str:
-    """One channel's line after a correction or a retraction."""
-    name, reason = channel.channel, channel.reason
-    if corrected and channel.done:
-        link = f": {channel.url}" if channel.url else ""
-        return tr("post {post_id} corrected on {channel}", post_id=post_id, channel=name) + link
-    if channel.done:
-        return tr("post {post_id} taken down on {channel}", post_id=post_id, channel=name)
-    if corrected:
-        return tr(
-            "post {post_id} NOT corrected on {channel} (it still reads the previous text): "
-            "{reason}",
-            post_id=post_id,
-            channel=name,
-            reason=reason,
-        )
-    return tr(
-        "post {post_id} NOT taken down on {channel} (it is still out): {reason}",
-        post_id=post_id,
-        channel=name,
-        reason=reason,
-    )
-
-
 def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
 
 
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-@contextmanager
-def _quiet_interrupt() -> Iterator[None]:
-    try:
-        yield
-    except KeyboardInterrupt:
-        say(tr("interrupted"))
-        sys.exit(130)
 
 
 #: Allocations between two young-generation collections in a short command (Python's usual
@@ -1988,5 +1819,8 @@ def main() -> None:
     # of none keeps a long batch (a big import, a report over years) bounded; the worker and
     # the dashboard go back to the usual rhythm (bot.app.long_running).
     gc.set_threshold(SHORT_COMMAND_GC_THRESHOLD)
-    with _quiet_interrupt():
+    try:
         cli()
+    except KeyboardInterrupt:
+        say(tr("interrupted"))
+        sys.exit(130)

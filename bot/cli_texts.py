@@ -10,9 +10,11 @@ scripts that read them keep working; ``--json`` output is never translated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -140,3 +142,70 @@ def format_local(instant: datetime, tz: ZoneInfo) -> str:
     # Translators: a strftime date pattern, e.g. "%d/%m/%Y".
     day = local.strftime(tr("%Y-%m-%d"))
     return f"{tr(WEEKDAYS[local.weekday()])} {day} {english.split(' ', 2)[2]}"
+
+
+def published(post_id: int, channel: str, status_value: str, detail: str) -> str:
+    """A publication's outcome, as ``tick`` and ``demo`` print it: its status, then its link
+    (or error, or outbox file)."""
+    return tr(
+        "post {post_id} → {channel}: {status} {detail}",
+        post_id=post_id,
+        channel=channel,
+        status=status(status_value),
+        detail=detail,
+    )
+
+
+def moved(item: Any, tz: ZoneInfo) -> str:
+    """A post moved by the catch-up policy (a missed slot, a channel released)."""
+    return tr(
+        "post {post_id} on {channel} missed {missed}; moved to {moved_to}",
+        post_id=item.post_id,
+        channel=item.channel,
+        missed=format_local(item.missed, tz),
+        moved_to=format_local(item.moved_to, tz),
+    )
+
+
+#: One channel's line after a correction or a retraction, by (corrected, done).
+CHANNEL_OUTCOMES = {
+    (True, True): N_("post {post_id} corrected on {channel}"),
+    (False, True): N_("post {post_id} taken down on {channel}"),
+    (True, False): N_(
+        "post {post_id} NOT corrected on {channel} (it still reads the previous text): {reason}"
+    ),
+    (False, False): N_("post {post_id} NOT taken down on {channel} (it is still out): {reason}"),
+}
+
+
+def channel_outcome(post_id: int, channel: Any, *, corrected: bool) -> str:
+    """One channel's line after a correction (``corrected``, with the post's link) or a
+    retraction."""
+    line = tr(
+        CHANNEL_OUTCOMES[corrected, bool(channel.done)],
+        post_id=post_id,
+        channel=channel.channel,
+        reason=channel.reason,
+    )
+    return line + (f": {channel.url}" if corrected and channel.done and channel.url else "")
+
+
+def audited_change(before: str | None, after: str | None, detail: str | None, tz: ZoneInfo) -> str:
+    """``chờ duyệt → đã lên lịch Th 4 02/12/2026 07:30 +07``: an audit entry's states in the
+    CLI's words, and the instants it records (stored in UTC, ISO) in local time."""
+    change = f"{_audited(before, tz)} → {_audited(after, tz)}" if before or after else ""
+    return f"{change} {_audited(detail, tz)}".strip()
+
+
+def _audited(value: str | None, tz: ZoneInfo) -> str:
+    """One recorded value: a state, an instant, or a state then an instant; anything else (a
+    reason, a channel's outcome) as it is."""
+    words = (value or "").split(" ")
+    for index, word in enumerate(words):
+        with contextlib.suppress(ValueError):
+            instant = datetime.fromisoformat(word)
+            if instant.tzinfo:
+                words[index] = format_local(instant, tz)
+                continue
+        words[index] = status(word) if index == 0 else word
+    return " ".join(words)

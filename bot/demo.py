@@ -94,16 +94,7 @@ def run_demo(folder: Path, *, out: Callable[[str], None], note: Callable[[str], 
         for channel, status, path in asyncio.run(_tick(engine, config, slot)):
             out(_heading(_channel_heading(config, channel, t.when(slot))))
             out(channel_view(Path(path)))
-            status_name = cli_texts.status(status)
-            note(
-                tr(
-                    "post {post_id} → {channel}: {status} {detail}",
-                    post_id=post.id,
-                    channel=channel,
-                    status=status_name,
-                    detail=path,
-                )
-            )
+            note(cli_texts.published(post.id, channel, status, path))
     note(
         tr(
             "next: put TELEGRAM_BOT_TOKEN / FACEBOOK_PAGE_TOKEN in .env, run `goodnews init`, "
