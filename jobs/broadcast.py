@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, UnknownOutcomeError
 from bot.platforms.publishers import OutgoingPost, Publishers
+from bot.services import following
 from bot.services.post_detail import outgoing
 from bot.storage import follower_rows, post_rows
 from bot.storage.gateway import Gateway, gateway_for
@@ -139,7 +140,8 @@ class _Courier:
                 retry_at = datetime.now(UTC) + timedelta(seconds=exc.retry_after or 5.0)
         self.report.count(status)
         await self.db.run(
-            follower_rows.finish_delivery,
+            following.finish_delivery,
+            chat_id=delivery.chat_id,
             delivery_id=delivery.id,
             status=status,
             error=error,

@@ -1,6 +1,8 @@
-"""Followers' choice of the units whose news they get."""
+"""Followers: the units whose news they get, and how a direct message to one ended."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -38,3 +40,20 @@ def follow_unit(
         session, chat_id=chat_id, units=None if everything else [i for i in ids if i in followed]
     )
     return followed
+
+
+def finish_delivery(
+    session: Session,
+    *,
+    chat_id: int,
+    delivery_id: int,
+    status: str,
+    error: str | None,
+    retry_at: datetime | None,
+) -> None:
+    """Record how a direct message ended; a follower who blocked the bot is one no more."""
+    follower_rows.finish_delivery(
+        session, delivery_id=delivery_id, status=status, error=error, retry_at=retry_at
+    )
+    if status == "blocked":
+        follower_rows.unsubscribe(session, chat_id=chat_id, reason="blocked the bot")

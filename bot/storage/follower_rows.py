@@ -174,8 +174,6 @@ def finish_delivery(
     delivery.lease_until = None
     session.add(delivery)
     session.flush()
-    if status == "blocked":  # the follower blocked the bot: their subscription ends
-        unsubscribe(session, chat_id=delivery.chat_id, reason="blocked the bot")
 
 
 def expire_deliveries(session: Session, *, now: datetime) -> int:
