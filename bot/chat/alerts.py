@@ -14,12 +14,14 @@ from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.ext import ContextTypes
 
 from bot import report
 from bot.chat import approval
 from bot.chat.engagement import EngagementTexts, week_of
 from bot.chat.fit import split_lines
 from bot.chat.people import texts_by_user, texts_for_code
+from bot.chat.services import services
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain.engagement import PostEngagement
@@ -177,6 +179,13 @@ DELIVERY_LEASE = timedelta(minutes=2)
 DELIVERY_BATCH = 50
 #: Refusals that another try would not change: the recipient blocked the bot, is unknown.
 _FOR_GOOD = (Forbidden, BadRequest, InvalidToken)
+
+
+async def deliver_now(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What a chat action recorded with its change (the admins' copies, an officer's
+    notice), delivered now rather than at the worker's next sweep."""
+    found = services(context)
+    await dispatch(context.bot, db=found.db, config=found.config)
 
 
 async def dispatch(bot: Bot, *, db: Gateway, config: Config) -> datetime | None:

@@ -194,7 +194,7 @@ async def _answer_question(
     if not allowed:
         return
     # The admins' copies of the new text, or the reason to the officer: recorded with it.
-    await alerts.dispatch(context.bot, db=found.db, config=found.config)
+    await alerts.deliver_now(context)
     if what == "edit":
         await message.reply_text(t.edited())
         return
@@ -270,7 +270,7 @@ async def _use_extractive(
         await tap.answer(t.error(exc)[:200], show_alert=True)
         return
     await tap.answer()
-    await alerts.dispatch(context.bot, db=found.db, config=found.config)  # the copies
+    await alerts.deliver_now(context)  # the copies
 
 
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -333,7 +333,7 @@ async def _decide_and_tell(
     if decision is None:  # short of the quorum: count the vote, show it to every admin
         assert votes is not None
         await tap.answer(t.vote_counted(len(votes.names), votes.needed))
-        await alerts.dispatch(context.bot, db=found.db, config=found.config)
+        await alerts.deliver_now(context)
         return
     post = decision.post
     if post.status is PostStatus.SCHEDULED and post.slot is not None and post.id is not None:
@@ -424,7 +424,7 @@ async def _announce(
 ) -> None:
     """Every admin's copy shows the decision; the officer hears it; a rejection asks why."""
     # Both were recorded with the decision: delivered now, from the outbox.
-    await alerts.dispatch(context.bot, db=found.db, config=found.config)
+    await alerts.deliver_now(context)
     if callback.action == approval.REJECT:
         t = reader(context, user)
         await context.bot.send_message(

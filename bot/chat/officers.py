@@ -81,7 +81,7 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
         return
-    await alerts.dispatch(context.bot, db=found.db, config=found.config)
+    await alerts.deliver_now(context)
     reached = await found.db.run(post_rows.approval_messages, post_id=post_id)
     # Said only once known: "sent to the admins" when at least one of them has it.
     await message.reply_text(t.post_drafted(post_id) if reached else t.post_not_sent(post_id))
