@@ -21,7 +21,7 @@ from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.notices import PostChanged
 from bot.domain.posts import PostStatus
-from bot.services import channel_names, decisions, post_rules
+from bot.services import channel_names, decisions, events, post_rules
 from bot.storage import post_rows, recap_rows
 from bot.storage.gateway import Gateway
 from bot.storage.models import ApprovalMessage, Post
@@ -251,7 +251,9 @@ async def edit_copy(
         text = request_text(t, config, post, slot, votes)
         markup = keyboard(t, post_id, rewritten=post.extractive_body is not None)
     else:
-        text, markup = decision_text(t, post, notice.who), None
+        # The CLI's changes are named as the audit log names them, in the reader's words.
+        who = t.actor(None) if notice.who == events.CLI else notice.who
+        text, markup = decision_text(t, post, who), None
     for copy in copies:
         try:
             await bot.edit_message_text(
