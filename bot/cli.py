@@ -1238,7 +1238,8 @@ def _audit_json(entry: Any, config: Config, *, with_post: bool = False) -> dict[
 @click.option("--user", "user_id", type=int, help="Only changes by this Telegram user id.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool) -> None:
-    """Show the audit log: who changed what and when (chat and CLI), oldest first.
+    """Show the audit log's latest 1,000 changes: who changed what and when (chat and CLI),
+    oldest first.
 
     Example: goodnews audit --post 12
     """
