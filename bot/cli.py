@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.app import Webhook
     from bot.config import Config
     from bot.services.views import PostView, PublicationView
+    from bot.storage.plain import Reader
 
 # Commands import the config (pydantic), the database, Telegram and Facebook libraries when
 # they need them, so `goodnews --help` and `goodnews draft preview` start fast
@@ -123,6 +124,19 @@ class State:
         from bot.storage import db
 
         return db.unit(self.engine, work, *args, **kwargs)
+
+    def read(
+        self, work: Callable[Concatenate[Reader, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """A read-only service call over the bare driver (:mod:`bot.storage.plain`): no
+        SQLAlchemy to import, no write lock to wait for. Through a session if the URL is
+        one the plain reader does not read."""
+        from bot.storage import plain
+
+        with plain.connect(self.config.database_url) as reader:
+            if reader is not None:
+                return work(reader, *args, **kwargs)
+        return self.unit(lambda session: work(plain.Reader.of_session(session), *args, **kwargs))
 
     def instant(self, at_text: str | None) -> datetime:
         """``--at``'s instant (see :func:`parse_instant`), else now."""
@@ -606,22 +620,22 @@ def queue_cmd(state: State, include_all: bool, as_json: bool, days: int) -> None
 
     Example: goodnews queue --all --json
     """
-    from bot.services import queries
+    from bot.services import board
 
     config = state.config
-    rows = state.unit(queries.queue, include_all=include_all)
+    rows = state.read(board.queue, include_all=include_all)
     if as_json:
         echo_json([_post_json(p, pubs, config) for p, pubs in rows], indent=2)
         return
-    board = state.unit(queries.slot_board, config, now=datetime.now(UTC), days=days)
-    _print_board(board, config, days)
+    slots = state.read(board.slot_board, config, now=datetime.now(UTC), days=days)
+    _print_board(slots, config, days)
     _print_posts(rows, config, include_all)
 
 
 def _print_board(board: list[Any], config: Config, days: int) -> None:
     """The coming slots by local day: one line per slot and post, with its channels."""
     from bot.domain.ranking import cut_at_word
-    from bot.services.queries import board_by_day
+    from bot.services.board import board_by_day
 
     empty = sum(1 for slot in board if slot.post_id is None)
     click.echo(tr("Slots of the next {days} days ({empty} empty):", days=days, empty=empty))

@@ -32,10 +32,11 @@ from sqlmodel import Session, col, create_engine, select
 
 from bot.config import Config, load
 from bot.domain.posts import PostKind, PublicationStatus
-from bot.services import queries, queued
+from bot.services import board, queued
 from bot.storage import db
 from bot.storage.db import session_scope
 from bot.storage.models import Publication
+from bot.storage.plain import Reader
 from tests import running
 from tests.fakes.graph import FakeGraph
 from tests.fakes.telegram import FakeTelegram
@@ -279,7 +280,9 @@ class CrashRig:
         for key, pub in sorted(publications.items()):
             _judge(result, key, pub, calls.get(key, []), logs)
         with session_scope(self.engine) as session:
-            listed = {post.id for post, _ in queries.queue(session, include_all=False)}
+            listed = {
+                post.id for post, _ in board.queue(Reader.of_session(session), include_all=False)
+            }
         for (post_id, channel), pub in publications.items():
             if pub.status is PublicationStatus.UNKNOWN and post_id not in listed:
                 result.problems.append(f"post {post_id} ({channel} unknown) not in `queue`")

@@ -36,8 +36,9 @@ from bot.chat.texts import texts_for
 from bot.config import Config
 from bot.domain.engagement import PostEngagement, top_posts
 from bot.domain.errors import UserError
-from bot.services import access, queries, scheduling
+from bot.services import access, board, queries, scheduling
 from bot.storage.gateway import Gateway
+from bot.storage.plain import Reader
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -117,16 +118,16 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if is_admin
         else [c.name for c in config.channels_of(config.audience_of_officer(user.id))]
     )
-    board = await db.run(
-        lambda session: queries.slot_board(
-            session, config, now=datetime.now(UTC), days=14, channels=shown
+    coming = await db.run(
+        lambda session: board.slot_board(
+            Reader.of_session(session), config, now=datetime.now(UTC), days=14, channels=shown
         )
     )
     t = reader(context, update.effective_user)
     lines = []
-    for day, slots in queries.board_by_day(board, config.tz):
+    for day, slots in board.board_by_day(coming, config.tz):
         lines += [t.board_day(day), *(t.board_line(line) for line in slots)]
-    empty = sum(1 for s in board if s.post_id is None)
+    empty = sum(1 for s in coming if s.post_id is None)
     text = t.board_header(empty) + "\n" + "\n".join(lines)
     assert update.effective_message is not None
     for part in split_lines(text):  # between lines: a cut inside a tag is refused whole

@@ -23,7 +23,7 @@ from bot.domain.errors import N_, UserError
 from bot.domain.notices import ChannelName
 from bot.domain.posts import PostKind
 from bot.domain.ranking import cut_at_word
-from bot.services.queries import SlotLine
+from bot.services.board import SlotLine
 
 if TYPE_CHECKING:
     from bot.report import Report

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event, text
@@ -15,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
 
 from bot.domain.errors import N_, ConfigError
+from bot.storage import revision
+from bot.storage.revision import MIGRATIONS
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 P = ParamSpec("P")
 
-MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 30_000
 
 
@@ -122,62 +120,28 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     return before, current_revision(engine)
 
 
-#: Whether ``alembic_version`` exists, asked directly: SQLAlchemy's Inspector costs more to
-#: set up than every other query of a read-only command.
-_HAS_VERSION = {
-    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
-    "postgresql": "SELECT to_regclass('alembic_version') IS NOT NULL",
-}
-
-
 def current_revision(engine: Engine) -> str | None:
     """The revision stamped in ``alembic_version`` (what Alembic itself reads), None when the
     database has no goodnews tables yet."""
     try:
         with engine.connect() as connection:
-            if not connection.execute(text(_HAS_VERSION[engine.dialect.name])).scalar():
+            if not connection.execute(text(revision.HAS_VERSION[engine.dialect.name])).scalar():
                 return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return connection.execute(text(revision.CURRENT)).scalar()
     except OperationalError as exc:
         said = _first_line(exc)
         raise ConfigError(N_("database: cannot connect: {said}"), said=said) from None
 
 
-_REVISION = re.compile(r"^(down_)?revision\b[^=]*=\s*[\"']?([\w.-]+|None)", re.MULTILINE)
-
-
 def head_revision(_engine: Engine | None = None) -> str | None:
-    """The newest migration: the revision no other one revises, read from the files' text
-    (``revision = "0013"``, ``down_revision = "0012"``) without importing Alembic. (The
-    engine is not needed: the migrations are the same for every database.)"""
-    return _head()
-
-
-@cache
-def _head() -> str | None:
-    revisions: set[str] = set()
-    revised: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
-            (revised if down else revisions).add(value)
-    heads = sorted(revisions - revised)
-    if len(heads) > 1:
-        raise ConfigError(f"migrations: several heads {heads}: chain them one after another")
-    return heads[0] if heads else None
+    """The newest migration (see :func:`bot.storage.revision.head`); the engine is not
+    needed: the migrations are the same for every database."""
+    return revision.head()
 
 
 def check_schema(engine: Engine) -> None:
     """Refuse to work on a database that ``goodnews init`` has not brought up to date."""
-    current, head = current_revision(engine), _head()
-    if current != head:
-        if current is None:
-            raise ConfigError(
-                N_("database has no goodnews tables; run `goodnews init` to create or upgrade it")
-            )
-        raise ConfigError(
-            N_("database is at revision {revision}; run `goodnews init` to create or upgrade it"),
-            revision=current,
-        )
+    revision.require_head(current_revision(engine))
 
 
 def _first_line(exc: BaseException) -> str:
