@@ -426,7 +426,7 @@ def draft(state: State, kind: str, recap_id: int | None, unit: str | None) -> No
             if bot is None:
                 say(why_not)
                 return
-            await _ask_admins(bot, state, post.id)
+            await _deliver(bot, state, asked_for=post.id)
 
     run_async(go())
 
@@ -552,26 +552,27 @@ def _tell_admins(state: State, post_id: int, *, asked: bool = False) -> None:
     async def go() -> None:
         async with admin_bot(state.config) as (bot, _why_not):
             if bot is not None:
-                await _ask_admins(bot, state, post_id, asked=asked)
+                await _deliver(bot, state, asked_for=post_id if asked else None)
 
     run_async(go())
 
 
-async def _ask_admins(bot: Bot, state: State, post_id: int, *, asked: bool = True) -> None:
-    """Deliver what the events outbox holds, as the worker would; with the approval request
-    ``asked``, a warning when no admin has it."""
+async def _deliver(bot: Bot, state: State, *, asked_for: int | None = None) -> None:
+    """Deliver what the events outbox holds, as the worker would; when the approval request
+    of post ``asked_for`` was asked, a warning if no admin has it."""
     from bot import courier
-    from bot.services import access
-    from bot.storage import post_rows
     from bot.storage.gateway import gateway_for
 
     config, db = state.config, gateway_for(state.engine)
     await courier.dispatch(bot, db=db, config=config)
-    if not asked:
+    if asked_for is None:
         return
+    from bot.services import access
+    from bot.storage import post_rows
+
     if not await db.run(lambda session: access.people_with(session, config, "admin")):
         say(tr("warning: nobody to ask: no admins in telegram.admins or owners"))
-    elif not await db.run(post_rows.approval_messages, post_id=post_id):
+    elif not await db.run(post_rows.approval_messages, post_id=asked_for):
         say(
             tr(
                 "warning: no admin has the approval request yet (see the log); a refusal for "
@@ -988,7 +989,6 @@ def post_retract(state: State, post_id: int, reason: str | None) -> None:
 
 def _after_publication(state: State, post_id: int, *, text: str | None, reason: str | None) -> None:
     """Correct (``text``) or retract the post on its channels; one line per channel."""
-    from bot import courier
     from bot.platforms.publishers import open_publishers
     from bot.services import corrections
     from bot.storage.gateway import gateway_for
@@ -1006,7 +1006,7 @@ def _after_publication(state: State, post_id: int, *, text: str | None, reason: 
                     db, config, publishers, post_id=post_id, reason=reason, by=None
                 )
             if bot is not None:  # the admins' copies of the draft read what is out now
-                await courier.dispatch(bot, db=db, config=config)
+                await _deliver(bot, state)
             return outcome
 
     outcome = run_async(go())
@@ -1281,6 +1281,13 @@ def _period_options(command: Callable[P, R]) -> Callable[P, R]:
     )(command)
 
 
+def _format_option(formats: list[str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """--format, one of ``formats`` (table by default), as ``report`` and ``stats`` take it."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(formats), default="table", show_default=True
+    )
+
+
 def _period(
     config: Config, from_text: str | None, to_text: str | None, now: datetime
 ) -> tuple[date, date]:
@@ -1307,13 +1314,7 @@ def _local_date(option: str, text: str | None) -> date | None:
 @command(cli)
 @click.option("--unit", "unit_id", metavar="ID", help="Only this unit ([[units]] id).")
 @_period_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "html"]),  # bot.report.FORMATS, imported late
-    default="table",
-    show_default=True,
-)
+@_format_option(["table", "csv", "json", "html"])  # bot.report.FORMATS, imported late
 @click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -1394,13 +1395,7 @@ def report(
 @default_group("stats")
 @click.option("--unit", "unit_id", metavar="ID", help="Only this unit's posts ([[units]] id).")
 @_period_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),  # bot.analytics.show.FORMATS, imported late
-    default="table",
-    show_default=True,
-)
+@_format_option(["table", "csv", "json"])  # bot.analytics.show.FORMATS, imported late
 def stats(
     state: State, unit_id: str | None, from_text: str | None, to_text: str | None, fmt: str
 ) -> None:
@@ -1438,7 +1433,6 @@ def stats_collect(state: State, at_text: str | None) -> None:
     Example: goodnews stats collect
     """
     from bot.analytics.collect import collect, graph_for
-    from bot.storage.gateway import gateway_for
 
     config, at = state.config, state.instant(at_text)
 
@@ -1446,9 +1440,7 @@ def stats_collect(state: State, at_text: str | None) -> None:
         async with admin_bot(config) as (bot, _):
             found = await collect(state.engine, config, at=at, graph=graph_for(config), bot=bot)
             if bot is not None:  # a held collection is told from the events outbox
-                from bot.courier import dispatch
-
-                await dispatch(bot, db=gateway_for(state.engine), config=config)
+                await _deliver(bot, state)
         return found
 
     found = run_async(go())
