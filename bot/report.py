@@ -290,13 +290,10 @@ def render(
 ) -> str:
     """The report in ``fmt``: one of :data:`FORMATS` (anything else is the table). The HTML
     page, shown to people, is in ``language``; the machine formats stay English."""
-    if fmt == "json":
-        return as_json(report)
-    if fmt == "csv":
-        return as_csv(report)
     if fmt == "html":
         return as_html(report, generated=generated, language=language)
-    return as_table(report, language)
+    machine = {"json": as_json, "csv": as_csv}.get(fmt)
+    return machine(report) if machine else as_table(report, language)
 
 
 # -- JSON, CSV, table ------------------------------------------------------------------------
@@ -351,38 +348,22 @@ def as_json(report: Report) -> str:
     )
 
 
-CSV_COLUMNS = (
-    "id",
-    "name",
-    "from",
-    "to",
-    *_COUNTS,
-    *(f"missed_{r.name.lower()}" for r in Reason),
-    "judged_by",
-    *_SHARE,
-)
+#: CSV's column of the misses of a reason.
+_MISSED = {r: f"missed_{r.name.lower()}" for r in Reason}
+CSV_COLUMNS = ("id", "name", "from", "to", *_COUNTS, *_MISSED.values(), "judged_by", *_SHARE)
 
 
 def as_csv(report: Report) -> str:
-    """One row per unit, the organisation's shared channels first when they are judged (the
-    misses are counted by reason; JSON lists them). What is not counted is left empty."""
+    """One row per unit, the organisation's shared channels first when they are judged: its
+    JSON values but the misses, counted by reason instead. What is not counted is left empty."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    period = {"from": report.start.isoformat(), "to": report.end.isoformat()}
     lines = (report.organisation, *report.units) if report.organisation else report.units
     for u in lines:
-        writer.writerow(
-            [
-                u.id,
-                u.name,
-                report.start.isoformat(),
-                report.end.isoformat(),
-                *(getattr(u, count) for count in _COUNTS),
-                *(u.missed(r) for r in Reason),
-                u.judged_by.value,
-                *_share_values(u.rotation),  # the csv module writes None as ""
-            ]
-        )
+        missed = {_MISSED[r]: u.missed(r) for r in Reason}
+        writer.writerow(unit_json(u) | period | missed)  # the csv module writes None as ""
     return out.getvalue()
 
 
@@ -844,17 +825,13 @@ def miss_runs(u: UnitCompliance) -> list[MissRun]:
     last: dict[PostKind, tuple[int, int]] = {}  # kind → (its position in the period, run index)
     for miss in u.misses:
         here = position[miss.kind][miss.date]
-        previous = last.get(miss.kind)
-        if previous is not None and previous[0] == here - 1:
-            run = runs[previous[1]]
-            if run.reason is miss.reason:
-                runs[previous[1]] = MissRun(
-                    run.kind, run.reason, run.first, miss.date, run.count + 1
-                )
-                last[miss.kind] = (here, previous[1])
-                continue
-        runs.append(MissRun(miss.kind, miss.reason, miss.date, miss.date, 1))
-        last[miss.kind] = (here, len(runs) - 1)
+        before, index = last.get(miss.kind, (-2, -1))
+        if before == here - 1 and runs[index].reason is miss.reason:
+            runs[index] = replace(runs[index], last=miss.date, count=runs[index].count + 1)
+        else:
+            index = len(runs)
+            runs.append(MissRun(miss.kind, miss.reason, miss.date, miss.date, 1))
+        last[miss.kind] = (here, index)
     return sorted(runs, key=lambda r: (r.first, r.kind is PostKind.WEEKLY))
 
 
@@ -874,16 +851,9 @@ def _buckets(u: UnitCompliance) -> list[_Bucket]:
     def key(day: date) -> date:
         return day.replace(day=1) if by_month else day - timedelta(days=day.weekday())
 
-    counts: dict[date, list[int]] = {}
-    first, last = key(u.start), key(u.end)
-    cursor = first
-    while cursor <= last:
-        counts[cursor] = [0, 0, 0, 0]
-        cursor = (
-            (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
-            if by_month
-            else cursor + timedelta(days=7)
-        )
+    # Every week (or month) of the period has its bar, empty or not.
+    period = (u.start + timedelta(days=n) for n in range((u.end - u.start).days + 1))
+    counts = {key(day): [0, 0, 0, 0] for day in period}
     for day in u.days:
         counts[key(day.date)][0] += 1
         counts[key(day.date)][1] += day.published

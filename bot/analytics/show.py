@@ -28,6 +28,8 @@ from bot.domain.errors import N_
 FORMATS = ("table", "csv", "json")
 #: The table shows this many posts, most liked first; JSON and CSV show them all.
 TABLE_POSTS = 10
+#: What JSON gives of each publication as it is, before when it was measured (local time).
+_PUBLICATION_FIELDS = ("channel", "url", "external_id", "reactions", "comments", "shares", "views")
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,7 @@ def as_json(stats: Stats, config: Config) -> str:
                 "kind": p.kind,
                 "publications": [
                     {
-                        "channel": m.channel,
-                        "url": m.url,
-                        "external_id": m.external_id,
-                        "reactions": m.reactions,
-                        "comments": m.comments,
-                        "shares": m.shares,
-                        "views": m.views,
+                        **{name: getattr(m, name) for name in _PUBLICATION_FIELDS},
                         "measured_at": when(m.measured_at),
                     }
                     for m in p.publications

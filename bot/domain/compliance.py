@@ -116,10 +116,8 @@ def pause_intervals(
         # A resume with no pause before it ends a pause from before the log began; since
         # when is unknown, so none is counted rather than a pause without a start.
     for channel, since in paused_now.items():
-        if channel in open_since:
-            found.append(Paused(channel, open_since.pop(channel), None))
-        else:
-            found.append(Paused(channel, since, None))
+        # Paused since the log's last pause, if it has one; else since its state last changed.
+        found.append(Paused(channel, open_since.pop(channel, since), None))
     # A channel the log leaves paused but that is not paused now was resumed outside the log;
     # when is unknown, so nothing after its last entry is counted as paused.
     return found
@@ -140,18 +138,10 @@ class UnitHistory:
 
 @dataclass(frozen=True)
 class Day:
-    """An expected day and whether its good news went out."""
+    """An expected day and whether its good news went out; in ``weeks``, the day of a weekly
+    slot that has come, and whether its week's story went out."""
 
     date: date
-    published: bool
-
-
-@dataclass(frozen=True)
-class WeeklySlot:
-    """A weekly slot that has come, and whether its week's story went out."""
-
-    date: date
-    at: datetime
     published: bool
 
 
@@ -227,7 +217,7 @@ class UnitCompliance:
     start: date
     end: date
     days: tuple[Day, ...]
-    weeks: tuple[WeeklySlot, ...]
+    weeks: tuple[Day, ...]
     misses: tuple[Miss, ...]
     streak: int
     longest_streak: int
@@ -288,7 +278,7 @@ def compliance(unit: UnitHistory, *, start: date, end: date, now: datetime) -> U
     cadence, tz = unit.cadence, unit.cadence.timezone
     facts = _Facts.of(unit)
     days: list[Day] = []
-    weeks: list[WeeklySlot] = []
+    weeks: list[Day] = []
     misses: list[Miss] = []
 
     def published(kind: PostKind, day: date, slots: Sequence[datetime]) -> bool:
@@ -308,7 +298,7 @@ def compliance(unit: UnitHistory, *, start: date, end: date, now: datetime) -> U
             continue
         slot = local_instant(day, cadence.weekly_at, tz)
         if slot <= now:
-            weeks.append(WeeklySlot(day, slot, published(PostKind.WEEKLY, day, [slot])))
+            weeks.append(Day(day, published(PostKind.WEEKLY, day, [slot])))
     streak, longest = _streaks([day.published for day in days])
     return UnitCompliance(
         id=unit.id,
@@ -325,7 +315,7 @@ def compliance(unit: UnitHistory, *, start: date, end: date, now: datetime) -> U
 
 @dataclass(frozen=True)
 class _Facts:
-    """A unit's outcomes by (kind, local date), its rejections and its channels' pauses."""
+    """A unit's outcomes by :meth:`_period`, its rejections and its channels' pauses."""
 
     sent: frozenset[tuple[PostKind, date]]
     failed: frozenset[tuple[PostKind, date]]
@@ -337,9 +327,9 @@ class _Facts:
         tz = unit.cadence.timezone
 
         def ended(statuses: frozenset[PublicationStatus]) -> frozenset[tuple[PostKind, date]]:
-            """(kind, local date of the slot) of the outcomes that ended in ``statuses``."""
+            """The periods of the slots of the outcomes that ended in ``statuses``."""
             found = (o for o in unit.outcomes if o.status in statuses)
-            return frozenset((o.kind, o.due_at.astimezone(tz).date()) for o in found)
+            return frozenset(cls._period(o.kind, o.due_at.astimezone(tz).date()) for o in found)
 
         return cls(
             sent=ended(frozenset({PublicationStatus.SENT})),
@@ -349,28 +339,19 @@ class _Facts:
         )
 
     @staticmethod
-    def _period(kind: PostKind, day: date) -> tuple[date, date]:
-        """The day itself for the good news; its ISO week (Monday to Sunday) for the story."""
-        if kind is PostKind.DAILY:
-            return day, day
-        monday = day - timedelta(days=day.weekday())
-        return monday, monday + timedelta(days=6)
-
-    @staticmethod
-    def _any(
-        found: frozenset[tuple[PostKind, date]], kind: PostKind, first: date, last: date
-    ) -> bool:
-        return any((kind, d) in found for d in _dates(first, last))
+    def _period(kind: PostKind, day: date) -> tuple[PostKind, date]:
+        """What a slot on ``day`` is kept by: a post of its kind on the day itself for the good
+        news; in its ISO week (named by its Monday) for the story."""
+        return kind, (day if kind is PostKind.DAILY else day - timedelta(days=day.weekday()))
 
     def published(self, kind: PostKind, day: date) -> bool:
-        return self._any(self.sent, kind, *self._period(kind, day))
+        return self._period(kind, day) in self.sent
 
     def reason(self, kind: PostKind, day: date, slots: Sequence[datetime], tz: ZoneInfo) -> Reason:
         """Why nothing went out: the first of paused, failed, rejected that applies."""
         if any(p.covers(slot) for slot in slots for p in self.pauses):
             return Reason.PAUSED
-        first, last = self._period(kind, day)
-        if self._any(self.failed, kind, first, last):
+        if self._period(kind, day) in self.failed:
             return Reason.FAILED
         # Rejected from the day before up to the slot (a rejection after it did not empty
         # it); for the story, since the week before's slot, whose own draft it was not.
