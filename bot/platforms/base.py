@@ -155,28 +155,27 @@ class Verdicts:
 
     def ok(self, channel: ChannelConfig, detail: str) -> ChannelCheck:
         """A channel that can publish for real."""
-        return ChannelCheck(
-            channel.name,
-            channel.type,
-            channel.target,
-            True,
-            Finding.OK,
-            detail=detail,
-            label=self.platform.label(channel),
-        )
+        return self._verdict(channel, True, Finding.OK, detail=detail)
 
     def bad(self, channel: ChannelConfig, finding: Finding, problem: str, fix: str) -> ChannelCheck:
         """A channel that cannot publish for real: what is wrong and what to do."""
+        return self._verdict(channel, False, finding, problem=problem, fix=fix)
+
+    def _verdict(
+        self, channel: ChannelConfig, ok: bool, finding: Finding, **words: str
+    ) -> ChannelCheck:
+        """The check of ``channel``, named by its label; ``words``: what people read."""
+        label = self.platform.label(channel)
         return ChannelCheck(
-            channel.name,
-            channel.type,
-            channel.target,
-            False,
-            finding,
-            problem,
-            fix,
-            label=self.platform.label(channel),
+            channel.name, channel.type, channel.target, ok, finding, label=label, **words
         )
+
+    def said(
+        self, channel: ChannelConfig, finding: Finding, problem: str, fix: str, **params: object
+    ) -> ChannelCheck:
+        """:meth:`bad` from two templates (``N_`` catalog entries), both filled from
+        ``params``: each names the ones it needs."""
+        return self.bad(channel, finding, Text(problem, **params), Text(fix, **params))
 
     def dry_run(
         self, config: Config, channel: ChannelConfig, problem: str, fix: str, **params: object
@@ -184,13 +183,8 @@ class Verdicts:
         """No token: the channel's posts go to the outbox. ``problem`` and ``fix`` are
         templates naming the token's variable as ``{env}``; ``problem`` names the outbox as
         ``{outbox}``, ``fix`` takes ``params`` too."""
-        env = self.platform.token_env
-        return self.bad(
-            channel,
-            Finding.DRY_RUN,
-            Text(problem, env=env, outbox=config.outbox_dir),
-            Text(fix, env=env, **params),
-        )
+        env, outbox = self.platform.token_env, config.outbox_dir
+        return self.said(channel, Finding.DRY_RUN, problem, fix, env=env, outbox=outbox, **params)
 
 
 @runtime_checkable

@@ -14,10 +14,10 @@ from bot.config import Config
 from bot.domain.errors import N_, InvalidStateError
 from bot.domain.posts import CHANGEABLE, IN_FLIGHT, PostStatus, PublicationStatus
 from bot.services import events
-from bot.services.decisions import Decision
+from bot.services.decisions import Decision, withdraw
 from bot.services.post_rules import refused, rewrite, store_photos
 from bot.services.views import PostView
-from bot.storage import audit_rows, post_rows, publication_rows
+from bot.storage import post_rows, publication_rows
 from bot.storage.models import Post
 
 
@@ -47,16 +47,7 @@ def cancel(session: Session, *, post_id: int, by: int | None, now: datetime) -> 
     if post.status is PostStatus.CANCELLED:
         return Decision(PostView.of(post), changed=False)
     post = _changeable(session, post_id, N_("post {post_id} is {status}; it cannot be cancelled"))
-    before = post.status.value
-    publication_rows.cancel_publications(session, post_id=post_id)
-    post.status, post.slot, post.updated_at = PostStatus.CANCELLED, None, now
-    session.add(post)
-    session.flush()
-    audit_rows.audit(
-        session, actor=by, action="cancel", post_id=post_id, before=before, after="cancelled"
-    )
-    events.copies_follow(session, post_id=post_id)
-    return Decision(PostView.of(post), changed=True)
+    return withdraw(session, post, PostStatus.CANCELLED, "cancel", by=by, now=now)
 
 
 def edit(

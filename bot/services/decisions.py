@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -37,19 +38,13 @@ def free_slots(
     assert post.id is not None
     channels = target_channels(config, post)
     name = channels[0] if channels else None
-    taken = (
+    taken = set(
         publication_rows.taken_slots(session, channel=name, kind=post.kind, exclude_post_id=post.id)
         if name
         else []
     )
-    cadence = config.cadence_for(name)
-    found: list[datetime] = []
-    for slot in slots_after(post.kind, cadence, now):
-        if slot not in set(taken):
-            found.append(slot)
-        if len(found) == count:
-            break
-    return found
+    slots = slots_after(post.kind, config.cadence_for(name), now)
+    return list(islice((slot for slot in slots if slot not in taken), count))
 
 
 def _slot_on(
@@ -149,23 +144,45 @@ def reject(
         return Decision(PostView.of(post), changed=False)
     if post.status not in REJECTABLE:
         raise refused(post, N_("post {post_id} is {status}; it cannot be rejected"))
+    post.decided_by, post.decided_at = by, now
+    # Audited at ``now``: the compliance report dates the rejection by it.
+    decision = withdraw(
+        session, post, PostStatus.REJECTED, "reject", by=by, now=now, who=who, audit_at=now
+    )
+    events.tell_decided(session, post_id=post_id, approved=False, slot=None)
+    return decision
+
+
+def withdraw(
+    session: Session,
+    post: Post,
+    status: PostStatus,
+    action: str,
+    *,
+    by: int | None,
+    now: datetime,
+    who: str = events.CLI,
+    audit_at: datetime | None = None,
+) -> Decision:
+    """The post leaves its slots for ``status`` (rejected, cancelled, pending again): its
+    scheduled publications are cancelled, the change is audited as ``action`` (at
+    ``audit_at``, default now) and the admins' copies follow it (decided by ``who``)."""
+    assert post.id is not None
     before = post.status.value
-    publication_rows.cancel_publications(session, post_id=post_id)
-    post.status, post.slot = PostStatus.REJECTED, None
-    post.decided_by, post.decided_at, post.updated_at = by, now, now
+    publication_rows.cancel_publications(session, post_id=post.id)
+    post.status, post.slot, post.updated_at = status, None, now
     session.add(post)
     session.flush()
     audit_rows.audit(
         session,
         actor=by,
-        action="reject",
-        post_id=post_id,
+        action=action,
+        post_id=post.id,
         before=before,
-        after="rejected",
-        at=now,  # the compliance report dates the rejection by it
+        after=status.value,
+        at=audit_at,
     )
-    events.copies_follow(session, post_id=post_id, who=who)
-    events.tell_decided(session, post_id=post_id, approved=False, slot=None)
+    events.copies_follow(session, post_id=post.id, who=who)
     return Decision(PostView.of(post), changed=True)
 
 
@@ -186,23 +203,16 @@ def vote_to_approve(
     """An admin approves in chat: the draft is scheduled once ``telegram.quorum`` admins have."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     needed = config.settings.telegram.quorum
-    if post.status is PostStatus.PENDING:
-        new = post_rows.add_vote(session, post_id=post_id, user_id=by, name=name)
-        names, uncounted = admins_votes(session, config, post_id=post_id)
-        if len(names) < needed:
-            if new:
-                audit_rows.audit(
-                    session,
-                    actor=by,
-                    action="vote",
-                    post_id=post_id,
-                    detail=f"{len(names)}/{needed}",
-                )
-            events.copies_follow(session, post_id=post_id, votes=True)
-            return Votes(names, needed, None, uncounted)
-        decision = approve(session, config, post_id=post_id, by=by, now=now, who=name)
-        return Votes(names, needed, decision, uncounted)
+    pending = post.status is PostStatus.PENDING
+    new = pending and post_rows.add_vote(session, post_id=post_id, user_id=by, name=name)
     names, uncounted = admins_votes(session, config, post_id=post_id)
+    if pending and len(names) < needed:
+        if new:
+            audit_rows.audit(
+                session, actor=by, action="vote", post_id=post_id, detail=f"{len(names)}/{needed}"
+            )
+        events.copies_follow(session, post_id=post_id, votes=True)
+        return Votes(names, needed, None, uncounted)
     decision = approve(session, config, post_id=post_id, by=by, now=now, who=name)
     return Votes(names, needed, decision, uncounted)
 
@@ -298,13 +308,7 @@ def unapprove(session: Session, *, post_id: int, now: datetime, by: int | None =
         return Decision(PostView.of(post), changed=False)
     if post.status is not PostStatus.SCHEDULED:
         raise refused(post, N_("post {post_id} is {status}; it cannot be unapproved"))
-    publication_rows.cancel_publications(session, post_id=post_id)
-    post.status, post.slot, post.updated_at = PostStatus.PENDING, None, now
-    session.add(post)
-    session.flush()
-    audit_rows.audit(
-        session, actor=by, action="unapprove", post_id=post_id, before="scheduled", after="pending"
-    )
-    events.copies_follow(session, post_id=post_id)  # first: the copies kept get the buttons
+    # The copies follow first: the copies kept get the buttons.
+    decision = withdraw(session, post, PostStatus.PENDING, "unapprove", by=by, now=now)
     events.ask_admins(session, post_id=post_id)  # the admins get the draft again
-    return Decision(PostView.of(post), changed=True)
+    return decision

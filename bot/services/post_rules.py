@@ -48,10 +48,10 @@ def check_fits(post: Post) -> None:
         )
 
 
-def refused(post: Post, template: str) -> InvalidStateError:
+def refused(post: Post, template: str, status: str | None = None) -> InvalidStateError:
     """The action does not fit the post's state; ``template`` names the action (a catalog
-    entry with ``{post_id}`` and ``{status}``)."""
-    return InvalidStateError(template, post_id=post.id, status=post.status.value)
+    entry with ``{post_id}`` and ``{status}``: ``status`` if given, else the post's)."""
+    return InvalidStateError(template, post_id=post.id, status=status or post.status.value)
 
 
 def refused_publication(publication: Publication, template: str) -> InvalidStateError:

@@ -16,7 +16,7 @@ from bot.domain.posts import PostKind, PostStatus, PublicationStatus
 from bot.domain.slots import slots_after
 from bot.services import events
 from bot.services.decisions import approve
-from bot.services.post_rules import check_fits, state_of, store_photos, target_channels
+from bot.services.post_rules import check_fits, refused, state_of, store_photos, target_channels
 from bot.services.views import PostView
 from bot.storage import audit_rows, post_rows, publication_rows
 
@@ -107,11 +107,8 @@ def post_now(session: Session, config: Config, *, post_id: int, now: datetime) -
     """Send a scheduled post at the next pass instead of at its slot (its slots are freed)."""
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     if post.status is not PostStatus.SCHEDULED or post.reserve:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; only a scheduled post can go now"),
-            post_id=post_id,
-            status=state_of(post),
-        )
+        only = N_("post {post_id} is {status}; only a scheduled post can go now")
+        raise refused(post, only, state_of(post))
     for publication in publication_rows.publications(session, post_id=post_id):
         if publication.status is PublicationStatus.SCHEDULED:
             publication.due_at, publication.pinned = now, True
@@ -132,10 +129,8 @@ def swap_with_next(session: Session, config: Config, *, post_id: int) -> PostVie
         if p.status is PublicationStatus.SCHEDULED and not p.pinned
     }
     if post.status is not PostStatus.SCHEDULED or not mine:
-        raise InvalidStateError(
-            N_("post {post_id} is {status}; it has no slot to swap"),
-            post_id=post_id,
-            status=state_of(post),
+        raise refused(
+            post, N_("post {post_id} is {status}; it has no slot to swap"), state_of(post)
         )
     other = publication_rows.next_in_line(
         session, post_id=post_id, kind=post.kind, channels=list(mine)

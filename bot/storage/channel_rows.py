@@ -25,12 +25,8 @@ def paused_channels(session: Session) -> set[str]:
 
 def set_paused(session: Session, *, channel: str, paused: bool) -> bool:
     """Pause or resume a channel; False when it already was."""
-    state = session.get(ChannelState, channel)
-    if state is None:
-        if not paused:
-            return False
-        state = ChannelState(name=channel)
-    elif state.paused == paused:
+    state = session.get(ChannelState, channel) or ChannelState(name=channel)  # not paused
+    if state.paused == paused:
         return False
     state.paused, state.updated_at = paused, utcnow()
     session.add(state)

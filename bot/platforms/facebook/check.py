@@ -26,7 +26,7 @@ from bot.platforms.facebook.platform import PLATFORM
 
 _verdicts = Verdicts(PLATFORM)
 _ok = _verdicts.ok
-_bad = _verdicts.bad
+_said = _verdicts.said
 
 
 # A comma, not "and": the list also sits in Vietnamese lines.
@@ -47,8 +47,8 @@ _GO_LIVE = N_(
     "the environment or in .env, and run goodnews check again"
 )
 _SESSION_EXPIRED = 463
-_TRY_AGAIN = Text(
-    N_("try again in a few minutes; if it persists, check facebook.graph_url in the config")
+_TRY_AGAIN = N_(
+    "try again in a few minutes; if it persists, check facebook.graph_url in the config"
 )
 
 
@@ -78,27 +78,24 @@ def _check_page(graph: Any, channel: ChannelConfig, graph_url: str, token: str) 
             if isinstance(exc, requests.Timeout)
             else N_("cannot reach Facebook at {url} (the connection failed)")
         )
-        return _bad(
+        return _said(
             channel,
             Finding.UNREACHABLE,
-            Text(what, url=graph_url),
-            Text(
-                N_(
-                    "check the network (and facebook.graph_url in the config), then try again "
-                    "in a few minutes"
-                )
+            what,
+            N_(
+                "check the network (and facebook.graph_url in the config), then try again "
+                "in a few minutes"
             ),
+            url=graph_url,
         )
     except (KeyError, ValueError, TypeError) as exc:  # facebook-sdk trips on odd answers
-        return _bad(  # (no Content-Type, a body that is not JSON): never a traceback
+        return _said(  # (no Content-Type, a body that is not JSON): never a traceback
             channel,
             Finding.UNREACHABLE,
-            Text(
-                N_("Facebook at {url} gave an answer that cannot be read ({error})"),
-                url=graph_url,
-                error=type(exc).__name__,
-            ),
+            N_("Facebook at {url} gave an answer that cannot be read ({error})"),
             _TRY_AGAIN,
+            url=graph_url,
+            error=type(exc).__name__,
         )
     name = page.get("name") or channel.target
     return replace(_verdict(channel, page, owner, name), title=page.get("name") or "")
@@ -107,28 +104,23 @@ def _check_page(graph: Any, channel: ChannelConfig, graph_url: str, token: str) 
 def _verdict(channel: ChannelConfig, page: Any, owner: Any, name: str) -> ChannelCheck:
     """Whether the token is the page's own."""
     if str(owner.get("id")) != str(page.get("id")):
-        return _bad(
+        return _said(
             channel,
             Finding.TOKEN_OF_OTHER_PAGE,
-            Text(
-                N_(
-                    '{env} is not a token of "{name}": it belongs to "{owner}" (id {owner_id}), '
-                    "so it cannot post on this page"
-                ),
-                env=ENV_FACEBOOK_TOKEN,
-                name=name,
-                owner=owner.get("name"),
-                owner_id=owner.get("id"),
+            N_(
+                '{env} is not a token of "{name}": it belongs to "{owner}" (id {owner_id}), '
+                "so it cannot post on this page"
             ),
-            Text(
-                N_(
-                    "put the Page access token of page {page_id} in {env} (GET /me/accounts "
-                    "with your user token lists each Page's token) or correct page_id in the "
-                    "config, and restart the worker (goodnews run)"
-                ),
-                page_id=channel.target,
-                env=ENV_FACEBOOK_TOKEN,
+            N_(
+                "put the Page access token of page {page_id} in {env} (GET /me/accounts "
+                "with your user token lists each Page's token) or correct page_id in the "
+                "config, and restart the worker (goodnews run)"
             ),
+            env=ENV_FACEBOOK_TOKEN,
+            name=name,
+            owner=owner.get("name"),
+            owner_id=owner.get("id"),
+            page_id=channel.target,
         )
     return _ok(channel, Text(N_('the Page token is valid and belongs to "{name}"'), name=name))
 
@@ -142,93 +134,73 @@ def _graph_error(exc: Any, channel: ChannelConfig, graph_url: str, token: str) -
     if code in (190, 102):
         return _token_error(channel, said, error.get("error_subcode"))
     if code in ADMIN_CODES:  # 10, 200-299 (368: the Page is blocked from posting)
-        return _bad(
+        return _said(
             channel,
             Finding.MISSING_PERMISSION,
-            Text(
-                N_("the Page token lacks a permission Facebook requires (Facebook: {said})"),
-                said=said,
+            N_("the Page token lacks a permission Facebook requires (Facebook: {said})"),
+            N_(
+                "create the token again with {permissions}, by a person with full control "
+                "of page {page_id}; put it in {env} and restart the worker"
             ),
-            Text(
-                N_(
-                    "create the token again with {permissions}, by a person with full control "
-                    "of page {page_id}; put it in {env} and restart the worker"
-                ),
-                permissions=_PERMISSIONS,
-                page_id=channel.target,
-                env=ENV_FACEBOOK_TOKEN,
-            ),
+            said=said,
+            permissions=_PERMISSIONS,
+            page_id=channel.target,
+            env=ENV_FACEBOOK_TOKEN,
         )
     if code == 100 and (error.get("error_subcode") == 33 or "does not exist" in said):
-        return _bad(
+        return _said(
             channel,
             Finding.WRONG_PAGE,
-            Text(
-                N_("Facebook knows no Page with id {page_id} that this token can see"),
-                page_id=channel.target,
+            N_("Facebook knows no Page with id {page_id} that this token can see"),
+            N_(
+                "correct page_id in the config: the Page's id is under About → Page "
+                "transparency, or GET /me with the Page's token"
             ),
-            Text(
-                N_(
-                    "correct page_id in the config: the Page's id is under About → Page "
-                    "transparency, or GET /me with the Page's token"
-                )
-            ),
+            page_id=channel.target,
         )
     if code in RETRY_CODES or error.get("is_transient"):
-        return _bad(
+        return _said(
             channel,
             Finding.RATE_LIMITED if code in (4, 17, 32, 613) else Finding.UNREACHABLE,
-            Text(N_("Facebook asks to try again later (Facebook: {said})"), said=said),
-            Text(N_("wait a few minutes and run goodnews check again")),
+            N_("Facebook asks to try again later (Facebook: {said})"),
+            N_("wait a few minutes and run goodnews check again"),
+            said=said,
         )
     if code is None:  # not Graph's JSON: a proxy's error page (502), a 5xx
-        return _bad(
+        return _said(
             channel,
             Finding.UNREACHABLE,
-            Text(
-                N_(
-                    "Facebook at {url} answered with an error page instead of the Graph API: "
-                    "it is probably down for a moment"
-                ),
-                url=graph_url,
+            N_(
+                "Facebook at {url} answered with an error page instead of the Graph API: "
+                "it is probably down for a moment"
             ),
             _TRY_AGAIN,
+            url=graph_url,
         )
-    return _bad(
+    return _said(
         channel,
         Finding.UNEXPECTED,
-        Text(N_("Facebook refused the request (#{code}: {said})"), code=code, said=said),
-        Text(
-            N_("check page_id of channel {name} and the Page token's permissions ({permissions})"),
-            name=channel.name,
-            permissions=_PERMISSIONS,
-        ),
+        N_("Facebook refused the request (#{code}: {said})"),
+        N_("check page_id of channel {name} and the Page token's permissions ({permissions})"),
+        code=code,
+        said=said,
+        name=channel.name,
+        permissions=_PERMISSIONS,
     )
 
 
 def _token_error(channel: ChannelConfig, said: str, subcode: object) -> ChannelCheck:
     """Code 190: the Page token expired (subcode 463) or is invalid; both need a new one."""
-    fix = Text(
-        _NEW_TOKEN_FIX, permissions=_PERMISSIONS, page_id=channel.target, env=ENV_FACEBOOK_TOKEN
-    )
-    if subcode == _SESSION_EXPIRED or "expired" in said.lower():
-        return _bad(
-            channel,
-            Finding.TOKEN_EXPIRED,
-            Text(
-                N_("the Page token ({env}) has expired (Facebook: {said})"),
-                env=ENV_FACEBOOK_TOKEN,
-                said=said,
-            ),
-            fix,
-        )
-    return _bad(
+    expired = subcode == _SESSION_EXPIRED or "expired" in said.lower()
+    return _said(
         channel,
-        Finding.TOKEN_REFUSED,
-        Text(
-            N_("Facebook refused {env}: the token is wrong or was revoked (Facebook: {said})"),
-            env=ENV_FACEBOOK_TOKEN,
-            said=said,
-        ),
-        fix,
+        Finding.TOKEN_EXPIRED if expired else Finding.TOKEN_REFUSED,
+        N_("the Page token ({env}) has expired (Facebook: {said})")
+        if expired
+        else N_("Facebook refused {env}: the token is wrong or was revoked (Facebook: {said})"),
+        _NEW_TOKEN_FIX,
+        env=ENV_FACEBOOK_TOKEN,
+        said=said,
+        permissions=_PERMISSIONS,
+        page_id=channel.target,
     )

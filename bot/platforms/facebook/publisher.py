@@ -29,18 +29,10 @@ class FacebookPagePublisher:
         self.graph = graph
 
     async def publish(self, post: OutgoingPost, channel: ChannelConfig) -> PublishResult:
-        page_id = payloads.options(channel).page_id
         photos = post.photos
         contents = read_photos(photos, _where(channel))  # before anything is sent
-        album = f"{page_id}/photos"
         if len(photos) == 1:
-            result = await self._call(
-                channel,
-                self.graph.put_photo,
-                _upload(photos[0], contents[0]),
-                album,
-                **payloads.facebook_photo(post, published=True),
-            )
+            result = await self._put_photo(post, channel, photos[0], contents[0], published=True)
             return PublishResult(external_id=str(result.get("post_id") or result["id"]))
         # No photo: only the feed post. Several: each uploaded unpublished, then one feed post
         # attaching them. An unpublished photo is seen by nobody and is not a post, so a
@@ -51,13 +43,7 @@ class FacebookPagePublisher:
         fbids = []
         for photo, data in zip(photos, contents, strict=True):
             try:
-                result = await self._call(
-                    channel,
-                    self.graph.put_photo,
-                    _upload(photo, data),
-                    album,
-                    **payloads.facebook_photo(post, published=False),
-                )
+                result = await self._put_photo(post, channel, photo, data, published=False)
             except UnknownOutcomeError as exc:
                 raise RetryableError(
                     f"{exc} (an unpublished photo upload: nothing visible, safe to retry)"
@@ -66,7 +52,7 @@ class FacebookPagePublisher:
         result = await self._call(
             channel,
             self.graph.put_object,
-            page_id,
+            payloads.options(channel).page_id,
             "feed",
             **payloads.facebook_feed(post, channel, media_fbids=fbids),
         )
@@ -87,6 +73,22 @@ class FacebookPagePublisher:
         """``DELETE /{post-id}``."""
         await self._call(sent.channel, self.graph.delete_object, sent.external_id)
 
+    async def _put_photo(
+        self,
+        post: OutgoingPost,
+        channel: ChannelConfig,
+        photo: Photo,
+        data: bytes,
+        *,
+        published: bool,
+    ) -> dict[str, Any]:
+        """``POST /{page-id}/photos``, the image as the multipart ``source`` part (file name,
+        bytes, type)."""
+        album = f"{payloads.options(channel).page_id}/photos"
+        fields = payloads.facebook_photo(post, published=published)
+        source = (photo.path.name, data, photo.mime)
+        return await self._call(channel, self.graph.put_photo, source, album, **fields)
+
     async def _call(
         self, channel: ChannelConfig, method: Callable[..., Any], *args: Any, **fields: Any
     ) -> dict[str, Any]:
@@ -98,11 +100,6 @@ class FacebookPagePublisher:
         except requests.RequestException as exc:
             raise translate_network_error(exc, _where(channel)) from exc
         return result
-
-
-def _upload(photo: Photo, data: bytes) -> tuple[str, bytes, str]:
-    """The multipart ``source`` part: file name, bytes, type."""
-    return (photo.path.name, data, photo.mime)
 
 
 def _where(channel: ChannelConfig) -> str:

@@ -32,16 +32,13 @@ from bot.platforms.telegram.platform import PLATFORM
 
 _verdicts = Verdicts(PLATFORM)
 _ok = _verdicts.ok
-_bad = _verdicts.bad
+_said = _verdicts.said
 
 
-_BOTFATHER_FIX = Text(
-    N_(
-        "open @BotFather in Telegram, send /mybots, pick the bot and copy its current token "
-        "(API Token; Revoke gives a new one), put it in {env} in the environment or in .env, "
-        "and restart the worker (goodnews run)"
-    ),
-    env=ENV_TELEGRAM_TOKEN,
+_BOTFATHER_FIX = N_(
+    "open @BotFather in Telegram, send /mybots, pick the bot and copy its current token "
+    "(API Token; Revoke gives a new one), put it in {env} in the environment or in .env, "
+    "and restart the worker (goodnews run)"
 )
 _DRY_RUN = N_(
     "dry-run mode: {env} is not set, so posts are written to {outbox}/ instead of being sent "
@@ -73,14 +70,12 @@ async def check(config: Config, channels: list[ChannelConfig]) -> list[ChannelCh
 
 
 def _token_refused(channel: ChannelConfig) -> ChannelCheck:
-    return _bad(
+    return _said(
         channel,
         Finding.TOKEN_REFUSED,
-        Text(
-            N_("Telegram refused {env} (Unauthorized): the token is wrong or was revoked"),
-            env=ENV_TELEGRAM_TOKEN,
-        ),
+        N_("Telegram refused {env} (Unauthorized): the token is wrong or was revoked"),
         _BOTFATHER_FIX,
+        env=ENV_TELEGRAM_TOKEN,
     )
 
 
@@ -107,40 +102,30 @@ def _chat_error(
 ) -> ChannelCheck:
     """What ``getChat`` or ``getChatMember`` refused, in plain words."""
     if isinstance(exc, ChatMigrated):
-        return _bad(
+        return _said(
             channel,
             Finding.CHAT_MIGRATED,
-            Text(
-                N_("the group became a supergroup, whose chat id is {chat_id}"),
-                chat_id=exc.new_chat_id,
-            ),
-            Text(
-                N_("set chat_id = {chat_id} for channel {name} in the config"),
-                chat_id=exc.new_chat_id,
-                name=channel.name,
-            ),
+            N_("the group became a supergroup, whose chat id is {chat_id}"),
+            N_("set chat_id = {chat_id} for channel {name} in the config"),
+            chat_id=exc.new_chat_id,
+            name=channel.name,
         )
     said = exc.message.lower()
     if isinstance(exc, BadRequest) and "chat not found" in said:
-        return _bad(
+        return _said(
             channel,
             Finding.CHAT_NOT_FOUND,
-            Text(
-                N_(
-                    "Telegram says chat {target} does not exist for the bot {me}: the bot is "
-                    "not in that channel, or chat_id is wrong"
-                ),
-                target=channel.target,
-                me=me,
+            N_(
+                "Telegram says chat {target} does not exist for the bot {me}: the bot is "
+                "not in that channel, or chat_id is wrong"
             ),
-            Text(
-                N_(
-                    "add {me} to the channel as an admin with the Post messages right (channel "
-                    "→ Administrators → Add Admin), and check chat_id in the config: "
-                    '"@username" for a public channel, the numeric id (-100…) for a private one'
-                ),
-                me=me,
+            N_(
+                "add {me} to the channel as an admin with the Post messages right (channel "
+                "→ Administrators → Add Admin), and check chat_id in the config: "
+                '"@username" for a public channel, the numeric id (-100…) for a private one'
             ),
+            target=channel.target,
+            me=me,
         )
     if isinstance(exc, BadRequest) and "member list is inaccessible" in said:
         return _not_admin(channel, me, _THE_CHANNEL, Text(N_("it cannot even see its own rights")))
@@ -162,33 +147,25 @@ def _channel_rights(
     if isinstance(member, ChatMemberAdministrator):
         if member.can_post_messages:
             return _ok(channel, can_post)
-        return _bad(
+        return _said(
             channel,
             Finding.CANNOT_POST,
-            Text(
-                N_("the bot {me} is an admin of {where} but without the Post messages right"),
-                me=me,
-                where=where,
-            ),
-            Text(
-                N_("in the channel: Administrators → {me} → turn on Post messages, and save"),
-                me=me,
-            ),
+            N_("the bot {me} is an admin of {where} but without the Post messages right"),
+            N_("in the channel: Administrators → {me} → turn on Post messages, and save"),
+            me=me,
+            where=where,
         )
     if status == ChatMember.BANNED:
-        return _bad(
+        return _said(
             channel,
             Finding.NOT_ADMIN,
-            Text(
-                N_("the bot {me} was removed from {where} and is banned there"), me=me, where=where
+            N_("the bot {me} was removed from {where} and is banned there"),
+            N_(
+                "in the channel: Removed users → unban {me}, then make it an admin with the "
+                "Post messages right (Administrators → Add Admin)"
             ),
-            Text(
-                N_(
-                    "in the channel: Removed users → unban {me}, then make it an admin with the "
-                    "Post messages right (Administrators → Add Admin)"
-                ),
-                me=me,
-            ),
+            me=me,
+            where=where,
         )
     if status == ChatMember.LEFT:
         return _not_admin(channel, me, where, Text(N_("it is not a member of the channel")))
@@ -199,17 +176,17 @@ _THE_CHANNEL = Text(N_("the channel"))
 
 
 def _not_admin(channel: ChannelConfig, me: str, where: str, why: str) -> ChannelCheck:
-    return _bad(
+    return _said(
         channel,
         Finding.NOT_ADMIN,
-        Text(N_("the bot {me} cannot post in {where}: {why}"), me=me, where=where, why=why),
-        Text(
-            N_(
-                "make the bot an admin with the Post messages right: in the channel, "
-                "Administrators → Add Admin → {me}, Post messages on"
-            ),
-            me=me,
+        N_("the bot {me} cannot post in {where}: {why}"),
+        N_(
+            "make the bot an admin with the Post messages right: in the channel, "
+            "Administrators → Add Admin → {me}, Post messages on"
         ),
+        me=me,
+        where=where,
+        why=why,
     )
 
 
@@ -221,28 +198,19 @@ def _group_rights(channel: ChannelConfig, me: str, where: str, member: ChatMembe
             if status == ChatMember.LEFT
             else N_("the bot {me} was removed from the group {where}")
         )
-        return _bad(
-            channel,
-            Finding.NOT_ADMIN,
-            Text(gone, me=me, where=where),
-            Text(N_("add {me} to the group again (unban it first if it was removed)"), me=me),
-        )
+        fix = N_("add {me} to the group again (unban it first if it was removed)")
+        return _said(channel, Finding.NOT_ADMIN, gone, fix, me=me, where=where)
     if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
-        return _bad(
+        return _said(
             channel,
             Finding.CANNOT_POST,
-            Text(
-                N_("the bot {me} is restricted in the group {where} and may not send messages"),
-                me=me,
-                where=where,
+            N_("the bot {me} is restricted in the group {where} and may not send messages"),
+            N_(
+                "in the group: Permissions → Exceptions → {me} → allow Send messages "
+                "(or make it an admin)"
             ),
-            Text(
-                N_(
-                    "in the group: Permissions → Exceptions → {me} → allow Send messages "
-                    "(or make it an admin)"
-                ),
-                me=me,
-            ),
+            me=me,
+            where=where,
         )
     return _ok(channel, Text(N_("the bot {me} can post in the group {where}"), me=me, where=where))
 
@@ -252,34 +220,30 @@ def _telegram_trouble(
 ) -> ChannelCheck:
     """Network trouble, rate limits and anything else Telegram said."""
     if isinstance(exc, RetryAfter):
-        return _bad(
+        return _said(
             channel,
             Finding.RATE_LIMITED,
-            Text(N_("Telegram is rate-limiting the bot right now")),
-            Text(N_("wait a minute and run goodnews check again")),
+            N_("Telegram is rate-limiting the bot right now"),
+            N_("wait a minute and run goodnews check again"),
         )
+    said = _quote(exc.message, token)
     if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # 5xx, TimedOut
-        return _bad(
+        return _said(
             channel,
             Finding.UNREACHABLE,
-            Text(
-                N_("cannot reach the Telegram Bot API at {api} ({said})"),
-                api=api,
-                said=_quote(exc.message, token),
+            N_("cannot reach the Telegram Bot API at {api} ({said})"),
+            N_(
+                "check the network (and telegram.api_url in the config), then try again in "
+                "a few minutes"
             ),
-            Text(
-                N_(
-                    "check the network (and telegram.api_url in the config), then try again in "
-                    "a few minutes"
-                )
-            ),
+            api=api,
+            said=said,
         )
-    return _bad(
+    return _said(
         channel,
         Finding.UNEXPECTED,
-        Text(N_("Telegram answered: {said}"), said=_quote(exc.message, token)),
-        Text(
-            N_("check chat_id of channel {name} in the config and the bot's rights in the channel"),
-            name=channel.name,
-        ),
+        N_("Telegram answered: {said}"),
+        N_("check chat_id of channel {name} in the config and the bot's rights in the channel"),
+        said=said,
+        name=channel.name,
     )

@@ -3,13 +3,13 @@ private chat."""
 
 from __future__ import annotations
 
-from telegram import Bot, InputFile, InputMediaPhoto, Message
+from telegram import Bot, InputFile
 from telegram.error import Forbidden, TelegramError
 
 from bot.domain.errors import RecipientGoneError
 from bot.platforms.base import OutgoingPost, SendBudget, read_photos
 from bot.platforms.telegram.errors import translate_error
-from bot.platforms.telegram.publisher import held
+from bot.platforms.telegram.publisher import held, send_album
 from bot.platforms.telegram.render import telegram_album, telegram_caption, telegram_text
 
 
@@ -58,21 +58,8 @@ class DirectMessenger:
                 )
             ]
         )
-        mode = "HTML" if caption is not None else None
         await self.pacer.wait()
-        messages: list[Message]
-        if len(media) == 1:
-            messages = [
-                await self.bot.send_photo(chat_id, media[0], caption=caption, parse_mode=mode)
-            ]
-        else:
-            group = [
-                InputMediaPhoto(
-                    item, caption=caption if i == 0 else None, parse_mode=mode if i == 0 else None
-                )
-                for i, item in enumerate(media)
-            ]
-            messages = list(await self.bot.send_media_group(chat_id, group))
+        messages = await send_album(self.bot, chat_id, media, caption)
         if known is None:
             self._file_ids[post.id] = [m.photo[-1].file_id for m in messages if m.photo]
         return str(messages[0].message_id)

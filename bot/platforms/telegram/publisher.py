@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from telegram import Bot, InputFile, InputMediaPhoto, LinkPreviewOptions
+from telegram import Bot, InputFile, InputMediaPhoto, LinkPreviewOptions, Message
 from telegram.error import BadRequest, TelegramError
 
 from bot.config import ChannelConfig
@@ -80,9 +80,16 @@ class TelegramChannelPublisher:
             return PublishResult(external_id=message_id)
         contents = read_photos(album, _where(channel))  # before anything is sent
         caption = payloads.telegram_caption(post)
-        photos = await self._request(
-            channel, partial(self._send_photos, channel, album, contents, caption)
+        chat_id = payloads.options(channel).chat_id
+        assert chat_id is not None
+        media = [  # an album's files are attached parts of the one request
+            InputFile(data, filename=photo.path.name, attach=len(album) > 1)
+            for photo, data in zip(album, contents, strict=True)
+        ]
+        messages = await self._request(
+            channel, partial(send_album, self.bot, chat_id, media, caption)
         )
+        photos = tuple(str(m.message_id) for m in messages)
         if caption is not None:
             return PublishResult(external_id=photos[0], parts=_several(photos))
         text = await self._follow_up(post, channel, photos)
@@ -98,14 +105,7 @@ class TelegramChannelPublisher:
         album = payloads.telegram_album(before)
         if not album or payloads.telegram_caption(before) is None:
             text = first if not album else _text_message(channel, album, sent.parts)
-            params = payloads.telegram_send_message(after, channel)
-            preview = params.pop("link_preview_options", None)
-            call = partial(
-                self.bot.edit_message_text,
-                **params,
-                message_id=text,
-                link_preview_options=LinkPreviewOptions(**preview) if preview else None,
-            )
+            call = partial(self.bot.edit_message_text, **_message(after, channel), message_id=text)
         else:
             caption = payloads.telegram_caption(after)
             if caption is None:
@@ -168,42 +168,8 @@ class TelegramChannelPublisher:
             raise held(translate_error(exc, _where(channel)), self.pacer) from exc
 
     async def _send_text(self, post: OutgoingPost, channel: ChannelConfig) -> str:
-        params = payloads.telegram_send_message(post, channel)
-        preview = params.pop("link_preview_options", None)
-        message = await self.bot.send_message(
-            **params, link_preview_options=LinkPreviewOptions(**preview) if preview else None
-        )
+        message = await self.bot.send_message(**_message(post, channel))
         return str(message.message_id)
-
-    async def _send_photos(
-        self,
-        channel: ChannelConfig,
-        album: Sequence[Photo],
-        contents: Sequence[bytes],
-        caption: str | None,
-    ) -> tuple[str, ...]:
-        """sendPhoto for one photo, sendMediaGroup for several; the messages' ids."""
-        mode = "HTML" if caption is not None else None
-        chat_id = payloads.options(channel).chat_id
-        assert chat_id is not None
-        if len(album) == 1:
-            message = await self.bot.send_photo(
-                chat_id=chat_id,
-                photo=InputFile(contents[0], filename=album[0].path.name),
-                caption=caption,
-                parse_mode=mode,
-            )
-            return (str(message.message_id),)
-        media = [
-            InputMediaPhoto(
-                media=InputFile(data, filename=photo.path.name, attach=True),
-                caption=caption if index == 0 else None,
-                parse_mode=mode if index == 0 else None,
-            )
-            for index, (photo, data) in enumerate(zip(album, contents, strict=True))
-        ]
-        messages = await self.bot.send_media_group(chat_id=chat_id, media=media)
-        return tuple(str(m.message_id) for m in messages)
 
     async def _follow_up(
         self, post: OutgoingPost, channel: ChannelConfig, photos: tuple[str, ...]
@@ -247,11 +213,37 @@ class TelegramChannelPublisher:
         )
 
 
+async def send_album(
+    bot: Bot, chat_id: int | str, media: Sequence[str | InputFile], caption: str | None
+) -> list[Message]:
+    """sendPhoto for one photo, sendMediaGroup for several (the HTML caption on the first);
+    the messages. ``media``: files, or the ids Telegram gave photos already uploaded."""
+    mode = "HTML" if caption is not None else None
+    if len(media) == 1:
+        return [await bot.send_photo(chat_id, media[0], caption=caption, parse_mode=mode)]
+    group = [
+        InputMediaPhoto(
+            item, caption=caption if i == 0 else None, parse_mode=mode if i == 0 else None
+        )
+        for i, item in enumerate(media)
+    ]
+    return list(await bot.send_media_group(chat_id, group))
+
+
 def held(error: PublishError, pacer: SendBudget) -> PublishError:
     """The error, after pausing the bot's sends for its ``retry_after`` (a 429)."""
     if error.retry_after:
         pacer.hold(error.retry_after)
     return error
+
+
+def _message(post: OutgoingPost, channel: ChannelConfig) -> dict[str, Any]:
+    """sendMessage's parameters as python-telegram-bot takes them: its link preview options
+    an object, not the Bot API's JSON."""
+    params = payloads.telegram_send_message(post, channel)
+    preview = params.pop("link_preview_options", None)
+    params["link_preview_options"] = LinkPreviewOptions(**preview) if preview else None
+    return params
 
 
 def _first_message(channel: ChannelConfig, external_id: str) -> int:
