@@ -74,20 +74,8 @@ def cancel_publications(session: Session, *, post_id: int) -> int:
 
 
 def publications(session: Session, *, post_id: int) -> list[Publication]:
-    return publications_by_post(session, post_ids=[post_id])[post_id]
-
-
-def publications_by_post(session: Session, *, post_ids: list[int]) -> dict[int, list[Publication]]:
-    result: dict[int, list[Publication]] = {pid: [] for pid in post_ids}
-    if post_ids:
-        query = (
-            select(Publication)
-            .where(col(Publication.post_id).in_(post_ids))
-            .order_by(col(Publication.id))
-        )
-        for publication in session.exec(query).all():
-            result[publication.post_id].append(publication)
-    return result
+    query = select(Publication).where(Publication.post_id == post_id)
+    return list(session.exec(query.order_by(col(Publication.id))).all())
 
 
 def claim_due(
@@ -252,26 +240,6 @@ def slot_is_held(session: Session, *, channel: str, kind: PostKind, at: datetime
     """Whether a post holds the cadence slot ``at`` (pinned posts hold none)."""
     query = select(Publication.id).where(*_holding_slot(channel, kind), Publication.due_at == at)
     return session.exec(query.limit(1)).first() is not None
-
-
-def held_slots(
-    session: Session, *, after: datetime, before: datetime
-) -> dict[tuple[str, PostKind, datetime], Post]:
-    """(channel, kind, instant) → post, for every publication holding a time in the window."""
-    query = (
-        select(Publication, Post)
-        .join(Post, col(Post.id) == col(Publication.post_id))
-        .where(
-            col(Publication.status).in_(list(HOLDS_SLOT)),
-            col(Publication.due_at) > after,
-            col(Publication.due_at) <= before,
-        )
-    )
-    return {
-        (pub.channel, pub.kind, pub.due_at): post
-        for pub, post in session.exec(query).all()
-        if pub.due_at is not None
-    }
 
 
 #: (channel, kind, due_at, the publication's status, post id, title, the post's status, its
