@@ -227,9 +227,7 @@ async def _deliver(
         else:
             message = await _compose(db, config, delivery, notice, t)
             if message == "wait":
-                next_at = datetime.now(UTC) + _WAIT
-                await db.run(event_rows.settle, delivery_id=delivery_id, status="pending",
-                             next_at=next_at)  # fmt: skip
+                await _try_again(db, delivery_id, _WAIT)
                 return
             await _send(bot, recipient, message)
     except (*_FOR_GOOD, UserError) as exc:  # refused for good, or what it is about is gone
@@ -239,14 +237,7 @@ async def _deliver(
     except TelegramError as exc:
         wait = retry_after(exc) or min(900.0, 5.0 * 2**delivery.attempts)
         log.warning("telling %s failed, again in %.0f s: %s", recipient, wait, exc)
-        next_at = datetime.now(UTC) + timedelta(seconds=wait)
-        await db.run(
-            event_rows.settle,
-            delivery_id=delivery_id,
-            status="pending",
-            error=str(exc),
-            next_at=next_at,
-        )
+        await _try_again(db, delivery_id, timedelta(seconds=wait), error=str(exc))
         return
 
     def settle(session: Session) -> None:
@@ -257,6 +248,16 @@ async def _deliver(
         event_rows.settle(session, delivery_id=delivery_id, status="done")
 
     await db.run(settle)
+
+
+async def _try_again(
+    db: Gateway, delivery_id: int, after: timedelta, error: str | None = None
+) -> None:
+    """The delivery stays pending, for another try ``after`` from now."""
+    next_at = datetime.now(UTC) + after
+    await db.run(
+        event_rows.settle, delivery_id=delivery_id, status="pending", error=error, next_at=next_at
+    )
 
 
 async def _request(
@@ -312,9 +313,16 @@ async def _to_officer(
     db: Gateway, config: Config, notice: Published | Decided | ReasonGiven, t: Texts
 ) -> Message:
     """What the officer hears of their post: out, decided, why it was not approved."""
-    if isinstance(notice, Published):
-        found = await approval.submitter_notice(db, config, post_id=notice.post_id)
-        return (found[1], None, False) if found is not None else None
+    if isinstance(notice, Published):  # where the post stands now, as one read sees it
+
+        def read(session: Session) -> tuple[Post, list[tuple[str, str | None]]]:
+            post = post_rows.get_post(session, post_id=notice.post_id)
+            return post, channel_names.published_on(session, config, post_id=notice.post_id)
+
+        post, sent_on = await db.run(read)
+        # No recap (any more): no officer to tell.
+        text = approval.submitter_text(t, post, sent_on) if post.recap_id is not None else None
+        return (text, None, False) if text is not None else None
     if isinstance(notice, ReasonGiven):
         return t.officer_reason(notice.post_id, notice.reason), None, False
     # The decision as it was taken (a later one is its own event).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,15 +14,14 @@ from telegram.error import BadRequest
 
 from bot.chat.draft_photos import show_photos
 from bot.chat.fit import fits, split_lines
-from bot.chat.people import texts_by_user
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.notices import PostChanged
 from bot.domain.posts import PostStatus
-from bot.services import channel_names, decisions, events, post_rules
-from bot.storage import post_rows, recap_rows
+from bot.services import decisions, events, post_rules
+from bot.storage import post_rows
 from bot.storage.gateway import Gateway
 from bot.storage.models import ApprovalMessage, Post
 
@@ -32,6 +31,8 @@ EXTRACTIVE = "extractive"
 #: Buttons under a failed or unknown publication; their number is the publication's id.
 RETRY, WENT_OUT, AGAIN = ("retry", "wentout", "again")
 PUBLICATION_ACTIONS = (RETRY, WENT_OUT, AGAIN)
+#: The buttons whose data is an action and a number, and nothing else.
+_NUMBERED = (APPROVE, REJECT, RESCHEDULE, BACK, EDIT, EXTRACTIVE, *PUBLICATION_ACTIONS)
 #: No button of ours offers a time after 2100-01-01 (a later one is forged; year 33658
 #: cannot even be a datetime).
 LATEST_TIMESTAMP = 4_102_444_800
@@ -53,15 +54,7 @@ class Callback:
         # ASCII digits only: "²".isdigit() is true, and int("²") raises.
         if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts[1:]):
             return None
-        if len(parts) == 2 and parts[0] in (
-            APPROVE,
-            REJECT,
-            RESCHEDULE,
-            BACK,
-            EDIT,
-            EXTRACTIVE,
-            *PUBLICATION_ACTIONS,
-        ):
+        if len(parts) == 2 and parts[0] in _NUMBERED:
             return cls(parts[0], int(parts[1]))
         if len(parts) == 3 and parts[0] == AT and int(parts[2]) <= LATEST_TIMESTAMP:
             return cls(AT, int(parts[1]), int(parts[2]))
@@ -72,52 +65,47 @@ class Callback:
         return f"{self.action}:{self.post_id}{tail}"
 
 
-def _button(text: str, callback: Callback) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callback.encode())
+def rows(*buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """A keyboard: rows of buttons, each a (text, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in buttons]
+    )
+
+
+def column(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
+    """Buttons one under the other."""
+    return rows(*([button] for button in buttons))
 
 
 def keyboard(t: Texts, post_id: int, *, rewritten: bool = False) -> InlineKeyboardMarkup:
     """Approve, Reschedule, Reject, Edit; and for a rewritten draft, its extractive version."""
-    second = [_button(t.button_edit(), Callback(EDIT, post_id))]
+    first = [
+        (t.button_approve(), Callback(APPROVE, post_id).encode()),
+        (t.button_reschedule(), Callback(RESCHEDULE, post_id).encode()),
+        (t.button_reject(), Callback(REJECT, post_id).encode()),
+    ]
+    second = [(t.button_edit(), Callback(EDIT, post_id).encode())]
     if rewritten:
-        second.append(_button(t.button_extractive(), Callback(EXTRACTIVE, post_id)))
-    return InlineKeyboardMarkup(
-        [
-            [
-                _button(t.button_approve(), Callback(APPROVE, post_id)),
-                _button(t.button_reschedule(), Callback(RESCHEDULE, post_id)),
-                _button(t.button_reject(), Callback(REJECT, post_id)),
-            ],
-            second,
-        ]
-    )
+        second.append((t.button_extractive(), Callback(EXTRACTIVE, post_id).encode()))
+    return rows(first, second)
 
 
 def retry_keyboard(t: Texts, publication_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(t.button_retry(), Callback(RETRY, publication_id))]])
+    return rows([(t.button_retry(), Callback(RETRY, publication_id).encode())])
 
 
 def unknown_keyboard(t: Texts, publication_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                _button(t.button_went_out(), Callback(WENT_OUT, publication_id)),
-                _button(t.button_send_again(), Callback(AGAIN, publication_id)),
-            ]
-        ]
-    )
+    went_out = (t.button_went_out(), Callback(WENT_OUT, publication_id).encode())
+    return rows([went_out, (t.button_send_again(), Callback(AGAIN, publication_id).encode())])
 
 
 def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeyboardMarkup:
     """The next free slots as buttons, then "post now" and back."""
-    rows = [[_button(t.when(slot), Callback(AT, post_id, int(slot.timestamp())))] for slot in slots]
-    rows.append(
-        [
-            _button(t.button_now(), Callback(AT, post_id, 0)),
-            _button(t.button_back(), Callback(BACK, post_id)),
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
+    times = [
+        [(t.when(slot), Callback(AT, post_id, int(slot.timestamp())).encode())] for slot in slots
+    ]
+    now = (t.button_now(), Callback(AT, post_id, 0).encode())
+    return rows(*times, [now, (t.button_back(), Callback(BACK, post_id).encode())])
 
 
 def request_text(t: Texts, config: Config, post: Post, slot: datetime, footer: str = "") -> str:
@@ -190,16 +178,13 @@ def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
 def decision_text(t: Texts, post: Post, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
-    post_id, slot = post.id, post.slot
-    html = render_telegram_html(post_rules.as_draft(post))
-    if post.status is PostStatus.SCHEDULED and slot is not None:
-        return within_limit(
-            lambda h: t.approved(post_id=post_id, who=who, slot=slot, html=h), html, t.post_above()
-        )
-    if post.status is PostStatus.REJECTED:
-        return within_limit(lambda h: t.rejected(post_id=post_id, who=who, html=h), html, "")
-    status = post.status.value
-    return within_limit(lambda h: t.closed(post_id=post_id, status=status, html=h), html, "")
+    post_id, status, slot = post.id, post.status, post.slot
+    note = t.post_above() if status is PostStatus.SCHEDULED and slot is not None else ""
+
+    def build(html: str) -> str:
+        return t.decided(post_id=post_id, status=status, who=who, slot=slot, html=html)
+
+    return within_limit(build, render_telegram_html(post_rules.as_draft(post)), note)
 
 
 async def send_request(
@@ -266,25 +251,6 @@ async def edit_copy(
         except BadRequest as exc:  # an unchanged copy is done; a deleted one, for good
             if "not modified" not in exc.message.lower():
                 raise
-
-
-async def submitter_notice(db: Gateway, config: Config, *, post_id: int) -> tuple[int, str] | None:
-    """The officer whose recap became this post, and what they hear of where it stands
-    (None: no officer, or nothing to say)."""
-
-    def read(session: Session) -> tuple[Post, int | None, list[tuple[str, str | None]]]:
-        post = post_rows.get_post(session, post_id=post_id)
-        officer = None
-        if post.recap_id is not None:
-            officer = recap_rows.get_recap(session, recap_id=post.recap_id).submitted_by
-        return post, officer, channel_names.published_on(session, config, post_id=post_id)
-
-    post, officer, sent_on = await db.run(read)
-    if officer is None:
-        return None
-    t = (await texts_by_user(db, config, [officer]))[officer]
-    text = submitter_text(t, post, sent_on)
-    return (officer, text) if text is not None else None
 
 
 def submitter_text(t: Texts, post: Post, sent_on: list[tuple[str, str | None]]) -> str | None:

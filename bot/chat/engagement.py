@@ -11,25 +11,20 @@ from html import escape
 from sqlmodel import Session
 
 from bot.analytics import query
-from bot.chat.texts import Texts
+from bot.chat.texts import ModuleTexts
 from bot.config import Config
 from bot.domain.engagement import REACH, PostEngagement, top_posts, total
 from bot.domain.notices import ChannelName
 
 
-class EngagementTexts:
-    """One reader's engagement texts (their language, from their :class:`Texts`)."""
-
-    def __init__(self, t: Texts) -> None:
-        self._ = t._
-        self.ngettext = t.ngettext
-        self.channel = t.channel
+class EngagementTexts(ModuleTexts):
+    """One reader's engagement texts."""
 
     def collection_held(self, channel: ChannelName, reason: str) -> str:
         return "\n".join(
             [
                 self._("⏸ <b>Reading reactions and views on {channel} is on hold</b>").format(
-                    channel=self.channel(channel)
+                    channel=self.t.channel(channel)
                 ),
                 self._("Reason: {reason}").format(reason=escape(reason[:500])),
                 self._(

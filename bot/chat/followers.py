@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.chat import approval
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import Texts
@@ -51,19 +52,11 @@ class FollowCallback:
 
 def units_keyboard(t: Texts, config: Config, followed: set[str]) -> InlineKeyboardMarkup:
     """One button per unit, ✅ when followed, then "All units"."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                t.unit_button(unit.name, unit.id in followed),
-                callback_data=FollowCallback(unit.id).encode(),
-            )
-        ]
+    units = [
+        (t.unit_button(unit.name, unit.id in followed), FollowCallback(unit.id).encode())
         for unit in config.units
     ]
-    rows.append(
-        [InlineKeyboardButton(t.button_all_units(), callback_data=FollowCallback(ALL).encode())]
-    )
-    return InlineKeyboardMarkup(rows)
+    return approval.column(*units, (t.button_all_units(), FollowCallback(ALL).encode()))
 
 
 async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -79,9 +72,7 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     unit = None if callback.unit == ALL else callback.unit
     followed = await found.db.run(
-        lambda session: following.follow_unit(
-            session, found.config, chat_id=query.from_user.id, unit=unit
-        )
+        following.follow_unit, found.config, chat_id=query.from_user.id, unit=unit
     )
     if followed is None:
         await query.answer(t.not_subscribed(), show_alert=True)
@@ -90,7 +81,7 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(t.all_units_followed())
     else:
         name = found.config.unit(unit).name
-        await query.answer(t.unit_followed(name) if unit in followed else t.unit_unfollowed(name))
+        await query.answer(t.unit_switched(name, unit in followed))
     if isinstance(query.message, Message):
         try:
             await query.message.edit_reply_markup(units_keyboard(t, found.config, followed))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
-from telegram import ForceReply, Message, Update, User
+from telegram import Message, Update, User
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -20,7 +22,7 @@ from telegram.ext import (
 
 from bot.chat import admin, alerts, approval, followers, officers, people, reactions, role_help
 from bot.chat.patience import Tap, patiently
-from bot.chat.people import reader
+from bot.chat.people import ask, our_question, reader, roles_of
 from bot.chat.services import KEY, ChatServices, services
 from bot.chat.texts import Texts, all_texts
 from bot.domain.drafting import render_telegram_html
@@ -43,20 +45,14 @@ def register(
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", on_start, filters=private))
     application.add_handler(CommandHandler("stop", on_stop, filters=private))
-    application.add_handler(CommandHandler("today", on_latest, filters=private))
-    application.add_handler(CommandHandler("week", on_latest, filters=private))
-    application.add_handler(CommandHandler("help", on_help))
+    application.add_handler(CommandHandler(["today", "week"], on_latest, filters=private))
+    application.add_handler(CommandHandler("help", role_help.reply_help))
     admin.register(application)
     application.add_handler(
         MessageHandler(private & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reply),
         group=0,
     )
     officers.register(application)  # last: it takes any other private message
-
-
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help: say what the bot is for, and the person's role and commands."""
-    await role_help.reply_help(update, context)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,7 +70,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return new, following.followed_units(session, found.config, chat_id=message.chat_id)
 
     async def work() -> None:
-        roles = await role_help.roles_of(update, context)
+        roles = await roles_of(context, user.id)
         if roles & {"admin", "officer"}:  # their work here, not the followers' welcome
             await message.reply_text(role_help.RoleTexts(t).help(roles))
             return
@@ -88,17 +84,15 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_markup=followers.units_keyboard(t, found.config, followed),
         )
 
-    await _patiently_replying(update, context, message, t, work())
+    await _patiently_replying(update, context, work())
 
 
 async def _patiently_replying(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
-    t: Texts,
-    work: Coroutine[Any, Any, None],
+    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Coroutine[Any, Any, None]
 ) -> None:
     """A command whose write may wait for a busy database: "saving…" first if it does."""
+    message, t = update.effective_message, reader(context, update.effective_user)
+    assert message is not None
     await patiently(
         update,
         context,
@@ -121,7 +115,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         await message.reply_text(t.unsubscribed() if left else t.not_subscribed())
 
-    await _patiently_replying(update, context, message, t, work())
+    await _patiently_replying(update, context, work())
 
 
 async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -153,14 +147,11 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     The post is read back from the question the bot asked, so no state is kept between
     the two messages (a restart in between loses nothing).
     """
-    message, user = update.effective_message, update.effective_user
-    asked = message.reply_to_message if message is not None else None
-    if message is None or user is None or asked is None or not asked.text:
+    replied = our_question(update, context)
+    if replied is None:
         return
-    if asked.from_user is None or asked.from_user.id != context.bot.id:
-        return
-    found, answer = services(context), message.text or ""
-    question = _question(asked.text, found)
+    answer = replied[0].text or ""
+    question = _question(replied[1], services(context))
     if question is None:
         await officers.on_recap(update, context)  # a reply to something else: a recap
     elif question[0] == "new":
@@ -214,18 +205,38 @@ def _question(text: str, found: ChatServices) -> tuple[str, int] | None:
     return None
 
 
-async def _offer_times(
-    tap: Tap,
-    context: ContextTypes.DEFAULT_TYPE,
-    found: ChatServices,
-    callback: approval.Callback,
-    *,
-    now: datetime,
-    t: Texts,
-) -> None:
+T = TypeVar("T")
+
+
+class _RefusedError(Exception):
+    """The services refused a press; the presser has been told why."""
+
+
+@dataclass(frozen=True)
+class _Press:
+    """An admin's press on a button under an approval request or an alert."""
+
+    tap: Tap
+    context: ContextTypes.DEFAULT_TYPE
+    found: ChatServices
+    callback: approval.Callback
+    t: Texts
+    user: User
+    now: datetime
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """``work`` through the gateway; a refusal is said in the toast and ends the press."""
+        try:
+            return await self.found.db.run(work)
+        except UserError as exc:
+            await self.tap.answer(self.t.error(exc)[:200], show_alert=True)
+            raise _RefusedError from exc
+
+
+async def _offer_times(press: _Press) -> None:
     """Buttons that ask before deciding. Reschedule: this copy's buttons become the next
     free slots, "post now" and back. Edit: the admin is asked for the new text."""
-    query = tap.query
+    t, callback, config = press.t, press.callback, press.found.config
 
     def offer(session: Session) -> list[datetime]:
         post = post_rows.get_post(session, post_id=callback.post_id)
@@ -235,42 +246,28 @@ async def _offer_times(
                 post_id=callback.post_id,
                 status=post.status.value,
             )
-        return decisions.free_slots(session, found.config, post=post, now=now, count=3)
+        return decisions.free_slots(session, config, post=post, now=press.now, count=3)
 
-    try:
-        slots = await found.db.run(offer)
-    except UserError as exc:
-        await tap.answer(t.error(exc)[:200], show_alert=True)
-        return
+    slots = await press.run(offer)
     if callback.action == approval.EDIT:
-        await tap.answer()
-        await context.bot.send_message(
-            query.from_user.id,
-            t.ask_edit(callback.post_id),
-            reply_markup=ForceReply(selective=True),
-        )
+        await press.tap.answer()
+        await ask(press.context.bot, press.user.id, t.ask_edit(callback.post_id))
         return
     markup = (
         approval.slots_keyboard(t, callback.post_id, slots)
         if callback.action == approval.RESCHEDULE
         else approval.keyboard(t, callback.post_id)
     )
-    await tap.answer(t.pick_a_time() if callback.action == approval.RESCHEDULE else "")
-    await query.edit_message_reply_markup(markup)
+    await press.tap.answer(t.pick_a_time() if callback.action == approval.RESCHEDULE else "")
+    await press.tap.query.edit_message_reply_markup(markup)
 
 
-async def _use_extractive(
-    tap: Tap, context: ContextTypes.DEFAULT_TYPE, post_id: int, t: Texts
-) -> None:
+async def _use_extractive(press: _Press) -> None:
     """The admin prefers the extractive draft to the model's rewrite: every copy shows it."""
-    found, by = services(context), tap.query.from_user.id
-    try:
-        await found.db.run(decisions.use_extractive, post_id=post_id, by=by)
-    except UserError as exc:
-        await tap.answer(t.error(exc)[:200], show_alert=True)
-        return
-    await tap.answer()
-    await alerts.deliver_now(context)  # the copies
+    post_id, by = press.callback.post_id, press.user.id
+    await press.run(lambda s: decisions.use_extractive(s, post_id=post_id, by=by))
+    await press.tap.answer()
+    await alerts.deliver_now(press.context)  # the copies
 
 
 async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -300,106 +297,75 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _decide_if_allowed(
     tap: Tap, context: ContextTypes.DEFAULT_TYPE, callback: approval.Callback, t: Texts
 ) -> None:
-    found, user = services(context), tap.query.from_user
-    roles = await found.db.run(lambda s: access.roles_of(s, found.config, user.id))
-    if "admin" not in roles:
+    if "admin" not in await roles_of(context, tap.query.from_user.id):
         await tap.answer(t.not_allowed(), show_alert=True)
         return
-    now = datetime.now(UTC)
-    if callback.action in approval.PUBLICATION_ACTIONS:
-        await _settle(tap, found, callback, now, t)
-    elif callback.action == approval.EXTRACTIVE:
-        await _use_extractive(tap, context, callback.post_id, t)
-    elif callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
-        await _offer_times(tap, context, found, callback, now=now, t=t)
-    else:
-        await _decide_and_tell(tap, context, callback, now, t)
+    user, now = tap.query.from_user, datetime.now(UTC)
+    press = _Press(tap, context, services(context), callback, t, user, now)
+    with suppress(_RefusedError):  # the presser has been told why
+        if callback.action in approval.PUBLICATION_ACTIONS:
+            await _settle(press)
+        elif callback.action == approval.EXTRACTIVE:
+            await _use_extractive(press)
+        elif callback.action in (approval.RESCHEDULE, approval.BACK, approval.EDIT):
+            await _offer_times(press)
+        else:
+            await _decide_and_tell(press)
 
 
-async def _decide_and_tell(
-    tap: Tap,
-    context: ContextTypes.DEFAULT_TYPE,
-    callback: approval.Callback,
-    now: datetime,
-    t: Texts,
-) -> None:
+async def _decide_and_tell(press: _Press) -> None:
     """Approve (a vote, or the decision once the quorum is met), a time, or Reject."""
-    found, user = services(context), tap.query.from_user
-    try:
-        decision, votes = await found.db.run(lambda s: _decide(s, found, callback, user, now))
-    except UserError as exc:
-        await tap.answer(t.error(exc)[:200], show_alert=True)
-        return
+    decision, votes = await press.run(lambda s: _decide(s, press))
     if decision is None:  # short of the quorum: count the vote, show it to every admin
         assert votes is not None
-        await tap.answer(t.vote_counted(len(votes.names), votes.needed))
-        await alerts.deliver_now(context)
+        await press.tap.answer(press.t.vote_counted(len(votes.names), votes.needed))
+        await alerts.deliver_now(press.context)
         return
     post = decision.post
     if post.status is PostStatus.SCHEDULED and post.slot is not None and post.id is not None:
-        found.on_scheduled(post.id, post.slot)  # the worker adds its job now
-    await tap.answer(_answer(t, callback, decision))
+        press.found.on_scheduled(post.id, post.slot)  # the worker adds its job now
+    await press.tap.answer(_answer(press.t, press.callback, decision))
     if decision.changed:
-        await _announce(context, found, callback, user)
+        await _announce(press)
 
 
-async def _settle(
-    tap: Tap,
-    found: ChatServices,
-    callback: approval.Callback,
-    now: datetime,
-    t: Texts,
-) -> None:
+async def _settle(press: _Press) -> None:
     """Retry (a failed publication), It went out / Send again (an unknown one). The
     pressed message keeps its text, loses its buttons and says who settled it."""
-    query = tap.query
-    publication_id, by = callback.post_id, query.from_user.id
-    settle = (
-        outcomes.confirm_sent
-        if callback.action == approval.WENT_OUT
-        else outcomes.retry_publication
-    )
-    try:
-        settled = await found.db.run(
-            lambda s: settle(s, publication_id=publication_id, by=by, now=now)
-        )
-    except UserError as exc:
-        await tap.answer(t.error(exc)[:200], show_alert=True)
-        return
+    tap, t, now = press.tap, press.t, press.now
+    publication_id, by = press.callback.post_id, press.user.id
+    went_out = press.callback.action == approval.WENT_OUT
+    settle = outcomes.confirm_sent if went_out else outcomes.retry_publication
+    settled = await press.run(lambda s: settle(s, publication_id=publication_id, by=by, now=now))
     if not settled.changed:
         await tap.answer(t.answer_settled())
-    elif callback.action == approval.WENT_OUT:
+    elif went_out:
         await tap.answer(t.answer_confirmed())
     else:
-        found.on_scheduled(settled.publication.post_id, now)
+        press.found.on_scheduled(settled.publication.post_id, now)
         await tap.answer(t.answer_retrying())
-    message = query.message
+    message = tap.query.message
     if isinstance(message, Message) and message.text and settled.changed:
-        text = t.settled(
-            message.text_html, query.from_user.full_name, sent=callback.action == approval.WENT_OUT
-        )
+        text = t.settled(message.text_html, press.user.full_name, sent=went_out)
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
     elif isinstance(message, Message):
         await message.edit_reply_markup(None)
 
 
 def _decide(
-    session: Session,
-    found: ChatServices,
-    callback: approval.Callback,
-    user: User,
-    now: datetime,
+    session: Session, press: _Press
 ) -> tuple[decisions.Decision | None, decisions.Votes | None]:
-    post_id, by, who = callback.post_id, user.id, user.full_name
+    config, callback, now = press.found.config, press.callback, press.now
+    post_id, by, who = callback.post_id, press.user.id, press.user.full_name
     if callback.action == approval.AT:
         at = datetime.fromtimestamp(callback.at, UTC) if callback.at else now
         decision = decisions.approve_at(
-            session, found.config, post_id=post_id, by=by, at=at, now=now, who=who
+            session, config, post_id=post_id, by=by, at=at, now=now, who=who
         )
         return decision, None
     if callback.action == approval.APPROVE:
         votes = decisions.vote_to_approve(
-            session, found.config, post_id=post_id, by=by, name=who, now=now
+            session, config, post_id=post_id, by=by, name=who, now=now
         )
         return votes.decision, votes
     return decisions.reject(session, post_id=post_id, by=by, now=now, who=who), None
@@ -416,17 +382,9 @@ def _answer(t: Texts, callback: approval.Callback, decision: decisions.Decision)
     return t.answer_approved(post.slot)
 
 
-async def _announce(
-    context: ContextTypes.DEFAULT_TYPE,
-    found: ChatServices,
-    callback: approval.Callback,
-    user: User,
-) -> None:
+async def _announce(press: _Press) -> None:
     """Every admin's copy shows the decision; the officer hears it; a rejection asks why."""
     # Both were recorded with the decision: delivered now, from the outbox.
-    await alerts.deliver_now(context)
-    if callback.action == approval.REJECT:
-        t = reader(context, user)
-        await context.bot.send_message(
-            user.id, t.ask_reason(callback.post_id), reply_markup=ForceReply(selective=True)
-        )
+    await alerts.deliver_now(press.context)
+    if press.callback.action == approval.REJECT:
+        await ask(press.context.bot, press.user.id, press.t.ask_reason(press.callback.post_id))

@@ -12,12 +12,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.chat import alerts
-from bot.chat.people import reader
-from bot.chat.services import services
+from bot.chat.people import Asker, asker
+from bot.chat.texts import Texts
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
-from bot.services import access, events, intake, queued
+from bot.services import events, intake, queued
 from bot.storage import post_rows
 
 log = logging.getLogger(__name__)
@@ -37,25 +37,23 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/new: compose a post directly. ``/new Title⏎text`` in one message, or /new alone and
     then the text in reply to the bot's question."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None or message.text is None:
+    message = update.effective_message
+    if update.effective_user is None or message is None or message.text is None:
         return
     command_and_text = message.text.split(maxsplit=1)  # keeps the text's line breaks
     if len(command_and_text) == 2:
         await compose(update, context, command_and_text[1].strip())
-    elif await _may_feed(context, user.id, message):
-        question = reader(context, user).new_post_question()
+    elif (asked := await _feeder(update, context)) is not None:
+        question = asked.t.new_post_question()
         await message.reply_text(question, reply_markup=ForceReply(selective=True))
 
 
 async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     """Store an officer's own post as a draft (first line title) and ask the admins."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
+    asked = await _feeder(update, context)
+    if asked is None:
         return
-    if not await _may_feed(context, user.id, message):
-        return
-    found, t = services(context), reader(context, user)
+    user, message, found, t = asked.user, asked.message, asked.found, asked.t
     now = datetime.now(UTC)
 
     def store(session: Session) -> int:
@@ -89,27 +87,23 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
 
 async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store what an officer (or admin) sent as a recap and say its number."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
+    asked = await _feeder(update, context)
+    if asked is None:
         return
-    if not await _may_feed(context, user.id, message):
-        return
-    found, t = services(context), reader(context, user)
+    user, message, found, t = asked.user, asked.message, asked.found, asked.t
     try:
         data, filename, photos = await _read(message)
         recap = await found.db.run(
-            lambda session: intake.store_recap(
-                session,
-                data=data,
-                source=filename or f"tin nhắn của {user.id}",
-                title=None,
-                url=None,
-                filename=filename,
-                media_dir=found.config.media_dir,
-                submitted_by=user.id,
-                photos=photos,
-                unit=found.config.audience_of_officer(user.id),
-            )
+            intake.store_recap,
+            data=data,
+            source=filename or f"tin nhắn của {user.id}",
+            title=None,
+            url=None,
+            filename=filename,
+            media_dir=found.config.media_dir,
+            submitted_by=user.id,
+            photos=photos,
+            unit=found.config.audience_of_officer(user.id),
         )
     except UserError as exc:
         await message.reply_text(t.recap_refused(t.error(exc)))
@@ -122,14 +116,9 @@ async def on_recap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(t.recap_stored(recap.id, recap.title))
 
 
-async def _may_feed(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: Message) -> bool:
+async def _feeder(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Asker | None:
     """Officers (and admins) feed the bot; anyone else is told, in their language."""
-    found = services(context)
-    roles = await found.db.run(lambda session: access.roles_of(session, found.config, user_id))
-    if roles & {"officer", "admin"}:
-        return True
-    await message.reply_text(reader(context, message.from_user).not_an_officer())
-    return False
+    return await asker(update, context, {"officer", "admin"}, Texts.not_an_officer)
 
 
 async def _read(message: Message) -> tuple[bytes, str | None, list[Image]]:

@@ -13,8 +13,7 @@ from html import escape
 from sqlmodel import Session
 from telegram import (
     Bot,
-    ForceReply,
-    InlineKeyboardButton,
+    CallbackQuery,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -25,15 +24,16 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chat import alerts, approval
+from bot.chat.approval import column
 from bot.chat.draft_photos import show_photos
-from bot.chat.people import reader
-from bot.chat.services import ChatServices, services
-from bot.chat.texts import RULE, Texts, all_texts
+from bot.chat.people import admin_asker, ask, our_question, reader, roles_of
+from bot.chat.services import services
+from bot.chat.texts import RULE, ModuleTexts, Texts, all_texts
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
 from bot.platforms.publishers import open_publishers
-from bot.services import access, changes, corrections, decisions
+from bot.services import changes, corrections, decisions
 from bot.services.post_detail import PostDetail, post_detail
 from bot.storage import post_rows
 from bot.storage.gateway import Gateway
@@ -46,12 +46,8 @@ _TELEGRAM_LIMIT = 4096
 _BACK = "x"
 
 
-class PostTexts:
-    """One reader's texts for a post's card (their language, from their :class:`Texts`)."""
-
-    def __init__(self, t: Texts) -> None:
-        self.t = t
-        self._ = t._
+class PostTexts(ModuleTexts):
+    """One reader's texts for a post's card."""
 
     def card(self, detail: PostDetail, *, with_text: bool = True) -> str:
         post, t = detail.post, self.t
@@ -78,13 +74,13 @@ class PostTexts:
             return approval.keyboard(self.t, post.id)
         edit = (self.t.button_edit(), f"pe:{post.id}")
         if post.status is PostStatus.SCHEDULED:
-            return _markup(
+            return column(
                 edit,
                 (self._("↩️ Unapprove"), f"pu:{post.id}"),
                 (self._("🗑 Cancel"), f"pc:{post.id}"),
             )
         if post.status in WENT_OUT and any(p.status is PublicationStatus.SENT for p in out):
-            return _markup(edit, (self._("🗑 Take down"), f"pr:{post.id}"))
+            return column(edit, (self._("🗑 Take down"), f"pr:{post.id}"))
         return None
 
     def confirm(self, action: str, post_id: int) -> InlineKeyboardMarkup:
@@ -93,7 +89,7 @@ class PostTexts:
             "r": self._("Yes, take it down"),
             "s": self._("Yes, save it"),
         }[action]
-        return _markup((yes, f"p{action.upper()}:{post_id}"), (self._("No"), f"px:{post_id}"))
+        return column((yes, f"p{action.upper()}:{post_id}"), (self._("No"), f"px:{post_id}"))
 
     def ask(self, action: str, post_id: int) -> str:
         if action == "c":
@@ -145,37 +141,12 @@ class PostTexts:
         return self._("Send /post and the post's number, e.g. /post 12.")
 
 
-def _markup(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data)] for text, data in buttons]
-    )
-
-
-async def _is_admin(found: ChatServices, user_id: int) -> bool:
-    return await found.db.run(lambda s: "admin" in access.roles_of(s, found.config, user_id))
-
-
-async def _admin_asking(
-    update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[User, Message, ChatServices, Texts] | None:
-    """Who sent the command, to whom to answer, in which words; None (and a short note to
-    anyone not an admin) when there is nothing to do."""
-    user, message, found = update.effective_user, update.effective_message, services(context)
-    if user is None or message is None:
-        return None
-    t = reader(context, user)
-    if not await _is_admin(found, user.id):
-        await message.reply_text(t.admins_only())
-        return None
-    return user, message, found, t
-
-
 async def on_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/post N: the post whole, with the buttons its state allows."""
-    asked = await _admin_asking(update, context)
+    asked = await admin_asker(update, context)
     if asked is None:
         return
-    user, message, found, t = asked
+    user, message, found, t = asked.user, asked.message, asked.found, asked.t
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
         await message.reply_text(PostTexts(t).usage())
@@ -197,10 +168,10 @@ async def on_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pending: each waiting draft, with its approval buttons."""
-    asked = await _admin_asking(update, context)
+    asked = await admin_asker(update, context)
     if asked is None:
         return
-    user, message, found, t = asked
+    user, message, found, t = asked.user, asked.message, asked.found, asked.t
     pending = await found.db.run(
         lambda s: [p.id for p in post_rows.list_posts(s, statuses=[PostStatus.PENDING])]
     )
@@ -217,12 +188,12 @@ async def send_draft(
     """The draft's approval message to one admin, kept with the others so that every
     decision updates it too."""
 
-    def read(session: Session) -> tuple[str, int]:
+    def read(session: Session) -> str:
         post = post_rows.get_post(session, post_id=post_id)
         slot = decisions.proposed_slot(session, config, post=post, now=datetime.now(UTC))
-        return approval.request_text(t, config, post, slot), post_id
+        return approval.request_text(t, config, post, slot)
 
-    text, _ = await db.run(read)
+    text = await db.run(read)
     await show_photos(bot, db, config, chat_id=user_id, post_id=post_id)
     sent = await bot.send_message(
         user_id, text, parse_mode=ParseMode.HTML, reply_markup=approval.keyboard(t, post_id)
@@ -237,75 +208,63 @@ async def send_draft(
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button under a post's card. Handled here only: no other handler sees it."""
-    query, found = update.callback_query, services(context)
+    query = update.callback_query
     if query is None or not query.data or not re.match(PATTERN, query.data):
         return
-    t = reader(context, query.from_user)
-    if not await _is_admin(found, query.from_user.id):
+    await _press(context, query, query.data)
+    raise ApplicationHandlerStop
+
+
+async def _press(context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, data: str) -> None:
+    """The press answered: admins only; a confirmation first for cancelling, taking down."""
+    found, t = services(context), reader(context, query.from_user)
+    if "admin" not in await roles_of(context, query.from_user.id):
         await query.answer(t.not_allowed(), show_alert=True)
-        raise ApplicationHandlerStop
-    texts, action, post_id = PostTexts(t), query.data[1], int(query.data.split(":")[1])
+        return
+    texts, action, post_id = PostTexts(t), data[1], int(data.split(":")[1])
     if action == "e":
         await query.answer()
-        await context.bot.send_message(
-            query.from_user.id,
-            texts.correction_question(post_id),
-            reply_markup=ForceReply(selective=True),
-        )
-        raise ApplicationHandlerStop
+        await ask(context.bot, query.from_user.id, texts.correction_question(post_id))
+        return
     if action in "cr":
         await query.answer(texts.ask(action, post_id))
         await query.edit_message_reply_markup(texts.confirm(action, post_id))
-        raise ApplicationHandlerStop
-    back = action == _BACK
-    await query.answer("" if back else t.saving())
-    shown = query.message.text if isinstance(query.message, Message) else None
+        return
+    await query.answer("" if action == _BACK else t.saving())
     try:
-        await _act(
-            context,
-            found,
-            user=query.from_user,
-            action=action,
-            post_id=post_id,
-            texts=texts,
-            query_text=shown,
-        )
+        await _act(context, query, action, post_id, texts)
     except UserError as exc:
         await context.bot.send_message(query.from_user.id, t.error(exc))
     if action == "S":  # the confirmation is answered: its buttons go
         with suppress(TelegramError):
             await query.edit_message_reply_markup(None)
-        raise ApplicationHandlerStop
+        return
     detail = await found.db.run(post_detail, found.config, post_id=post_id)
     with suppress(TelegramError):  # unchanged, or too old to edit: the answers said it all
         await query.edit_message_text(
             texts.card(detail), parse_mode=ParseMode.HTML, reply_markup=texts.buttons(detail)
         )
-    raise ApplicationHandlerStop
 
 
 async def _act(
     context: ContextTypes.DEFAULT_TYPE,
-    found: ChatServices,
-    *,
-    user: User,
+    query: CallbackQuery,
     action: str,
     post_id: int,
     texts: PostTexts,
-    query_text: str | None = None,
 ) -> None:
     """Cancel (C), unapprove (u), take down (R) or save a confirmed text (S); the admins'
     copies follow (and after unapprove the request asked anew), from the events outbox."""
-    config, db, bot, now = found.config, found.db, context.bot, datetime.now(UTC)
-    user_id = user.id
+    found, user_id, now = services(context), query.from_user.id, datetime.now(UTC)
+    config, db, bot = found.config, found.db, context.bot
     if action == "C":
         await db.run(changes.cancel, post_id=post_id, by=user_id, now=now)
     elif action == "u":
         await db.run(decisions.unapprove, post_id=post_id, now=now, by=user_id)
     elif action == "S":
-        assert query_text is not None
-        text = _confirmed_text(query_text)
-        await _save_text(context, found, user=user, post_id=post_id, text=text, texts=texts)
+        assert isinstance(query.message, Message) and query.message.text is not None
+        text = _confirmed_text(query.message.text)
+        await _save_text(context, query.from_user, post_id, text, texts)
     elif action == "R":
         async with open_publishers(config, bot=bot) as publishers:
             outcome = await corrections.retract(
@@ -326,28 +285,24 @@ def _confirmed_text(shown: str) -> str:
 async def on_correction_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin's reply to "new text for post #N": shown back with a confirmation. Any
     other reply goes on to the other handlers."""
-    message, user, found = update.effective_message, update.effective_user, services(context)
-    asked = message.reply_to_message if message is not None else None
-    if message is None or user is None or asked is None or not asked.text or not message.text:
+    replied = our_question(update, context)
+    if replied is None or not replied[0].text:
         return
-    if asked.from_user is None or asked.from_user.id != context.bot.id:
-        return
-    post_id = _asked_post(asked.text, found.config)
+    post_id = _asked_post(replied[1], services(context).config)
     if post_id is None:
         return
-    t = reader(context, user)
-    if not await _is_admin(found, user.id):
-        await message.reply_text(t.admins_only())
+    asked = await admin_asker(update, context)
+    if asked is None:
         raise ApplicationHandlerStop
-    texts = PostTexts(t)
+    found, t, texts = asked.found, asked.t, PostTexts(asked.t)
     try:
         detail = await found.db.run(post_detail, found.config, post_id=post_id)
     except UserError as exc:
-        await message.reply_text(t.error(exc))
+        await asked.message.reply_text(t.error(exc))
         raise ApplicationHandlerStop from exc
     went_out = detail.post.status in WENT_OUT
-    await message.reply_text(
-        texts.correction_confirm(post_id, message.text, went_out)[:_TELEGRAM_LIMIT],
+    await asked.message.reply_text(
+        texts.correction_confirm(post_id, replied[0].text, went_out)[:_TELEGRAM_LIMIT],
         parse_mode=ParseMode.HTML,
         reply_markup=texts.confirm("s", post_id),
     )
@@ -365,17 +320,12 @@ def _asked_post(text: str, config: Config) -> int | None:
 
 
 async def _save_text(
-    context: ContextTypes.DEFAULT_TYPE,
-    found: ChatServices,
-    *,
-    user: User,
-    post_id: int,
-    text: str,
-    texts: PostTexts,
+    context: ContextTypes.DEFAULT_TYPE, user: User, post_id: int, text: str, texts: PostTexts
 ) -> None:
     """The confirmed text: corrected on every channel where the post went out, or saved
     before it goes (the admins' copies follow, from the events outbox: see :func:`_act`)."""
-    config, db, bot, now = found.config, found.db, context.bot, datetime.now(UTC)
+    found, bot, now = services(context), context.bot, datetime.now(UTC)
+    config, db = found.config, found.db
     status = (await db.run(post_detail, config, post_id=post_id)).post.status
     if status in WENT_OUT:
         async with open_publishers(config, bot=bot) as publishers:

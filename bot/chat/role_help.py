@@ -6,21 +6,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.chat.people import reader
-from bot.chat.services import services
-from bot.chat.texts import Texts
-from bot.services import access
+from bot.chat.people import reader, roles_of
+from bot.chat.texts import ModuleTexts
 
 #: The command menu's audience for each role, the first that applies.
 _AUDIENCES = (("admin", "admins"), ("officer", "officers"))
 
 
-class RoleTexts:
-    """One reader's help, by role (their language, from their :class:`Texts`)."""
-
-    def __init__(self, t: Texts) -> None:
-        self.t = t
-        self._ = t._
+class RoleTexts(ModuleTexts):
+    """One reader's help, by role."""
 
     def help(self, roles: set[str]) -> str:
         audience = next((a for role, a in _AUDIENCES if role in roles), "everyone")
@@ -40,17 +34,10 @@ class RoleTexts:
         return "\n".join([intro, role, "", self._("Your commands:"), *commands])
 
 
-async def roles_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> set[str]:
-    user, found = update.effective_user, services(context)
-    if user is None:
-        return set()
-    return await found.db.run(lambda s: access.roles_of(s, found.config, user.id))
-
-
 async def reply_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: the person's role and commands."""
-    message = update.effective_message
+    message, user = update.effective_message, update.effective_user
     if message is None:
         return
-    roles = await roles_of(update, context)
-    await message.reply_text(RoleTexts(reader(context, update.effective_user)).help(roles))
+    roles = await roles_of(context, user.id) if user is not None else set()
+    await message.reply_text(RoleTexts(reader(context, user)).help(roles))

@@ -21,7 +21,7 @@ from bot import i18n
 from bot.domain.compliance import Reason, RotationShare, UnitCompliance
 from bot.domain.errors import N_, UserError
 from bot.domain.notices import ChannelName
-from bot.domain.posts import PostKind
+from bot.domain.posts import PostKind, PostStatus
 from bot.domain.ranking import cut_at_word
 from bot.services.board import SlotLine
 
@@ -128,10 +128,9 @@ class Texts:
 
     button_all_units = _fixed(N_("All units"))
 
-    def unit_followed(self, name: str) -> str:
-        return self._("✅ You get the news of {unit}.").format(unit=name)
-
-    def unit_unfollowed(self, name: str) -> str:
+    def unit_switched(self, name: str, following: bool) -> str:
+        if following:
+            return self._("✅ You get the news of {unit}.").format(unit=name)
         return self._("▫️ You no longer get the news of {unit}.").format(unit=name)
 
     all_units_followed = _fixed(N_("You get the news of every unit."))
@@ -280,23 +279,19 @@ class Texts:
             ).format(count=waiting)
         return line
 
-    def approved(self, *, post_id: int, who: str, slot: datetime, html: str) -> str:
-        head = self._("✅ <b>Approved #{post_id}</b> by {who}").format(
-            post_id=post_id, who=escape(who)
-        )
-        due = self._("Will be published at {when}").format(when=escape(self.when(slot)))
-        return f"{head}\n{due}\n{RULE}\n{html}"
-
-    def rejected(self, *, post_id: int, who: str, html: str) -> str:
-        head = self._("❌ <b>Rejected #{post_id}</b> by {who}").format(
-            post_id=post_id, who=escape(who)
-        )
-        return f"{head}\n{RULE}\n{html}"
-
-    def closed(self, *, post_id: int, status: str, html: str) -> str:
-        head = self._("ℹ️ <b>Post #{post_id}</b>: {status}").format(
-            post_id=post_id, status=escape(self.status(status))
-        )
+    def decided(
+        self, *, post_id: int, status: PostStatus, who: str, slot: datetime | None, html: str
+    ) -> str:
+        """What every admin's copy says once the post is decided: approved (for ``slot``),
+        rejected, or closed otherwise (cancelled, published…)."""
+        said = {"post_id": post_id, "who": escape(who), "status": escape(self.status(status.value))}
+        if status is PostStatus.SCHEDULED and slot is not None:
+            due = self._("Will be published at {when}").format(when=escape(self.when(slot)))
+            head = self._("✅ <b>Approved #{post_id}</b> by {who}").format(**said) + "\n" + due
+        elif status is PostStatus.REJECTED:
+            head = self._("❌ <b>Rejected #{post_id}</b> by {who}").format(**said)
+        else:
+            head = self._("ℹ️ <b>Post #{post_id}</b>: {status}").format(**said)
         return f"{head}\n{RULE}\n{html}"
 
     def answer_approved(self, slot: datetime) -> str:
@@ -420,10 +415,8 @@ class Texts:
     def paused(self, channels: list[str], *, paused: bool) -> str:
         if not channels:
             return self.nothing_changed()
-        names = ", ".join(channels)
-        if paused:
-            return self._("Paused: {channels}").format(channels=names)
-        return self._("Resumed: {channels}").format(channels=names)
+        done = self._("Paused: {channels}") if paused else self._("Resumed: {channels}")
+        return done.format(channels=", ".join(channels))
 
     # -- alerts ----------------------------------------------------------------------------
 
@@ -630,17 +623,24 @@ class Texts:
         ]
         if audience == "officers":
             return everyone + officers
-        return (
-            everyone
-            + officers
-            + [
-                ("pending", self._("Drafts waiting for approval")),
-                ("post", self._("One post, whole: /post 12")),
-                ("stats", self._("Posts published, cadence kept")),
-                ("pause", self._("Pause a channel (or all)")),
-                ("resume", self._("Resume publishing")),
-            ]
-        )
+        admins = [
+            ("pending", self._("Drafts waiting for approval")),
+            ("post", self._("One post, whole: /post 12")),
+            ("stats", self._("Posts published, cadence kept")),
+            ("pause", self._("Pause a channel (or all)")),
+            ("resume", self._("Resume publishing")),
+        ]
+        return everyone + officers + admins
+
+
+class ModuleTexts:
+    """The texts a module keeps with itself, for one reader (their language, from their
+    :class:`Texts`)."""
+
+    def __init__(self, t: Texts) -> None:
+        self.t = t
+        self._ = t._
+        self.ngettext = t.ngettext
 
 
 @cache
