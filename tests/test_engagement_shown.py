@@ -138,9 +138,11 @@ def test_stats_keeps_not_available_apart_from_zero_in_every_format(
         "comments",
         "shares",
         "views",
+        "reach",
         "measured_at",
     }
     assert pub_tg["reactions"] == 0 and pub_fb["reactions"] is None
+    assert (pub_tg["reach"], pub_fb["reach"]) == (tg.reach, fb.reach)  # as CSV gives it too
     assert pub_tg["measured_at"] == "2026-12-01T09:00:00+07:00"
     rows = list(csv.DictReader(io.StringIO(show.render(found, "csv", config))))
     assert [r["reactions"] for r in rows] == ["0", ""]

@@ -28,8 +28,9 @@ from bot.domain.errors import N_
 FORMATS = ("table", "csv", "json")
 #: The table shows this many posts, most liked first; JSON and CSV show them all.
 TABLE_POSTS = 10
-#: What JSON gives of each publication as it is, before when it was measured (local time).
-_PUBLICATION_FIELDS = ("channel", "url", "external_id", "reactions", "comments", "shares", "views")
+#: What JSON gives of each publication as it is (every metric, as CSV does), before when it
+#: was measured (local time).
+_PUBLICATION_FIELDS = ("channel", "url", "external_id", *METRICS)
 
 
 @dataclass(frozen=True)
