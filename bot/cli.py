@@ -567,12 +567,11 @@ async def _deliver(bot: Bot, state: State, *, asked_for: int | None = None) -> N
     await courier.dispatch(bot, db=db, config=config)
     if asked_for is None:
         return
-    from bot.services import access
-    from bot.storage import post_rows
+    from bot.services import access, queries
 
     if not await db.run(lambda session: access.people_with(session, config, "admin")):
         say(tr("warning: nobody to ask: no admins in telegram.admins or owners"))
-    elif not await db.run(post_rows.approval_messages, post_id=asked_for):
+    elif not await db.run(queries.admins_have_it, post_id=asked_for):
         say(
             tr(
                 "warning: no admin has the approval request yet (see the log); a refusal for "

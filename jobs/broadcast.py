@@ -21,9 +21,9 @@ from bot.domain.errors import PublishError, RecipientGoneError, RetryableError, 
 from bot.platforms.publishers import OutgoingPost, Publishers
 from bot.services import following
 from bot.services.post_detail import outgoing
+from bot.services.views import DeliveryView
 from bot.storage import follower_rows, post_rows
 from bot.storage.gateway import Gateway, gateway_for
-from bot.storage.models import Delivery
 
 if TYPE_CHECKING:  # python-telegram-bot loads only when there is someone to message
     from bot.platforms.telegram.dm import DirectMessenger
@@ -81,7 +81,7 @@ async def broadcast_due(
     while limit is None or report.finished < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.finished)
 
-        def claim(session: Session, size: int = size) -> list[Delivery]:
+        def claim(session: Session, size: int = size) -> list[DeliveryView]:
             now = datetime.now(UTC)
             batch = follower_rows.claim_deliveries(
                 session, worker=worker, now=now, lease_until=now + config.lease, limit=size
@@ -90,7 +90,7 @@ async def broadcast_due(
                 if delivery.post_id not in posts:  # with its photos, as the channel got it
                     post = post_rows.get_post(session, post_id=delivery.post_id)
                     posts[delivery.post_id] = outgoing(session, config, post)
-            return batch
+            return [DeliveryView.of(delivery) for delivery in batch]
 
         batch = await db.run(claim)
         if not batch:
@@ -117,7 +117,7 @@ class _Courier:
     worker: str
     report: BroadcastReport
 
-    async def deliver(self, delivery: Delivery, post: OutgoingPost) -> None:
+    async def deliver(self, delivery: DeliveryView, post: OutgoingPost) -> None:
         """Mark it sending, send it, write how it ended (nothing if the claim was lost)."""
         assert delivery.id is not None
         await self.messenger.pacer.reserve()  # the rate limit (and a 429's pause) before `sending`

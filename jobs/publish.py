@@ -47,6 +47,7 @@ from bot.domain.posts import PostStatus, PublicationStatus
 from bot.platforms.publishers import OutgoingPost, Publishers, PublishResult
 from bot.services import queued
 from bot.services.post_detail import outgoing
+from bot.services.views import PublicationView
 from bot.storage import channel_rows, event_rows, post_rows, publication_rows
 from bot.storage.gateway import Gateway, gateway_for
 from bot.storage.models import Publication
@@ -110,7 +111,7 @@ async def publish_due(
     await db.run(queued.fill_from_reserve, config, now=at)  # slots that would go empty
     while True:
 
-        def claim(session: Session) -> tuple[list[Publication], dict[int, OutgoingPost]]:
+        def claim(session: Session) -> tuple[list[PublicationView], dict[int, OutgoingPost]]:
             now = datetime.now(UTC)
             batch = publication_rows.claim_due(
                 session,
@@ -122,7 +123,7 @@ async def publish_due(
                 skip_channels=channel_rows.paused_channels(session)
                 | set(channel_rows.held_channels(session)),
             )
-            return batch, {
+            return [PublicationView.of(p) for p in batch], {
                 p.post_id: outgoing(session, config, post_rows.get_post(session, post_id=p.post_id))
                 for p in batch
             }
@@ -136,7 +137,7 @@ async def publish_due(
                 report.outcomes.append(outcome)
 
 
-def _recover(session: Session) -> tuple[list[Publication], list[Notice]]:
+def _recover(session: Session) -> tuple[list[PublicationView], list[Notice]]:
     """Expired claims: never started → scheduled again; started → unknown (its post's
     status follows, and a person hears it)."""
     _, unknown = publication_rows.recover_expired(session, now=datetime.now(UTC))
@@ -144,10 +145,10 @@ def _recover(session: Session) -> tuple[list[Publication], list[Notice]]:
     for publication in unknown:
         post_rows.refresh_post(session, post_id=publication.post_id)
         notices += _told(session, publication)
-    return unknown, notices
+    return [PublicationView.of(p) for p in unknown], notices
 
 
-def _told(session: Session, publication: Publication) -> list[Notice]:
+def _told(session: Session, publication: Publication | PublicationView) -> list[Notice]:
     """What a person must hear about a publication that ended failed or unknown (its error
     says why), recorded in the outbox: a person settles it, told once. Nothing for any other
     state."""
@@ -179,7 +180,7 @@ class _Sender:
     report: PassReport
     held: set[str] = field(default_factory=set)
 
-    async def send(self, publication: Publication, post: OutgoingPost) -> Outcome | None:
+    async def send(self, publication: PublicationView, post: OutgoingPost) -> Outcome | None:
         """Mark sending, call the publisher, record the outcome; None if the claim was lost
         or its channel is held."""
         assert publication.id is not None
@@ -209,7 +210,7 @@ class _Sender:
         log.info("%s", said)
         return said
 
-    async def _repeated(self, publication: Publication) -> Outcome | None:
+    async def _repeated(self, publication: PublicationView) -> Outcome | None:
         """A post whose text went out on the channel in the last 30 days is held for a person:
         it ends failed, with the reason, and the admins hear it and may send it anyway (a
         publication sent again by a person, ``finished_at`` set, is not held)."""
@@ -295,7 +296,7 @@ class _Sender:
         )
         return said
 
-    async def _hold(self, publication: Publication, error: NeedsAdminError) -> Outcome:
+    async def _hold(self, publication: PublicationView, error: NeedsAdminError) -> Outcome:
         """The channel needs a person: hold it; this publication waits as if never tried."""
         assert publication.id is not None
         publication_id, reason = publication.id, f"{error.label}: {error}"
@@ -319,7 +320,7 @@ class _Sender:
             publication.post_id, publication.channel, PublicationStatus.SCHEDULED, reason
         )
 
-    async def _call(self, publication: Publication, post: OutgoingPost) -> _Settled:
+    async def _call(self, publication: PublicationView, post: OutgoingPost) -> _Settled:
         """What the request did, to be written."""
         name = publication.channel
         if name not in {c.name for c in self.config.channels}:
@@ -358,7 +359,7 @@ class _Settled:
     """What one request did, to be written: its status and detail, what went out (if
     anything did), seconds to wait when it may be retried, and the error if there was one."""
 
-    publication: Publication
+    publication: PublicationView
     status: PublicationStatus
     detail: str
     sent: PublishResult | None = None

@@ -35,7 +35,6 @@ from bot.domain.notices import CollectionHeld
 from bot.platforms.facebook.client import make_graph
 from bot.storage import event_rows, metrics
 from bot.storage.gateway import Gateway, gateway_for
-from bot.storage.models import Publication
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,15 @@ def graph_for(config: Config) -> Any:
     return make_graph(config)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A sent publication due for measuring, as read: a plain value, not a live row."""
+
+    id: int
+    channel: str
+    external_id: str | None
+
+
 async def collect(
     engine: Engine, config: Config, *, at: datetime, graph: Any = None, bot: Bot | None = None
 ) -> CollectReport:
@@ -66,12 +74,13 @@ async def collect(
     report = CollectReport(at=at)
     db = gateway_for(engine)
     due = await db.run(
-        lambda session: metrics.due_for_collection(
-            session, now=at, checkpoints=config.collect_after
-        )
+        lambda session: [
+            Sent(p.id or 0, p.channel, p.external_id)
+            for p in metrics.due_for_collection(session, now=at, checkpoints=config.collect_after)
+        ]
     )
     holds = await db.run(metrics.collection_holds)
-    by_channel: dict[str, list[Publication]] = defaultdict(list)
+    by_channel: dict[str, list[Sent]] = defaultdict(list)
     for publication in due:
         by_channel[publication.channel].append(publication)
     configured = {c.name: c for c in config.channels}
@@ -96,7 +105,7 @@ async def _read_facebook(  # noqa: PLR0917 - a private step of collect
     config: Config,
     graph: Any,
     channel: ChannelConfig,
-    publications: list[Publication],
+    publications: list[Sent],
     report: CollectReport,
 ) -> None:
     page, version = channel.target, config.settings.facebook.api_version
@@ -123,9 +132,7 @@ async def _read_facebook(  # noqa: PLR0917 - a private step of collect
         )
 
 
-def _store(
-    session: Session, publications: list[Publication], reading: PageReading, at: datetime
-) -> int:
+def _store(session: Session, publications: list[Sent], reading: PageReading, at: datetime) -> int:
     """Record what was read; returns how many publications were measured."""
     gone: Values = dict.fromkeys(METRICS)
     found: dict[int, Values] = {}
@@ -149,7 +156,7 @@ def _hold(session: Session, channel: str, reason: str, at: datetime) -> Collecti
 
 
 def _snapshot_telegram(
-    session: Session, channel: str, publications: list[Publication], at: datetime
+    session: Session, channel: str, publications: list[Sent], at: datetime
 ) -> int:
     """The latest reaction totals the updates brought; no update yet means nobody reacted
     (Telegram sends one on every change). Views, comments and shares: not available.

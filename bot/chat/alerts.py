@@ -45,10 +45,10 @@ from bot.domain.notices import (
 from bot.domain.posts import PostKind, PostStatus
 from bot.platforms.registry import publication_url
 from bot.platforms.telegram.errors import retry_after
-from bot.services import channel_names, events, reminders
+from bot.services import channel_names, events, queries, reminders
+from bot.services.views import EventDeliveryView, PostView
 from bot.storage import event_rows, post_rows, publication_rows
 from bot.storage.gateway import Gateway
-from bot.storage.models import EventDelivery, Post
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ async def dispatch(bot: Bot, *, db: Gateway, config: Config) -> datetime | None:
     while True:
         now = datetime.now(UTC)
         batch = await db.run(
-            event_rows.claim, now=now, lease_until=now + DELIVERY_LEASE, limit=DELIVERY_BATCH
+            events.claim, now=now, lease_until=now + DELIVERY_LEASE, limit=DELIVERY_BATCH
         )
         if not batch:
             return await db.run(event_rows.next_due)
@@ -211,7 +211,7 @@ _WAIT = timedelta(seconds=5)
 
 
 async def _deliver(
-    bot: Bot, db: Gateway, config: Config, delivery: EventDelivery, notice: Notice
+    bot: Bot, db: Gateway, config: Config, delivery: EventDeliveryView, notice: Notice
 ) -> None:
     """One delivery, settled after the try: done (with the admin's copy of an approval
     request, in the same transaction), failed for good, or pending for another try."""
@@ -265,7 +265,7 @@ async def _request(
 ) -> int | None:
     """An approval request to one admin, while the post still waits for a decision; the
     message id of the admin's copy (None: decided meanwhile, nothing sent)."""
-    post = await db.run(post_rows.get_post, post_id=notice.post_id)
+    post = await db.run(queries.post, post_id=notice.post_id)
     if post.status is not PostStatus.PENDING:
         return None
     return await approval.send_request(
@@ -275,7 +275,7 @@ async def _request(
 
 
 async def _compose(
-    db: Gateway, config: Config, delivery: EventDelivery, notice: Notice, t: Texts
+    db: Gateway, config: Config, delivery: EventDeliveryView, notice: Notice, t: Texts
 ) -> Message | Literal["wait"]:
     """The message one recipient gets for an event."""
     if isinstance(notice, ApprovalRequested):  # the officer, once an admin has the draft
@@ -296,7 +296,7 @@ async def _compose(
 
 def _empty_slots(
     config: Config,
-    delivery: EventDelivery,
+    delivery: EventDeliveryView,
     notice: SlotsEmpty,
     t: Texts,
     names: Mapping[str, ChannelName],
@@ -315,8 +315,8 @@ async def _to_officer(
     """What the officer hears of their post: out, decided, why it was not approved."""
     if isinstance(notice, Published):  # where the post stands now, as one read sees it
 
-        def read(session: Session) -> tuple[Post, list[tuple[str, str | None]]]:
-            post = post_rows.get_post(session, post_id=notice.post_id)
+        def read(session: Session) -> tuple[PostView, list[tuple[str, str | None]]]:
+            post = queries.post(session, post_id=notice.post_id)
             return post, channel_names.published_on(session, config, post_id=notice.post_id)
 
         post, sent_on = await db.run(read)
@@ -326,7 +326,7 @@ async def _to_officer(
     if isinstance(notice, ReasonGiven):
         return t.officer_reason(notice.post_id, notice.reason), None, False
     # The decision as it was taken (a later one is its own event).
-    post = await db.run(post_rows.get_post, post_id=notice.post_id)
+    post = await db.run(queries.post, post_id=notice.post_id)
     recap_id = post.recap_id or 0
     if not notice.approved:
         return t.officer_rejected(recap_id, notice.post_id), None, False
@@ -336,13 +336,13 @@ async def _to_officer(
 
 
 async def _drafted(
-    db: Gateway, delivery: EventDelivery, notice: ApprovalRequested, t: Texts
+    db: Gateway, delivery: EventDeliveryView, notice: ApprovalRequested, t: Texts
 ) -> Message | Literal["wait"]:
     """ "Waits for the admins", said to the officer only once an admin has the draft."""
 
-    def read(session: Session) -> tuple[Post, bool, int]:
-        post = post_rows.get_post(session, post_id=notice.post_id)
-        copies = bool(post_rows.approval_messages(session, post_id=notice.post_id))
+    def read(session: Session) -> tuple[PostView, bool, int]:
+        post = queries.post(session, post_id=notice.post_id)
+        copies = queries.admins_have_it(session, post_id=notice.post_id)
         waiting = event_rows.waiting(
             session, event_id=delivery.event_id, subscriber=events.APPROVAL
         )

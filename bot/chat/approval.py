@@ -21,6 +21,7 @@ from bot.domain.drafting import render_telegram_html
 from bot.domain.notices import PostChanged
 from bot.domain.posts import PostStatus
 from bot.services import decisions, events, post_rules
+from bot.services.views import PostView
 from bot.storage import post_rows
 from bot.storage.gateway import Gateway
 from bot.storage.models import ApprovalMessage, Post
@@ -253,7 +254,7 @@ async def edit_copy(
                 raise
 
 
-def submitter_text(t: Texts, post: Post, sent_on: list[tuple[str, str | None]]) -> str | None:
+def submitter_text(t: Texts, post: PostView, sent_on: list[tuple[str, str | None]]) -> str | None:
     """What the officer hears of the post as it now stands."""
     assert post.id is not None
     recap_id, post_id = post.recap_id or 0, post.id

@@ -29,8 +29,8 @@ from bot.domain.drafting import render_telegram_html
 from bot.domain.errors import N_, UserError
 from bot.domain.posts import PostKind, PostStatus
 from bot.services import access, decisions, following, outcomes, post_rules
+from bot.services.views import PostView
 from bot.storage import follower_rows, post_rows
-from bot.storage.models import Post
 
 
 def register(
@@ -127,9 +127,10 @@ async def on_latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind = PostKind.WEEKLY if message.text.split()[0].startswith("/week") else PostKind.DAILY
     found = services(context)
 
-    def latest(session: Session) -> Post | None:
+    def latest(session: Session) -> PostView | None:
         followed = following.followed_units(session, found.config, chat_id=message.chat_id)
-        return post_rows.latest_published(session, kind=kind, units=followed)
+        post = post_rows.latest_published(session, kind=kind, units=followed)
+        return PostView.of(post) if post else None
 
     post = await found.db.run(latest)
     if post is None:

@@ -17,8 +17,7 @@ from bot.chat.texts import Texts
 from bot.domain.errors import UserError
 from bot.domain.posts import PostKind
 from bot.ingest import Image
-from bot.services import events, intake, queued
-from bot.storage import post_rows
+from bot.services import events, intake, queries, queued
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
         await message.reply_text(t.recap_refused(t.error(exc)))
         return
     await alerts.deliver_now(context)
-    reached = await found.db.run(post_rows.approval_messages, post_id=post_id)
+    reached = await found.db.run(queries.admins_have_it, post_id=post_id)
     # Said only once known: "sent to the admins" when at least one of them has it.
     await message.reply_text(t.post_drafted(post_id) if reached else t.post_not_sent(post_id))
 

@@ -26,6 +26,7 @@ from bot.domain.notices import (
     WeekEnded,
 )
 from bot.services import access
+from bot.services.views import EventDeliveryView
 from bot.storage import event_rows, post_rows, recap_rows
 
 ADMINS, APPROVAL, SUBMITTER, OFFICER = "admins", "approval", "submitter", "officer"
@@ -103,3 +104,12 @@ def copies_show_new_slot(session: Session, *, post_id: int) -> None:
     before = event_rows.notices_with(session, prefix=f"changed:{post_id}:")
     last = before[-1] if before else None
     copies_follow(session, post_id=post_id, who=last.who if isinstance(last, PostChanged) else CLI)
+
+
+def claim(
+    session: Session, *, now: datetime, lease_until: datetime, limit: int
+) -> list[tuple[EventDeliveryView, Notice]]:
+    """Deliveries due, each with its notice, claimed until ``lease_until`` (see
+    :func:`bot.storage.event_rows.claim`)."""
+    found = event_rows.claim(session, now=now, lease_until=lease_until, limit=limit)
+    return [(EventDeliveryView.of(delivery), notice) for delivery, notice in found]

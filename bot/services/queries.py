@@ -56,3 +56,8 @@ def _kept(session: Session, config: Config, start: datetime, now: datetime) -> f
 def post(session: Session, *, post_id: int) -> PostView:
     """One post as it is now; a clear error when there is no such post."""
     return PostView.of(post_rows.get_post(session, post_id=post_id))
+
+
+def admins_have_it(session: Session, *, post_id: int) -> bool:
+    """Whether at least one admin has the post's approval request in chat."""
+    return bool(post_rows.approval_messages(session, post_id=post_id))

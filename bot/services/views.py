@@ -89,3 +89,24 @@ class AuditView(_View):
     before: str | None
     after: str | None
     detail: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryView(_View):
+    """A post claimed for one follower's direct message (see the Delivery model)."""
+
+    id: int
+    post_id: int
+    chat_id: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class EventDeliveryView(_View):
+    """An event claimed for one recipient of one subscriber (see the EventDelivery model)."""
+
+    id: int
+    event_id: int
+    subscriber: str
+    recipient: int
+    attempts: int
