@@ -197,3 +197,38 @@ def test_pending_and_post_send_a_draft_as_the_admins_request_does(
                 ),
             )
             assert running.stop(proc) == 0
+
+
+def test_a_failed_answer_to_a_correction_question_is_never_stored_as_a_recap(
+    workdir: Path,
+) -> None:
+    # Telegram refuses the confirmation (flood limit): the error is logged and the owner
+    # told, and the admin's reply goes no further (before, the next handler group stored
+    # the new text as a recap).
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"owners = [{ADMIN}]\n")
+        cli("queue", "add", "--text", "Tin một\nBài sẽ đăng.", "--approved")
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(ADMIN, "/post 1")
+            [card] = tg.wait_for_messages(ADMIN, 1)
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pe:1")
+            question = tg.wait_for_messages(ADMIN, 2)[1]
+            assert question["plain_text"].startswith("✏️ Nội dung sửa cho bài #1")
+            mark = tg.mark()
+            tg.fail_next("sendMessage")  # 429: Too Many Requests
+            tg.push_message(ADMIN, "Tin một\nĐã sửa: 350 người.", reply_to=question["message_id"])
+            told = tg.wait_for_messages(ADMIN, 3, timeout=10)[2]
+            assert told["plain_text"].startswith("goodnews gặp sự cố: RetryAfter")
+            [refused] = [c for c in tg.calls("sendMessage", since=mark) if c.status == 429]
+            assert str(refused.params["text"]).startswith("Lưu nội dung này cho bài #1?")
+            # Updates are handled one at a time: once /post 1 is answered, the reply is done.
+            tg.push_message(ADMIN, "/post 1")
+            assert tg.wait_for_messages(ADMIN, 4)[3]["plain_text"].startswith("Bài #1")
+            assert running.stop(proc) == 0
+        assert len(tg.messages(ADMIN)) == 4  # no "recap received"
+        assert cli("recap", "list").stdout == ""
+        log = (workdir / "worker.log").read_text(encoding="utf-8")
+        assert "while handling update" in log and "RetryAfter" in log
