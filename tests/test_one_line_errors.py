@@ -49,6 +49,24 @@ def test_forged_buttons_and_commands_get_an_answer_not_a_traceback(workdir: Path
         assert post["status"] == "pending"
 
 
+def test_a_user_id_with_two_minus_signs_gets_the_usage_line(workdir: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        _cli, env = running.prepare(workdir, tg, CHANNEL, f"owners = [{ADMIN}]")
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(ADMIN, "/grant --5 admin")
+            tg.push_message(ADMIN, "/revoke --5 officer")
+            answers = tg.wait_for_messages(ADMIN, 2, timeout=10)
+            assert [a["plain_text"] for a in answers] == [
+                "Cách dùng: /grant <user_id> admin|officer (hoặc /revoke)."
+            ] * 2
+            assert running.stop(proc) == 0
+        log = (workdir / "worker.log").read_text(encoding="utf-8")
+        assert "Traceback" not in log, log
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

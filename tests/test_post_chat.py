@@ -8,10 +8,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.rewriting import KEY_VARIABLE
 from tests import running
+from tests.fakes.completions import FakeCompletions
 from tests.fakes.telegram import FakeTelegram
+from tests.test_rewriting import GOOD, TEXT, TITLE
 
 ADMIN, STRANGER, CHANNEL = 111, 999, -100500
+SENTENCE = "Đoàn viên phường Láng Hạ vớt 2 tấn rác trên kênh Thanh Nhàn, người dân tiếp sức. "
+POST_ABOVE = "⬆️ Nội dung bài ở tin nhắn phía trên (quá dài để hiện cả ở đây)."
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:
@@ -132,3 +139,96 @@ def test_post_card_cancel_and_take_down_from_chat(workdir: Path) -> None:
             assert running.stop(proc) == 0
         assert json.loads(cli("post", "show", "3", "--json").stdout)["status"] == "cancelled"
         assert json.loads(cli("post", "show", "1", "--json").stdout)["status"] == "retracted"
+
+
+def test_pending_and_post_send_a_draft_as_the_admins_request_does(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /pending and /post N send the request every admin got: a rewritten draft offers its
+    # extractive version, a post too long to share the request's message comes just above it.
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    long_body = (SENTENCE * 60)[:4000].rsplit(" ", 1)[0] + "."
+    with FakeTelegram() as tg, FakeCompletions() as llm:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
+        with (workdir / "config.toml").open("a", encoding="utf-8") as config:
+            config.write(
+                f'[drafting.rewrite]\nenabled = true\nbase_url = "{llm.base_url}"\n'
+                f'model = "{llm.model}"\n'
+            )
+        (workdir / "tin.txt").write_text(f"{TITLE}\n{TEXT}\n", encoding="utf-8")
+        cli("recap", "add", "tin.txt")
+        llm.answer(GOOD)
+        cli("draft")  # post 1, rewritten: its request reaches the admin
+        [asked] = tg.messages(ADMIN)
+        assert buttons(asked)["📄 Dùng bản trích nguyên văn"] == "extractive:1"
+        cli("queue", "add", "--text", f"Tuổi trẻ Láng Hạ làm sạch kênh\n{long_body}")  # post 2
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(ADMIN, "/pending")
+            sent = tg.wait_for_messages(ADMIN, 4, timeout=10)[1:]
+            [request] = [m for m in sent if m["plain_text"].startswith("📝 Bản nháp #1")]
+            assert buttons(request) == buttons(asked)
+            assert "extractive:1" in buttons(request).values()
+            [long_request] = [m for m in sent if m["plain_text"].startswith("📝 Bản nháp #2")]
+            above = sent[sent.index(long_request) - 1]
+            assert above["plain_text"].startswith("Tuổi trẻ Láng Hạ làm sạch kênh")
+            assert long_body[-200:] in above["plain_text"]
+            assert long_request["plain_text"].endswith(POST_ABOVE)
+
+            tg.push_message(ADMIN, "/post 2")
+            above, long_request = tg.wait_for_messages(ADMIN, 6, timeout=10)[4:]
+            assert long_body[-200:] in above["plain_text"]
+            assert long_request["plain_text"].startswith("📝 Bản nháp #2")
+            assert long_request["plain_text"].endswith(POST_ABOVE)
+            assert "approve:2" in buttons(long_request).values()
+
+            # The copy /pending sent is the one kept (the newest): pressing its extractive
+            # button brings it to the extractive text.
+            tg.push_callback(ADMIN, ADMIN, request["message_id"], "extractive:1")
+            tg.wait_for_messages(
+                ADMIN,
+                1,
+                timeout=10,
+                predicate=lambda m: (
+                    m["message_id"] == request["message_id"]
+                    and "anh Nguyễn Văn An cùng 30" in m["plain_text"]
+                ),
+            )
+            assert running.stop(proc) == 0
+
+
+def test_a_failed_answer_to_a_correction_question_is_never_stored_as_a_recap(
+    workdir: Path,
+) -> None:
+    # Telegram refuses the confirmation (flood limit): the error is logged and the owner
+    # told, and the admin's reply goes no further (before, the next handler group stored
+    # the new text as a recap).
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"owners = [{ADMIN}]\n")
+        cli("queue", "add", "--text", "Tin một\nBài sẽ đăng.", "--approved")
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(ADMIN, "/post 1")
+            [card] = tg.wait_for_messages(ADMIN, 1)
+            tg.push_callback(ADMIN, ADMIN, card["message_id"], "pe:1")
+            question = tg.wait_for_messages(ADMIN, 2)[1]
+            assert question["plain_text"].startswith("✏️ Nội dung sửa cho bài #1")
+            mark = tg.mark()
+            tg.fail_next("sendMessage")  # 429: Too Many Requests
+            tg.push_message(ADMIN, "Tin một\nĐã sửa: 350 người.", reply_to=question["message_id"])
+            told = tg.wait_for_messages(ADMIN, 3, timeout=10)[2]
+            assert told["plain_text"].startswith("goodnews gặp sự cố: RetryAfter")
+            [refused] = [c for c in tg.calls("sendMessage", since=mark) if c.status == 429]
+            assert str(refused.params["text"]).startswith("Lưu nội dung này cho bài #1?")
+            # Updates are handled one at a time: once /post 1 is answered, the reply is done.
+            tg.push_message(ADMIN, "/post 1")
+            assert tg.wait_for_messages(ADMIN, 4)[3]["plain_text"].startswith("Bài #1")
+            assert running.stop(proc) == 0
+        assert len(tg.messages(ADMIN)) == 4  # no "recap received"
+        assert cli("recap", "list").stdout == ""
+        log = (workdir / "worker.log").read_text(encoding="utf-8")
+        assert "while handling update" in log and "RetryAfter" in log

@@ -134,7 +134,7 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     if user is None or message is None:
         return
     args, t = context.args or [], reader(context, user)
-    if len(args) != 2 or not (args[0].isascii() and args[0].lstrip("-").isdigit()):
+    if len(args) != 2 or not (args[0].isascii() and args[0].removeprefix("-").isdigit()):
         await message.reply_text(t.role_usage())
         return
     found, user_id, role = services(context), int(args[0]), args[1].lower()

@@ -10,9 +10,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from html import escape
 
-from sqlmodel import Session
 from telegram import (
-    Bot,
     CallbackQuery,
     InlineKeyboardMarkup,
     Message,
@@ -25,10 +23,9 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chat import alerts, approval
 from bot.chat.approval import column
-from bot.chat.draft_photos import show_photos
-from bot.chat.people import admin_asker, ask, our_question, reader, roles_of
+from bot.chat.people import Asker, admin_asker, ask, our_question, reader, roles_of
 from bot.chat.services import services
-from bot.chat.texts import RULE, ModuleTexts, Texts, all_texts
+from bot.chat.texts import RULE, ModuleTexts, all_texts
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
@@ -36,7 +33,6 @@ from bot.platforms.publishers import open_publishers
 from bot.services import changes, corrections, decisions
 from bot.services.post_detail import PostDetail, post_detail
 from bot.storage import post_rows
-from bot.storage.gateway import Gateway
 
 #: The buttons' data: ``p<action>:<post id>``; c/r ask to confirm a cancel / take-down,
 #: C/R do it, u unapproves, e asks for a new text, S saves the text confirmed, x puts the
@@ -146,7 +142,7 @@ async def on_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     asked = await admin_asker(update, context)
     if asked is None:
         return
-    user, message, found, t = asked.user, asked.message, asked.found, asked.t
+    message, found, t = asked.message, asked.found, asked.t
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 12:
         await message.reply_text(PostTexts(t).usage())
@@ -158,7 +154,7 @@ async def on_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(t.error(exc))
         return
     if detail.post.status is PostStatus.PENDING:  # the draft as every admin gets it
-        await send_draft(context.bot, found.db, found.config, t, user_id=user.id, post_id=post_id)
+        await send_drafts(context, asked, [post_id])
         return
     texts = PostTexts(t)
     await message.reply_text(
@@ -171,39 +167,31 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     asked = await admin_asker(update, context)
     if asked is None:
         return
-    user, message, found, t = asked.user, asked.message, asked.found, asked.t
-    pending = await found.db.run(
-        lambda s: [p.id for p in post_rows.list_posts(s, statuses=[PostStatus.PENDING])]
-    )
+    pending = await asked.found.db.run(post_rows.list_posts, statuses=[PostStatus.PENDING])
     if not pending:
-        await message.reply_text(t.no_pending())
-    for post_id in pending:
-        assert post_id is not None
-        await send_draft(context.bot, found.db, found.config, t, user_id=user.id, post_id=post_id)
+        await asked.message.reply_text(asked.t.no_pending())
+    await send_drafts(context, asked, [p.id for p in pending if p.id is not None])
 
 
-async def send_draft(
-    bot: Bot, db: Gateway, config: Config, t: Texts, *, user_id: int, post_id: int
+async def send_drafts(
+    context: ContextTypes.DEFAULT_TYPE, asked: Asker, post_ids: list[int]
 ) -> None:
-    """The draft's approval message to one admin, kept with the others so that every
-    decision updates it too."""
-
-    def read(session: Session) -> str:
-        post = post_rows.get_post(session, post_id=post_id)
-        slot = decisions.proposed_slot(session, config, post=post, now=datetime.now(UTC))
-        return approval.request_text(t, config, post, slot)
-
-    text = await db.run(read)
-    await show_photos(bot, db, config, chat_id=user_id, post_id=post_id)
-    sent = await bot.send_message(
-        user_id, text, parse_mode=ParseMode.HTML, reply_markup=approval.keyboard(t, post_id)
-    )
-    await db.run(
-        post_rows.add_approval_message,
-        post_id=post_id,
-        chat_id=sent.chat_id,
-        message_id=sent.message_id,
-    )
+    """Each draft to the admin who asked, as every admin gets it; each copy kept with the
+    others (in place of an older one), so that every decision updates it too."""
+    found, admin = asked.found, asked.user.id
+    for post_id in post_ids:
+        copy = await approval.send_request(
+            context.bot,
+            db=found.db,
+            config=found.config,
+            post_id=post_id,
+            admin=admin,
+            t=asked.t,
+            now=datetime.now(UTC),
+        )
+        await found.db.run(
+            post_rows.add_approval_message, post_id=post_id, chat_id=admin, message_id=copy
+        )
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import ContextTypes, ExtBot
+from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
 from bot.chat.people import texts_by_user
 from bot.chat.services import ChatServices, services
@@ -19,13 +19,20 @@ _TOLD = "told_causes"
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """PTB's error handler: a handler or a background task failed."""
+    """PTB's error handler: a handler or a background task failed. A failed update goes
+    no further, even when the owners cannot be told: a later handler group would take it
+    for something else (an admin's reply to a question of ours stored as a recap)."""
     error = context.error
     where = f"update {update.update_id}" if isinstance(update, Update) else "a background task"
     log.error("while handling %s: %r", where, error, exc_info=error)
-    if error is not None:
-        cause = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:200]}"
-        await tell_owners(context.bot, services(context), context.bot_data, cause)
+    try:
+        if error is not None:
+            cause = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:200]}"
+            await tell_owners(context.bot, services(context), context.bot_data, cause)
+    except Exception:
+        log.exception("could not tell the owners about %s", where)
+    if isinstance(update, Update):
+        raise ApplicationHandlerStop
 
 
 async def tell_owners(
