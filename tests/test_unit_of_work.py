@@ -5,6 +5,7 @@ themselves."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import importlib
 import inspect
 import pkgutil
@@ -17,7 +18,9 @@ from sqlmodel import Session, SQLModel, select
 
 import bot.services
 import bot.web
+from bot.services.views import RecapView
 from bot.storage import db
+from bot.storage.gateway import Gateway
 from bot.storage.models import Recap
 
 #: Where the CLI still opens its own session: commands with no service behind them.
@@ -109,3 +112,27 @@ def test_a_unit_commits_its_work_and_rolls_back_on_failure(tmp_path: Path) -> No
         db.unit(engine, store_then_fail)
     titles = db.unit(engine, lambda session: [r.title for r in session.exec(select(Recap))])
     assert (kept, titles) == (1, ["kept"])
+
+
+def test_the_gateway_hands_async_code_no_live_row(tmp_path: Path) -> None:
+    """A row read on the event loop after its session closed is stale, and a lazy load would
+    block the loop: the gateway refuses to hand one back, also inside a container."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'g.db'}")
+    db.upgrade(engine)
+    gateway = Gateway(engine)
+
+    def store(session: Session) -> Recap:
+        recap = Recap(title="Hiến máu", text="Hiến máu")
+        session.add(recap)
+        return recap
+
+    def read(session: Session) -> object:
+        return {"latest": [session.exec(select(Recap)).one()]}
+
+    for work in (store, read):
+        with pytest.raises(TypeError, match=r"handed a live Recap row to async code"):
+            asyncio.run(gateway.run(work))
+    views = asyncio.run(
+        gateway.run(lambda session: [RecapView.of(session.exec(select(Recap)).one())])
+    )
+    assert [view.title for view in views] == ["Hiến máu"]

@@ -24,7 +24,6 @@ from bot.services import decisions, events, post_rules
 from bot.services.views import PostView
 from bot.storage import post_rows
 from bot.storage.gateway import Gateway
-from bot.storage.models import ApprovalMessage, Post
 
 APPROVE, REJECT, RESCHEDULE, BACK, AT, EDIT = ("approve", "reject", "resched", "back", "at", "edit")
 #: Use the extractive draft instead of the language model's rewrite.
@@ -109,7 +108,7 @@ def slots_keyboard(t: Texts, post_id: int, slots: list[datetime]) -> InlineKeybo
     return rows(*times, [now, (t.button_back(), Callback(BACK, post_id).encode())])
 
 
-def request_text(t: Texts, config: Config, post: Post, slot: datetime, footer: str = "") -> str:
+def request_text(t: Texts, config: Config, post: PostView, slot: datetime, footer: str = "") -> str:
     """The request with the post in it, or, when the two would be over Telegram's limit,
     with a pointer to the post sent on its own just before (see :func:`send_request`)."""
     assert post.id is not None
@@ -139,7 +138,7 @@ def within_limit(build: Callable[[str], str], html: str, note: str) -> str:
     return text if fits(text) else build(note)
 
 
-def rewrite_line(t: Texts, post: Post) -> str | None:
+def rewrite_line(t: Texts, post: PostView) -> str | None:
     """Which version the draft is when rewriting is on: the model's, or the extractive one
     and why the model's was not used."""
     if not post.rewrite_note:
@@ -151,7 +150,7 @@ def rewrite_line(t: Texts, post: Post) -> str | None:
         return None
 
 
-def tone_warning(t: Texts, post: Post) -> str | None:
+def tone_warning(t: Texts, post: PostView) -> str | None:
     """The warning ("May not be good news: tai nạn, tử vong") for a negative draft."""
     if post.tone is None:  # written by hand: judged from its own text
         judged = tone.judge(post.title, post.body)
@@ -163,7 +162,7 @@ def tone_warning(t: Texts, post: Post) -> str | None:
     return t.tone_warning(reasons)
 
 
-def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
+def rotation_text(t: Texts, config: Config, post: PostView) -> str | None:
     """Why the fair rotation chose this draft's unit; None when it did not choose it."""
     if post.rotation_waiting is None:
         return None
@@ -176,7 +175,7 @@ def rotation_text(t: Texts, config: Config, post: Post) -> str | None:
     )
 
 
-def decision_text(t: Texts, post: Post, who: str) -> str:
+def decision_text(t: Texts, post: PostView, who: str) -> str:
     """What every admin's copy says once the post is decided."""
     assert post.id is not None
     post_id, status, slot = post.id, post.status, post.slot
@@ -195,9 +194,9 @@ async def send_request(
     with the request goes on its own before it); the request's message id. A refusal
     raises :class:`TelegramError` (the events dispatcher decides when to try again)."""
 
-    def read(session: Session) -> tuple[Post, datetime]:
+    def read(session: Session) -> tuple[PostView, datetime]:
         post = post_rows.get_post(session, post_id=post_id)
-        return post, decisions.proposed_slot(session, config, post=post, now=now)
+        return PostView.of(post), decisions.proposed_slot(session, config, post=post, now=now)
 
     post, slot = await db.run(read)
     await show_photos(bot, db, config, chat_id=admin, post_id=post_id)
@@ -222,7 +221,7 @@ async def edit_copy(
     decision without buttons. Idempotent: a copy that already reads so is left as it is."""
     post_id = notice.post_id
 
-    def read(session: Session) -> tuple[Post, datetime, list[ApprovalMessage], str]:
+    def read(session: Session) -> tuple[PostView, datetime, list[int], str]:
         post = post_rows.get_post(session, post_id=post_id)
         slot = decisions.proposed_slot(session, config, post=post, now=datetime.now(UTC))
         copies = post_rows.approval_messages(session, post_id=post_id)
@@ -230,7 +229,8 @@ async def edit_copy(
         if notice.votes:
             names, uncounted = decisions.admins_votes(session, config, post_id=post_id)
             votes = "\n" + t.votes_line(names, config.settings.telegram.quorum, uncounted)
-        return post, slot, [c for c in copies if c.chat_id == admin], votes
+        mine = [c.message_id for c in copies if c.chat_id == admin]
+        return PostView.of(post), slot, mine, votes
 
     post, slot, copies, votes = await db.run(read)
     if post.status is PostStatus.PENDING:
@@ -240,12 +240,12 @@ async def edit_copy(
         # The CLI's changes are named as the audit log names them, in the reader's words.
         who = t.actor(None) if notice.who == events.CLI else notice.who
         text, markup = decision_text(t, post, who), None
-    for copy in copies:
+    for message_id in copies:
         try:
             await bot.edit_message_text(
                 text,
                 chat_id=admin,
-                message_id=copy.message_id,
+                message_id=message_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
             )

@@ -30,7 +30,7 @@ from bot.config import Config
 from bot.domain.errors import UserError
 from bot.domain.posts import WENT_OUT, PostStatus, PublicationStatus
 from bot.platforms.publishers import open_publishers
-from bot.services import changes, corrections, decisions
+from bot.services import changes, corrections, decisions, queries
 from bot.services.post_detail import PostDetail, post_detail
 from bot.storage import post_rows
 
@@ -167,10 +167,10 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     asked = await admin_asker(update, context)
     if asked is None:
         return
-    pending = await asked.found.db.run(post_rows.list_posts, statuses=[PostStatus.PENDING])
+    pending = await asked.found.db.run(queries.pending_ids)
     if not pending:
         await asked.message.reply_text(asked.t.no_pending())
-    await send_drafts(context, asked, [p.id for p in pending if p.id is not None])
+    await send_drafts(context, asked, pending)
 
 
 async def send_drafts(

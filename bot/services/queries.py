@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.config import Config
-from bot.domain.posts import PostKind
+from bot.domain.posts import PostKind, PostStatus
 from bot.domain.slots import slots_after
 from bot.services.views import PostView
 from bot.storage import post_rows, publication_rows
@@ -61,3 +61,8 @@ def post(session: Session, *, post_id: int) -> PostView:
 def admins_have_it(session: Session, *, post_id: int) -> bool:
     """Whether at least one admin has the post's approval request in chat."""
     return bool(post_rows.approval_messages(session, post_id=post_id))
+
+
+def pending_ids(session: Session) -> list[int]:
+    """The drafts waiting for a decision, by slot then id."""
+    return [p.id for p in post_rows.list_posts(session, statuses=[PostStatus.PENDING]) if p.id]

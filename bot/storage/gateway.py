@@ -10,6 +10,7 @@ SQLite has one writer at a time, so it gets one thread; PostgreSQL a few.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import weakref
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from bot.storage.db import unit
 
@@ -49,7 +50,25 @@ class Gateway:
         result comes back. Cancelling the await does not cancel the work: a write once
         started lands."""
         work_unit = functools.partial(unit, self.engine, work, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work_unit)
+        result = await asyncio.get_running_loop().run_in_executor(self._pool, work_unit)
+        _no_live_row(result, work)
+        return result
+
+
+def _no_live_row(value: object, work: object, depth: int = 0) -> None:
+    """Async code gets plain values and frozen views back, never a table row: read on the
+    event loop after its session closed, a row is stale, and any lazy load would block."""
+    if isinstance(value, SQLModel) and hasattr(type(value), "__table__"):
+        name = getattr(work, "__qualname__", repr(work))
+        raise TypeError(f"{name} handed a live {type(value).__name__} row to async code")
+    if depth < 3:
+        if isinstance(value, dict):
+            value = list(value.values())
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = [getattr(value, f.name) for f in dataclasses.fields(value)]
+        if isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                _no_live_row(item, work, depth + 1)
 
 
 _GATEWAYS: weakref.WeakKeyDictionary[Engine, Gateway] = weakref.WeakKeyDictionary()
