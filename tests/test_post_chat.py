@@ -232,3 +232,69 @@ def test_a_failed_answer_to_a_correction_question_is_never_stored_as_a_recap(
         assert cli("recap", "list").stdout == ""
         log = (workdir / "worker.log").read_text(encoding="utf-8")
         assert "while handling update" in log and "RetryAfter" in log
+
+
+def _decided(tg: FakeTelegram, copies: list[int]) -> bool | None:
+    """Whether every one of the admin's copies reads the approval, with no button left."""
+    shown = [tg.message(ADMIN, copy) for copy in copies]
+    done = all(m["plain_text"].startswith("✅ Đã duyệt bài #1") and not buttons(m) for m in shown)
+    return done or None
+
+
+@pytest.mark.parametrize("pressed", [0, 1], ids=["first-copy", "pending-copy"])
+def test_every_copy_an_admin_got_follows_the_decision(workdir: Path, pressed: int) -> None:
+    # The admin got the request, then /pending sent it again: approving it on either copy
+    # brings both to the decision, without buttons (before, only the newest copy was kept,
+    # and the other kept its live buttons and its stale text for good).
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
+        cli("queue", "add", "--text", "Tin một\nBài chờ duyệt.", "--approved")
+        cli("unapprove", "1")  # the admin gets the draft's request
+        [asked] = tg.messages(ADMIN)
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            tg.push_message(ADMIN, "/pending")
+            again = tg.wait_for_messages(ADMIN, 2, timeout=10)[1]
+            assert again["plain_text"].startswith("📝 Bản nháp #1")
+            assert buttons(again) == buttons(asked)
+            copies = [asked["message_id"], again["message_id"]]
+            tg.push_callback(ADMIN, ADMIN, copies[pressed], "approve:1")
+            tg.wait_until(
+                lambda: _decided(tg, copies),
+                timeout=10,
+                describe=lambda: str([tg.message(ADMIN, copy)["plain_text"] for copy in copies]),
+            )
+            assert running.stop(proc) == 0
+        assert len(tg.messages(ADMIN)) == 2
+        assert json.loads(cli("post", "show", "1", "--json").stdout)["status"] == "scheduled"
+
+
+def test_the_copies_of_every_round_follow_the_post(workdir: Path) -> None:
+    # Unapproved, a post is asked again: the admin's copy of the first round shows the draft
+    # again and, once it is approved anew, the decision, as the new round's copy does.
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        cli, _env = running.prepare(workdir, tg, CHANNEL, f"admins = [{ADMIN}]\n")
+        cli("queue", "add", "--text", "Tin một\nBài chờ duyệt.", "--approved")
+        cli("unapprove", "1")  # the first round
+        cli("approve", "1")
+        [first] = tg.messages(ADMIN)
+        cli("unapprove", "1")  # the second round: a new copy, and the first one reopened
+        first, second = tg.messages(ADMIN)
+        for copy in (first, second):
+            assert copy["plain_text"].startswith("📝 Bản nháp #1"), copy["plain_text"]
+            assert buttons(copy)["✅ Duyệt"] == "approve:1"
+        cli("approve", "1")
+        assert _decided(tg, [first["message_id"], second["message_id"]])
+        # A copy Telegram refuses for good (deleted by the admin) leaves the others to follow.
+        cli("unapprove", "1")
+        first, second, third = tg.messages(ADMIN)
+        tg.fail_next(
+            "editMessageText", status=400, description="Bad Request: message to edit not found"
+        )
+        cli("approve", "1")
+        assert _decided(tg, [second["message_id"], third["message_id"]])
+        assert buttons(tg.message(ADMIN, first["message_id"]))["✅ Duyệt"] == "approve:1"

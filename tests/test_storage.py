@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import ConfigError, NotFoundError
 from bot.domain.posts import PostKind, PostStatus, PublicationStatus
+from bot.services import queries
 from bot.storage import db, post_rows, publication_rows, recap_rows
 from bot.storage.db import session_scope
-from bot.storage.models import Post, Publication
+from bot.storage.models import ApprovalMessage, Post, Publication
 
 
 @pytest.fixture
@@ -208,6 +209,55 @@ def test_the_slot_index_is_partial_on_postgresql_too() -> None:
     assert str(index.dialect_options["postgresql"]["where"]) == str(
         index.dialect_options["sqlite"]["where"]
     )
+
+
+def _downgrade(engine: Engine, to: str) -> None:
+    """Alembic down to revision ``to``, on the connection as `goodnews init` hands it over."""
+    from alembic import command
+
+    cfg = db.alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, to)
+
+
+def _refused_copy(engine: Engine, post_id: int, *, chat_id: int, message_id: int) -> None:
+    """The database itself refuses this copy of the request (its unique constraint)."""
+    with session_scope(engine) as session:
+        session.add(ApprovalMessage(post_id=post_id, chat_id=chat_id, message_id=message_id))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        session.rollback()
+
+
+def test_an_admin_keeps_every_copy_and_0021_migrates_the_copies_kept(engine: Engine) -> None:
+    # Every copy of a request an admin got is kept (the first one and /pending's): each one
+    # follows the post; the same message twice is one copy. Migration 0021 keeps the rows of
+    # a database that held one copy per admin, and going back keeps each admin's newest.
+    post_id = _post(engine)
+    with session_scope(engine) as session:
+        for chat_id, message_id in ((111, 10), (222, 10), (111, 11), (111, 11)):
+            post_rows.add_approval_message(
+                session, post_id=post_id, chat_id=chat_id, message_id=message_id
+            )
+
+    def copies() -> list[tuple[int, int]]:
+        with session_scope(engine) as session:
+            rows = post_rows.approval_messages(session, post_id=post_id)
+            return [(row.chat_id, row.message_id) for row in rows]
+
+    assert copies() == [(111, 10), (222, 10), (111, 11)]
+    with session_scope(engine) as session:
+        assert queries.admins_have_it(session, post_id=post_id) is True
+    _downgrade(engine, "0020")
+    assert copies() == [(222, 10), (111, 11)]
+    _refused_copy(engine, post_id, chat_id=111, message_id=12)
+    assert db.upgrade(engine) == ("0020", db.head_revision())
+    assert copies() == [(222, 10), (111, 11)]
+    with session_scope(engine) as session:
+        post_rows.add_approval_message(session, post_id=post_id, chat_id=111, message_id=12)
+    assert copies() == [(222, 10), (111, 11), (111, 12)]
+    _refused_copy(engine, post_id, chat_id=111, message_id=12)
 
 
 def test_the_migrations_build_exactly_the_models(database_url: str) -> None:

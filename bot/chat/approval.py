@@ -216,9 +216,10 @@ async def send_request(
 async def edit_copy(
     bot: Bot, db: Gateway, config: Config, notice: PostChanged, *, admin: int, t: Texts
 ) -> None:
-    """Bring one admin's copy of the request in step with the post as it now stands: the
-    draft with its buttons while it waits (with the votes so far after a vote), else the
-    decision without buttons. Idempotent: a copy that already reads so is left as it is."""
+    """Bring each of one admin's copies of the request in step with the post as it now
+    stands: the draft with its buttons while it waits (with the votes so far after a vote),
+    else the decision without buttons. Idempotent: a copy that already reads so is left as
+    it is; one Telegram refuses for good (deleted) is raised once the others are edited."""
     post_id = notice.post_id
 
     def read(session: Session) -> tuple[PostView, datetime, list[int], str]:
@@ -240,6 +241,7 @@ async def edit_copy(
         # The CLI's changes are named as the audit log names them, in the reader's words.
         who = t.actor(None) if notice.who == events.CLI else notice.who
         text, markup = decision_text(t, post, who), None
+    refused: list[BadRequest] = []
     for message_id in copies:
         try:
             await bot.edit_message_text(
@@ -251,7 +253,9 @@ async def edit_copy(
             )
         except BadRequest as exc:  # an unchanged copy is done; a deleted one, for good
             if "not modified" not in exc.message.lower():
-                raise
+                refused.append(exc)  # after the admin's other copies: they still follow
+    if refused:
+        raise refused[0]
 
 
 def submitter_text(t: Texts, post: PostView, sent_on: list[tuple[str, str | None]]) -> str | None:

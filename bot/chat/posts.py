@@ -176,8 +176,8 @@ async def on_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def send_drafts(
     context: ContextTypes.DEFAULT_TYPE, asked: Asker, post_ids: list[int]
 ) -> None:
-    """Each draft to the admin who asked, as every admin gets it; each copy kept with the
-    others (in place of an older one), so that every decision updates it too."""
+    """Each draft to the admin who asked, as every admin gets it; each copy kept beside
+    the others (the admin's older ones too), so that every decision updates it too."""
     found, admin = asked.found, asked.user.id
     for post_id in post_ids:
         copy = await approval.send_request(

@@ -296,9 +296,13 @@ class ChannelState(Table, table=True):
 
 
 class ApprovalMessage(Table, table=True):
-    """The approval request an admin received, so every copy can be updated on a decision."""
+    """One copy of an approval request an admin received, so that every copy can be updated
+    on a decision: an admin may hold several of one post (/pending, /post N, a new round
+    after an unapprove), and none may keep live buttons once the post is decided."""
 
-    __table_args__ = (UniqueConstraint("post_id", "chat_id", name="uq_approval_post_chat"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "chat_id", "message_id", name="uq_approval_copy"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)

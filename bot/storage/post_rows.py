@@ -175,20 +175,22 @@ def count_published(session: Session, *, since: datetime) -> int:
 
 
 def add_approval_message(session: Session, *, post_id: int, chat_id: int, message_id: int) -> None:
-    """Remember an admin's copy of a request; a request sent again (the post unapproved)
-    replaces the copy kept, since the newest is the one to edit."""
+    """Remember an admin's copy of a request, beside the copies they already hold: each
+    one must follow the post (an older copy forgotten would keep live buttons). The same
+    message twice is one copy."""
     query = select(ApprovalMessage).where(
-        ApprovalMessage.post_id == post_id, ApprovalMessage.chat_id == chat_id
+        ApprovalMessage.post_id == post_id,
+        ApprovalMessage.chat_id == chat_id,
+        ApprovalMessage.message_id == message_id,
     )
-    copy = session.exec(query).first()
-    if copy is None:
-        copy = ApprovalMessage(post_id=post_id, chat_id=chat_id, message_id=message_id)
-    copy.message_id = message_id
-    session.add(copy)
+    if session.exec(query).first() is not None:
+        return
+    session.add(ApprovalMessage(post_id=post_id, chat_id=chat_id, message_id=message_id))
     session.flush()
 
 
 def approval_messages(session: Session, *, post_id: int) -> list[ApprovalMessage]:
+    """Every copy of the post's request the admins hold (maybe several each), oldest first."""
     query = (
         select(ApprovalMessage)
         .where(ApprovalMessage.post_id == post_id)
