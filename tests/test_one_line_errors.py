@@ -67,6 +67,28 @@ def test_a_user_id_with_two_minus_signs_gets_the_usage_line(workdir: Path) -> No
         assert "Traceback" not in log, log
 
 
+def test_a_user_id_too_big_for_telegram_gets_the_usage_line(workdir: Path) -> None:
+    # Telegram user ids fit in 52 bits: a longer number is no one's, and it would overflow
+    # the database's BIGINT and reach the error handler; 2**52 - 1 is still an id.
+    with FakeTelegram() as tg:
+        tg.add_channel(CHANNEL, "tin_tot", "Tin tốt")
+        tg.add_user(ADMIN, "Lan")
+        cli, env = running.prepare(workdir, tg, CHANNEL, f"owners = [{ADMIN}]")
+        with running.worker(workdir, env) as proc:
+            tg.wait_for_poller(timeout=20)
+            for typed in ("99999999999999999999", str(2**52), "0", "-5"):
+                tg.push_message(ADMIN, f"/grant {typed} admin")
+            tg.push_message(ADMIN, f"/grant {2**52 - 1} admin")
+            answers = [a["plain_text"] for a in tg.wait_for_messages(ADMIN, 5, timeout=10)]
+            assert answers[:4] == ["Cách dùng: /grant <user_id> admin|officer (hoặc /revoke)."] * 4
+            assert str(2**52 - 1) in answers[4] and not answers[4].startswith("Cách dùng")
+            assert running.stop(proc) == 0
+        log = (workdir / "worker.log").read_text(encoding="utf-8")
+        assert "Traceback" not in log and "while handling" not in log, log
+        grants = [e["detail"] for e in json.loads(cli("audit", "--json").stdout)]
+        assert grants == [f"admin for {2**52 - 1}"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

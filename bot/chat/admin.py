@@ -40,6 +40,9 @@ from bot.domain.errors import UserError
 from bot.services import access, board, queries, scheduling
 from bot.storage.plain import Reader
 
+#: Telegram user ids are below 2**52 (sixteen digits at most).
+USER_ID_LIMIT = 2**52
+
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     # A post card's buttons before the approval buttons' handler, which takes any press.
@@ -134,10 +137,11 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
     if user is None or message is None:
         return
     args, t = context.args or [], reader(context, user)
-    if len(args) != 2 or not (args[0].isascii() and args[0].removeprefix("-").isdigit()):
+    user_id = _user_id(args[0]) if len(args) == 2 else None
+    if user_id is None:
         await message.reply_text(t.role_usage())
         return
-    found, user_id, role = services(context), int(args[0]), args[1].lower()
+    found, role = services(context), args[1].lower()
     try:
         changed = await found.db.run(
             access.change_role, found.config, owner=user.id, user_id=user_id, role=role, give=give
@@ -146,6 +150,16 @@ async def _change_role(update: Update, context: ContextTypes.DEFAULT_TYPE, *, gi
         await message.reply_text(t.error(exc))
         return
     await message.reply_text(t.role_changed(user_id, role, give, changed))
+
+
+def _user_id(typed: str) -> int | None:
+    """A Telegram user id as a person typed it; None for anything else. User ids are
+    positive and fit in 52 bits (Telegram's own bound): a longer number is no one's, and
+    would overflow the BIGINT column before anyone said why."""
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= 16):
+        return None
+    user_id = int(typed)
+    return user_id if 0 < user_id < USER_ID_LIMIT else None
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
