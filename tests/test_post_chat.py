@@ -298,3 +298,9 @@ def test_the_copies_of_every_round_follow_the_post(workdir: Path) -> None:
         cli("approve", "1")
         assert _decided(tg, [second["message_id"], third["message_id"]])
         assert buttons(tg.message(ADMIN, first["message_id"]))["✅ Duyệt"] == "approve:1"
+        # The deleted copy is forgotten: the next change edits only the others.
+        mark = tg.mark()
+        cli("unapprove", "1")
+        edited = {c.params["message_id"] for c in tg.calls("editMessageText", since=mark)}
+        assert str(first["message_id"]) not in {str(m) for m in edited}
+        assert {str(second["message_id"]), str(third["message_id"])} <= {str(m) for m in edited}

@@ -219,7 +219,8 @@ async def edit_copy(
     """Bring each of one admin's copies of the request in step with the post as it now
     stands: the draft with its buttons while it waits (with the votes so far after a vote),
     else the decision without buttons. Idempotent: a copy that already reads so is left as
-    it is; one Telegram refuses for good (deleted) is raised once the others are edited."""
+    it is; one the admin deleted is forgotten, and one Telegram refuses for good otherwise is
+    raised once the others are edited."""
     post_id = notice.post_id
 
     def read(session: Session) -> tuple[PostView, datetime, list[int], str]:
@@ -242,6 +243,7 @@ async def edit_copy(
         who = t.actor(None) if notice.who == events.CLI else notice.who
         text, markup = decision_text(t, post, who), None
     refused: list[BadRequest] = []
+    gone: list[int] = []
     for message_id in copies:
         try:
             await bot.edit_message_text(
@@ -251,9 +253,16 @@ async def edit_copy(
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
             )
-        except BadRequest as exc:  # an unchanged copy is done; a deleted one, for good
-            if "not modified" not in exc.message.lower():
+        except BadRequest as exc:  # an unchanged copy is done; a deleted one, forgotten
+            said = exc.message.lower()
+            if "message to edit not found" in said:
+                gone.append(message_id)  # the admin deleted it: nothing left to bring in step
+            elif "not modified" not in said:
                 refused.append(exc)  # after the admin's other copies: they still follow
+    if gone:
+        await db.run(
+            post_rows.forget_approval_messages, post_id=post_id, chat_id=admin, message_ids=gone
+        )
     if refused:
         raise refused[0]
 

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import N_, InvalidStateError, NotFoundError
@@ -187,6 +187,18 @@ def add_approval_message(session: Session, *, post_id: int, chat_id: int, messag
         return
     session.add(ApprovalMessage(post_id=post_id, chat_id=chat_id, message_id=message_id))
     session.flush()
+
+
+def forget_approval_messages(
+    session: Session, *, post_id: int, chat_id: int, message_ids: list[int]
+) -> None:
+    """Copies an admin deleted: there is nothing left to bring in step."""
+    query = delete(ApprovalMessage).where(
+        col(ApprovalMessage.post_id) == post_id,
+        col(ApprovalMessage.chat_id) == chat_id,
+        col(ApprovalMessage.message_id).in_(message_ids),
+    )
+    session.execute(query)
 
 
 def approval_messages(session: Session, *, post_id: int) -> list[ApprovalMessage]:
