@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
@@ -317,21 +317,12 @@ def recap_list(state: State, as_json: bool) -> None:
 
     Example: goodnews recap list --json
     """
-    from bot.storage import recap_rows
+    from bot.services import pages
 
-    def listing(session: Session) -> tuple[Any, Any, list[Any]]:
-        return (
-            recap_rows.posts_from_recaps(session),
-            recap_rows.recap_photo_counts(session),
-            recap_rows.recaps_newest_first(session),
-        )
-
-    posts, photos, rows = state.unit(listing)
-    for row in rows:
-        assert row.id is not None
-        made = posts.get(row.id, [])
+    for line in state.unit(pages.recaps, state.config, limit=None):
+        row, made = line.recap, line.posts
         if as_json:
-            echo_json(_recap_json(row, made, photos.get(row.id, 0)))
+            echo_json(_recap_json(row, made, line.photos))
             continue
         when = format_local(row.created_at, state.config.tz)
         tone = row.tone or "?"
@@ -340,7 +331,7 @@ def recap_list(state: State, as_json: bool) -> None:
         click.echo(f"{row.id:>5}  {when}  {tone:<8}  {row.title}{extra}{made_text}")
 
 
-def _recap_json(row: Any, posts: list[Any], photos: int) -> dict[str, Any]:
+def _recap_json(row: Any, posts: Sequence[Any], photos: int) -> dict[str, Any]:
     return {
         "id": row.id,
         "title": row.title,
@@ -367,9 +358,9 @@ def recap_delete(state: State, recap_id: int) -> None:
 
     Example: goodnews recap delete 12
     """
-    from bot.storage import recap_rows
+    from bot.services import intake
 
-    state.unit(recap_rows.delete_recap, recap_id=recap_id)
+    state.unit(intake.delete_recap, recap_id=recap_id)
     say(tr("recap {recap_id} deleted", recap_id=recap_id))
 
 
@@ -1256,10 +1247,11 @@ def audit(state: State, post_id: int | None, user_id: int | None, as_json: bool)
 
     Example: goodnews audit --post 12
     """
-    from bot.storage import audit_rows
+    from bot.services import pages
 
     config = state.config
-    entries = state.unit(audit_rows.audit_entries, post_id=post_id, actor=user_id)
+    newest = state.unit(pages.audit_log, post_id=post_id, actor=user_id, limit=1000)
+    entries = newest[::-1]
     if as_json:
         echo_json([_audit_json(e, config, with_post=True) for e in entries], indent=2)
         return

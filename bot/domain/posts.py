@@ -64,6 +64,17 @@ HOLDS_SLOT = frozenset(
 IN_FLIGHT = frozenset({PublicationStatus.CLAIMED, PublicationStatus.SENDING})
 
 
+#: A post in these states was approved: it features its unit (at its slot), and its recap
+#: is kept.
+FEATURING = frozenset(
+    {
+        PostStatus.SCHEDULED,
+        PostStatus.PUBLISHING,
+        PostStatus.PUBLISHED,
+        PostStatus.FAILED,
+        PostStatus.UNKNOWN,
+    }
+)
 #: Statuses shown by ``goodnews queue`` without ``--all``.
 OPEN_STATUSES = frozenset({PostStatus.PENDING, PostStatus.SCHEDULED, PostStatus.PUBLISHING})
 

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from bot import ingest
 from bot.domain import duplicates, recaps, tone
-from bot.domain.errors import N_, DuplicateRecapError, RecapError
+from bot.domain.errors import N_, DuplicateRecapError, InvalidStateError, RecapError
+from bot.domain.posts import FEATURING
 from bot.services.views import RecapView
 from bot.storage import recap_rows
 from bot.storage.media import save_photo
@@ -86,6 +87,21 @@ def store_recap(
             url=image.url,
         )
     return RecapView.of(recap)
+
+
+def delete_recap(session: Session, *, recap_id: int) -> None:
+    """Delete a recap, refused while a post that went out or will uses it; pending and
+    rejected drafts keep their text and lose the link to it."""
+    drafted = recap_rows.posts_from_recaps(session, recap_ids=[recap_id]).get(recap_id, [])
+    keeping = [post for post in drafted if post.status in FEATURING]
+    if keeping:
+        raise InvalidStateError(
+            N_("recap {recap_id} is used by post {post_id} ({status}): it is kept"),
+            recap_id=recap_id,
+            post_id=keeping[0].id,
+            status=keeping[0].status.value,
+        )
+    recap_rows.delete_recap(session, recap_id=recap_id)
 
 
 def _title_and_body(text: str, title: str | None, source: str) -> tuple[str, str]:

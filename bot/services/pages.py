@@ -104,30 +104,47 @@ class RecapLine:
     unit: str | None  # its unit's name; None: the organisation's own news
     #: The posts drafted from it, oldest first.
     posts: tuple[PostView, ...]
+    photos: int  # how many came with it
 
 
-def recaps(session: Session, config: Config, *, user_id: int, admin: bool) -> list[RecapLine]:
-    """The newest 200 recaps (an officer: of them, their unit's), with what was made of them."""
-    seen = access.audiences(config, user_id, admin)
-    newest = recap_rows.recaps_newest_first(session, limit=200)
+def recaps(
+    session: Session,
+    config: Config,
+    *,
+    user_id: int | None = None,
+    admin: bool = True,
+    limit: int | None = 200,
+) -> list[RecapLine]:
+    """The newest recaps (``limit`` of them; None: all), an officer's of their unit only, with
+    what was made of them: the dashboard's list and ``goodnews recap list``."""
+    seen = None if user_id is None else access.audiences(config, user_id, admin)
+    newest = recap_rows.recaps_newest_first(session, limit=limit)
     shown = [r for r in newest if seen is None or r.unit in seen]
     drafted = recap_rows.posts_from_recaps(session, recap_ids=[r.id for r in shown if r.id])
+    photos = recap_rows.recap_photo_counts(session)
     names = {u.id: u.name for u in config.units}
     return [
         RecapLine(
             RecapView.of(r),
             names.get(r.unit, r.unit) if r.unit else None,
             tuple(PostView.of(p) for p in drafted.get(r.id or 0, [])),
+            photos.get(r.id or 0, 0),
         )
         for r in shown
     ]
 
 
 def audit_log(
-    session: Session, *, post_id: int | None, actor: int | None, action: str | None
+    session: Session,
+    *,
+    post_id: int | None,
+    actor: int | None,
+    action: str | None = None,
+    limit: int = 500,
 ) -> list[AuditView]:
-    """The latest 500 changes that match, newest first."""
+    """The latest ``limit`` changes that match, newest first (the dashboard's log and
+    ``goodnews audit``)."""
     entries = audit_rows.audit_entries(
-        session, post_id=post_id, actor=actor, action=action or None, limit=500
+        session, post_id=post_id, actor=actor, action=action or None, limit=limit
     )
     return [AuditView.of(e) for e in reversed(entries)]

@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain import duplicates, tone
-from bot.domain.errors import N_, InvalidStateError, NotFoundError
-from bot.domain.posts import PostKind, PostStatus
+from bot.domain.errors import N_, NotFoundError
+from bot.domain.posts import FEATURING, PostKind
 from bot.storage.models import Post, Recap, RecapPhoto
 
 
@@ -201,16 +201,6 @@ def waiting_per_unit(
     return dict(session.exec(query).all())
 
 
-#: A post in these states was approved: it features its unit (at its slot).
-_FEATURING = (
-    PostStatus.SCHEDULED,
-    PostStatus.PUBLISHING,
-    PostStatus.PUBLISHED,
-    PostStatus.FAILED,
-    PostStatus.UNKNOWN,
-)
-
-
 def last_featured(session: Session, *, kind: PostKind) -> dict[str | None, datetime]:
     """Each unit's latest slot among the approved posts of ``kind`` for the organisation's
     channels (key None: the organisation's own news). Units never featured are absent."""
@@ -219,7 +209,7 @@ def last_featured(session: Session, *, kind: PostKind) -> dict[str | None, datet
         .where(
             Post.kind == kind,
             col(Post.audience).is_(None),
-            col(Post.status).in_(_FEATURING),
+            col(Post.status).in_(FEATURING),
             col(Post.slot).is_not(None),
         )
         .group_by(col(Post.unit))
@@ -258,18 +248,10 @@ def recap_photo_counts(session: Session) -> dict[int, int]:
 
 
 def delete_recap(session: Session, *, recap_id: int) -> None:
-    """Delete a recap and its photos' rows; refused while a scheduled or published post uses
-    it. Pending and rejected drafts keep their text and lose the link to it."""
+    """Delete a recap and its photos' rows; the posts drafted from it and the recaps that
+    repeat it lose the link (see :func:`bot.services.intake.delete_recap` for when)."""
     recap = get_recap(session, recap_id=recap_id)
     posts = session.exec(select(Post).where(Post.recap_id == recap_id)).all()
-    keeping = [p for p in posts if p.status in _FEATURING]  # went out or will
-    if keeping:
-        raise InvalidStateError(
-            N_("recap {recap_id} is used by post {post_id} ({status}): it is kept"),
-            recap_id=recap_id,
-            post_id=keeping[0].id,
-            status=keeping[0].status.value,
-        )
     for post in posts:
         post.recap_id = None
         session.add(post)
