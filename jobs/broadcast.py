@@ -76,7 +76,7 @@ async def broadcast_due(
         return report  # no bot token: followers are reached only through channels
     db = gateway_for(engine)
     report.created = await db.run(_open)
-    courier = _Courier(db, config, messenger, worker, report)
+    sender = _DeliverySender(db, config, messenger, worker, report)
     posts: dict[int, OutgoingPost] = {}
     while limit is None or report.finished < limit:
         size = BATCH if limit is None else min(BATCH, limit - report.finished)
@@ -96,7 +96,7 @@ async def broadcast_due(
         if not batch:
             return report
         for delivery in batch:
-            await courier.deliver(delivery, posts[delivery.post_id])
+            await sender.deliver(delivery, posts[delivery.post_id])
     return report
 
 
@@ -108,7 +108,7 @@ def _open(session: Session) -> int:
 
 
 @dataclass(frozen=True)
-class _Courier:
+class _DeliverySender:
     """Sends claimed deliveries, one at a time, as ``worker``, counting how they end."""
 
     db: Gateway

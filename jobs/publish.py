@@ -148,7 +148,7 @@ def _recover(session: Session) -> tuple[list[PublicationView], list[Notice]]:
     return [PublicationView.of(p) for p in unknown], notices
 
 
-def _told(session: Session, publication: Publication | PublicationView) -> list[Notice]:
+def _told(session: Session, publication: Publication) -> list[Notice]:
     """What a person must hear about a publication that ended failed or unknown (its error
     says why), recorded in the outbox: a person settles it, told once. Nothing for any other
     state."""

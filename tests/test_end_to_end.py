@@ -311,7 +311,8 @@ def test_cli_approval_edits_the_admins_messages(world: World) -> None:
     world.cli("draft")
     world.cli("approve", "1")
     [copy] = world.tg.messages(ADMIN)
-    assert copy["plain_text"].startswith("✅ Đã duyệt bài #1 · người duyệt: dòng lệnh")
+    who = "người duyệt: quản trị viên (qua dòng lệnh)"
+    assert copy["plain_text"].startswith(f"✅ Đã duyệt bài #1 · {who}")
 
 
 def test_a_refused_telegram_token_is_one_line(world: World) -> None:

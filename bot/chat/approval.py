@@ -239,8 +239,8 @@ async def edit_copy(
         text = request_text(t, config, post, slot, votes)
         markup = keyboard(t, post_id, rewritten=post.extractive_body is not None)
     else:
-        # The CLI's changes are named as the audit log names them, in the reader's words.
-        who = t.actor(None) if notice.who == events.CLI else notice.who
+        # The CLI's changes are named in the reader's words, as someone who decided.
+        who = t.admin_at_cli() if notice.who == events.CLI else notice.who
         text, markup = decision_text(t, post, who), None
     refused: list[BadRequest] = []
     gone: list[int] = []

@@ -178,6 +178,10 @@ class Texts:
         """Who made a change: a Telegram id, or the command line (and the bot itself)."""
         return str(actor) if actor is not None else self._("command line")
 
+    #: Who decided, on the admins' copies, when it was done at the command line: a person
+    #: ("người duyệt: …"), not the tool.
+    admin_at_cli = _fixed(N_("an admin, at the command line"))
+
     # -- approval --------------------------------------------------------------------------
 
     pick_a_time = _fixed(N_("Pick a time."))

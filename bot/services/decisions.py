@@ -204,7 +204,9 @@ def vote_to_approve(
     post = post_rows.get_post(session, post_id=post_id, for_update=True)
     needed = config.settings.telegram.quorum
     pending = post.status is PostStatus.PENDING
-    new = pending and post_rows.add_vote(session, post_id=post_id, user_id=by, name=name)
+    new = False  # whether this admin's vote is counted for the first time
+    if pending:
+        new = post_rows.add_vote(session, post_id=post_id, user_id=by, name=name)
     names, uncounted = admins_votes(session, config, post_id=post_id)
     if pending and len(names) < needed:
         if new:
