@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.chat.draft_photos import show_photos
 from bot.chat.fit import fits, split_lines
+from bot.chat.keyboards import rows
 from bot.chat.texts import Texts
 from bot.config import Config
 from bot.domain import tone
 from bot.domain.drafting import render_telegram_html
 from bot.domain.notices import PostChanged
 from bot.domain.posts import PostStatus
+from bot.platforms.telegram import errors as telegram_errors
 from bot.services import decisions, events, post_rules
 from bot.services.views import PostView
 from bot.storage import post_rows
@@ -63,18 +65,6 @@ class Callback:
     def encode(self) -> str:
         tail = f":{self.at}" if self.at is not None else ""
         return f"{self.action}:{self.post_id}{tail}"
-
-
-def rows(*buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """A keyboard: rows of buttons, each a (text, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in buttons]
-    )
-
-
-def column(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
-    """Buttons one under the other."""
-    return rows(*([button] for button in buttons))
 
 
 def keyboard(t: Texts, post_id: int, *, rewritten: bool = False) -> InlineKeyboardMarkup:
@@ -243,7 +233,7 @@ async def edit_copy(
         who = t.admin_at_cli() if notice.who == events.CLI else notice.who
         text, markup = decision_text(t, post, who), None
     refused: list[BadRequest] = []
-    gone: list[int] = []
+    deleted: list[int] = []
     for message_id in copies:
         try:
             await bot.edit_message_text(
@@ -254,14 +244,13 @@ async def edit_copy(
                 reply_markup=markup,
             )
         except BadRequest as exc:  # an unchanged copy is done; a deleted one, forgotten
-            said = exc.message.lower()
-            if "message to edit not found" in said:
-                gone.append(message_id)  # the admin deleted it: nothing left to bring in step
-            elif "not modified" not in said:
+            if telegram_errors.gone(exc):
+                deleted.append(message_id)  # by the admin: nothing left to bring in step
+            elif not telegram_errors.unchanged(exc):
                 refused.append(exc)  # after the admin's other copies: they still follow
-    if gone:
+    if deleted:
         await db.run(
-            post_rows.forget_approval_messages, post_id=post_id, chat_id=admin, message_ids=gone
+            post_rows.forget_approval_messages, post_id=post_id, chat_id=admin, message_ids=deleted
         )
     if refused:
         raise refused[0]

@@ -13,11 +13,12 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.chat import approval
+from bot.chat.keyboards import column
 from bot.chat.people import reader
 from bot.chat.services import services
 from bot.chat.texts import Texts
 from bot.config import Config
+from bot.platforms.telegram.errors import unchanged
 from bot.services import following
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def units_keyboard(t: Texts, config: Config, followed: set[str]) -> InlineKeyboa
         (t.unit_button(unit.name, unit.id in followed), FollowCallback(unit.id).encode())
         for unit in config.units
     ]
-    return approval.column(*units, (t.button_all_units(), FollowCallback(ALL).encode()))
+    return column(*units, (t.button_all_units(), FollowCallback(ALL).encode()))
 
 
 async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,5 +87,5 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await query.message.edit_reply_markup(units_keyboard(t, found.config, followed))
         except BadRequest as exc:  # "All units" pressed when all were already followed
-            if "not modified" not in exc.message.lower():
+            if not unchanged(exc):
                 log.warning("could not update the units of %s: %s", query.from_user.id, exc)

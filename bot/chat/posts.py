@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chat import alerts, approval
-from bot.chat.approval import column
+from bot.chat.keyboards import column
 from bot.chat.people import Asker, admin_asker, ask, our_question, reader, roles_of
 from bot.chat.services import services
 from bot.chat.texts import RULE, ModuleTexts, all_texts

@@ -53,6 +53,16 @@ def translate_error(exc: TelegramError, where: str) -> PublishError:
     return UnknownOutcomeError(f"{where}: no answer from Telegram, the post may be out: {exc}")
 
 
+def unchanged(exc: BadRequest) -> bool:
+    """An edit refused because the message already reads so: nothing left to do."""
+    return "not modified" in exc.message.lower()
+
+
+def gone(exc: BadRequest) -> bool:
+    """An edit refused because the message no longer exists (its reader deleted it)."""
+    return "message to edit not found" in exc.message.lower()
+
+
 def retry_after(exc: TelegramError) -> float:
     """How many seconds Telegram asked us to wait (0: it did not ask)."""
     if not isinstance(exc, RetryAfter):
