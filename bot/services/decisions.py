@@ -146,9 +146,7 @@ def reject(
         raise refused(post, N_("post {post_id} is {status}; it cannot be rejected"))
     post.decided_by, post.decided_at = by, now
     # Audited at ``now``: the compliance report dates the rejection by it.
-    decision = withdraw(
-        session, post, PostStatus.REJECTED, "reject", by=by, now=now, who=who, audit_at=now
-    )
+    decision = withdraw(session, post, PostStatus.REJECTED, "reject", by=by, now=now, who=who)
     events.tell_decided(session, post_id=post_id, approved=False, slot=None)
     return decision
 
@@ -162,11 +160,10 @@ def withdraw(
     by: int | None,
     now: datetime,
     who: str = events.CLI,
-    audit_at: datetime | None = None,
 ) -> Decision:
     """The post leaves its slots for ``status`` (rejected, cancelled, pending again): its
-    scheduled publications are cancelled, the change is audited as ``action`` (at
-    ``audit_at``, default now) and the admins' copies follow it (decided by ``who``)."""
+    scheduled publications are cancelled, the change is audited as ``action`` at ``now``
+    and the admins' copies follow it (decided by ``who``)."""
     assert post.id is not None
     before = post.status.value
     publication_rows.cancel_publications(session, post_id=post.id)
@@ -180,7 +177,7 @@ def withdraw(
         post_id=post.id,
         before=before,
         after=status.value,
-        at=audit_at,
+        at=now,
     )
     events.copies_follow(session, post_id=post.id, who=who)
     return Decision(PostView.of(post), changed=True)
